@@ -1,0 +1,144 @@
+# og-veil: hand-written top-level Makefile.  ./configure writes config.mk
+# (compiler, dependency flags, switches); when it is missing, the first make
+# installs the build dependencies and runs autoconf and ./configure itself.
+#
+#   make            build og-veil and og-veil-devnet into $(O)/
+#   make check      install test deps, build, run every test suite
+#   make demo       the end-to-end demo against the embedded devnet
+#   make bench      speed and scale figures (bench/results.json)
+#   make check-vectors VECTORS=DIR    run a directory of protocol vectors
+
+-include config.mk
+
+O ?=		build
+VECTORS ?=	../shared/vectors
+DESTDIR ?=
+prefix ?=	/usr/local
+bindir ?=	$(prefix)/bin
+mandir ?=	$(prefix)/share/man
+
+WARNINGS =	-Wall -Wextra -Wformat=2 -Wmissing-prototypes \
+		-Wstrict-prototypes -Wshadow -Wpointer-arith -Wcast-qual \
+		-Wsign-compare -Wundef
+ALL_CFLAGS =	-std=c11 $(CONF_CFLAGS) $(WARNINGS) $(WERROR) $(SANITIZE) \
+		-DHAVE_CONFIG_H -I. -Isrc $(DEP_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS =	$(SANITIZE) $(LDFLAGS)
+
+# Leaf modules: bytes in, bytes or an error out.  Unit tests, fuzzers, the
+# vector driver and the devnet link only these.
+CORE_NAMES =	xmalloc bytes json pyjson keccak hpke ohttp digest sse verify \
+		abi registry compat/strlcpy compat/strtonum
+CORE_SRCS =	$(wildcard $(CORE_NAMES:%=src/%.c))
+DAEMON_SRCS =	$(filter-out $(CORE_SRCS) src/og-veil.c,$(wildcard src/*.c))
+DEVNET_SRCS =	$(wildcard src/devnet/*.c)
+CORE_OBJS =	$(CORE_SRCS:%.c=$(O)/%.o)
+DAEMON_OBJS =	$(DAEMON_SRCS:%.c=$(O)/%.o)
+DEVNET_OBJS =	$(DEVNET_SRCS:%.c=$(O)/%.o)
+
+CORE_LIB =	$(O)/libogveil-core.a
+DAEMON_LIB =	$(O)/libogveil.a
+
+UNIT_SRCS =	$(wildcard tests/unit/test-*.c)
+UNIT_CORE =	$(filter $(CORE_NAMES:%=tests/unit/test-%.c),$(UNIT_SRCS))
+UNIT_DAEMON =	$(filter-out $(UNIT_CORE),$(UNIT_SRCS))
+UNIT_BINS =	$(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
+VEC_SRCS =	$(wildcard tests/vectors/*.c)
+FUZZ_SRCS =	$(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_REPLAY =	$(FUZZ_SRCS:tests/fuzz/fuzz-%.c=$(O)/tests/fuzz/replay-%)
+
+.PHONY: all check check-vectors demo bench install clean distclean deps \
+	unit fuzz man-lint
+
+all: $(O)/og-veil $(O)/og-veil-devnet
+
+config.mk: configure.ac config.mk.in
+	@sh contrib/install-deps.sh build
+	autoheader && autoconf && ./configure $(CONFIGURE_FLAGS)
+
+$(O)/%.o: %.c src/*.h config.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(CORE_LIB): $(CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(DAEMON_LIB): $(DAEMON_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/og-veil: $(O)/src/og-veil.o $(DAEMON_LIB) $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DAEMON_LIBS) -lm
+
+$(O)/og-veil-devnet: $(DEVNET_OBJS) $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DAEMON_LIBS) -lm
+
+$(O)/src/devnet/%.o: src/devnet/%.c src/devnet/*.h src/*.h config.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Isrc/devnet -c -o $@ $<
+
+# Unit tests: one binary per module; daemon-module tests link libogveil.a.
+$(UNIT_CORE:tests/unit/%.c=$(O)/tests/unit/%): $(O)/tests/unit/%: \
+    tests/unit/%.c tests/unit/test.h $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) \
+	    $(CORE_LIBS) -lm
+
+$(UNIT_DAEMON:tests/unit/%.c=$(O)/tests/unit/%): $(O)/tests/unit/%: \
+    tests/unit/%.c tests/unit/test.h $(DAEMON_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< \
+	    $(DAEMON_LIB) $(CORE_LIB) $(DAEMON_LIBS) -lm
+
+$(O)/tests/vectors/vectors: $(VEC_SRCS) tests/vectors/vec.h $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/vectors $(ALL_LDFLAGS) -o $@ $(VEC_SRCS) \
+	    $(CORE_LIB) $(CORE_LIBS) -lm
+
+# Fuzz targets replay their corpus without libFuzzer on every `make check`.
+$(O)/tests/fuzz/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c \
+	    $(CORE_LIB) $(CORE_LIBS) -lm
+
+unit: $(UNIT_BINS) $(O)/tests/vectors/vectors $(FUZZ_REPLAY)
+
+check:
+	@sh contrib/install-deps.sh check
+	@test -f config.mk || $(MAKE) config.mk
+	$(MAKE) WERROR=-Werror all unit
+	@sh tests/run.sh
+
+check-vectors: $(O)/tests/vectors/vectors
+	$(O)/tests/vectors/vectors $(VECTORS)
+
+demo:
+	@sh contrib/install-deps.sh build
+	@test -f config.mk || $(MAKE) config.mk
+	$(MAKE) all
+	@sh contrib/demo.sh
+
+bench:
+	@sh contrib/install-deps.sh bench
+	@test -f config.mk || $(MAKE) config.mk
+	$(MAKE) all
+	@sh tests/bench/bench.sh
+
+fuzz:
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+man-lint:
+	mandoc -Tlint -Wwarning man/*.1
+
+install: all
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1
+	install -m 0755 $(O)/og-veil $(O)/og-veil-devnet $(DESTDIR)$(bindir)/
+	install -m 0644 man/og-veil.1 man/og-veil-devnet.1 \
+	    $(DESTDIR)$(mandir)/man1/
+
+clean:
+	rm -rf $(O) build-asan build-fuzz
+
+distclean: clean
+	rm -rf config.mk config.h config.h.in config.log config.status \
+	    configure autom4te.cache

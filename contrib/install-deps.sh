@@ -1,0 +1,46 @@
+#!/bin/sh
+# install-deps.sh MODE: make sure what MODE needs is installed.
+#   build  compiler, autoconf, pkg-config and the -dev packages
+#   check  build + what the test suites drive (curl, node + the openai npm
+#          package, chromium, valgrind, mandoc, clang, python3)
+#   bench  build + wrk and procps
+# As root, missing Debian packages are installed with apt-get; otherwise the
+# exact apt-get line is printed and the script fails.
+set -eu
+mode=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+pkgs="gcc make autoconf pkg-config libevent-dev libssl-dev libyajl-dev libsqlite3-dev"
+case $mode in
+build) ;;
+check) pkgs="$pkgs curl valgrind mandoc clang python3 chromium procps openssl"
+	command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+	command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm" ;;
+bench) pkgs="$pkgs wrk procps curl python3" ;;
+*) echo "install-deps.sh: unknown mode $mode" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+# node and npm may come from outside Debian (already on PATH): fine.
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "install-deps: apt-get install$missing"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq >/dev/null
+		apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	else
+		echo "missing packages; run as root:" >&2
+		echo "  apt-get install$missing" >&2
+		exit 1
+	fi
+fi
+
+if [ "$mode" = check ] && [ ! -d "$top/tests/clients/node_modules/openai" ]; then
+	echo "install-deps: npm install (tests/clients)"
+	(cd "$top/tests/clients" && npm install --no-audit --no-fund --silent)
+fi
+exit 0

@@ -1,0 +1,96 @@
+/*
+ * json.h: a JSON value tree that keeps what CPython's json keeps (PROTOCOL.md
+ * §7): integers and floats as their raw text, so nothing is lost; duplicate
+ * keys resolved last-wins at parse time (order of first appearance kept);
+ * strings as bytes.  Parsing uses yajl with size and depth limits.  A leaf.
+ *
+ * Strings are UTF-8, except that a lone UTF-16 surrogate written as a \u
+ * escape is kept as its 3-byte generalised-UTF-8 form (ED A0..BF xx), so
+ * pyjson_dumps() writes it back as Python does and json_has_lone_surrogate()
+ * lets request validation refuse it.
+ */
+#ifndef JSON_H
+#define JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum json_type {
+	JSON_NULL,
+	JSON_FALSE,
+	JSON_TRUE,
+	JSON_INT,		/* s/len: the integer's text as written */
+	JSON_FLOAT,		/* s/len: the number's text as written */
+	JSON_STRING,		/* s/len: decoded bytes (may hold NUL) */
+	JSON_ARRAY,
+	JSON_OBJECT
+};
+
+struct json_member {
+	char			*key;	/* owned, NUL-terminated */
+	size_t			 keylen;
+	struct json_value	*val;	/* owned */
+};
+
+struct json_value {
+	enum json_type		 type;
+	char			*s;	/* owned: INT, FLOAT, STRING */
+	size_t			 len;
+	struct json_value	**items; /* owned: ARRAY */
+	struct json_member	*members; /* owned: OBJECT */
+	size_t			 n;	/* items or members */
+	size_t			 cap;
+};
+
+/* Limits applied while parsing untrusted text. */
+struct json_limits {
+	size_t		 max_bytes;	/* 0: no limit */
+	unsigned int	 max_depth;	/* 0: default 128 */
+};
+
+/*
+ * Parse len bytes of JSON text (exactly one value, whitespace around it
+ * allowed).  Returns a new tree the caller frees with json_free(), or NULL
+ * with *errstr set.  limits may be NULL.  Invalid UTF-8 is an error.
+ */
+struct json_value	*json_parse(const char *, size_t, const struct json_limits *,
+			    const char **);
+void			 json_free(struct json_value *);
+/* A deep copy; the caller frees it. */
+struct json_value	*json_dup(const struct json_value *);
+
+/* Constructors: each returns a new value the caller (or a container) owns. */
+struct json_value	*json_new_null(void);
+struct json_value	*json_new_bool(int);
+struct json_value	*json_new_string(const char *);
+struct json_value	*json_new_stringn(const char *, size_t);
+/* An integer or float from its JSON text (not checked). */
+struct json_value	*json_new_number(enum json_type, const char *);
+struct json_value	*json_new_int(long long);
+struct json_value	*json_new_array(void);
+struct json_value	*json_new_object(void);
+/* Append v (ownership passes) to an array. */
+void			 json_array_add(struct json_value *, struct json_value *);
+/* Set key to v (ownership passes), replacing an existing value in place. */
+void			 json_object_set(struct json_value *, const char *,
+			    struct json_value *);
+/* Remove key if present. */
+void			 json_object_del(struct json_value *, const char *);
+
+/* Lookup: NULL when obj is not an object or has no such key. */
+struct json_value	*json_get(const struct json_value *, const char *);
+/* The string's bytes (NUL-terminated) or NULL when v is not a string. */
+const char		*json_get_str(const struct json_value *, const char *);
+/* Index into an array; NULL when out of range or not an array. */
+struct json_value	*json_index(const struct json_value *, size_t);
+int			 json_is(const struct json_value *, enum json_type);
+/* Python truthiness: not null/false/0/0.0/""/[]/{}. */
+int			 json_truthy(const struct json_value *);
+/* An INT that fits: 0, else -1. */
+int			 json_to_int64(const struct json_value *, int64_t *);
+/* An INT or FLOAT as a double (strtod of the text; may be +-inf). */
+int			 json_to_double(const struct json_value *, double *);
+/* 1 when any string or key in the tree holds a lone surrogate. */
+int			 json_has_lone_surrogate(const struct json_value *);
+
+#endif /* JSON_H */

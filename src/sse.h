@@ -1,0 +1,49 @@
+/*
+ * sse.h: decrypted gateway stream text (PROTOCOL.md §6, §8): an incremental
+ * SSE parser and the accumulator of the content the enclave signs (text and
+ * tool-call deltas folded by index), with final-frame and in-stream error
+ * detection.  Bytes in, frames and the signed output out.  A leaf.
+ */
+#ifndef SSE_H
+#define SSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+
+struct sse;
+
+/*
+ * Called for every data: event that holds a JSON object, in order, with the
+ * parsed frame (owned by the parser: dup it to keep it) and a flag that is
+ * 1 for the signed final frame.  A non-zero return aborts the feed.
+ */
+typedef int (*sse_frame_cb)(void *, const struct json_value *, int);
+
+/* A new parser; cb may be NULL.  max_event bounds one event's bytes. */
+struct sse	*sse_new(sse_frame_cb, void *, size_t);
+void		 sse_free(struct sse *);
+/*
+ * Feed decrypted text in any pieces.  -1 with errstr on an in-stream
+ * upstream error (sse_upstream_error() then returns its message), on an
+ * over-long event, or when the callback aborts.
+ */
+int		 sse_feed(struct sse *, const uint8_t *, size_t, const char **);
+/* End of stream: flushes a last unterminated event; -1 without a final frame. */
+int		 sse_finish(struct sse *, const char **);
+/* The in-stream {"error": "..."} message, or NULL. */
+const char	*sse_upstream_error(const struct sse *);
+/* The signed final frame (tee_signature or tee_output_hash), or NULL. */
+const struct json_value *sse_final_frame(const struct sse *);
+/* The final frame's choices[0].finish_reason, or NULL. */
+const char	*sse_finish_reason(const struct sse *);
+/*
+ * §8 streaming: the signed output (text, or json.dumps of the folded tool
+ * calls when finish_reason is "tool_calls").  *out is new; caller frees.
+ */
+int		 sse_signed_output(const struct sse *, char **, size_t *);
+/* Bytes the parser holds (partial event plus accumulated output). */
+size_t		 sse_held_bytes(const struct sse *);
+
+#endif /* SSE_H */

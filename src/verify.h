@@ -1,0 +1,40 @@
+/*
+ * verify.h: PROTOCOL.md §9, the enclave's proof: tee_id from the signing
+ * key's DER, request and output hash checks (constant time), and RSA-PSS
+ * (SHA-256, MGF1-SHA-256, salt 32) over keccak256(req || out || ts).  A leaf.
+ */
+#ifndef VERIFY_H
+#define VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+
+#define VERIFY_TEE_ID_LEN	66	/* "0x" + 64 hex digits */
+
+/* What a verified response proves; all text NUL-terminated. */
+struct verify_proof {
+	char		 tee_id[VERIFY_TEE_ID_LEN + 1];	/* 0x + lower hex */
+	char		 request_hash[65];		/* lower hex */
+	char		 output_hash[65];
+	char		 timestamp[80];		/* decimal, as signed */
+	uint8_t		 msg_hash[32];
+};
+
+/* tee_id of a DER SubjectPublicKeyInfo: "0x" + hex(keccak256(der)). */
+void	verify_tee_id(const uint8_t *, size_t, char[VERIFY_TEE_ID_LEN + 1]);
+/* 1 when two tee_id texts name the same id (case, optional 0x). */
+int	verify_tee_id_equal(const char *, const char *);
+/*
+ * Verify the signed object (a non-stream body or the final frame, with
+ * tee_signature, tee_request_hash, tee_output_hash, tee_timestamp, tee_id)
+ * against the selected TEE's DER signing key and tee_id, the request hash
+ * og-veil computed and the output it is about to deliver.  0 and the proof,
+ * or -1 with a precise errstr.
+ */
+int	verify_response(const struct json_value *, const uint8_t *, size_t,
+	    const char *, const uint8_t[32], const char *, size_t,
+	    struct verify_proof *, const char **);
+
+#endif /* VERIFY_H */

@@ -1,0 +1,70 @@
+#!/bin/sh
+# run.sh: every test suite of `make check`, in order, each adding to one
+# tally; ends with the line "N passed, M failed" and exits non-zero on any
+# failure.  Environment: O (build dir, default build), VECTORS.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+O=${O:-build}
+VECTORS=${VECTORS:-../shared/vectors}
+logdir=$top/tests/logs
+rm -rf "$logdir"; mkdir -p "$logdir"
+total_pass=0
+total_fail=0
+
+# tally NAME LOGFILE: add the last "N passed, M failed" line of LOGFILE.
+tally() {
+	line=$(grep -E '^([A-Za-z0-9_.-]+: )?[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
+	p=$(echo "$line" | sed -E 's/^([^ ]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2/')
+	f=$(echo "$line" | sed -E 's/^([^ ]+: )?([0-9]+) passed, ([0-9]+) failed.*/\3/')
+	[ -n "$p" ] || { p=0; f=1; }
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	printf '%-28s %5s passed, %s failed\n' "$1" "$p" "$f"
+	[ "$f" = 0 ] || sed 's/^/    | /' "$2" | grep -E 'FAIL|error|Error|assert' | head -n 40
+}
+
+# one NAME CMD...: a suite of one case, passed when CMD exits 0.
+one() {
+	name=$1; shift
+	if "$@" >"$logdir/$name.log" 2>&1; then
+		echo "1 passed, 0 failed" >>"$logdir/$name.log"
+	else
+		echo "0 passed, 1 failed" >>"$logdir/$name.log"
+	fi
+	tally "$name" "$logdir/$name.log"
+}
+
+echo "== unit tests"
+for t in "$O"/tests/unit/test-*; do
+	[ -x "$t" ] || continue
+	n=$(basename "$t")
+	"$t" >"$logdir/$n.log" 2>&1
+	tally "$n" "$logdir/$n.log"
+done
+
+echo "== vectors ($VECTORS)"
+"$O/tests/vectors/vectors" "$VECTORS" >"$logdir/vectors.log" 2>&1
+grep -E '^[a-z_]+\.json: ' "$logdir/vectors.log" | sed 's/^/  /'
+tally vectors "$logdir/vectors.log"
+
+echo "== fuzz corpora replay"
+for t in "$O"/tests/fuzz/replay-*; do
+	[ -x "$t" ] || continue
+	n=${t##*/replay-}
+	one "fuzz-replay-$n" "$t" "tests/fuzz/corpus/$n"
+done
+
+if [ -x tests/integration/run.sh ]; then
+	echo "== integration"
+	O=$O sh tests/integration/run.sh >"$logdir/integration.log" 2>&1
+	grep -E '^(PASS|FAIL)' "$logdir/integration.log" | sed 's/^/  /'
+	tally integration "$logdir/integration.log"
+fi
+
+if [ -x tests/extra.sh ]; then
+	. tests/extra.sh
+fi
+
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" = 0 ]
