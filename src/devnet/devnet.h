@@ -1,0 +1,136 @@
+/*
+ * devnet.h: og-veil-devnet, a local stand-in for every remote party of
+ * PROTOCOL.md on loopback: chain JSON-RPC with the TEE registry (§3), the
+ * relay (§5), TEE gateways (§4, §6, §7, §9), the auth server (§2) and the
+ * Chat app's /cli-auth page (§1), with fault switches.  It links the leaf
+ * modules only (libogveil-core.a), never the daemon core.
+ */
+#ifndef DEVNET_H
+#define DEVNET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi.h"
+#include "bytes.h"
+#include "json.h"
+#include "ohttp.h"
+
+struct event_base;
+struct evhttp;
+struct evhttp_request;
+struct ssl_ctx_st;
+
+/* Fault switches (flags and the admin endpoint); see og-veil-devnet(1). */
+enum devnet_fault {
+	DEVNET_F_TAMPER_OUTPUT,		/* change content after signing */
+	DEVNET_F_TAMPER_TOKEN,		/* change one streamed token after signing */
+	DEVNET_F_WRONG_TEE_ID,		/* answer with another key's tee_id */
+	DEVNET_F_BAD_SIGNATURE,		/* flip a bit of the signature */
+	DEVNET_F_BAD_REQUEST_HASH,	/* sign a different request hash */
+	DEVNET_F_DROP_FINAL,		/* chunked body without its final chunk */
+	DEVNET_F_TRUNCATE,		/* cut the body inside a chunk */
+	DEVNET_F_KILL_MID_STREAM,	/* gateway drops the connection mid-stream */
+	DEVNET_F_ERROR_EVENT,		/* in-stream {"error": ...} event */
+	DEVNET_F_SLOW_STREAM,		/* value: ms between frames */
+	DEVNET_F_RELAY_STATUS,		/* value: the relay answers this status */
+	DEVNET_F_RELAY_CLOSE,		/* relay closes before the first byte */
+	DEVNET_F_PCR_MISMATCH,		/* registry advertises another pcrHash */
+	DEVNET_F_CORRUPT_ABI,		/* registry answer is malformed ABI */
+	DEVNET_F_CHAIN_DOWN,		/* chain RPC refuses connections */
+	DEVNET_F_AUTH_DOWN,		/* auth server refuses connections */
+	DEVNET_F_EXPIRE_TOKEN,		/* the relay rejects the current token */
+	DEVNET_F_REVOKE_TOKEN,		/* refresh token revoked: 400 */
+	DEVNET_F__COUNT
+};
+
+struct devnet_fault_state {
+	int		 on;
+	int		 gateway;	/* -1: every gateway */
+	long long	 value;
+};
+
+struct devnet_gateway;
+
+/* The whole network: one per process, one event_base. */
+struct devnet {
+	struct event_base	*dn_base;
+	struct ssl_ctx_st	*dn_ssl_ctx;	/* NULL unless --tls */
+	int			 dn_tls;
+	int			 dn_bench;	/* reuse signatures, no delay */
+	int			 dn_verbose;
+	int			 dn_rsa_bits;
+	int			 dn_stream_delay_ms;
+	int			 dn_token_ttl;	/* seconds */
+	struct devnet_gateway	**dn_gateways;	/* owned */
+	size_t			 dn_ngateways;
+	struct devnet_fault_state dn_faults[DEVNET_F__COUNT];
+	char			*dn_access_token;	/* owned: current */
+	char			*dn_refresh_token;	/* owned: current */
+	int64_t			 dn_token_expires_at;
+	char			*dn_anon_key;		/* owned */
+	uint8_t			 dn_registry_address[20];
+	/* Counters for tests and the benchmark (GET /stats on admin). */
+	uint64_t		 dn_relay_requests;
+	uint64_t		 dn_relay_connections;
+	uint64_t		 dn_token_refreshes;
+	uint64_t		 dn_chain_calls;
+};
+
+/* devnet.c: main(), flags, state and bundle files. */
+/* 1 when fault f applies to gateway index i (-1: any). */
+int	devnet_fault_on(const struct devnet *, enum devnet_fault, int);
+long long devnet_fault_value(const struct devnet *, enum devnet_fault);
+/* Bind an evhttp on 127.0.0.1:port (0: ephemeral), TLS when --tls. */
+struct evhttp *devnet_listen(struct devnet *, int, int *, const char **);
+/* "http://127.0.0.1:port" or https: a new string. */
+char	*devnet_url(const struct devnet *, int);
+
+/* devnet-gateway.c: a TEE gateway (HPKE recipient, model, RSA-PSS signer). */
+struct devnet_gateway *devnet_gateway_new(struct devnet *, int, const char **);
+void	 devnet_gateway_free(struct devnet_gateway *);
+/* Registry entry as the chain serves it (pcr mismatch applied by caller). */
+void	 devnet_gateway_abi(const struct devnet_gateway *, struct abi_tee *);
+int	 devnet_gateway_port(const struct devnet_gateway *);
+const char *devnet_gateway_tee_id(const struct devnet_gateway *);
+/* Close or re-open the listener (connections refused while stopped). */
+void	 devnet_gateway_stop(struct devnet_gateway *);
+int	 devnet_gateway_start(struct devnet_gateway *, const char **);
+int	 devnet_gateway_running(const struct devnet_gateway *);
+/* New OHTTP key (key id + 1) and RSA key. */
+int	 devnet_gateway_rotate(struct devnet_gateway *, const char **);
+/* Append the gateway's entry of the state file (a JSON object) to out. */
+void	 devnet_gateway_state_json(const struct devnet_gateway *, struct buf *);
+
+/* devnet-model.c: the deterministic built-in model. */
+/*
+ * Answer a wire request: the text "Echo: <last user text>" split into
+ * tokens, or a tool call to the first offered tool when tools are present
+ * and tool_choice is not "none".  See og-veil-devnet(1).
+ */
+struct devnet_answer {
+	char		**tokens;	/* owned: content pieces, in order */
+	size_t		 ntokens;
+	char		*tool_name;	/* owned or NULL */
+	char		*tool_args;	/* owned or NULL: JSON text */
+	int		 prompt_tokens;
+	int		 completion_tokens;
+};
+int	 devnet_model_answer(const struct json_value *, struct devnet_answer *,
+	    const char **);
+void	 devnet_answer_clear(struct devnet_answer *);
+
+/* devnet-relay.c, devnet-chain.c, devnet-auth.c, devnet-app.c, devnet-admin.c */
+int	 devnet_relay_start(struct devnet *, int, int *, const char **);
+int	 devnet_chain_start(struct devnet *, int, int *, const char **);
+void	 devnet_chain_stop(struct devnet *);
+int	 devnet_chain_resume(struct devnet *, const char **);
+int	 devnet_auth_start(struct devnet *, int, int *, const char **);
+void	 devnet_auth_stop(struct devnet *);
+int	 devnet_auth_resume(struct devnet *, const char **);
+int	 devnet_app_start(struct devnet *, int, int *, const char **);
+int	 devnet_admin_start(struct devnet *, int, int *, const char **);
+/* 1 when the bearer token is the current, unexpired access token. */
+int	 devnet_auth_token_ok(const struct devnet *, const char *);
+
+#endif /* DEVNET_H */
