@@ -123,4 +123,134 @@ void		 session_clear(struct session *);
 int		 auth_bundle_parse(const char *, size_t, struct session *, char *,
 		    size_t);
 
+/* ---- daemon ---------------------------------------------------------- */
+
+#include <sys/queue.h>
+
+#include "ohttp.h"
+#include "verify.h"
+
+struct event_base;
+struct evdns_base;
+struct evhttp;
+struct evkeyvalq;
+struct event;
+struct req;
+struct http_client;
+struct relay_call;
+struct rpc_call;
+
+/* A TEE from the registry, shared by the requests using it (counted). */
+struct tee {
+	int			 te_refs;
+	int			 te_dropped;	/* failed: not selected again */
+	char			 te_id[VERIFY_TEE_ID_LEN + 1];	/* 0x + lower hex */
+	char			 te_pcr[67];	/* 0x + lower hex */
+	char			*te_endpoint;	/* owned: display only */
+	struct ohttp_key_config	 te_kc;
+	uint8_t			*te_spki;	/* owned: DER signing key */
+	size_t			 te_spki_len;
+};
+
+/* The daemon: one per process, one event_base, one thread. */
+struct veil {
+	struct event_base	*vl_base;
+	struct evdns_base	*vl_dns;
+	const struct veil_config *vl_cfg;	/* not owned */
+	struct store		*vl_store;	/* owned */
+	struct session		 vl_session;	/* owned: the login, reloaded */
+	int			 vl_logged_in;
+	struct http_client	*vl_http;	/* owned: outbound pool */
+	TAILQ_HEAD(, req)	 vl_reqs;	/* requests in flight */
+	size_t			 vl_nreqs;
+	size_t			 vl_unverified;	/* bytes held, all streams */
+	int			 vl_draining;	/* SIGTERM: no new requests */
+	/* Upstream state (tee.c, token.c): see their sections. */
+	struct tee		*vl_tee;	/* counted: current selection */
+	struct tee		**vl_tees;	/* owned: usable registry entries */
+	size_t			 vl_ntees;
+	int64_t			 vl_tees_fetched; /* unix time of the registry read */
+	void			*vl_tee_waiters; /* tee.c: pending selections */
+	void			*vl_token_waiters; /* token.c: pending refreshes */
+	struct event		*vl_refresh_ev;	/* registry refresh timer */
+	uint64_t		 vl_next_id;	/* request ids for logs */
+	uint64_t		 vl_upstream_connections;	/* opened, for bench */
+};
+
+/* http-client.c: outbound HTTP(S) on the loop, keep-alive pooled per origin. */
+#define HTTP_OK		0
+#define HTTP_E_CONNECT	1	/* refused, DNS, TLS handshake or connect timeout */
+#define HTTP_E_TIMEOUT	2	/* first byte, idle or total timeout */
+#define HTTP_E_IO	3	/* reset or truncated after the status */
+struct http_call;
+struct http_call_cb {
+	/* Status and headers arrived; return -1 to abort the call. */
+	int	(*hc_headers)(void *, int, struct evkeyvalq *);
+	/* Body bytes as they arrive; return -1 to abort. */
+	int	(*hc_data)(void *, const uint8_t *, size_t);
+	/* Exactly once, unless cancelled: result HTTP_OK or HTTP_E_*. */
+	void	(*hc_done)(void *, int, const char *);
+};
+struct http_client *http_client_new(struct event_base *, struct evdns_base *,
+		    const char *, char *, size_t);
+void		 http_client_free(struct http_client *);
+/* headers: NULL-terminated name, value, name, value, ... */
+struct http_call *http_call_new(struct http_client *, const char *,
+		    const char *, const char *const *, const uint8_t *, size_t,
+		    const struct http_call_cb *, void *);
+/* Cancel: no callback is called afterwards.  NULL is a no-op. */
+void		 http_call_cancel(struct http_call *);
+
+/* rpc.c: JSON-RPC 2.0 eth_call (PROTOCOL.md §3). */
+typedef void (*rpc_cb)(void *, const uint8_t *, size_t, const char *);
+struct rpc_call	*rpc_eth_call(struct veil *, const char *, const char *,
+		    const uint8_t *, size_t, rpc_cb, void *);
+void		 rpc_cancel(struct rpc_call *);
+
+/* token.c: the access token, refreshed before expiry (PROTOCOL.md §2). */
+/* token is NULL on failure; status 401 means "run og-veil login". */
+typedef void (*token_cb)(void *, const char *, int, const char *);
+/* Call cb with a valid token (now, or after one shared refresh). */
+void		 token_get(struct veil *, token_cb, void *);
+/* Force a refresh (the relay said 401), then call cb. */
+void		 token_refresh(struct veil *, token_cb, void *);
+void		 token_cancel(struct veil *, void *);
+
+/* tee.c: registry discovery, cache, selection, refresh timer (§3, §10). */
+/* tee is a new reference (tee_unref it) or NULL with status and message. */
+typedef void (*tee_cb)(void *, struct tee *, int, const char *);
+void		 tee_select(struct veil *, tee_cb, void *);
+void		 tee_cancel(struct veil *, void *);
+/* The TEE failed (connect failure, timeout): never select it again. */
+void		 tee_drop(struct veil *, struct tee *);
+struct tee	*tee_ref(struct tee *);
+void		 tee_unref(struct tee *);
+void		 tee_refresh_start(struct veil *);
+void		 tee_clear_all(struct veil *);
+
+/* relay.c: the relay call (PROTOCOL.md §5) and its error mapping. */
+#define RELAY_OK	0
+#define RELAY_E_CONNECT	1	/* unreachable: failover may retry */
+#define RELAY_E_HTTP	2	/* non-2xx: status and message given */
+#define RELAY_E_IO	3	/* broken after the first byte */
+#define RELAY_E_AUTH	4	/* no valid login: status 401 */
+struct relay_cb {
+	/* 2xx status arrived (before any data). */
+	void	(*rc_start)(void *, int);
+	/* Ciphertext body bytes; return -1 to abort. */
+	int	(*rc_data)(void *, const uint8_t *, size_t);
+	/* Once: result, HTTP status to pass on, message, Retry-After or NULL. */
+	void	(*rc_done)(void *, int, int, const char *, const char *);
+};
+/* POST the encapsulated body for tee; refreshes the token once on 401. */
+struct relay_call *relay_post(struct veil *, const struct tee *, int,
+		    const uint8_t *, size_t, const struct relay_cb *, void *);
+void		 relay_cancel(struct relay_call *);
+
+/* server.c: lifecycle of `og-veil serve` (the daemon side). */
+/* Run until SIGTERM/SIGINT; returns the exit status. */
+int		 server_run(const struct veil_config *);
+/* sd_notify(3)-style message to $NOTIFY_SOCKET; no-op when unset. */
+void		 server_notify(const char *);
+
 #endif /* OG_VEIL_H */
