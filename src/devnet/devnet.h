@@ -16,10 +16,18 @@
 #include "json.h"
 #include "ohttp.h"
 
+struct bufferevent;
+struct event;
 struct event_base;
 struct evhttp;
 struct evhttp_request;
 struct ssl_ctx_st;
+
+/* The path on a gateway the relay forwards OHTTP requests to. */
+#define DEVNET_GATEWAY_PATH	"/v1/chat/ohttp"
+#define DEVNET_USER_EMAIL	"dev@og-veil.local"
+#define DEVNET_CHAIN_ID		31337
+#define DEVNET_MAX_BODY		(64U * 1024 * 1024)
 
 /* Fault switches (flags and the admin endpoint); see og-veil-devnet(1). */
 enum devnet_fault {
@@ -51,6 +59,7 @@ struct devnet_fault_state {
 };
 
 struct devnet_gateway;
+struct devnet_relay_pool;
 
 /* The whole network: one per process, one event_base. */
 struct devnet {
@@ -75,6 +84,28 @@ struct devnet {
 	uint64_t		 dn_relay_connections;
 	uint64_t		 dn_token_refreshes;
 	uint64_t		 dn_chain_calls;
+	uint64_t		 dn_auth_calls;
+	uint64_t		 dn_app_calls;
+	uint64_t		 dn_relay_errors;
+	/* Files and services (devnet.c and one devnet-<service>.c each). */
+	char			*dn_state_path;		/* owned */
+	char			*dn_bundle_path;	/* owned or NULL */
+	char			*dn_ca_path;		/* owned or NULL */
+	char			*dn_user_id;		/* owned */
+	struct ssl_ctx_st	*dn_client_ctx;	/* NULL unless --tls: relay */
+	struct event		*dn_sigint;	/* owned */
+	struct event		*dn_sigterm;	/* owned */
+	struct evhttp		*dn_relay_http;	/* owned */
+	struct evhttp		*dn_chain_http;	/* owned; NULL when down */
+	struct evhttp		*dn_auth_http;	/* owned; NULL when down */
+	struct evhttp		*dn_app_http;	/* owned */
+	struct evhttp		*dn_admin_http;	/* owned */
+	int			 dn_relay_port;
+	int			 dn_chain_port;
+	int			 dn_auth_port;
+	int			 dn_app_port;
+	int			 dn_admin_port;
+	struct devnet_relay_pool *dn_relay_pools; /* owned: one per gateway */
 };
 
 /* devnet.c: main(), flags, state and bundle files. */
@@ -85,6 +116,35 @@ long long devnet_fault_value(const struct devnet *, enum devnet_fault);
 struct evhttp *devnet_listen(struct devnet *, int, int *, const char **);
 /* "http://127.0.0.1:port" or https: a new string. */
 char	*devnet_url(const struct devnet *, int);
+/* evhttp_set_bevcb() callback (arg: the devnet): TLS when --tls. */
+struct bufferevent *devnet_bevcb(struct event_base *, void *);
+/* Fault name (kebab-case) and back: -1 when unknown. */
+const char *devnet_fault_name(enum devnet_fault);
+int	 devnet_fault_lookup(const char *);
+/* Turn a fault on (gateway -1: all) or every fault off. */
+void	 devnet_fault_set(struct devnet *, enum devnet_fault, int, long long);
+void	 devnet_fault_clear(struct devnet *);
+/* Rewrite the state file atomically (after ports or keys changed). */
+int	 devnet_write_state(struct devnet *, const char **);
+/* The state file's JSON, appended to out. */
+void	 devnet_state_json(struct devnet *, struct buf *);
+/* The CLI-auth bundle (PROTOCOL.md §1), appended to out. */
+void	 devnet_bundle_json(struct devnet *, struct buf *);
+/* Send a JSON reply (body: JSON text) with status code. */
+void	 devnet_reply_json(struct evhttp_request *, int, const char *);
+/* Send {"detail": msg} with status code. */
+void	 devnet_reply_detail(struct evhttp_request *, int, const char *);
+/* Request body as a new NUL-terminated string; NULL when over max. */
+char	*devnet_body(struct evhttp_request *, size_t, size_t *);
+/* Logging to stderr: warnings always, debug lines under -v. */
+void	 devnet_warnx(const char *, ...)
+	    __attribute__((__format__(__printf__, 1, 2)));
+void	 devnet_debug(const char *, ...)
+	    __attribute__((__format__(__printf__, 1, 2)));
+
+/* devnet-tls.c: a fresh CA and a 127.0.0.1/localhost server certificate. */
+int	 devnet_tls_init(struct devnet *, const char *, const char **);
+void	 devnet_tls_free(struct devnet *);
 
 /* devnet-gateway.c: a TEE gateway (HPKE recipient, model, RSA-PSS signer). */
 struct devnet_gateway *devnet_gateway_new(struct devnet *, int, const char **);
@@ -132,5 +192,10 @@ int	 devnet_app_start(struct devnet *, int, int *, const char **);
 int	 devnet_admin_start(struct devnet *, int, int *, const char **);
 /* 1 when the bearer token is the current, unexpired access token. */
 int	 devnet_auth_token_ok(const struct devnet *, const char *);
+/* Issue a fresh access and refresh token pair (and the anon key once). */
+void	 devnet_auth_issue(struct devnet *);
+void	 devnet_auth_free(struct devnet *);
+void	 devnet_relay_free(struct devnet *);
+void	 devnet_chain_free(struct devnet *);
 
 #endif /* DEVNET_H */
