@@ -1,0 +1,231 @@
+# lib.sh: helpers for the integration cases.  run.sh sources this file and
+# then one NNN-<case>.sh in a fresh temporary directory $T, under `set -eu`;
+# any failing command fails the case.  Every process a case starts is
+# killed when it ends.  Nothing here talks to anything but 127.0.0.1.
+#
+#   devnet_start [flags]     og-veil-devnet with --state $T/devnet.json and
+#                            --bundle $T/bundle.json; sets DEVNET_* below
+#   veil_login               og-veil login --manual < $T/bundle.json
+#   veil_start [flags]       og-veil serve -f on a free port; sets VEIL_URL
+#   veil_stop                SIGTERM og-veil serve and wait for it
+#   chat_post JSON [curl args]   POST /v1/chat/completions; sets STATUS,
+#                            body in $T/body, headers in $T/headers
+#   api_get PATH             GET on og-veil; same outputs
+#   expect_status N | expect_json PATH VALUE | expect_header NAME VALUE
+#   expect_body_contains TEXT | expect_body_lacks TEXT | expect_nowhere TEXT
+#   fault NAME [GATEWAY] [VALUE] | fault_clear | devnet_admin PATH [JSON]
+#   jget FILE dotted.path    print a value of a JSON file (python3)
+#   node_client SCRIPT args  run tests/clients/SCRIPT against og-veil
+#
+# Environment from run.sh: TOP (tree), O (build dir), DEVNET_TLS=1 to run
+# the devnet with --tls (og-veil then trusts its CA through --ca-file).
+
+TOP=${TOP:?}
+O=${O:-build}
+case $O in /*) ;; *) O=$TOP/$O ;; esac
+VEIL_BIN=$O/og-veil
+DEVNET_BIN=$O/og-veil-devnet
+T=${T:?}
+export OG_VEIL_HOME=$T/home
+export HOME=$T
+unset OG_VEIL_HOST OG_VEIL_PORT OG_VEIL_TEE_ID OG_VEIL_EXPECTED_PCR_HASH \
+    OG_VEIL_API_KEY OG_VEIL_APP_URL SSL_CERT_FILE 2>/dev/null || true
+LIB_PIDS=
+STATUS=
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "# $*" >&2
+}
+
+lib_cleanup() {
+	for p in $LIB_PIDS; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $LIB_PIDS; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null || true
+	done
+}
+trap lib_cleanup EXIT
+
+# lib_track PID: kill PID when the case ends.
+lib_track() {
+	LIB_PIDS="$LIB_PIDS $1"
+}
+
+jget() {
+	python3 - "$1" "$2" <<'PYEOF'
+import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split('.') if sys.argv[2] else []:
+    if isinstance(v, list):
+        v = v[int(k)]
+    else:
+        v = v[k]
+if isinstance(v, bool):
+    print("true" if v else "false")
+elif v is None:
+    print("null")
+elif isinstance(v, (dict, list)):
+    print(json.dumps(v))
+else:
+    print(v)
+PYEOF
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for SECONDS CMD...: poll until CMD succeeds.
+wait_for() {
+	_n=$(($1 * 10)); shift
+	while [ $_n -gt 0 ]; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+DEVNET_CURL=
+devnet_start() {
+	_tls=
+	[ "${DEVNET_TLS:-0}" = 1 ] && _tls="--tls --ca-out $T/devnet-ca.pem"
+	rm -f "$T/devnet.json"
+	# shellcheck disable=SC2086
+	"$DEVNET_BIN" --state "$T/devnet.json" --bundle "$T/bundle.json" \
+	    $_tls "$@" >"$T/devnet.log" 2>&1 &
+	DEVNET_PID=$!
+	lib_track $DEVNET_PID
+	wait_for 30 test -s "$T/devnet.json" ||
+	    fail "og-veil-devnet did not write its state file"
+	DEVNET_STATE=$T/devnet.json
+	DEVNET_ADMIN=$(jget "$DEVNET_STATE" admin_url)
+	DEVNET_RELAY=$(jget "$DEVNET_STATE" relay_url)
+	DEVNET_CHAIN=$(jget "$DEVNET_STATE" chain_rpc_url)
+	DEVNET_AUTH=$(jget "$DEVNET_STATE" auth_url)
+	DEVNET_APP=$(jget "$DEVNET_STATE" app_url)
+	DEVNET_CURL=
+	VEIL_CA_FLAGS=
+	if [ -n "$_tls" ]; then
+		DEVNET_CURL="--cacert $T/devnet-ca.pem"
+		VEIL_CA_FLAGS="--ca-file $T/devnet-ca.pem"
+	fi
+	export DEVNET_STATE DEVNET_ADMIN DEVNET_RELAY DEVNET_CHAIN DEVNET_AUTH \
+	    DEVNET_APP DEVNET_PID
+}
+
+# devnet_curl ARGS...: curl that trusts the devnet's CA in TLS mode.
+devnet_curl() {
+	# shellcheck disable=SC2086
+	curl -sS $DEVNET_CURL "$@"
+}
+
+devnet_admin() {
+	if [ $# -gt 1 ]; then
+		devnet_curl -f -X POST -H 'Content-Type: application/json' \
+		    --data-binary "$2" "$DEVNET_ADMIN$1" >/dev/null
+	else
+		devnet_curl -f -X POST "$DEVNET_ADMIN$1" >/dev/null
+	fi
+}
+
+# fault NAME [GATEWAY] [VALUE]
+fault() {
+	_j="{\"name\": \"$1\""
+	[ $# -ge 2 ] && [ -n "$2" ] && _j="$_j, \"gateway\": $2"
+	[ $# -ge 3 ] && _j="$_j, \"value\": $3"
+	devnet_admin /fault "$_j}"
+}
+
+fault_clear() {
+	devnet_admin /clear
+}
+
+veil_login() {
+	"$VEIL_BIN" login --manual <"$T/bundle.json" >"$T/login.out" 2>&1 ||
+	    { cat "$T/login.out" >&2; fail "og-veil login --manual failed"; }
+}
+
+veil_start() {
+	VEIL_PORT=$(free_port)
+	# shellcheck disable=SC2086
+	"$VEIL_BIN" serve -f --port "$VEIL_PORT" ${VEIL_CA_FLAGS:-} "$@" \
+	    >>"$T/veil.log" 2>&1 &
+	VEIL_PID=$!
+	lib_track $VEIL_PID
+	VEIL_URL=http://127.0.0.1:$VEIL_PORT
+	export VEIL_URL VEIL_PORT VEIL_PID
+	wait_for 20 curl -sf "$VEIL_URL/health" ||
+	    { tail -n 20 "$T/veil.log" >&2; fail "og-veil serve did not start"; }
+}
+
+veil_stop() {
+	kill "$VEIL_PID" 2>/dev/null || true
+	wait_for 40 sh -c "! kill -0 $VEIL_PID" || fail "og-veil did not exit"
+}
+
+# chat_post JSON [curl args...]
+chat_post() {
+	_body=$1; shift
+	STATUS=$(curl -sS -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+	    -H 'Content-Type: application/json' \
+	    -H 'Authorization: Bearer og-veil' \
+	    --data-binary "$_body" "$@" "$VEIL_URL/v1/chat/completions") ||
+	    STATUS=000
+}
+
+api_get() {
+	STATUS=$(curl -sS -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+	    -H 'Authorization: Bearer og-veil' "$VEIL_URL$1") || STATUS=000
+}
+
+expect_status() {
+	[ "$STATUS" = "$1" ] ||
+	    { head -c 2000 "$T/body" >&2; echo >&2;
+	    fail "status $STATUS, expected $1"; }
+}
+
+# expect_json PATH VALUE: a value of the JSON body ($T/body).
+expect_json() {
+	_v=$(jget "$T/body" "$1" 2>/dev/null) || fail "no $1 in body: $(head -c 500 "$T/body")"
+	[ "$_v" = "$2" ] || fail "$1 is '$_v', expected '$2'"
+}
+
+expect_header() {
+	_v=$(grep -i "^$1:" "$T/headers" | head -n 1 | cut -d: -f2- |
+	    sed 's/^ *//; s/\r$//')
+	[ "$_v" = "$2" ] || fail "header $1 is '$_v', expected '$2'"
+}
+
+expect_body_contains() {
+	grep -qF -- "$1" "$T/body" || fail "body lacks '$1': $(head -c 500 "$T/body")"
+}
+
+expect_body_lacks() {
+	! grep -qF -- "$1" "$T/body" || fail "body contains '$1'"
+}
+
+# expect_nowhere TEXT: neither in the answer nor in og-veil's log.
+expect_nowhere() {
+	expect_body_lacks "$1"
+	! grep -qF -- "$1" "$T/veil.log" 2>/dev/null ||
+	    fail "og-veil's log contains '$1'"
+}
+
+node_client() {
+	_s=$1; shift
+	OPENAI_BASE_URL=$VEIL_URL/v1 OPENAI_API_KEY=og-veil \
+	    node "$TOP/tests/clients/$_s" "$@"
+}
