@@ -1,0 +1,234 @@
+/*
+ * devnet-model.c: og-veil-devnet's deterministic built-in model, the
+ * "LLM" behind every devnet gateway (PROTOCOL.md §6 and §8 shape what it
+ * produces; §7 defines the wire request it reads).
+ *
+ * The answer, documented so that tests can compute it from the prompt:
+ *
+ *  - Without tools (or with tool_choice "none"): the text "Echo: " followed
+ *    by the text of the last message whose role is "user" (its string
+ *    content, or the concatenated "text" of its text parts).  When that
+ *    text is empty or there is no user message: "Echo: (nothing)".
+ *  - With a non-empty "tools" array and tool_choice not "none": one tool
+ *    call to the function named by tool_choice.function.name when
+ *    tool_choice is such an object, else to the first tool's
+ *    function.name, with arguments json.dumps({"input": <last user text>},
+ *    sort_keys=True).  A tool list without a usable name falls back to the
+ *    text answer.
+ *
+ * Tokens: the text is cut after every third word, a word being a run of
+ * non-space bytes with the spaces that follow it; a piece longer than
+ * DEVNET_MODEL_MAX_TOKEN bytes is cut as well, always between two UTF-8
+ * characters.  usage.prompt_tokens counts the space-separated words of every
+ * message's text; completion_tokens counts the tokens (for a tool call: 1).
+ */
+
+#include "compat.h"
+
+#include <string.h>
+
+#include "devnet.h"
+#include "json.h"
+#include "pyjson.h"
+#include "xmalloc.h"
+
+#define DEVNET_MODEL_WORDS	3
+#define DEVNET_MODEL_MAX_TOKEN	48
+
+static void	devnet_model_text(const struct json_value *, struct buf *);
+static int	devnet_model_words(const struct json_value *);
+static int	devnet_model_count(const char *, size_t);
+static void	devnet_model_add_token(struct devnet_answer *, const char *,
+		    size_t);
+static void	devnet_model_tokenize(struct devnet_answer *, const char *,
+		    size_t);
+static const char *devnet_model_tool_name(const struct json_value *);
+
+/* The text of a message's content: a string or the text of its parts. */
+static void
+devnet_model_text(const struct json_value *content, struct buf *out)
+{
+	const struct json_value	*part, *text;
+	size_t			 i;
+
+	if (json_is(content, JSON_STRING)) {
+		buf_add(out, content->s, content->len);
+		return;
+	}
+	if (!json_is(content, JSON_ARRAY))
+		return;
+	for (i = 0; i < content->n; i++) {
+		part = content->items[i];
+		text = json_get(part, "text");
+		if (json_is(text, JSON_STRING))
+			buf_add(out, text->s, text->len);
+	}
+}
+
+static int
+devnet_model_count(const char *s, size_t len)
+{
+	size_t	i;
+	int	n = 0, inword = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' ||
+		    s[i] == '\r')
+			inword = 0;
+		else if (!inword) {
+			inword = 1;
+			n++;
+		}
+	}
+	return (n);
+}
+
+/* Words in every message's text: the usage figure of the prompt. */
+static int
+devnet_model_words(const struct json_value *messages)
+{
+	struct buf	 b;
+	size_t		 i;
+	int		 n = 0;
+
+	if (!json_is(messages, JSON_ARRAY))
+		return (0);
+	buf_init(&b);
+	for (i = 0; i < messages->n; i++) {
+		b.len = 0;
+		devnet_model_text(json_get(messages->items[i], "content"), &b);
+		n += devnet_model_count((const char *)b.data, b.len);
+	}
+	buf_clear(&b, 1);
+	return (n);
+}
+
+static void
+devnet_model_add_token(struct devnet_answer *a, const char *s, size_t len)
+{
+	a->tokens = xreallocarray(a->tokens, a->ntokens + 1,
+	    sizeof(*a->tokens));
+	a->tokens[a->ntokens++] = xstrndup(s, len);
+}
+
+/* Cut text into tokens of about three words, never inside a character. */
+static void
+devnet_model_tokenize(struct devnet_answer *a, const char *s, size_t len)
+{
+	size_t	start = 0, i = 0, cut;
+	int	words = 0;
+
+	while (i < len) {
+		/* One word: non-spaces, then the spaces after it. */
+		while (i < len && s[i] != ' ' && i - start <
+		    DEVNET_MODEL_MAX_TOKEN)
+			i++;
+		if (i < len && s[i] != ' ') {
+			/* Over-long piece: back up to a character start. */
+			cut = i;
+			while (cut > start + 1 &&
+			    ((unsigned char)s[cut] & 0xc0) == 0x80)
+				cut--;
+			devnet_model_add_token(a, s + start, cut - start);
+			start = i = cut;
+			words = 0;
+			continue;
+		}
+		while (i < len && s[i] == ' ')
+			i++;
+		if (++words == DEVNET_MODEL_WORDS || i == len) {
+			devnet_model_add_token(a, s + start, i - start);
+			start = i;
+			words = 0;
+		}
+	}
+}
+
+/* The function to call, or NULL for a text answer. */
+static const char *
+devnet_model_tool_name(const struct json_value *wire)
+{
+	const struct json_value	*tools, *choice;
+	const char		*name;
+
+	tools = json_get(wire, "tools");
+	if (!json_is(tools, JSON_ARRAY) || tools->n == 0)
+		return (NULL);
+	choice = json_get(wire, "tool_choice");
+	if (json_is(choice, JSON_STRING) && strcmp(choice->s, "none") == 0)
+		return (NULL);
+	name = json_get_str(json_get(choice, "function"), "name");
+	if (name != NULL && *name != '\0')
+		return (name);
+	name = json_get_str(json_get(tools->items[0], "function"), "name");
+	if (name != NULL && *name != '\0')
+		return (name);
+	return (NULL);
+}
+
+/* Answer a decrypted wire request; clear a with devnet_answer_clear(). */
+int
+devnet_model_answer(const struct json_value *wire, struct devnet_answer *a,
+    const char **errstr)
+{
+	const struct json_value	*messages, *m, *last = NULL;
+	const char		*role, *tool;
+	struct json_value	*args;
+	struct buf		 user, text;
+	size_t			 i;
+
+	memset(a, 0, sizeof(*a));
+	messages = json_get(wire, "messages");
+	if (!json_is(messages, JSON_ARRAY)) {
+		*errstr = "messages is not an array";
+		return (-1);
+	}
+	for (i = 0; i < messages->n; i++) {
+		m = messages->items[i];
+		role = json_get_str(m, "role");
+		if (role != NULL && strcmp(role, "user") == 0)
+			last = m;
+	}
+	buf_init(&user);
+	if (last != NULL)
+		devnet_model_text(json_get(last, "content"), &user);
+	a->prompt_tokens = devnet_model_words(messages);
+
+	if ((tool = devnet_model_tool_name(wire)) != NULL) {
+		a->tool_name = xstrdup(tool);
+		args = json_new_object();
+		json_object_set(args, "input", json_new_stringn(
+		    user.len > 0 ? (const char *)user.data : "", user.len));
+		a->tool_args = pyjson_dumps(args, NULL);
+		json_free(args);
+		a->completion_tokens = 1;
+		buf_clear(&user, 1);
+		return (0);
+	}
+
+	buf_init(&text);
+	buf_add_str(&text, "Echo: ");
+	if (user.len == 0)
+		buf_add_str(&text, "(nothing)");
+	else
+		buf_add(&text, user.data, user.len);
+	devnet_model_tokenize(a, (const char *)text.data, text.len);
+	a->completion_tokens = (int)a->ntokens;
+	buf_clear(&text, 1);
+	buf_clear(&user, 1);
+	return (0);
+}
+
+/* Free what devnet_model_answer() put in a. */
+void
+devnet_answer_clear(struct devnet_answer *a)
+{
+	size_t	i;
+
+	for (i = 0; i < a->ntokens; i++)
+		free(a->tokens[i]);
+	free(a->tokens);
+	free(a->tool_name);
+	free(a->tool_args);
+	memset(a, 0, sizeof(*a));
+}
