@@ -1,0 +1,52 @@
+# extra.sh: sourced by tests/run.sh after the main suites: the sanitizer
+# run (ASan + UBSan) of the unit tests, vectors and corpora; valgrind over
+# the unit tests; 30 s of libFuzzer per target; man page lint; house style.
+# Uses tally/one from run.sh.
+
+echo "== ASan + UBSan (build-asan)"
+san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+if make -s O=build-asan SANITIZE="$san" WERROR=-Werror unit \
+    >"$logdir/asan-build.log" 2>&1; then
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	for t in build-asan/tests/unit/test-*; do
+		[ -x "$t" ] || continue
+		n=asan-$(basename "$t")
+		"$t" >"$logdir/$n.log" 2>&1 ||
+		    echo "0 passed, 1 failed" >>"$logdir/$n.log"
+		tally "$n" "$logdir/$n.log"
+	done
+	build-asan/tests/vectors/vectors "$VECTORS" >"$logdir/asan-vectors.log" 2>&1
+	tally asan-vectors "$logdir/asan-vectors.log"
+	for t in build-asan/tests/fuzz/replay-*; do
+		[ -x "$t" ] || continue
+		n=${t##*/replay-}
+		one "asan-fuzz-replay-$n" "$t" "tests/fuzz/corpus/$n"
+	done
+else
+	echo "0 passed, 1 failed" >>"$logdir/asan-build.log"
+	tally asan-build "$logdir/asan-build.log"
+fi
+
+echo "== valgrind (unit tests)"
+if command -v valgrind >/dev/null 2>&1; then
+	for t in "$O"/tests/unit/test-*; do
+		[ -x "$t" ] || continue
+		one "valgrind-$(basename "$t")" valgrind -q --leak-check=full \
+		    --errors-for-leak-kinds=definite,indirect \
+		    --error-exitcode=99 "$t"
+	done
+fi
+
+echo "== libFuzzer, ${FUZZ_SECONDS:-30} s per target"
+sh tests/fuzz/run.sh "${FUZZ_SECONDS:-30}" >"$logdir/fuzz.log" 2>&1
+grep -E '^fuzz-' "$logdir/fuzz.log" | sed 's/^/  /'
+tally fuzz "$logdir/fuzz.log"
+
+echo "== man pages and house style"
+for m in man/*.1; do
+	[ -f "$m" ] || continue
+	one "mandoc-lint-$(basename "$m")" sh -c \
+	    "out=\$(mandoc -Tlint -Wwarning '$m'); echo \"\$out\"; [ -z \"\$out\" ]"
+done
+one checksrc sh contrib/checksrc.sh

@@ -1,0 +1,50 @@
+#!/bin/sh
+# run.sh [SECONDS] [TARGET...]: build every tests/fuzz/fuzz-<parser>.c with
+# clang's libFuzzer (plus ASan and UBSan) and run each for SECONDS (default
+# 30) over a scratch copy of corpus/<parser>/.  Prints one line per target
+# with the executions reached and ends "N passed, M failed".
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+secs=${1:-30}
+[ $# -gt 0 ] && shift
+out=${FUZZ_OUT:-build-fuzz}
+mkdir -p "$out"
+core="src/xmalloc.c src/bytes.c src/json.c src/pyjson.c src/keccak.c src/hpke.c
+    src/ohttp.c src/digest.c src/sse.c src/verify.c src/abi.c src/registry.c
+    src/compat/strlcpy.c src/compat/strtonum.c"
+pass=0
+failn=0
+if ! command -v clang >/dev/null 2>&1; then
+	echo "clang not found: fuzzing skipped"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+targets=${*:-$(ls tests/fuzz/fuzz-*.c 2>/dev/null | sed 's|.*/fuzz-||; s|\.c$||')}
+for t in $targets; do
+	bin=$out/fuzz-$t
+	if ! clang -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -DHAVE_CONFIG_H -I. -Isrc \
+	    $(pkg-config --cflags yajl openssl) -o "$bin" "tests/fuzz/fuzz-$t.c" \
+	    $core $(pkg-config --libs yajl openssl) -lm >"$out/$t.build.log" 2>&1
+	then
+		echo "fuzz-$t: build failed"; sed 's/^/    /' "$out/$t.build.log" | tail -n 5
+		failn=$((failn + 1)); continue
+	fi
+	scratch=$out/corpus-$t
+	rm -rf "$scratch"; mkdir -p "$scratch"
+	cp tests/fuzz/corpus/"$t"/* "$scratch"/ 2>/dev/null || true
+	if "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 \
+	    -print_final_stats=1 "$scratch" >"$out/$t.log" 2>&1; then
+		execs=$(grep -E '^stat::number_of_executed_units' "$out/$t.log" |
+		    awk '{print $2}')
+		echo "fuzz-$t: ${execs:-?} executions in ${secs}s, no crash"
+		pass=$((pass + 1))
+	else
+		echo "fuzz-$t: CRASH (see $out/$t.log)"
+		grep -E 'ERROR|SUMMARY|Test unit written' "$out/$t.log" | head -n 5
+		failn=$((failn + 1))
+	fi
+done
+echo "$pass passed, $failn failed"
+[ "$failn" = 0 ]
