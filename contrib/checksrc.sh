@@ -14,9 +14,10 @@ for f in src/*.c src/*.h src/devnet/*.c src/devnet/*.h src/compat/*.c \
 	fi
 	awk -v f="$f" '
 	{
-		line = $0
-		gsub(/\t/, "        ", line)
-		if (length(line) > 80)
+		col = 0
+		for (i = 1; i <= length($0); i++)
+			col = substr($0, i, 1) == "\t" ? col + 8 - col % 8 : col + 1
+		if (col > 80)
 			{ printf "%s:%d: line over 80 columns\n", f, NR; bad = 1 }
 		if ($0 ~ /[ \t]+$/)
 			{ printf "%s:%d: trailing white space\n", f, NR; bad = 1 }
