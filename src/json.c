@@ -1,0 +1,815 @@
+/*
+ * json.c: JSON text to a json.h tree through yajl 2, with size and depth
+ * limits, keeping what CPython's json.loads keeps (PROTOCOL.md §7): number
+ * texts as written, duplicate keys last-wins in first position, and lone
+ * UTF-16 surrogate escapes as their generalised-UTF-8 bytes.  Constructors,
+ * lookups and Python truthiness for the request builders.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl_parse.h>
+
+#include "bytes.h"
+#include "json.h"
+#include "xmalloc.h"
+
+#define JSON_DEFAULT_DEPTH	128
+
+/* The parse in progress: what yajl's callbacks build. */
+struct json_parser {
+	struct json_value	*root;		/* owned until returned */
+	struct json_value	**stack;	/* open containers, not owned */
+	size_t			 depth;
+	size_t			 stackcap;
+	unsigned int		 max_depth;
+	const char		*errstr;
+};
+
+/* A member's place for duplicate resolution. */
+struct json_slot {
+	const struct json_member	*m;
+	size_t				 pos;
+};
+
+static struct json_value *
+json_new(enum json_type type)
+{
+	struct json_value	*v;
+
+	v = xcalloc(1, sizeof(*v));
+	v->type = type;
+	return (v);
+}
+
+/* A new null. */
+struct json_value *
+json_new_null(void)
+{
+	return (json_new(JSON_NULL));
+}
+
+/* A new true (non-zero) or false. */
+struct json_value *
+json_new_bool(int b)
+{
+	return (json_new(b ? JSON_TRUE : JSON_FALSE));
+}
+
+/* A new string of len bytes copied from s. */
+struct json_value *
+json_new_stringn(const char *s, size_t len)
+{
+	struct json_value	*v;
+
+	v = json_new(JSON_STRING);
+	v->s = xmalloc(len + 1);
+	if (len > 0)
+		memcpy(v->s, s, len);
+	v->s[len] = '\0';
+	v->len = len;
+	return (v);
+}
+
+/* A new string copied from the NUL-terminated s. */
+struct json_value *
+json_new_string(const char *s)
+{
+	return (json_new_stringn(s, strlen(s)));
+}
+
+/* A new INT or FLOAT holding the number text s. */
+struct json_value *
+json_new_number(enum json_type type, const char *s)
+{
+	struct json_value	*v;
+
+	v = json_new_stringn(s, strlen(s));
+	v->type = type == JSON_FLOAT ? JSON_FLOAT : JSON_INT;
+	return (v);
+}
+
+/* A new INT of value n. */
+struct json_value *
+json_new_int(long long n)
+{
+	char	b[32];
+	int	l;
+
+	l = snprintf(b, sizeof(b), "%lld", n);
+	return (json_new_number(JSON_INT, l > 0 ? b : "0"));
+}
+
+/* A new empty array. */
+struct json_value *
+json_new_array(void)
+{
+	return (json_new(JSON_ARRAY));
+}
+
+/* A new empty object. */
+struct json_value *
+json_new_object(void)
+{
+	return (json_new(JSON_OBJECT));
+}
+
+/* Make room for one more item or member. */
+static void
+json_grow(struct json_value *c)
+{
+	size_t	ncap;
+
+	if (c->n < c->cap)
+		return;
+	ncap = c->cap == 0 ? 4 : c->cap * 2;
+	if (c->type == JSON_ARRAY)
+		c->items = xreallocarray(c->items, ncap, sizeof(*c->items));
+	else
+		c->members = xreallocarray(c->members, ncap,
+		    sizeof(*c->members));
+	c->cap = ncap;
+}
+
+/* Append v to the array a; a owns v from now on. */
+void
+json_array_add(struct json_value *a, struct json_value *v)
+{
+	if (a == NULL || a->type != JSON_ARRAY) {
+		json_free(v);
+		return;
+	}
+	json_grow(a);
+	a->items[a->n++] = v;
+}
+
+static struct json_member *
+json_find(const struct json_value *obj, const char *key, size_t keylen)
+{
+	size_t	i;
+
+	if (obj == NULL || obj->type != JSON_OBJECT)
+		return (NULL);
+	for (i = 0; i < obj->n; i++) {
+		if (obj->members[i].keylen == keylen &&
+		    memcmp(obj->members[i].key, key, keylen) == 0)
+			return (&obj->members[i]);
+	}
+	return (NULL);
+}
+
+/* Append a member without looking for an existing key. */
+static void
+json_object_append(struct json_value *obj, const char *key, size_t keylen,
+    struct json_value *v)
+{
+	struct json_member	*m;
+
+	json_grow(obj);
+	m = &obj->members[obj->n++];
+	m->key = xmalloc(keylen + 1);
+	if (keylen > 0)
+		memcpy(m->key, key, keylen);
+	m->key[keylen] = '\0';
+	m->keylen = keylen;
+	m->val = v;
+}
+
+/* Set key to v (ownership passes); an existing key keeps its position. */
+void
+json_object_set(struct json_value *obj, const char *key, struct json_value *v)
+{
+	struct json_member	*m;
+	size_t			 keylen = strlen(key);
+
+	if (obj == NULL || obj->type != JSON_OBJECT) {
+		json_free(v);
+		return;
+	}
+	if ((m = json_find(obj, key, keylen)) != NULL) {
+		json_free(m->val);
+		m->val = v;
+		return;
+	}
+	json_object_append(obj, key, keylen, v);
+}
+
+/* Remove key (and free its value) when present. */
+void
+json_object_del(struct json_value *obj, const char *key)
+{
+	struct json_member	*m;
+	size_t			 i;
+
+	if ((m = json_find(obj, key, strlen(key))) == NULL)
+		return;
+	i = (size_t)(m - obj->members);
+	free(m->key);
+	json_free(m->val);
+	memmove(&obj->members[i], &obj->members[i + 1],
+	    (obj->n - i - 1) * sizeof(*obj->members));
+	obj->n--;
+}
+
+/* The value of key in obj, or NULL. */
+struct json_value *
+json_get(const struct json_value *obj, const char *key)
+{
+	struct json_member	*m;
+
+	if ((m = json_find(obj, key, strlen(key))) == NULL)
+		return (NULL);
+	return (m->val);
+}
+
+/* The bytes of the string at key, or NULL when absent or not a string. */
+const char *
+json_get_str(const struct json_value *obj, const char *key)
+{
+	const struct json_value	*v;
+
+	if ((v = json_get(obj, key)) == NULL || v->type != JSON_STRING)
+		return (NULL);
+	return (v->s);
+}
+
+/* Item i of an array, or NULL. */
+struct json_value *
+json_index(const struct json_value *a, size_t i)
+{
+	if (a == NULL || a->type != JSON_ARRAY || i >= a->n)
+		return (NULL);
+	return (a->items[i]);
+}
+
+/* 1 when v is non-NULL and of type t. */
+int
+json_is(const struct json_value *v, enum json_type t)
+{
+	return (v != NULL && v->type == t);
+}
+
+/*
+ * Free a tree without recursion: a work list of values still to free, so a
+ * deep tree built by hand cannot exhaust the C stack.
+ */
+void
+json_free(struct json_value *v)
+{
+	struct json_value	**todo = NULL;
+	size_t			  n = 0, cap = 0, i;
+
+	if (v == NULL)
+		return;
+	todo = xreallocarray(NULL, 16, sizeof(*todo));
+	cap = 16;
+	todo[n++] = v;
+	while (n > 0) {
+		v = todo[--n];
+		if (v->type == JSON_ARRAY || v->type == JSON_OBJECT) {
+			if (cap - n < v->n) {
+				while (cap - n < v->n)
+					cap *= 2;
+				todo = xreallocarray(todo, cap, sizeof(*todo));
+			}
+			for (i = 0; i < v->n; i++) {
+				if (v->type == JSON_ARRAY) {
+					if (v->items[i] != NULL)
+						todo[n++] = v->items[i];
+				} else {
+					free(v->members[i].key);
+					if (v->members[i].val != NULL)
+						todo[n++] = v->members[i].val;
+				}
+			}
+		}
+		free(v->items);
+		free(v->members);
+		free(v->s);
+		free(v);
+	}
+	free(todo);
+}
+
+/* A deep copy (recursive: depth is bounded by the parser's limit). */
+struct json_value *
+json_dup(const struct json_value *v)
+{
+	struct json_value	*c;
+	size_t			 i;
+
+	if (v == NULL)
+		return (NULL);
+	switch (v->type) {
+	case JSON_INT:
+	case JSON_FLOAT:
+	case JSON_STRING:
+		c = json_new_stringn(v->s, v->len);
+		c->type = v->type;
+		return (c);
+	case JSON_ARRAY:
+		c = json_new_array();
+		for (i = 0; i < v->n; i++)
+			json_array_add(c, json_dup(v->items[i]));
+		return (c);
+	case JSON_OBJECT:
+		c = json_new_object();
+		for (i = 0; i < v->n; i++)
+			json_object_append(c, v->members[i].key,
+			    v->members[i].keylen, json_dup(v->members[i].val));
+		return (c);
+	default:
+		return (json_new(v->type));
+	}
+}
+
+/* 1 when the integer text is zero ("0", "-0", "000"). */
+static int
+json_int_is_zero(const char *s, size_t len)
+{
+	size_t	i = 0;
+
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		i++;
+	for (; i < len; i++)
+		if (s[i] != '0')
+			return (0);
+	return (1);
+}
+
+/* Python truthiness of a json.loads() value. */
+int
+json_truthy(const struct json_value *v)
+{
+	double	d;
+
+	if (v == NULL)
+		return (0);
+	switch (v->type) {
+	case JSON_NULL:
+	case JSON_FALSE:
+		return (0);
+	case JSON_TRUE:
+		return (1);
+	case JSON_INT:
+		return (!json_int_is_zero(v->s, v->len));
+	case JSON_FLOAT:
+		/* float("1e-400") is 0.0: underflow is falsy too. */
+		d = strtod(v->s, NULL);
+		return (d != 0.0);
+	case JSON_STRING:
+		return (v->len > 0);
+	case JSON_ARRAY:
+	case JSON_OBJECT:
+		return (v->n > 0);
+	}
+	return (0);
+}
+
+/* An INT whose value fits int64_t into *out: 0, else -1. */
+int
+json_to_int64(const struct json_value *v, int64_t *out)
+{
+	long long	 n;
+	char		*end;
+
+	if (v == NULL || v->type != JSON_INT || v->len == 0)
+		return (-1);
+	errno = 0;
+	n = strtoll(v->s, &end, 10);
+	if (errno != 0 || end != v->s + v->len)
+		return (-1);
+	*out = (int64_t)n;
+	return (0);
+}
+
+/* An INT or FLOAT as a double (overflow gives +-inf, as float() does). */
+int
+json_to_double(const struct json_value *v, double *out)
+{
+	char	*end;
+
+	if (v == NULL || (v->type != JSON_INT && v->type != JSON_FLOAT) ||
+	    v->len == 0)
+		return (-1);
+	*out = strtod(v->s, &end);
+	if (end != v->s + v->len)
+		return (-1);
+	return (0);
+}
+
+/* 1 when len bytes at s hold a surrogate's generalised-UTF-8 (ED A0..BF). */
+static int
+json_bytes_have_surrogate(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i;
+
+	for (i = 0; i + 1 < len; i++)
+		if (p[i] == 0xed && p[i + 1] >= 0xa0 && p[i + 1] <= 0xbf)
+			return (1);
+	return (0);
+}
+
+/* 1 when any string or key in the tree holds a lone surrogate. */
+int
+json_has_lone_surrogate(const struct json_value *v)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return (0);
+	switch (v->type) {
+	case JSON_STRING:
+		return (json_bytes_have_surrogate(v->s, v->len));
+	case JSON_ARRAY:
+		for (i = 0; i < v->n; i++)
+			if (json_has_lone_surrogate(v->items[i]))
+				return (1);
+		return (0);
+	case JSON_OBJECT:
+		for (i = 0; i < v->n; i++)
+			if (json_bytes_have_surrogate(v->members[i].key,
+			    v->members[i].keylen) ||
+			    json_has_lone_surrogate(v->members[i].val))
+				return (1);
+		return (0);
+	default:
+		return (0);
+	}
+}
+
+/*
+ * The length of the strictly valid UTF-8 sequence at p (at most left
+ * bytes), or 0: no overlongs, no surrogates, nothing above U+10FFFF.
+ */
+static size_t
+json_utf8_len(const unsigned char *p, size_t left)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		n, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;
+		else if (p[0] == 0xed)
+			hi = 0x9f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		else if (p[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return (0);
+	if (left < n || p[1] < lo || p[1] > hi)
+		return (0);
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return (0);
+	return (n);
+}
+
+/* The value of 4 hex digits at p (4 bytes readable), or -1. */
+static long
+json_hex4(const unsigned char *p)
+{
+	long	v = 0;
+	int	i, d;
+
+	for (i = 0; i < 4; i++) {
+		if (p[i] >= '0' && p[i] <= '9')
+			d = p[i] - '0';
+		else if (p[i] >= 'a' && p[i] <= 'f')
+			d = p[i] - 'a' + 10;
+		else if (p[i] >= 'A' && p[i] <= 'F')
+			d = p[i] - 'A' + 10;
+		else
+			return (-1);
+		v = v * 16 + d;
+	}
+	return (v);
+}
+
+/*
+ * One linear pass over the raw text: validate UTF-8 strictly (CPython's
+ * json.loads of bytes decodes them first) and find each \u escape of a
+ * surrogate that does not form a high+low pair.  yajl would turn such an
+ * escape into '?' or CESU bytes, changing what is hashed, so when out is
+ * not NULL the text is copied there with each lone escape rewritten as its
+ * 3-byte generalised-UTF-8 form.  Returns the number of lone escapes, or
+ * -1 on invalid UTF-8.
+ */
+static long
+json_scan(const char *text, size_t len, struct buf *out)
+{
+	const unsigned char	*p = (const unsigned char *)text;
+	size_t			 i = 0, n, from = 0;
+	long			 cp, lo, lone = 0;
+	int			 instr = 0;
+	unsigned char		 enc[3];
+
+	while (i < len) {
+		if (p[i] >= 0x80) {
+			if ((n = json_utf8_len(p + i, len - i)) == 0)
+				return (-1);
+			i += n;
+			continue;
+		}
+		if (!instr || p[i] != '\\') {
+			if (p[i] == '"')
+				instr = !instr;
+			i++;
+			continue;
+		}
+		/* A backslash inside a string: the next byte is escaped. */
+		if (i + 1 >= len || p[i + 1] >= 0x80) {
+			i++;
+			continue;
+		}
+		if (p[i + 1] != 'u' || len - i < 6 ||
+		    (cp = json_hex4(p + i + 2)) == -1 ||
+		    cp < 0xd800 || cp > 0xdfff) {
+			i += 2;
+			continue;
+		}
+		if (cp <= 0xdbff && len - i >= 12 && p[i + 6] == '\\' &&
+		    p[i + 7] == 'u' && (lo = json_hex4(p + i + 8)) >= 0xdc00 &&
+		    lo <= 0xdfff) {
+			i += 12;
+			continue;
+		}
+		lone++;
+		if (out != NULL) {
+			buf_add(out, p + from, i - from);
+			enc[0] = 0xed;
+			enc[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+			enc[2] = (unsigned char)(0x80 | (cp & 0x3f));
+			buf_add(out, enc, sizeof(enc));
+			from = i + 6;
+		}
+		i += 6;
+	}
+	if (out != NULL)
+		buf_add(out, p + from, len - from);
+	return (lone);
+}
+
+/* Attach a new value to the open container (or make it the root). */
+static int
+json_parser_add(struct json_parser *jp, struct json_value *v)
+{
+	struct json_value	*c;
+
+	if (jp->depth == 0) {
+		if (jp->root != NULL) {
+			json_free(v);
+			jp->errstr = "invalid JSON: more than one value";
+			return (0);
+		}
+		jp->root = v;
+	} else {
+		c = jp->stack[jp->depth - 1];
+		if (c->type == JSON_ARRAY)
+			json_array_add(c, v);
+		else if (c->n > 0 && c->members[c->n - 1].val == NULL)
+			c->members[c->n - 1].val = v;
+		else {
+			json_free(v);
+			jp->errstr = "invalid JSON";
+			return (0);
+		}
+	}
+	if (v->type == JSON_ARRAY || v->type == JSON_OBJECT) {
+		if (jp->depth >= jp->max_depth) {
+			jp->errstr = "JSON nested too deeply";
+			return (0);
+		}
+		if (jp->depth == jp->stackcap) {
+			jp->stackcap = jp->stackcap == 0 ? 16 :
+			    jp->stackcap * 2;
+			jp->stack = xreallocarray(jp->stack, jp->stackcap,
+			    sizeof(*jp->stack));
+		}
+		jp->stack[jp->depth++] = v;
+	}
+	return (1);
+}
+
+static int
+json_null_cb(void *ctx)
+{
+	return (json_parser_add(ctx, json_new_null()));
+}
+
+static int
+json_boolean_cb(void *ctx, int b)
+{
+	return (json_parser_add(ctx, json_new_bool(b)));
+}
+
+static int
+json_number_cb(void *ctx, const char *s, size_t len)
+{
+	struct json_value	*v;
+
+	v = json_new_stringn(s, len);
+	v->type = memchr(s, '.', len) != NULL || memchr(s, 'e', len) != NULL ||
+	    memchr(s, 'E', len) != NULL ? JSON_FLOAT : JSON_INT;
+	return (json_parser_add(ctx, v));
+}
+
+static int
+json_string_cb(void *ctx, const unsigned char *s, size_t len)
+{
+	return (json_parser_add(ctx, json_new_stringn((const char *)s, len)));
+}
+
+static int
+json_start_map_cb(void *ctx)
+{
+	return (json_parser_add(ctx, json_new_object()));
+}
+
+static int
+json_map_key_cb(void *ctx, const unsigned char *s, size_t len)
+{
+	struct json_parser	*jp = ctx;
+
+	if (jp->depth == 0 || jp->stack[jp->depth - 1]->type != JSON_OBJECT) {
+		jp->errstr = "invalid JSON";
+		return (0);
+	}
+	json_object_append(jp->stack[jp->depth - 1], (const char *)s, len,
+	    NULL);
+	return (1);
+}
+
+static int
+json_slot_cmp(const void *a, const void *b)
+{
+	const struct json_slot	*x = a, *y = b;
+	size_t			 n;
+	int			 c;
+
+	n = x->m->keylen < y->m->keylen ? x->m->keylen : y->m->keylen;
+	if ((c = memcmp(x->m->key, y->m->key, n)) != 0)
+		return (c);
+	if (x->m->keylen != y->m->keylen)
+		return (x->m->keylen < y->m->keylen ? -1 : 1);
+	return (x->pos < y->pos ? -1 : x->pos > y->pos);
+}
+
+/*
+ * json.loads builds a dict: a repeated key keeps its first position and
+ * takes its last value.  Sorting the keys makes this O(n log n), so a
+ * hostile object with many keys costs no quadratic time.
+ */
+static void
+json_object_dedup(struct json_value *obj)
+{
+	struct json_slot	*slots;
+	struct json_member	*m, *first, *last;
+	size_t			 i, j, k;
+	int			 dups = 0;
+
+	if (obj->n < 2)
+		return;
+	slots = xreallocarray(NULL, obj->n, sizeof(*slots));
+	for (i = 0; i < obj->n; i++) {
+		slots[i].m = &obj->members[i];
+		slots[i].pos = i;
+	}
+	qsort(slots, obj->n, sizeof(*slots), json_slot_cmp);
+	for (i = 0; i < obj->n; i = j) {
+		for (j = i + 1; j < obj->n && slots[j].m->keylen ==
+		    slots[i].m->keylen && memcmp(slots[j].m->key,
+		    slots[i].m->key, slots[i].m->keylen) == 0; j++)
+			;
+		if (j - i == 1)
+			continue;
+		dups = 1;
+		first = &obj->members[slots[i].pos];
+		last = &obj->members[slots[j - 1].pos];
+		json_free(first->val);
+		first->val = last->val;
+		last->val = NULL;
+		for (k = i + 1; k < j; k++) {
+			m = &obj->members[slots[k].pos];
+			free(m->key);
+			m->key = NULL;
+			json_free(m->val);
+			m->val = NULL;
+		}
+	}
+	free(slots);
+	if (!dups)
+		return;
+	for (i = j = 0; i < obj->n; i++)
+		if (obj->members[i].key != NULL)
+			obj->members[j++] = obj->members[i];
+	obj->n = j;
+}
+
+static int
+json_end_map_cb(void *ctx)
+{
+	struct json_parser	*jp = ctx;
+
+	if (jp->depth == 0)
+		return (0);
+	json_object_dedup(jp->stack[--jp->depth]);
+	return (1);
+}
+
+static int
+json_start_array_cb(void *ctx)
+{
+	return (json_parser_add(ctx, json_new_array()));
+}
+
+static int
+json_end_array_cb(void *ctx)
+{
+	struct json_parser	*jp = ctx;
+
+	if (jp->depth == 0)
+		return (0);
+	jp->depth--;
+	return (1);
+}
+
+static const yajl_callbacks json_callbacks = {
+	.yajl_null = json_null_cb,
+	.yajl_boolean = json_boolean_cb,
+	.yajl_number = json_number_cb,
+	.yajl_string = json_string_cb,
+	.yajl_start_map = json_start_map_cb,
+	.yajl_map_key = json_map_key_cb,
+	.yajl_end_map = json_end_map_cb,
+	.yajl_start_array = json_start_array_cb,
+	.yajl_end_array = json_end_array_cb
+};
+
+/* Parse exactly one JSON value; the caller frees the tree. */
+struct json_value *
+json_parse(const char *text, size_t len, const struct json_limits *limits,
+    const char **errstr)
+{
+	struct json_parser	 jp;
+	struct buf		 copy;
+	yajl_handle		 h;
+	yajl_status		 st;
+	long			 lone;
+
+	if (limits != NULL && limits->max_bytes != 0 &&
+	    len > limits->max_bytes) {
+		*errstr = "request body too large";
+		return (NULL);
+	}
+	if ((lone = json_scan(text, len, NULL)) == -1) {
+		*errstr = "invalid UTF-8 in JSON text";
+		return (NULL);
+	}
+	buf_init(&copy);
+	if (lone > 0) {
+		json_scan(text, len, &copy);
+		text = (const char *)copy.data;
+		len = copy.len;
+	}
+
+	memset(&jp, 0, sizeof(jp));
+	jp.max_depth = JSON_DEFAULT_DEPTH;
+	if (limits != NULL && limits->max_depth != 0)
+		jp.max_depth = limits->max_depth;
+	if ((h = yajl_alloc(&json_callbacks, NULL, &jp)) == NULL) {
+		buf_clear(&copy, 0);
+		*errstr = "out of memory";
+		return (NULL);
+	}
+	/* UTF-8 was checked above; lone surrogates must pass through. */
+	yajl_config(h, yajl_dont_validate_strings, 1);
+	st = yajl_parse(h, (const unsigned char *)text, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	yajl_free(h);
+	buf_clear(&copy, 0);
+	free(jp.stack);
+
+	if (st != yajl_status_ok || jp.root == NULL || jp.depth != 0) {
+		if (st == yajl_status_client_canceled && jp.errstr != NULL)
+			*errstr = jp.errstr;
+		else
+			*errstr = "invalid JSON";
+		json_free(jp.root);
+		return (NULL);
+	}
+	return (jp.root);
+}
