@@ -46,25 +46,37 @@ int	hpke_derive_keypair(const uint8_t *, size_t, uint8_t[32], uint8_t[32],
 	    const char **);
 /* A fresh random X25519 key pair. */
 int	hpke_generate_keypair(uint8_t[32], uint8_t[32], const char **);
-/* SetupBaseS with a random ephemeral key; enc gets 32 bytes. */
+/*
+ * SetupBaseS(ctx, kem, kdf, aead, pkR, pkRlen, info, infolen, enc): random
+ * ephemeral key; enc gets 32 bytes.
+ */
 int	hpke_setup_base_s(struct hpke_ctx *, uint16_t, uint16_t, uint16_t,
 	    const uint8_t *, size_t, const uint8_t *, size_t, uint8_t[32],
 	    const char **);
-/* SetupBaseS with the ephemeral key derived from ikmE (tests, vectors). */
+/*
+ * SetupBaseS with the ephemeral key derived from ikmE (tests, vectors):
+ * (ctx, kem, kdf, aead, pkR, pkRlen, info, infolen, ikmE, ikmElen, enc).
+ */
 int	hpke_setup_base_s_det(struct hpke_ctx *, uint16_t, uint16_t, uint16_t,
 	    const uint8_t *, size_t, const uint8_t *, size_t,
 	    const uint8_t *, size_t, uint8_t[32], const char **);
-/* SetupBaseR: enc, the recipient's secret key skR (32 bytes) and info. */
+/*
+ * SetupBaseR: (ctx, kem, kdf, aead, enc, enclen, skR, skRlen, info,
+ * infolen); skR is the recipient's 32-byte secret key.
+ */
 int	hpke_setup_base_r(struct hpke_ctx *, uint16_t, uint16_t, uint16_t,
 	    const uint8_t *, size_t, const uint8_t *, size_t,
 	    const uint8_t *, size_t, const char **);
-/* Seal pt with aad; appends ciphertext || tag to out; bumps seq. */
+/* Seal(aad, aadlen, pt, ptlen): appends ciphertext || tag; bumps seq. */
 int	hpke_seal(struct hpke_ctx *, const uint8_t *, size_t,
 	    const uint8_t *, size_t, struct buf *, const char **);
-/* Open ct || tag with aad; appends plaintext to out; bumps seq. */
+/* Open(aad, aadlen, ct, ctlen): appends plaintext; bumps seq on success. */
 int	hpke_open(struct hpke_ctx *, const uint8_t *, size_t,
 	    const uint8_t *, size_t, struct buf *, const char **);
-/* Seal/Open at an explicit sequence number (vectors), seq unchanged. */
+/*
+ * Seal/Open(seq, aad, aadlen, in, inlen) at an explicit sequence number
+ * (vectors, chunked OHTTP); ctx->seq is unchanged.
+ */
 int	hpke_seal_seq(const struct hpke_ctx *, uint64_t, const uint8_t *,
 	    size_t, const uint8_t *, size_t, struct buf *, const char **);
 int	hpke_open_seq(const struct hpke_ctx *, uint64_t, const uint8_t *,
@@ -77,7 +89,8 @@ void	hpke_ctx_clear(struct hpke_ctx *);
 
 /*
  * One AEAD operation with an explicit key and nonce (OHTTP responses use
- * the suite's AEAD outside an HPKE context).  Appends to out.
+ * the suite's AEAD outside an HPKE context): (aead, key, nonce, aad, aadlen,
+ * in, inlen, out).  Appends to out; open appends nothing on failure.
  */
 int	hpke_aead_seal(uint16_t, const uint8_t *, const uint8_t *,
 	    const uint8_t *, size_t, const uint8_t *, size_t, struct buf *,
@@ -87,5 +100,14 @@ int	hpke_aead_open(uint16_t, const uint8_t *, const uint8_t *,
 	    const char **);
 /* The AEAD's key length Nk, or 0 for an unknown id. */
 size_t	hpke_aead_nk(uint16_t);
+
+/* The X25519 public key of a 32-byte secret key. */
+int	hpke_x25519_public(const uint8_t *, uint8_t[32], const char **);
+/* HKDF-SHA256 (RFC 5869): Extract(salt, saltlen, ikm, ikmlen, prk). */
+int	hpke_hkdf_extract(const uint8_t *, size_t, const uint8_t *, size_t,
+	    uint8_t[HPKE_SECRET_LEN], const char **);
+/* HKDF-SHA256 Expand(prk (32 bytes), info, infolen, out, L <= 255 * 32). */
+int	hpke_hkdf_expand(const uint8_t *, const uint8_t *, size_t, uint8_t *,
+	    size_t, const char **);
 
 #endif /* HPKE_H */

@@ -1,0 +1,756 @@
+/*
+ * hpke.c: HPKE (RFC 9180) base mode, both roles, from OpenSSL 3.0 EVP:
+ * DHKEM(X25519, HKDF-SHA256) over EVP_PKEY X25519, HKDF-SHA256 over
+ * EVP_MAC HMAC, and the AEADs AES-128-GCM, AES-256-GCM and
+ * ChaCha20-Poly1305 over EVP_CIPHER.  PROTOCOL.md §4 (and §6, whose
+ * response keys use the same HKDF and AEAD).  OpenSSL 3.0 has no HPKE API.
+ */
+#include "compat.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include <limits.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "hpke.h"
+
+#define HPKE_LABEL		"HPKE-v1"
+#define HPKE_MODE_BASE		0x00
+#define HPKE_KEM_SUITE_LEN	5	/* "KEM" || kem_id */
+#define HPKE_SUITE_LEN		10	/* "HPKE" || kem || kdf || aead */
+#define HPKE_MAX_IOV		8
+#define HPKE_MAX_EXPAND		(255 * HPKE_SECRET_LEN)
+/* EVP lengths are ints: refuse what would not fit with room for the tag. */
+#define HPKE_MAX_AEAD_LEN	((size_t)INT_MAX - 64)
+
+/* One piece of an HMAC message, so labeled inputs need no copying. */
+struct hpke_iov {
+	const void	*p;
+	size_t		 len;
+};
+
+static int	hpke_hmac(const uint8_t *, size_t, const struct hpke_iov *,
+		    size_t, uint8_t[HPKE_SECRET_LEN], const char **);
+static int	hpke_expand_iov(const uint8_t *, const struct hpke_iov *,
+		    size_t, uint8_t *, size_t, const char **);
+static int	hpke_labeled_extract(const uint8_t *, size_t, const uint8_t *,
+		    size_t, const char *, const uint8_t *, size_t,
+		    uint8_t[HPKE_SECRET_LEN], const char **);
+static int	hpke_labeled_expand(const uint8_t *, size_t, const uint8_t *,
+		    const char *, const uint8_t *, size_t, uint8_t *, size_t,
+		    const char **);
+static void	hpke_kem_suite(uint8_t[HPKE_KEM_SUITE_LEN]);
+static void	hpke_suite(const struct hpke_ctx *, uint8_t[HPKE_SUITE_LEN]);
+static EVP_PKEY	*hpke_x25519_key(const uint8_t *, const char **);
+static int	hpke_x25519_dh(const uint8_t *, const uint8_t *,
+		    uint8_t[HPKE_X25519_LEN], const char **);
+static int	hpke_kem_shared(const uint8_t *, const uint8_t *,
+		    const uint8_t *, const uint8_t *, uint8_t[HPKE_SECRET_LEN],
+		    const char **);
+static int	hpke_key_schedule(struct hpke_ctx *, uint16_t, uint16_t,
+		    uint16_t, const uint8_t *, size_t, const char **);
+static int	hpke_setup_s_sk(struct hpke_ctx *, uint16_t, uint16_t,
+		    uint16_t, const uint8_t *, size_t, const uint8_t *, size_t,
+		    const uint8_t *, uint8_t[32], const char **);
+static const EVP_CIPHER *hpke_aead_cipher(uint16_t);
+static void	hpke_nonce(const struct hpke_ctx *, uint64_t,
+		    uint8_t[HPKE_NONCE_LEN]);
+
+/* HMAC-SHA256 over the concatenation of the pieces. */
+static int
+hpke_hmac(const uint8_t *key, size_t keylen, const struct hpke_iov *iov,
+    size_t niov, uint8_t out[HPKE_SECRET_LEN], const char **errstr)
+{
+	static const uint8_t	 zero[HPKE_SECRET_LEN];
+	EVP_MAC			*mac = NULL;
+	EVP_MAC_CTX		*mctx = NULL;
+	OSSL_PARAM		 params[2];
+	char			 digest[] = "SHA256";
+	size_t			 i, outlen = 0;
+	int			 rc = -1;
+
+	/* RFC 5869: an absent salt is Nh zero bytes (the same HMAC key). */
+	if (keylen == 0) {
+		key = zero;
+		keylen = sizeof(zero);
+	}
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
+	    (mctx = EVP_MAC_CTX_new(mac)) == NULL ||
+	    EVP_MAC_init(mctx, key, keylen, params) != 1) {
+		*errstr = "HMAC-SHA256 unavailable";
+		goto out;
+	}
+	for (i = 0; i < niov; i++) {
+		if (iov[i].len != 0 &&
+		    EVP_MAC_update(mctx, iov[i].p, iov[i].len) != 1) {
+			*errstr = "HMAC-SHA256 failed";
+			goto out;
+		}
+	}
+	if (EVP_MAC_final(mctx, out, &outlen, HPKE_SECRET_LEN) != 1 ||
+	    outlen != HPKE_SECRET_LEN) {
+		*errstr = "HMAC-SHA256 failed";
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_MAC_CTX_free(mctx);
+	EVP_MAC_free(mac);
+	return (rc);
+}
+
+/* HKDF-Expand (RFC 5869 §2.3) with info given as pieces. */
+static int
+hpke_expand_iov(const uint8_t *prk, const struct hpke_iov *info, size_t ninfo,
+    uint8_t *out, size_t len, const char **errstr)
+{
+	struct hpke_iov	 iov[HPKE_MAX_IOV];
+	uint8_t		 t[HPKE_SECRET_LEN], ctr;
+	size_t		 i, done, n;
+	int		 rc = -1;
+
+	if (len > HPKE_MAX_EXPAND || ninfo + 2 > HPKE_MAX_IOV) {
+		*errstr = "HKDF-Expand length too large";
+		return (-1);
+	}
+	for (done = 0, ctr = 1; done < len; done += n, ctr++) {
+		/* T(i) = HMAC(PRK, T(i - 1) || info || i), T(0) empty. */
+		iov[0].p = t;
+		iov[0].len = done == 0 ? 0 : sizeof(t);
+		for (i = 0; i < ninfo; i++)
+			iov[i + 1] = info[i];
+		iov[ninfo + 1].p = &ctr;
+		iov[ninfo + 1].len = 1;
+		if (hpke_hmac(prk, HPKE_SECRET_LEN, iov, ninfo + 2, t,
+		    errstr) == -1)
+			goto out;
+		n = len - done < sizeof(t) ? len - done : sizeof(t);
+		memcpy(out + done, t, n);
+	}
+	rc = 0;
+out:
+	OPENSSL_cleanse(t, sizeof(t));
+	return (rc);
+}
+
+/* HKDF-Extract(salt, ikm) = HMAC-SHA256(key = salt, msg = ikm). */
+int
+hpke_hkdf_extract(const uint8_t *salt, size_t saltlen, const uint8_t *ikm,
+    size_t ikmlen, uint8_t prk[HPKE_SECRET_LEN], const char **errstr)
+{
+	struct hpke_iov	 iov = { ikm, ikmlen };
+
+	return (hpke_hmac(salt, saltlen, &iov, 1, prk, errstr));
+}
+
+/* HKDF-Expand(prk, info, len) into out. */
+int
+hpke_hkdf_expand(const uint8_t *prk, const uint8_t *info, size_t infolen,
+    uint8_t *out, size_t len, const char **errstr)
+{
+	struct hpke_iov	 iov = { info, infolen };
+
+	return (hpke_expand_iov(prk, &iov, 1, out, len, errstr));
+}
+
+/* RFC 9180 §4: LabeledExtract(salt, label, ikm). */
+static int
+hpke_labeled_extract(const uint8_t *suite, size_t suitelen,
+    const uint8_t *salt, size_t saltlen, const char *label,
+    const uint8_t *ikm, size_t ikmlen, uint8_t out[HPKE_SECRET_LEN],
+    const char **errstr)
+{
+	struct hpke_iov	 iov[4];
+
+	iov[0].p = HPKE_LABEL;
+	iov[0].len = strlen(HPKE_LABEL);
+	iov[1].p = suite;
+	iov[1].len = suitelen;
+	iov[2].p = label;
+	iov[2].len = strlen(label);
+	iov[3].p = ikm;
+	iov[3].len = ikmlen;
+	return (hpke_hmac(salt, saltlen, iov, 4, out, errstr));
+}
+
+/* RFC 9180 §4: LabeledExpand(prk, label, info, L). */
+static int
+hpke_labeled_expand(const uint8_t *suite, size_t suitelen, const uint8_t *prk,
+    const char *label, const uint8_t *info, size_t infolen, uint8_t *out,
+    size_t len, const char **errstr)
+{
+	struct hpke_iov	 iov[5];
+	uint8_t		 l2[2];
+
+	if (len > HPKE_MAX_EXPAND) {
+		*errstr = "HPKE expand length too large";
+		return (-1);
+	}
+	l2[0] = (uint8_t)(len >> 8);
+	l2[1] = (uint8_t)len;
+	iov[0].p = l2;
+	iov[0].len = sizeof(l2);
+	iov[1].p = HPKE_LABEL;
+	iov[1].len = strlen(HPKE_LABEL);
+	iov[2].p = suite;
+	iov[2].len = suitelen;
+	iov[3].p = label;
+	iov[3].len = strlen(label);
+	iov[4].p = info;
+	iov[4].len = infolen;
+	return (hpke_expand_iov(prk, iov, 5, out, len, errstr));
+}
+
+/* The KEM's suite_id: "KEM" || I2OSP(kem_id, 2). */
+static void
+hpke_kem_suite(uint8_t s[HPKE_KEM_SUITE_LEN])
+{
+	memcpy(s, "KEM", 3);
+	s[3] = (uint8_t)(HPKE_KEM_X25519_SHA256 >> 8);
+	s[4] = (uint8_t)HPKE_KEM_X25519_SHA256;
+}
+
+/* The schedule's suite_id: "HPKE" || kem_id || kdf_id || aead_id. */
+static void
+hpke_suite(const struct hpke_ctx *ctx, uint8_t s[HPKE_SUITE_LEN])
+{
+	memcpy(s, "HPKE", 4);
+	s[4] = (uint8_t)(ctx->kem_id >> 8);
+	s[5] = (uint8_t)ctx->kem_id;
+	s[6] = (uint8_t)(ctx->kdf_id >> 8);
+	s[7] = (uint8_t)ctx->kdf_id;
+	s[8] = (uint8_t)(ctx->aead_id >> 8);
+	s[9] = (uint8_t)ctx->aead_id;
+}
+
+/* 0 when the suite is one this module implements. */
+int
+hpke_suite_check(uint16_t kem, uint16_t kdf, uint16_t aead,
+    const char **errstr)
+{
+	if (kem != HPKE_KEM_X25519_SHA256) {
+		*errstr = "unsupported HPKE KEM (want DHKEM(X25519))";
+		return (-1);
+	}
+	if (kdf != HPKE_KDF_HKDF_SHA256) {
+		*errstr = "unsupported HPKE KDF (want HKDF-SHA256)";
+		return (-1);
+	}
+	if (hpke_aead_nk(aead) == 0) {
+		*errstr = "unsupported HPKE AEAD";
+		return (-1);
+	}
+	return (0);
+}
+
+/* An X25519 private key object from 32 raw bytes; the caller frees it. */
+static EVP_PKEY *
+hpke_x25519_key(const uint8_t *sk, const char **errstr)
+{
+	EVP_PKEY	*pk;
+
+	if ((pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk,
+	    HPKE_X25519_LEN)) == NULL)
+		*errstr = "bad X25519 private key";
+	return (pk);
+}
+
+/* The X25519 public key of a 32-byte secret key. */
+int
+hpke_x25519_public(const uint8_t *sk, uint8_t pk[HPKE_X25519_LEN],
+    const char **errstr)
+{
+	EVP_PKEY	*key;
+	size_t		 len = HPKE_X25519_LEN;
+	int		 rc = -1;
+
+	if ((key = hpke_x25519_key(sk, errstr)) == NULL)
+		return (-1);
+	if (EVP_PKEY_get_raw_public_key(key, pk, &len) != 1 ||
+	    len != HPKE_X25519_LEN)
+		*errstr = "X25519 public key failed";
+	else
+		rc = 0;
+	EVP_PKEY_free(key);
+	return (rc);
+}
+
+/* DH(sk, pk); RFC 9180 §7.1.4: an all-zero output is an error. */
+static int
+hpke_x25519_dh(const uint8_t *sk, const uint8_t *pk,
+    uint8_t out[HPKE_X25519_LEN], const char **errstr)
+{
+	EVP_PKEY	*key = NULL, *peer = NULL;
+	EVP_PKEY_CTX	*pctx = NULL;
+	size_t		 len = HPKE_X25519_LEN, i;
+	uint8_t		 acc = 0;
+	int		 rc = -1;
+
+	if ((key = hpke_x25519_key(sk, errstr)) == NULL)
+		goto out;
+	if ((peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pk,
+	    HPKE_X25519_LEN)) == NULL) {
+		*errstr = "bad X25519 public key";
+		goto out;
+	}
+	if ((pctx = EVP_PKEY_CTX_new(key, NULL)) == NULL ||
+	    EVP_PKEY_derive_init(pctx) != 1 ||
+	    EVP_PKEY_derive_set_peer(pctx, peer) != 1 ||
+	    EVP_PKEY_derive(pctx, out, &len) != 1 || len != HPKE_X25519_LEN) {
+		OPENSSL_cleanse(out, HPKE_X25519_LEN);
+		*errstr = "X25519 key agreement failed";
+		goto out;
+	}
+	for (i = 0; i < HPKE_X25519_LEN; i++)
+		acc |= out[i];
+	if (acc == 0) {
+		*errstr = "X25519 shared secret is zero";
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_PKEY_CTX_free(pctx);
+	EVP_PKEY_free(peer);
+	EVP_PKEY_free(key);
+	return (rc);
+}
+
+/* DeriveKeyPair(ikm) for DHKEM(X25519), RFC 9180 §7.1.3. */
+int
+hpke_derive_keypair(const uint8_t *ikm, size_t ikmlen, uint8_t sk[32],
+    uint8_t pk[32], const char **errstr)
+{
+	uint8_t	 suite[HPKE_KEM_SUITE_LEN], prk[HPKE_SECRET_LEN];
+	int	 rc = -1;
+
+	hpke_kem_suite(suite);
+	if (hpke_labeled_extract(suite, sizeof(suite), NULL, 0, "dkp_prk",
+	    ikm, ikmlen, prk, errstr) == -1 ||
+	    hpke_labeled_expand(suite, sizeof(suite), prk, "sk", NULL, 0,
+	    sk, HPKE_X25519_LEN, errstr) == -1 ||
+	    hpke_x25519_public(sk, pk, errstr) == -1) {
+		OPENSSL_cleanse(sk, HPKE_X25519_LEN);
+		goto out;
+	}
+	rc = 0;
+out:
+	OPENSSL_cleanse(prk, sizeof(prk));
+	return (rc);
+}
+
+/* GenerateKeyPair(): 32 random bytes are an X25519 secret key. */
+int
+hpke_generate_keypair(uint8_t sk[32], uint8_t pk[32], const char **errstr)
+{
+	if (RAND_priv_bytes(sk, HPKE_X25519_LEN) != 1) {
+		*errstr = "no randomness for an X25519 key";
+		return (-1);
+	}
+	if (hpke_x25519_public(sk, pk, errstr) == -1) {
+		OPENSSL_cleanse(sk, HPKE_X25519_LEN);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * ExtractAndExpand(DH(sk, pk), kem_context = enc || pkR) into the KEM's
+ * shared_secret, RFC 9180 §4.1.
+ */
+static int
+hpke_kem_shared(const uint8_t *sk, const uint8_t *pk, const uint8_t *enc,
+    const uint8_t *pkr, uint8_t shared[HPKE_SECRET_LEN], const char **errstr)
+{
+	uint8_t	 suite[HPKE_KEM_SUITE_LEN], dh[HPKE_X25519_LEN];
+	uint8_t	 prk[HPKE_SECRET_LEN], kctx[2 * HPKE_X25519_LEN];
+	int	 rc = -1;
+
+	hpke_kem_suite(suite);
+	memcpy(kctx, enc, HPKE_X25519_LEN);
+	memcpy(kctx + HPKE_X25519_LEN, pkr, HPKE_X25519_LEN);
+	if (hpke_x25519_dh(sk, pk, dh, errstr) == -1 ||
+	    hpke_labeled_extract(suite, sizeof(suite), NULL, 0, "eae_prk",
+	    dh, sizeof(dh), prk, errstr) == -1 ||
+	    hpke_labeled_expand(suite, sizeof(suite), prk, "shared_secret",
+	    kctx, sizeof(kctx), shared, HPKE_SECRET_LEN, errstr) == -1)
+		goto out;
+	rc = 0;
+out:
+	OPENSSL_cleanse(dh, sizeof(dh));
+	OPENSSL_cleanse(prk, sizeof(prk));
+	return (rc);
+}
+
+/*
+ * KeySchedule for mode_base (psk and psk_id empty), RFC 9180 §5.1, from
+ * ctx->shared_secret; fills key, base_nonce and exporter_secret.
+ */
+static int
+hpke_key_schedule(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
+    uint16_t aead, const uint8_t *info, size_t infolen, const char **errstr)
+{
+	uint8_t	 suite[HPKE_SUITE_LEN];
+
+	ctx->kem_id = kem;
+	ctx->kdf_id = kdf;
+	ctx->aead_id = aead;
+	ctx->nk = hpke_aead_nk(aead);
+	ctx->seq = 0;
+	hpke_suite(ctx, suite);
+	ctx->ksc[0] = HPKE_MODE_BASE;
+	if (hpke_labeled_extract(suite, sizeof(suite), NULL, 0, "psk_id_hash",
+	    NULL, 0, ctx->ksc + 1, errstr) == -1 ||
+	    hpke_labeled_extract(suite, sizeof(suite), NULL, 0, "info_hash",
+	    info, infolen, ctx->ksc + 1 + HPKE_SECRET_LEN, errstr) == -1 ||
+	    hpke_labeled_extract(suite, sizeof(suite), ctx->shared_secret,
+	    HPKE_SECRET_LEN, "secret", NULL, 0, ctx->secret, errstr) == -1 ||
+	    hpke_labeled_expand(suite, sizeof(suite), ctx->secret, "key",
+	    ctx->ksc, sizeof(ctx->ksc), ctx->key, ctx->nk, errstr) == -1 ||
+	    hpke_labeled_expand(suite, sizeof(suite), ctx->secret,
+	    "base_nonce", ctx->ksc, sizeof(ctx->ksc), ctx->base_nonce,
+	    HPKE_NONCE_LEN, errstr) == -1 ||
+	    hpke_labeled_expand(suite, sizeof(suite), ctx->secret, "exp",
+	    ctx->ksc, sizeof(ctx->ksc), ctx->exporter_secret, HPKE_SECRET_LEN,
+	    errstr) == -1) {
+		hpke_ctx_clear(ctx);
+		return (-1);
+	}
+	return (0);
+}
+
+/* SetupBaseS with the ephemeral secret key skE given. */
+static int
+hpke_setup_s_sk(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
+    uint16_t aead, const uint8_t *pkr, size_t pkrlen, const uint8_t *info,
+    size_t infolen, const uint8_t *ske, uint8_t enc[32], const char **errstr)
+{
+	uint8_t	 pke[HPKE_X25519_LEN];
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (hpke_suite_check(kem, kdf, aead, errstr) == -1)
+		return (-1);
+	if (pkrlen != HPKE_X25519_LEN) {
+		*errstr = "recipient public key is not 32 bytes";
+		return (-1);
+	}
+	if (hpke_x25519_public(ske, pke, errstr) == -1 ||
+	    hpke_kem_shared(ske, pkr, pke, pkr, ctx->shared_secret,
+	    errstr) == -1 ||
+	    hpke_key_schedule(ctx, kem, kdf, aead, info, infolen,
+	    errstr) == -1) {
+		hpke_ctx_clear(ctx);
+		return (-1);
+	}
+	memcpy(enc, pke, HPKE_X25519_LEN);
+	return (0);
+}
+
+/* SetupBaseS(pkR, info) with a fresh random ephemeral key. */
+int
+hpke_setup_base_s(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
+    uint16_t aead, const uint8_t *pkr, size_t pkrlen, const uint8_t *info,
+    size_t infolen, uint8_t enc[32], const char **errstr)
+{
+	uint8_t	 ske[HPKE_X25519_LEN], pke[HPKE_X25519_LEN];
+	int	 rc;
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (hpke_generate_keypair(ske, pke, errstr) == -1)
+		return (-1);
+	rc = hpke_setup_s_sk(ctx, kem, kdf, aead, pkr, pkrlen, info, infolen,
+	    ske, enc, errstr);
+	OPENSSL_cleanse(ske, sizeof(ske));
+	return (rc);
+}
+
+/* SetupBaseS(pkR, info) with skE = DeriveKeyPair(ikmE) (tests, vectors). */
+int
+hpke_setup_base_s_det(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
+    uint16_t aead, const uint8_t *pkr, size_t pkrlen, const uint8_t *info,
+    size_t infolen, const uint8_t *ikme, size_t ikmelen, uint8_t enc[32],
+    const char **errstr)
+{
+	uint8_t	 ske[HPKE_X25519_LEN], pke[HPKE_X25519_LEN];
+	int	 rc;
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (hpke_derive_keypair(ikme, ikmelen, ske, pke, errstr) == -1)
+		return (-1);
+	rc = hpke_setup_s_sk(ctx, kem, kdf, aead, pkr, pkrlen, info, infolen,
+	    ske, enc, errstr);
+	OPENSSL_cleanse(ske, sizeof(ske));
+	return (rc);
+}
+
+/* SetupBaseR(enc, skR, info). */
+int
+hpke_setup_base_r(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
+    uint16_t aead, const uint8_t *enc, size_t enclen, const uint8_t *skr,
+    size_t skrlen, const uint8_t *info, size_t infolen, const char **errstr)
+{
+	uint8_t	 pkr[HPKE_X25519_LEN];
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (hpke_suite_check(kem, kdf, aead, errstr) == -1)
+		return (-1);
+	if (enclen != HPKE_X25519_LEN) {
+		*errstr = "encapsulated key is not 32 bytes";
+		return (-1);
+	}
+	if (skrlen != HPKE_X25519_LEN) {
+		*errstr = "recipient secret key is not 32 bytes";
+		return (-1);
+	}
+	if (hpke_x25519_public(skr, pkr, errstr) == -1 ||
+	    hpke_kem_shared(skr, enc, enc, pkr, ctx->shared_secret,
+	    errstr) == -1 ||
+	    hpke_key_schedule(ctx, kem, kdf, aead, info, infolen,
+	    errstr) == -1) {
+		hpke_ctx_clear(ctx);
+		return (-1);
+	}
+	return (0);
+}
+
+/* The EVP cipher of an AEAD id, or NULL. */
+static const EVP_CIPHER *
+hpke_aead_cipher(uint16_t aead)
+{
+	switch (aead) {
+	case HPKE_AEAD_AES128GCM:
+		return (EVP_aes_128_gcm());
+	case HPKE_AEAD_AES256GCM:
+		return (EVP_aes_256_gcm());
+	case HPKE_AEAD_CHACHA20POLY1305:
+		return (EVP_chacha20_poly1305());
+	default:
+		return (NULL);
+	}
+}
+
+/* The AEAD's key length Nk, or 0 for an unknown id. */
+size_t
+hpke_aead_nk(uint16_t aead)
+{
+	switch (aead) {
+	case HPKE_AEAD_AES128GCM:
+		return (16);
+	case HPKE_AEAD_AES256GCM:
+	case HPKE_AEAD_CHACHA20POLY1305:
+		return (32);
+	default:
+		return (0);
+	}
+}
+
+/* Seal pt with aad under key and nonce; appends ciphertext || tag. */
+int
+hpke_aead_seal(uint16_t aead, const uint8_t *key, const uint8_t *nonce,
+    const uint8_t *aad, size_t aadlen, const uint8_t *pt, size_t ptlen,
+    struct buf *out, const char **errstr)
+{
+	const EVP_CIPHER	*cipher;
+	EVP_CIPHER_CTX		*cctx = NULL;
+	uint8_t			*p;
+	int			 a, n, m, rc = -1;
+
+	if ((cipher = hpke_aead_cipher(aead)) == NULL) {
+		*errstr = "unsupported HPKE AEAD";
+		return (-1);
+	}
+	if (ptlen > HPKE_MAX_AEAD_LEN || aadlen > HPKE_MAX_AEAD_LEN) {
+		*errstr = "AEAD input too large";
+		return (-1);
+	}
+	buf_reserve(out, ptlen + HPKE_TAG_LEN);
+	p = out->data + out->len;
+	a = n = m = 0;
+	if ((cctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_EncryptInit_ex(cctx, cipher, NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_SET_IVLEN, HPKE_NONCE_LEN,
+	    NULL) != 1 ||
+	    EVP_EncryptInit_ex(cctx, NULL, NULL, key, nonce) != 1 ||
+	    (aadlen != 0 && EVP_EncryptUpdate(cctx, NULL, &a, aad,
+	    (int)aadlen) != 1) ||
+	    (ptlen != 0 && EVP_EncryptUpdate(cctx, p, &n, pt,
+	    (int)ptlen) != 1) ||
+	    EVP_EncryptFinal_ex(cctx, p + n, &m) != 1 ||
+	    (size_t)n + (size_t)m != ptlen ||
+	    EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_GET_TAG, HPKE_TAG_LEN,
+	    p + ptlen) != 1) {
+		OPENSSL_cleanse(p, ptlen + HPKE_TAG_LEN);
+		*errstr = "AEAD seal failed";
+		goto out;
+	}
+	out->len += ptlen + HPKE_TAG_LEN;
+	out->data[out->len] = '\0';
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(cctx);
+	return (rc);
+}
+
+/* Open ct || tag with aad under key and nonce; appends the plaintext. */
+int
+hpke_aead_open(uint16_t aead, const uint8_t *key, const uint8_t *nonce,
+    const uint8_t *aad, size_t aadlen, const uint8_t *ct, size_t ctlen,
+    struct buf *out, const char **errstr)
+{
+	const EVP_CIPHER	*cipher;
+	EVP_CIPHER_CTX		*cctx = NULL;
+	uint8_t			*p, tag[HPKE_TAG_LEN];
+	size_t			 ptlen;
+	int			 a, n, m, rc = -1;
+
+	if ((cipher = hpke_aead_cipher(aead)) == NULL) {
+		*errstr = "unsupported HPKE AEAD";
+		return (-1);
+	}
+	if (ctlen < HPKE_TAG_LEN) {
+		*errstr = "ciphertext shorter than the AEAD tag";
+		return (-1);
+	}
+	if (ctlen > HPKE_MAX_AEAD_LEN || aadlen > HPKE_MAX_AEAD_LEN) {
+		*errstr = "AEAD input too large";
+		return (-1);
+	}
+	ptlen = ctlen - HPKE_TAG_LEN;
+	memcpy(tag, ct + ptlen, HPKE_TAG_LEN);
+	buf_reserve(out, ptlen);
+	p = out->data + out->len;
+	a = n = m = 0;
+	if ((cctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_DecryptInit_ex(cctx, cipher, NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_SET_IVLEN, HPKE_NONCE_LEN,
+	    NULL) != 1 ||
+	    EVP_DecryptInit_ex(cctx, NULL, NULL, key, nonce) != 1 ||
+	    (aadlen != 0 && EVP_DecryptUpdate(cctx, NULL, &a, aad,
+	    (int)aadlen) != 1) ||
+	    (ptlen != 0 && EVP_DecryptUpdate(cctx, p, &n, ct,
+	    (int)ptlen) != 1) ||
+	    EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_SET_TAG, HPKE_TAG_LEN,
+	    tag) != 1 ||
+	    EVP_DecryptFinal_ex(cctx, p + n, &m) != 1 ||
+	    (size_t)n + (size_t)m != ptlen) {
+		/* Never hand out plaintext that failed authentication. */
+		OPENSSL_cleanse(p, ptlen);
+		out->data[out->len] = '\0';
+		*errstr = "AEAD authentication failed";
+		goto out;
+	}
+	out->len += ptlen;
+	out->data[out->len] = '\0';
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(cctx);
+	return (rc);
+}
+
+/* RFC 9180 §5.2: base_nonce XOR I2OSP(seq, Nn). */
+static void
+hpke_nonce(const struct hpke_ctx *ctx, uint64_t seq,
+    uint8_t nonce[HPKE_NONCE_LEN])
+{
+	unsigned int	 i;
+
+	memcpy(nonce, ctx->base_nonce, HPKE_NONCE_LEN);
+	for (i = 0; i < 8; i++)
+		nonce[HPKE_NONCE_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
+}
+
+/* Seal at an explicit sequence number; the context is unchanged. */
+int
+hpke_seal_seq(const struct hpke_ctx *ctx, uint64_t seq, const uint8_t *aad,
+    size_t aadlen, const uint8_t *pt, size_t ptlen, struct buf *out,
+    const char **errstr)
+{
+	uint8_t	 nonce[HPKE_NONCE_LEN];
+
+	if (ctx->nk == 0) {
+		*errstr = "HPKE context not set up";
+		return (-1);
+	}
+	hpke_nonce(ctx, seq, nonce);
+	return (hpke_aead_seal(ctx->aead_id, ctx->key, nonce, aad, aadlen, pt,
+	    ptlen, out, errstr));
+}
+
+/* Open at an explicit sequence number; the context is unchanged. */
+int
+hpke_open_seq(const struct hpke_ctx *ctx, uint64_t seq, const uint8_t *aad,
+    size_t aadlen, const uint8_t *ct, size_t ctlen, struct buf *out,
+    const char **errstr)
+{
+	uint8_t	 nonce[HPKE_NONCE_LEN];
+
+	if (ctx->nk == 0) {
+		*errstr = "HPKE context not set up";
+		return (-1);
+	}
+	hpke_nonce(ctx, seq, nonce);
+	return (hpke_aead_open(ctx->aead_id, ctx->key, nonce, aad, aadlen, ct,
+	    ctlen, out, errstr));
+}
+
+/* ContextS.Seal(aad, pt): seal at ctx->seq, then advance it. */
+int
+hpke_seal(struct hpke_ctx *ctx, const uint8_t *aad, size_t aadlen,
+    const uint8_t *pt, size_t ptlen, struct buf *out, const char **errstr)
+{
+	if (ctx->seq == UINT64_MAX) {
+		*errstr = "HPKE sequence number overflow";
+		return (-1);
+	}
+	if (hpke_seal_seq(ctx, ctx->seq, aad, aadlen, pt, ptlen, out,
+	    errstr) == -1)
+		return (-1);
+	ctx->seq++;
+	return (0);
+}
+
+/* ContextR.Open(aad, ct): open at ctx->seq, advancing it on success. */
+int
+hpke_open(struct hpke_ctx *ctx, const uint8_t *aad, size_t aadlen,
+    const uint8_t *ct, size_t ctlen, struct buf *out, const char **errstr)
+{
+	if (ctx->seq == UINT64_MAX) {
+		*errstr = "HPKE sequence number overflow";
+		return (-1);
+	}
+	if (hpke_open_seq(ctx, ctx->seq, aad, aadlen, ct, ctlen, out,
+	    errstr) == -1)
+		return (-1);
+	ctx->seq++;
+	return (0);
+}
+
+/* Export(exporter_context, L) = LabeledExpand(exporter_secret, "sec"). */
+int
+hpke_export(const struct hpke_ctx *ctx, const uint8_t *exctx, size_t exlen,
+    uint8_t *out, size_t len, const char **errstr)
+{
+	uint8_t	 suite[HPKE_SUITE_LEN];
+
+	if (ctx->nk == 0) {
+		*errstr = "HPKE context not set up";
+		return (-1);
+	}
+	hpke_suite(ctx, suite);
+	return (hpke_labeled_expand(suite, sizeof(suite), ctx->exporter_secret,
+	    "sec", exctx, exlen, out, len, errstr));
+}
+
+/* Wipe every secret in the context. */
+void
+hpke_ctx_clear(struct hpke_ctx *ctx)
+{
+	OPENSSL_cleanse(ctx, sizeof(*ctx));
+}
