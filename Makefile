@@ -101,6 +101,10 @@ $(O)/tests/fuzz/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c \
 	    $(CORE_LIB) $(CORE_LIBS) -lm
 
+$(O)/tests/bench/floor: tests/bench/floor.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS) -lm
+
 unit: $(UNIT_BINS) $(O)/tests/vectors/vectors $(FUZZ_REPLAY)
 
 check:
@@ -121,8 +125,8 @@ demo:
 bench:
 	@sh contrib/install-deps.sh bench
 	@test -f config.mk || $(MAKE) config.mk
-	$(MAKE) all
-	@sh tests/bench/bench.sh
+	$(MAKE) all $(O)/tests/bench/floor
+	@O=$(O) sh tests/bench/bench.sh
 
 fuzz:
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
