@@ -1,0 +1,43 @@
+-- post.lua: wrk script for `make bench`: POSTs one chat completion (set
+-- BENCH_STREAM=1 for a streaming one) and counts answers og-veil verified
+-- (status 200 with X-OpenGradient-Verified: true; for streams also the
+-- closing "data: [DONE]").
+local stream = os.getenv("BENCH_STREAM") == "1"
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer og-veil"
+if stream then
+  wrk.body = '{"model":"gpt-4.1","stream":true,"messages":[{"role":"user","content":"benchmark prompt: one two three four five six seven eight nine ten"}]}'
+else
+  wrk.body = '{"model":"gpt-4.1","messages":[{"role":"user","content":"benchmark prompt: one two three four five six seven eight nine ten"}]}'
+end
+
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  verified = 0
+  bad = 0
+end
+
+function response(status, headers, body)
+  local v = headers["X-OpenGradient-Verified"] or headers["x-opengradient-verified"]
+  if status == 200 and v == "true" and (not stream or string.find(body, "data: [DONE]", 1, true)) then
+    verified = verified + 1
+  else
+    bad = bad + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local v, b = 0, 0
+  for _, t in ipairs(threads) do
+    v = v + t:get("verified")
+    b = b + t:get("bad")
+  end
+  io.write(string.format("BENCH verified=%d bad=%d requests=%d errors=%d p50_us=%d p99_us=%d duration_us=%d\n",
+    v, b, summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99), summary.duration))
+end
