@@ -25,6 +25,7 @@
 
 #include "compat.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "devnet.h"
