@@ -66,6 +66,7 @@ struct session {
 struct store;
 
 /* log.c */
+/* log_init(foreground, verbose, file): stderr, or append to file (0600). */
 void		 log_init(int, int, const char *);
 int		 log_reopen(void);
 void		 log_close(void);
@@ -95,6 +96,14 @@ int		 config_check(const struct veil_config *, char *, size_t);
 char		*config_base_url(const struct veil_config *);
 /* Create $OG_VEIL_HOME 0700, refusing a symlink or group/other-writable one. */
 int		 config_prepare_home(const struct veil_config *, char *, size_t);
+/* Set one option by its long flag name from text; -1 with errbuf. */
+int		 config_set(struct veil_config *, const char *, const char *,
+		    char *, size_t);
+/* Apply an env-style NAME=value file (-c); -1 with errbuf. */
+int		 config_load_file(struct veil_config *, const char *, char *,
+		    size_t);
+/* $OG_VEIL_HOME/name (new string). */
+char		*config_path(const struct veil_config *, const char *);
 
 /* store.c: sqlite in $OG_VEIL_HOME (0600, WAL, busy timeout, migrations). */
 struct store	*store_open(const char *, char *, size_t);
@@ -116,12 +125,18 @@ int		 store_registry_load(struct store *, const char *, const char *,
 int		 store_pref_set(struct store *, const char *, const char *);
 /* A new string or NULL. */
 char		*store_pref_get(struct store *, const char *);
+/* Free what a session owns (tokens wiped) and zero it. */
 void		 session_clear(struct session *);
+/* The schema version (PRAGMA user_version) this og-veil writes. */
+int		 store_schema_version(void);
 
 /* auth.c: PROTOCOL.md §1, bundle validation (no I/O). */
+#define AUTH_MAX_BUNDLE		(1024U * 1024)	/* larger bundles are refused */
 /* Parse and validate a bundle; fills s or -1 with an actionable errbuf. */
 int		 auth_bundle_parse(const char *, size_t, struct session *, char *,
 		    size_t);
+/* 1 when the session names a TEE registry (serving is possible). */
+int		 auth_session_can_serve(const struct session *);
 
 /* ---- daemon ---------------------------------------------------------- */
 

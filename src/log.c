@@ -1,0 +1,271 @@
+/*
+ * log.c: the log.h API (OpenBSD shape) for the og-veil daemon and CLI.
+ * Lines go to stderr under `serve -f`, or to $OG_VEIL_HOME/server.log when
+ * detached (reopened on SIGHUP for rotation).  Each line carries a UTC
+ * timestamp and a level; debug lines only with -v; colours only on a TTY.
+ * libevent's internal messages and OpenSSL's error queue are routed here.
+ * Callers never pass a token, prompt or completion (STYLE.md §3.3).
+ */
+#include "compat.h"
+
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/err.h>
+
+#include "og-veil.h"
+#include "xmalloc.h"
+
+enum log_level {
+	LOG_LEVEL_DEBUG,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_FATAL
+};
+
+static const struct {
+	const char	*name;
+	const char	*colour;
+} log_levels[] = {
+	[LOG_LEVEL_DEBUG] = { "debug", "\033[2m" },
+	[LOG_LEVEL_INFO] = { "info", "" },
+	[LOG_LEVEL_WARN] = { "warn", "\033[33m" },
+	[LOG_LEVEL_FATAL] = { "fatal", "\033[31m" }
+};
+
+static FILE	*log_fp;		/* stderr or the log file */
+static char	*log_path;		/* owned or NULL: the log file */
+static int	 log_verbose;
+static int	 log_colour;
+
+static void	 log_vlog(enum log_level, const char *, const char *, va_list)
+		    __attribute__((__format__(__printf__, 3, 0)));
+static void	 log_event_cb(int, const char *);
+static FILE	*log_open_file(const char *);
+
+/* libevent's own messages (event_set_log_callback) at the matching level. */
+static void
+log_event_cb(int severity, const char *msg)
+{
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("libevent: %s", msg);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("libevent: %s", msg);
+		break;
+	default:
+		log_warnx("libevent: %s", msg);
+		break;
+	}
+}
+
+static FILE *
+log_open_file(const char *path)
+{
+	FILE	*fp;
+	int	 fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1)
+		return (NULL);
+	(void)fchmod(fd, 0600);
+	if ((fp = fdopen(fd, "a")) == NULL) {
+		close(fd);
+		return (NULL);
+	}
+	setvbuf(fp, NULL, _IOLBF, 0);
+	return (fp);
+}
+
+/*
+ * Start logging.  foreground: to stderr; otherwise to path (appended, 0600)
+ * or, when path is NULL or cannot be opened, to stderr.  verbose enables
+ * debug lines.  May be called again to switch.
+ */
+void
+log_init(int foreground, int verbose, const char *path)
+{
+	FILE	*fp = NULL;
+
+	log_close();
+	log_verbose = verbose;
+	if (!foreground && path != NULL) {
+		if ((fp = log_open_file(path)) != NULL)
+			log_path = xstrdup(path);
+	}
+	log_fp = fp != NULL ? fp : stderr;
+	log_colour = isatty(fileno(log_fp)) && getenv("NO_COLOR") == NULL;
+	event_set_log_callback(log_event_cb);
+	if (verbose > 1)
+		event_enable_debug_logging(EVENT_DBG_ALL);
+}
+
+/* Reopen the log file (SIGHUP after rotation); 0, or -1 keeping the old. */
+int
+log_reopen(void)
+{
+	FILE	*fp;
+
+	if (log_path == NULL)
+		return (0);
+	if ((fp = log_open_file(log_path)) == NULL)
+		return (-1);
+	if (log_fp != NULL && log_fp != stderr)
+		fclose(log_fp);
+	log_fp = fp;
+	log_colour = 0;
+	return (0);
+}
+
+/* Close the log file; later messages go to stderr. */
+void
+log_close(void)
+{
+	if (log_fp != NULL && log_fp != stderr)
+		fclose(log_fp);
+	log_fp = NULL;
+	free(log_path);
+	log_path = NULL;
+}
+
+/* The -v count. */
+int
+log_get_verbose(void)
+{
+	return (log_verbose);
+}
+
+static void
+log_vlog(enum log_level level, const char *suffix, const char *fmt,
+    va_list ap)
+{
+	FILE		*fp = log_fp != NULL ? log_fp : stderr;
+	struct timeval	 tv;
+	struct tm	 tm;
+	char		 ts[32];
+	int		 colour = log_fp != NULL ? log_colour :
+			    isatty(STDERR_FILENO);
+
+	if (level == LOG_LEVEL_DEBUG && log_verbose == 0)
+		return;
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+
+	flockfile(fp);
+	if (colour && log_levels[level].colour[0] != '\0')
+		fprintf(fp, "%s.%03dZ %s%-5s\033[0m ", ts,
+		    (int)(tv.tv_usec / 1000), log_levels[level].colour,
+		    log_levels[level].name);
+	else
+		fprintf(fp, "%s.%03dZ %-5s ", ts, (int)(tv.tv_usec / 1000),
+		    log_levels[level].name);
+	vfprintf(fp, fmt, ap);
+	if (suffix != NULL)
+		fprintf(fp, ": %s", suffix);
+	fputc('\n', fp);
+	fflush(fp);
+	funlockfile(fp);
+}
+
+/* A warning with strerror(errno) appended. */
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 saved = errno;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_LEVEL_WARN, strerror(saved), fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+/* A warning. */
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_LEVEL_WARN, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* An informational line. */
+void
+log_info(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_LEVEL_INFO, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* A debug line, only with -v. */
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (log_verbose == 0)
+		return;
+	va_start(ap, fmt);
+	log_vlog(LOG_LEVEL_DEBUG, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* Log with strerror(errno) and exit 1: startup and broken invariants only. */
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 saved = errno;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_LEVEL_FATAL, strerror(saved), fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+/* Log and exit 1. */
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_LEVEL_FATAL, NULL, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+/* Drain OpenSSL's error queue, one warning per entry, prefixed by what. */
+void
+log_openssl(const char *what)
+{
+	unsigned long	 e;
+	char		 buf[256];
+	int		 n = 0;
+
+	while ((e = ERR_get_error()) != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		log_warnx("%s: %s", what, buf);
+		n++;
+	}
+	if (n == 0)
+		log_warnx("%s: no OpenSSL error queued", what);
+}
