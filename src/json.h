@@ -53,8 +53,8 @@ struct json_limits {
  * allowed).  Returns a new tree the caller frees with json_free(), or NULL
  * with *errstr set.  limits may be NULL.  Invalid UTF-8 is an error.
  */
-struct json_value	*json_parse(const char *, size_t, const struct json_limits *,
-			    const char **);
+struct json_value	*json_parse(const char *, size_t,
+			    const struct json_limits *, const char **);
 void			 json_free(struct json_value *);
 /* A deep copy; the caller frees it. */
 struct json_value	*json_dup(const struct json_value *);
@@ -70,7 +70,8 @@ struct json_value	*json_new_int(long long);
 struct json_value	*json_new_array(void);
 struct json_value	*json_new_object(void);
 /* Append v (ownership passes) to an array. */
-void			 json_array_add(struct json_value *, struct json_value *);
+void			 json_array_add(struct json_value *,
+			    struct json_value *);
 /* Set key to v (ownership passes), replacing an existing value in place. */
 void			 json_object_set(struct json_value *, const char *,
 			    struct json_value *);

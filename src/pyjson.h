@@ -12,8 +12,8 @@
 #include "json.h"
 
 #define PYJSON_SORT_KEYS	0x01	/* keys by code point (UTF-8 order) */
-#define PYJSON_ENSURE_ASCII	0x02	/* non-ASCII as \uXXXX (surrogate pairs) */
-#define PYJSON_COMPACT		0x04	/* "," and ":" instead of ", " and ": " */
+#define PYJSON_ENSURE_ASCII	0x02	/* non-ASCII and DEL as \uXXXX */
+#define PYJSON_COMPACT		0x04	/* "," and ":", not ", " and ": " */
 #define PYJSON_PYTHON		(PYJSON_SORT_KEYS | PYJSON_ENSURE_ASCII)
 
 /* Append the serialisation of v under flags to out. */
