@@ -55,8 +55,9 @@ void	abi_calldata_get_tee(const uint8_t[32], uint8_t[ABI_CALLDATA_LEN]);
  */
 int	abi_decode_tees(const uint8_t *, size_t, struct abi_tee **, size_t *,
 	    const char **);
-/* Decode the result of getTEE (one TEEInfo) into t; clear with abi_tee_clear(). */
-int	abi_decode_tee(const uint8_t *, size_t, struct abi_tee *, const char **);
+/* Decode the getTEE result (one TEEInfo) into t; clear with abi_tee_clear(). */
+int	abi_decode_tee(const uint8_t *, size_t, struct abi_tee *,
+	    const char **);
 void	abi_tee_clear(struct abi_tee *);
 void	abi_tees_free(struct abi_tee *, size_t);
 /* Encode n entries as the getActiveTEEs result, appended to out. */
