@@ -36,7 +36,7 @@ struct hpke_ctx {
 	/* Intermediates kept for the test vectors only. */
 	uint8_t		 shared_secret[HPKE_SECRET_LEN];
 	uint8_t		 secret[HPKE_SECRET_LEN];
-	uint8_t		 ksc[1 + 2 * HPKE_SECRET_LEN];	/* key_schedule_context */
+	uint8_t		 ksc[1 + 2 * HPKE_SECRET_LEN];	/* key_sched_ctx */
 };
 
 /* 0 when the suite is one this module implements, else -1 with errstr. */

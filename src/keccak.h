@@ -12,7 +12,7 @@
 
 struct keccak_ctx {
 	uint64_t	 st[25];
-	size_t		 pos;		/* bytes absorbed into the current block */
+	size_t		 pos;		/* bytes absorbed into this block */
 };
 
 void	keccak256_init(struct keccak_ctx *);

@@ -15,6 +15,8 @@
 
 #define OHTTP_HDR_LEN		7	/* keyId, kemId, kdfId, aeadId */
 #define OHTTP_NONCE_LEN		32	/* response_nonce */
+/* The longest sealed chunk the opener holds (and the sealer writes). */
+#define OHTTP_MAX_CHUNK		(16 * 1024 * 1024)
 
 /* The recipient key a registry entry advertises (its ohttpConfig). */
 struct ohttp_key_config {
@@ -36,7 +38,10 @@ struct ohttp_ctx {
 /* Client: hdr || enc || Seal(wire request) appended to body. */
 int	ohttp_encap_request(struct ohttp_ctx *, const struct ohttp_key_config *,
 	    const uint8_t *, size_t, struct buf *, const char **);
-/* The same with the ephemeral key derived from ikmE (vectors, tests). */
+/*
+ * The same with the ephemeral key derived from ikmE (vectors, tests):
+ * (ctx, config, pt, ptlen, ikmE, ikmElen, body).
+ */
 int	ohttp_encap_request_det(struct ohttp_ctx *,
 	    const struct ohttp_key_config *, const uint8_t *, size_t,
 	    const uint8_t *, size_t, struct buf *, const char **);
@@ -81,5 +86,13 @@ size_t	ohttp_stream_pending(const struct ohttp_stream *);
 void	ohttp_stream_free(struct ohttp_stream *);
 
 void	ohttp_ctx_clear(struct ohttp_ctx *);
+
+/*
+ * The response keys of PROTOCOL.md §6: (enc (32), secret (32),
+ * response_nonce (32), aead, prk (32, or NULL), key (Nk), aead_nonce (12)).
+ */
+int	ohttp_response_keys(const uint8_t *, const uint8_t *, const uint8_t *,
+	    uint16_t, uint8_t *, uint8_t[HPKE_MAX_KEY_LEN],
+	    uint8_t[HPKE_NONCE_LEN], const char **);
 
 #endif /* OHTTP_H */
