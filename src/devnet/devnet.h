@@ -92,6 +92,7 @@ struct devnet {
 	char			*dn_bundle_path;	/* owned or NULL */
 	char			*dn_ca_path;		/* owned or NULL */
 	char			*dn_user_id;		/* owned */
+	char			*dn_expired_token; /* owned: expire-token victim */
 	struct ssl_ctx_st	*dn_client_ctx;	/* NULL unless --tls: relay */
 	struct event		*dn_sigint;	/* owned */
 	struct event		*dn_sigterm;	/* owned */
@@ -194,6 +195,8 @@ int	 devnet_admin_start(struct devnet *, int, int *, const char **);
 int	 devnet_auth_token_ok(const struct devnet *, const char *);
 /* Issue a fresh access and refresh token pair (and the anon key once). */
 void	 devnet_auth_issue(struct devnet *);
+/* expire-token: the current access token is rejected from now on. */
+void	 devnet_auth_expire(struct devnet *);
 void	 devnet_auth_free(struct devnet *);
 void	 devnet_relay_free(struct devnet *);
 void	 devnet_chain_free(struct devnet *);

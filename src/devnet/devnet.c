@@ -1,0 +1,836 @@
+/*
+ * devnet.c: og-veil-devnet's main(): flags, fault switches, listeners (plain
+ * or TLS), the state file and the CLI-auth bundle of PROTOCOL.md §1, and a
+ * clean exit on SIGINT and SIGTERM.  Each service lives in its own file.
+ */
+#include "compat.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include "devnet.h"
+#include "pyjson.h"
+#include "xmalloc.h"
+
+static const char *devnet_fault_names[DEVNET_F__COUNT] = {
+	[DEVNET_F_TAMPER_OUTPUT] = "tamper-output",
+	[DEVNET_F_TAMPER_TOKEN] = "tamper-token",
+	[DEVNET_F_WRONG_TEE_ID] = "wrong-tee-id",
+	[DEVNET_F_BAD_SIGNATURE] = "bad-signature",
+	[DEVNET_F_BAD_REQUEST_HASH] = "bad-request-hash",
+	[DEVNET_F_DROP_FINAL] = "drop-final",
+	[DEVNET_F_TRUNCATE] = "truncate",
+	[DEVNET_F_KILL_MID_STREAM] = "kill-mid-stream",
+	[DEVNET_F_ERROR_EVENT] = "error-event",
+	[DEVNET_F_SLOW_STREAM] = "slow-stream",
+	[DEVNET_F_RELAY_STATUS] = "relay-status",
+	[DEVNET_F_RELAY_CLOSE] = "relay-close",
+	[DEVNET_F_PCR_MISMATCH] = "pcr-mismatch",
+	[DEVNET_F_CORRUPT_ABI] = "corrupt-abi",
+	[DEVNET_F_CHAIN_DOWN] = "chain-down",
+	[DEVNET_F_AUTH_DOWN] = "auth-down",
+	[DEVNET_F_EXPIRE_TOKEN] = "expire-token",
+	[DEVNET_F_REVOKE_TOKEN] = "revoke-token"
+};
+
+static int	devnet_verbose;
+
+static const struct option devnet_longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "state", required_argument, NULL, 's' },
+	{ "bundle", required_argument, NULL, 'b' },
+	{ "tls", no_argument, NULL, 't' },
+	{ "ca-out", required_argument, NULL, 'c' },
+	{ "gateways", required_argument, NULL, 'g' },
+	{ "rsa-bits", required_argument, NULL, 'r' },
+	{ "stream-delay-ms", required_argument, NULL, 'd' },
+	{ "token-ttl", required_argument, NULL, 'T' },
+	{ "bench", no_argument, NULL, 'B' },
+	{ "fault", required_argument, NULL, 'F' },
+	{ "port-relay", required_argument, NULL, 1 },
+	{ "port-chain", required_argument, NULL, 2 },
+	{ "port-auth", required_argument, NULL, 3 },
+	{ "port-app", required_argument, NULL, 4 },
+	{ "port-admin", required_argument, NULL, 5 },
+	{ NULL, 0, NULL, 0 }
+};
+
+static __dead void devnet_usage(int);
+static int	devnet_parse_fault(struct devnet *, const char *);
+static void	devnet_signal_cb(evutil_socket_t, short, void *);
+static void	devnet_print_urls(struct devnet *);
+static int	devnet_write_file(const char *, const struct buf *, mode_t,
+		    const char **);
+static void	devnet_json_str(struct buf *, const char *);
+static void	devnet_json_url(struct devnet *, struct buf *, const char *,
+		    int, int);
+
+/* Warnings go to stderr always. */
+void
+devnet_warnx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("og-veil-devnet: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Debug lines only under -v; never a token. */
+void
+devnet_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (!devnet_verbose)
+		return;
+	fputs("og-veil-devnet: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *
+devnet_fault_name(enum devnet_fault f)
+{
+	if ((int)f < 0 || f >= DEVNET_F__COUNT)
+		return ("unknown");
+	return (devnet_fault_names[f]);
+}
+
+int
+devnet_fault_lookup(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < DEVNET_F__COUNT; i++) {
+		if (strcmp(devnet_fault_names[i], name) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+int
+devnet_fault_on(const struct devnet *dn, enum devnet_fault f, int gw)
+{
+	const struct devnet_fault_state	*fs;
+
+	if ((int)f < 0 || f >= DEVNET_F__COUNT)
+		return (0);
+	fs = &dn->dn_faults[f];
+	if (!fs->on)
+		return (0);
+	return (fs->gateway == -1 || gw == -1 || fs->gateway == gw);
+}
+
+long long
+devnet_fault_value(const struct devnet *dn, enum devnet_fault f)
+{
+	if ((int)f < 0 || f >= DEVNET_F__COUNT)
+		return (0);
+	return (dn->dn_faults[f].value);
+}
+
+void
+devnet_fault_set(struct devnet *dn, enum devnet_fault f, int gw,
+    long long value)
+{
+	struct devnet_fault_state	*fs = &dn->dn_faults[f];
+
+	fs->on = 1;
+	fs->gateway = gw;
+	fs->value = value;
+	devnet_debug("fault %s on (gateway %d, value %lld)",
+	    devnet_fault_name(f), gw, value);
+
+	/* Services that are "down" lose their listener right away. */
+	if (f == DEVNET_F_CHAIN_DOWN)
+		devnet_chain_stop(dn);
+	else if (f == DEVNET_F_AUTH_DOWN)
+		devnet_auth_stop(dn);
+	else if (f == DEVNET_F_EXPIRE_TOKEN)
+		devnet_auth_expire(dn);
+}
+
+void
+devnet_fault_clear(struct devnet *dn)
+{
+	const char	*errstr;
+	int		 i;
+
+	for (i = 0; i < DEVNET_F__COUNT; i++) {
+		dn->dn_faults[i].on = 0;
+		dn->dn_faults[i].gateway = -1;
+		dn->dn_faults[i].value = 0;
+	}
+	if (dn->dn_expired_token != NULL) {
+		xfree_secret(dn->dn_expired_token,
+		    strlen(dn->dn_expired_token));
+		dn->dn_expired_token = NULL;
+	}
+	if (devnet_chain_resume(dn, &errstr) == -1)
+		devnet_warnx("chain: %s", errstr);
+	if (devnet_auth_resume(dn, &errstr) == -1)
+		devnet_warnx("auth: %s", errstr);
+	devnet_debug("faults cleared");
+}
+
+/* A new connection: TLS under --tls (SSL_new per connection), else plain. */
+struct bufferevent *
+devnet_bevcb(struct event_base *base, void *arg)
+{
+	struct devnet	*dn = arg;
+	SSL		*ssl;
+
+	if (!dn->dn_tls || dn->dn_ssl_ctx == NULL)
+		return (bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE));
+	if ((ssl = SSL_new(dn->dn_ssl_ctx)) == NULL)
+		return (NULL);
+	return (bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE));
+}
+
+/*
+ * Bind 127.0.0.1:port (0: the kernel picks) with a deep backlog, and serve
+ * it with a new evhttp; *outport gets the port.  Loopback only, always.
+ */
+struct evhttp *
+devnet_listen(struct devnet *dn, int port, int *outport, const char **errstr)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 slen;
+	struct evhttp		*http;
+	int			 fd, one = 1;
+
+	if (port < 0 || port > 65535) {
+		*errstr = "bad port";
+		return (NULL);
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		*errstr = "socket failed";
+		return (NULL);
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		*errstr = errno == EADDRINUSE ? "port in use" : "bind failed";
+		close(fd);
+		return (NULL);
+	}
+	if (listen(fd, 1024) == -1) {
+		*errstr = "listen failed";
+		close(fd);
+		return (NULL);
+	}
+	slen = sizeof(sin);
+	if (getsockname(fd, (struct sockaddr *)&sin, &slen) == -1) {
+		*errstr = "getsockname failed";
+		close(fd);
+		return (NULL);
+	}
+	if ((http = evhttp_new(dn->dn_base)) == NULL) {
+		*errstr = "evhttp_new failed";
+		close(fd);
+		return (NULL);
+	}
+	if (evhttp_accept_socket_with_handle(http, fd) == NULL) {
+		*errstr = "evhttp_accept_socket failed";
+		evhttp_free(http);
+		close(fd);
+		return (NULL);
+	}
+	evhttp_set_max_body_size(http, DEVNET_MAX_BODY);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE);
+	evhttp_set_bevcb(http, devnet_bevcb, dn);
+	*outport = ntohs(sin.sin_port);
+	return (http);
+}
+
+/* "http://127.0.0.1:port" (https under --tls): the caller frees it. */
+char *
+devnet_url(const struct devnet *dn, int port)
+{
+	char	*s;
+
+	xasprintf(&s, "%s://127.0.0.1:%d", dn->dn_tls ? "https" : "http",
+	    port);
+	return (s);
+}
+
+void
+devnet_reply_json(struct evhttp_request *req, int code, const char *json)
+{
+	struct evbuffer	*eb;
+
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	if ((eb = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evbuffer_add(eb, json, strlen(json));
+	evhttp_send_reply(req, code, NULL, eb);
+	evbuffer_free(eb);
+}
+
+void
+devnet_reply_detail(struct evhttp_request *req, int code, const char *msg)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_add_str(&b, "{\"detail\":");
+	devnet_json_str(&b, msg);
+	buf_add_str(&b, "}");
+	devnet_reply_json(req, code, (const char *)b.data);
+	buf_clear(&b, 0);
+}
+
+/* The body as a new NUL-terminated string, or NULL when longer than max. */
+char *
+devnet_body(struct evhttp_request *req, size_t max, size_t *lenp)
+{
+	struct evbuffer	*eb = evhttp_request_get_input_buffer(req);
+	size_t		 len = evbuffer_get_length(eb);
+	char		*s;
+
+	if (len > max)
+		return (NULL);
+	s = xmalloc(len + 1);
+	if (len > 0 && evbuffer_copyout(eb, s, len) != (ev_ssize_t)len) {
+		free(s);
+		return (NULL);
+	}
+	s[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return (s);
+}
+
+static void
+devnet_json_str(struct buf *b, const char *s)
+{
+	pyjson_write_string(b, s, strlen(s), 0);
+}
+
+static void
+devnet_json_url(struct devnet *dn, struct buf *b, const char *key, int port,
+    int comma)
+{
+	char	*url = devnet_url(dn, port);
+
+	buf_printf(b, "%s\"%s\": ", comma ? ", " : "", key);
+	devnet_json_str(b, url);
+	free(url);
+}
+
+void
+devnet_state_json(struct devnet *dn, struct buf *b)
+{
+	char	 addr[41];
+	size_t	 i;
+
+	hex_encode(dn->dn_registry_address, sizeof(dn->dn_registry_address),
+	    addr);
+	buf_printf(b, "{\"pid\": %ld, \"tls\": %s, \"ca_file\": ",
+	    (long)getpid(), dn->dn_tls ? "true" : "false");
+	if (dn->dn_tls && dn->dn_ca_path != NULL)
+		devnet_json_str(b, dn->dn_ca_path);
+	else
+		buf_add_str(b, "null");
+	devnet_json_url(dn, b, "chain_rpc_url", dn->dn_chain_port, 1);
+	devnet_json_url(dn, b, "relay_url", dn->dn_relay_port, 1);
+	devnet_json_url(dn, b, "auth_url", dn->dn_auth_port, 1);
+	devnet_json_url(dn, b, "app_url", dn->dn_app_port, 1);
+	devnet_json_url(dn, b, "admin_url", dn->dn_admin_port, 1);
+	buf_printf(b, ", \"registry_address\": \"0x%s\", \"tee_type\": 0, "
+	    "\"chain_id\": %d, \"anon_key\": ", addr, DEVNET_CHAIN_ID);
+	devnet_json_str(b, dn->dn_anon_key);
+	buf_add_str(b, ", \"user_email\": ");
+	devnet_json_str(b, DEVNET_USER_EMAIL);
+	buf_add_str(b, ", \"gateways\": [");
+	for (i = 0; i < dn->dn_ngateways; i++) {
+		if (i > 0)
+			buf_add_str(b, ", ");
+		devnet_gateway_state_json(dn->dn_gateways[i], b);
+	}
+	buf_add_str(b, "]}\n");
+}
+
+/* PROTOCOL.md §1: the bundle the Chat page posts, exactly. */
+void
+devnet_bundle_json(struct devnet *dn, struct buf *b)
+{
+	char	 addr[41];
+
+	hex_encode(dn->dn_registry_address, sizeof(dn->dn_registry_address),
+	    addr);
+	buf_add_str(b, "{\"type\": \"opengradient-cli-auth\", "
+	    "\"access_token\": ");
+	devnet_json_str(b, dn->dn_access_token);
+	buf_add_str(b, ", \"refresh_token\": ");
+	devnet_json_str(b, dn->dn_refresh_token);
+	buf_printf(b, ", \"token_type\": \"bearer\", \"expires_at\": %lld, "
+	    "\"expires_in\": %d, \"user\": {\"id\": ",
+	    (long long)dn->dn_token_expires_at, dn->dn_token_ttl);
+	devnet_json_str(b, dn->dn_user_id);
+	buf_add_str(b, ", \"email\": ");
+	devnet_json_str(b, DEVNET_USER_EMAIL);
+	buf_add_str(b, ", \"is_anonymous\": false}, \"config\": "
+	    "{\"app_env\": \"devnet\"");
+	devnet_json_url(dn, b, "supabase_url", dn->dn_auth_port, 1);
+	buf_add_str(b, ", \"supabase_anon_key\": ");
+	devnet_json_str(b, dn->dn_anon_key);
+	devnet_json_url(dn, b, "chat_api_base_url", dn->dn_relay_port, 1);
+	devnet_json_url(dn, b, "tee_registry_rpc_url", dn->dn_chain_port, 1);
+	buf_printf(b, ", \"tee_registry_address\": \"0x%s\", "
+	    "\"tee_registry_tee_type\": 0}}\n", addr);
+}
+
+/* Write path atomically: a temporary file in the same directory, then rename. */
+static int
+devnet_write_file(const char *path, const struct buf *b, mode_t mode,
+    const char **errstr)
+{
+	char	*tmp;
+	int	 fd;
+	size_t	 off = 0;
+	ssize_t	 n;
+
+	xasprintf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd == -1) {
+		*errstr = "cannot create file";
+		free(tmp);
+		return (-1);
+	}
+	(void)fchmod(fd, mode);
+	while (off < b->len) {
+		n = write(fd, b->data + off, b->len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*errstr = "write failed";
+			close(fd);
+			unlink(tmp);
+			free(tmp);
+			return (-1);
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1) {
+		*errstr = "write failed";
+		unlink(tmp);
+		free(tmp);
+		return (-1);
+	}
+	if (rename(tmp, path) == -1) {
+		*errstr = "rename failed";
+		unlink(tmp);
+		free(tmp);
+		return (-1);
+	}
+	free(tmp);
+	return (0);
+}
+
+/* The state file and the bundle, both written atomically. */
+int
+devnet_write_state(struct devnet *dn, const char **errstr)
+{
+	struct buf	b;
+
+	if (dn->dn_bundle_path != NULL) {
+		buf_init(&b);
+		devnet_bundle_json(dn, &b);
+		if (devnet_write_file(dn->dn_bundle_path, &b, 0600,
+		    errstr) == -1) {
+			buf_clear(&b, 1);
+			return (-1);
+		}
+		buf_clear(&b, 1);
+	}
+	if (dn->dn_state_path != NULL) {
+		buf_init(&b);
+		devnet_state_json(dn, &b);
+		if (devnet_write_file(dn->dn_state_path, &b, 0644,
+		    errstr) == -1) {
+			buf_clear(&b, 0);
+			return (-1);
+		}
+		buf_clear(&b, 0);
+	}
+	return (0);
+}
+
+static void
+devnet_print_urls(struct devnet *dn)
+{
+	char	*u;
+	char	 addr[41];
+	size_t	 i;
+
+	hex_encode(dn->dn_registry_address, sizeof(dn->dn_registry_address),
+	    addr);
+	printf("og-veil-devnet: up (pid %ld%s)\n", (long)getpid(),
+	    dn->dn_tls ? ", TLS" : "");
+	u = devnet_url(dn, dn->dn_relay_port);
+	printf("  relay (chat api)  %s\n", u);
+	free(u);
+	u = devnet_url(dn, dn->dn_chain_port);
+	printf("  chain rpc         %s  registry 0x%s\n", u, addr);
+	free(u);
+	u = devnet_url(dn, dn->dn_auth_port);
+	printf("  auth (supabase)   %s\n", u);
+	free(u);
+	u = devnet_url(dn, dn->dn_app_port);
+	printf("  chat app          %s/cli-auth\n", u);
+	free(u);
+	u = devnet_url(dn, dn->dn_admin_port);
+	printf("  admin             %s\n", u);
+	free(u);
+	for (i = 0; i < dn->dn_ngateways; i++) {
+		u = devnet_url(dn, devnet_gateway_port(dn->dn_gateways[i]));
+		printf("  gateway %zu         %s  tee_id %s\n", i, u,
+		    devnet_gateway_tee_id(dn->dn_gateways[i]));
+		free(u);
+	}
+	if (dn->dn_tls && dn->dn_ca_path != NULL)
+		printf("  CA certificate    %s\n", dn->dn_ca_path);
+	if (dn->dn_state_path != NULL)
+		printf("  state file        %s\n", dn->dn_state_path);
+	if (dn->dn_bundle_path != NULL)
+		printf("  login bundle      %s\n", dn->dn_bundle_path);
+	fflush(stdout);
+}
+
+/* NAME[=VALUE][@GATEWAY] */
+static int
+devnet_parse_fault(struct devnet *dn, const char *arg)
+{
+	char		*s, *at, *eq;
+	const char	*errstr;
+	long long	 value = 0;
+	int		 f, gw = -1;
+
+	s = xstrdup(arg);
+	if ((at = strchr(s, '@')) != NULL) {
+		*at++ = '\0';
+		gw = (int)strtonum(at, 0, 1023, &errstr);
+		if (errstr != NULL)
+			goto bad;
+	}
+	if ((eq = strchr(s, '=')) != NULL) {
+		*eq++ = '\0';
+		value = strtonum(eq, -1000000000LL, 1000000000LL, &errstr);
+		if (errstr != NULL)
+			goto bad;
+	}
+	if ((f = devnet_fault_lookup(s)) == -1)
+		goto bad;
+	dn->dn_faults[f].on = 1;
+	dn->dn_faults[f].gateway = gw;
+	dn->dn_faults[f].value = value;
+	free(s);
+	return (0);
+bad:
+	free(s);
+	return (-1);
+}
+
+static void
+devnet_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct devnet	*dn = arg;
+
+	(void)what;
+	devnet_debug("signal %d: exiting", (int)sig);
+	event_base_loopexit(dn->dn_base, NULL);
+}
+
+static __dead void
+devnet_usage(int status)
+{
+	FILE	*f = status == 0 ? stdout : stderr;
+	int	 i;
+
+	fprintf(f, "usage: og-veil-devnet [-v] [--state file] "
+	    "[--bundle file] [--tls] [--ca-out file]\n"
+	    "\t[--gateways n] [--rsa-bits 2048|4096] [--stream-delay-ms n]\n"
+	    "\t[--token-ttl seconds] [--bench] "
+	    "[--fault name[=value][@gateway]] ...\n"
+	    "\t[--port-relay port] [--port-chain port] [--port-auth port]\n"
+	    "\t[--port-app port] [--port-admin port]\n");
+	if (status != 0)
+		exit(status);
+	fprintf(f, "\n"
+	    "  -v, --verbose          log each request to stderr\n"
+	    "  --state FILE           state file (JSON: URLs, ports, keys);"
+	    " default devnet.json\n"
+	    "  --bundle FILE          write the CLI-auth login bundle"
+	    " (mode 0600)\n"
+	    "  --tls                  serve every listener over HTTPS with a"
+	    " fresh test CA\n"
+	    "  --ca-out FILE          where to write the CA certificate"
+	    " (default: next to the state file)\n"
+	    "  --gateways N           number of TEE gateways (default 2)\n"
+	    "  --rsa-bits BITS        gateway signing key size, 2048 or 4096\n"
+	    "  --stream-delay-ms N    delay between streamed frames"
+	    " (default 20)\n"
+	    "  --token-ttl SECONDS    access token lifetime (default 3600)\n"
+	    "  --bench                benchmark mode: no stream delay\n"
+	    "  --fault NAME[=VALUE][@GATEWAY]  switch a fault on at start\n"
+	    "  --port-relay, --port-chain, --port-auth, --port-app,"
+	    " --port-admin PORT\n"
+	    "                         fixed ports (default: ephemeral)\n"
+	    "\nfaults:");
+	for (i = 0; i < DEVNET_F__COUNT; i++)
+		fprintf(f, "%s %s", i % 6 == 0 ? "\n " : "",
+		    devnet_fault_names[i]);
+	fprintf(f, "\nadmin actions: stop-gateway, start-gateway, rotate-keys"
+	    "\nsee og-veil-devnet(1) for what each fault does.\n");
+	exit(0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct devnet	 dnet, *dn = &dnet;
+	const char	*errstr;
+	char		*dir, *slash;
+	int		 ch, ports[5] = { 0, 0, 0, 0, 0 };
+	int		 ngateways = 2, i, status = 1;
+	size_t		 n;
+
+	memset(dn, 0, sizeof(*dn));
+	dn->dn_rsa_bits = 2048;
+	dn->dn_stream_delay_ms = 20;
+	dn->dn_token_ttl = 3600;
+	for (i = 0; i < DEVNET_F__COUNT; i++)
+		dn->dn_faults[i].gateway = -1;
+
+	while ((ch = getopt_long(argc, argv, "hv", devnet_longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			devnet_usage(0);
+		case 'v':
+			dn->dn_verbose = devnet_verbose = 1;
+			break;
+		case 's':
+			free(dn->dn_state_path);
+			dn->dn_state_path = xstrdup(optarg);
+			break;
+		case 'b':
+			free(dn->dn_bundle_path);
+			dn->dn_bundle_path = xstrdup(optarg);
+			break;
+		case 't':
+			dn->dn_tls = 1;
+			break;
+		case 'c':
+			free(dn->dn_ca_path);
+			dn->dn_ca_path = xstrdup(optarg);
+			break;
+		case 'g':
+			ngateways = (int)strtonum(optarg, 1, 64, &errstr);
+			if (errstr != NULL) {
+				devnet_warnx("--gateways: %s", errstr);
+				return (1);
+			}
+			break;
+		case 'r':
+			dn->dn_rsa_bits = (int)strtonum(optarg, 1024, 8192,
+			    &errstr);
+			if (errstr != NULL || (dn->dn_rsa_bits != 2048 &&
+			    dn->dn_rsa_bits != 4096)) {
+				devnet_warnx("--rsa-bits: 2048 or 4096");
+				return (1);
+			}
+			break;
+		case 'd':
+			dn->dn_stream_delay_ms = (int)strtonum(optarg, 0,
+			    600000, &errstr);
+			if (errstr != NULL) {
+				devnet_warnx("--stream-delay-ms: %s", errstr);
+				return (1);
+			}
+			break;
+		case 'T':
+			dn->dn_token_ttl = (int)strtonum(optarg, 1,
+			    100000000, &errstr);
+			if (errstr != NULL) {
+				devnet_warnx("--token-ttl: %s", errstr);
+				return (1);
+			}
+			break;
+		case 'B':
+			dn->dn_bench = 1;
+			break;
+		case 'F':
+			if (devnet_parse_fault(dn, optarg) == -1) {
+				devnet_warnx("--fault %s: unknown fault or bad "
+				    "value (see --help)", optarg);
+				return (1);
+			}
+			break;
+		case 1: case 2: case 3: case 4: case 5:
+			ports[ch - 1] = (int)strtonum(optarg, 0, 65535,
+			    &errstr);
+			if (errstr != NULL) {
+				devnet_warnx("bad port %s: %s", optarg, errstr);
+				return (1);
+			}
+			break;
+		default:
+			devnet_usage(1);
+		}
+	}
+	if (optind != argc)
+		devnet_usage(1);
+	if (dn->dn_state_path == NULL)
+		dn->dn_state_path = xstrdup("devnet.json");
+	if (dn->dn_tls && dn->dn_ca_path == NULL) {
+		dir = xstrdup(dn->dn_state_path);
+		if ((slash = strrchr(dir, '/')) != NULL) {
+			slash[1] = '\0';
+			xasprintf(&dn->dn_ca_path, "%sdevnet-ca.pem", dir);
+		} else
+			dn->dn_ca_path = xstrdup("devnet-ca.pem");
+		free(dir);
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((dn->dn_base = event_base_new()) == NULL) {
+		devnet_warnx("event_base_new failed");
+		goto out;
+	}
+	if (RAND_bytes(dn->dn_registry_address,
+	    sizeof(dn->dn_registry_address)) != 1) {
+		devnet_warnx("RAND_bytes failed");
+		goto out;
+	}
+	devnet_auth_issue(dn);
+	if (dn->dn_tls && devnet_tls_init(dn, dn->dn_ca_path, &errstr) == -1) {
+		devnet_warnx("tls: %s", errstr);
+		goto out;
+	}
+
+	dn->dn_gateways = xcalloc((size_t)ngateways, sizeof(*dn->dn_gateways));
+	for (i = 0; i < ngateways; i++) {
+		dn->dn_gateways[i] = devnet_gateway_new(dn, i, &errstr);
+		if (dn->dn_gateways[i] == NULL) {
+			devnet_warnx("gateway %d: %s", i, errstr);
+			goto out;
+		}
+		dn->dn_ngateways++;
+	}
+	if (devnet_chain_start(dn, ports[1], &dn->dn_chain_port,
+	    &errstr) == -1) {
+		devnet_warnx("chain: %s", errstr);
+		goto out;
+	}
+	if (devnet_auth_start(dn, ports[2], &dn->dn_auth_port,
+	    &errstr) == -1) {
+		devnet_warnx("auth: %s", errstr);
+		goto out;
+	}
+	if (devnet_relay_start(dn, ports[0], &dn->dn_relay_port,
+	    &errstr) == -1) {
+		devnet_warnx("relay: %s", errstr);
+		goto out;
+	}
+	if (devnet_app_start(dn, ports[3], &dn->dn_app_port, &errstr) == -1) {
+		devnet_warnx("app: %s", errstr);
+		goto out;
+	}
+	if (devnet_admin_start(dn, ports[4], &dn->dn_admin_port,
+	    &errstr) == -1) {
+		devnet_warnx("admin: %s", errstr);
+		goto out;
+	}
+	/* Faults given as flags take effect now that services run. */
+	for (i = 0; i < DEVNET_F__COUNT; i++) {
+		if (dn->dn_faults[i].on)
+			devnet_fault_set(dn, (enum devnet_fault)i,
+			    dn->dn_faults[i].gateway, dn->dn_faults[i].value);
+	}
+
+	dn->dn_sigint = evsignal_new(dn->dn_base, SIGINT, devnet_signal_cb, dn);
+	dn->dn_sigterm = evsignal_new(dn->dn_base, SIGTERM, devnet_signal_cb,
+	    dn);
+	if (dn->dn_sigint == NULL || dn->dn_sigterm == NULL ||
+	    evsignal_add(dn->dn_sigint, NULL) == -1 ||
+	    evsignal_add(dn->dn_sigterm, NULL) == -1) {
+		devnet_warnx("cannot catch signals");
+		goto out;
+	}
+	if (devnet_write_state(dn, &errstr) == -1) {
+		devnet_warnx("%s: %s", dn->dn_state_path, errstr);
+		goto out;
+	}
+	devnet_print_urls(dn);
+
+	if (event_base_dispatch(dn->dn_base) == -1)
+		devnet_warnx("event loop failed");
+	else
+		status = 0;
+
+out:
+	if (dn->dn_sigint != NULL)
+		event_free(dn->dn_sigint);
+	if (dn->dn_sigterm != NULL)
+		event_free(dn->dn_sigterm);
+	devnet_relay_free(dn);
+	devnet_chain_free(dn);
+	devnet_auth_free(dn);
+	if (dn->dn_app_http != NULL)
+		evhttp_free(dn->dn_app_http);
+	if (dn->dn_admin_http != NULL)
+		evhttp_free(dn->dn_admin_http);
+	for (n = 0; n < dn->dn_ngateways; n++)
+		devnet_gateway_free(dn->dn_gateways[n]);
+	free(dn->dn_gateways);
+	devnet_tls_free(dn);
+	if (dn->dn_base != NULL)
+		event_base_free(dn->dn_base);
+	if (status == 0 && dn->dn_state_path != NULL)
+		(void)unlink(dn->dn_state_path);
+	free(dn->dn_state_path);
+	free(dn->dn_bundle_path);
+	free(dn->dn_ca_path);
+	return (status);
+}
