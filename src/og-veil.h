@@ -192,28 +192,46 @@ struct veil {
 	uint64_t		 vl_upstream_connections;	/* opened, for bench */
 };
 
-/* http-client.c: outbound HTTP(S) on the loop, keep-alive pooled per origin. */
-#define HTTP_OK		0
+/*
+ * http-client.c: outbound HTTP(S) on the loop, keep-alive pooled per origin.
+ * Timeouts: connect 10 s, first byte 60 s, idle between body pieces 120 s,
+ * total 600 s.  (HTTP_CALL_OK, not HTTP_OK: <event2/http.h> owns that.)
+ */
+#define HTTP_CALL_OK	0
 #define HTTP_E_CONNECT	1	/* refused, DNS, TLS handshake or connect timeout */
 #define HTTP_E_TIMEOUT	2	/* first byte, idle or total timeout */
 #define HTTP_E_IO	3	/* reset or truncated after the status */
 struct http_call;
 struct http_call_cb {
-	/* Status and headers arrived; return -1 to abort the call. */
+	/* Status and headers arrived; -1 aborts: no callback afterwards. */
 	int	(*hc_headers)(void *, int, struct evkeyvalq *);
-	/* Body bytes as they arrive; return -1 to abort. */
+	/* Body bytes as they arrive; -1 aborts: no callback afterwards. */
 	int	(*hc_data)(void *, const uint8_t *, size_t);
-	/* Exactly once, unless cancelled: result HTTP_OK or HTTP_E_*. */
+	/*
+	 * Exactly once, unless cancelled or aborted, never from inside
+	 * http_call_new(): HTTP_CALL_OK or HTTP_E_* and a message (NULL on
+	 * success).  The call handle is gone after it.
+	 */
 	void	(*hc_done)(void *, int, const char *);
 };
+/* ca_file (NULL: none) is trusted beside the system CAs and SSL_CERT_FILE. */
 struct http_client *http_client_new(struct event_base *, struct evdns_base *,
 		    const char *, char *, size_t);
 void		 http_client_free(struct http_client *);
-/* headers: NULL-terminated name, value, name, value, ... */
+/* Timeouts in ms: connect, first byte, idle, total (0 keeps one). */
+void		 http_client_set_timeouts(struct http_client *, int, int, int,
+		    int);
+/* Connections opened so far (for vl_upstream_connections), idle now. */
+uint64_t	 http_client_connections_opened(const struct http_client *);
+size_t		 http_client_connections_idle(const struct http_client *);
+/*
+ * method "GET" or "POST", an http(s) URL, headers: NULL-terminated name,
+ * value, name, value, ...; the body is copied.  NULL on a bad URL.
+ */
 struct http_call *http_call_new(struct http_client *, const char *,
 		    const char *, const char *const *, const uint8_t *, size_t,
 		    const struct http_call_cb *, void *);
-/* Cancel: no callback is called afterwards.  NULL is a no-op. */
+/* Cancel, safe anywhere: no callback afterwards.  NULL is a no-op. */
 void		 http_call_cancel(struct http_call *);
 
 /* rpc.c: JSON-RPC 2.0 eth_call (PROTOCOL.md §3). */
