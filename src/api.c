@@ -1,0 +1,560 @@
+/*
+ * api.c: the OpenAI surface of og-veil serve (PROTOCOL.md §10): the route
+ * table, the guards every request passes (API key, Origin, Host against DNS
+ * rebinding, Content-Type and Content-Length), the error envelope and the
+ * small JSON answers (/health, /v1/models).
+ */
+#include "compat.h"
+
+#include <sys/queue.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "bytes.h"
+#include "json.h"
+#include "pyjson.h"
+#include "xmalloc.h"
+#include "og-veil.h"
+
+#define API_ALLOW_CHAT		"POST, OPTIONS"
+#define API_ALLOW_GET		"GET, OPTIONS"
+
+/* The OpenGradient model ids the relay serves. */
+static const char *const api_models[] = {
+	"gpt-4.1-2025-04-14", "gpt-4.1-mini", "gpt-4.1-nano", "o3", "o4-mini",
+	"gpt-5", "gpt-5-mini", "gpt-5.2", "gpt-5.4", "gpt-5.4-mini",
+	"gpt-5.4-nano", "gpt-5.5",
+	"claude-sonnet-4-5", "claude-sonnet-4-6", "claude-haiku-4-5",
+	"claude-opus-4-5", "claude-opus-4-6", "claude-opus-4-7",
+	"claude-opus-4-8",
+	"gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite",
+	"gemini-3-flash-preview", "gemini-3.1-pro-preview",
+	"gemini-3.1-flash-lite-preview", "gemini-3.5-flash",
+	"grok-4", "grok-4-fast", "grok-4-1-fast", "grok-4-1-fast-non-reasoning",
+	"grok-4.20-reasoning", "grok-4.20-non-reasoning", "grok-code-fast-1"
+};
+#define API_NMODELS	(sizeof(api_models) / sizeof(api_models[0]))
+
+enum api_route_kind {
+	API_R_CHAT,
+	API_R_MODELS,
+	API_R_MODEL,
+	API_R_HEALTH
+};
+
+struct api_route {
+	const char		*path;
+	int			 prefix;	/* path is a prefix (with id) */
+	enum api_route_kind	 kind;
+	int			 methods;	/* EVHTTP_REQ_* allowed */
+	const char		*allow;
+	int			 need_key;
+};
+
+static const struct api_route api_routes[] = {
+	{ .path = "/v1/chat/completions", .kind = API_R_CHAT,
+	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1 },
+	{ .path = "/chat/completions", .kind = API_R_CHAT,
+	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1 },
+	{ .path = "/v1/models", .kind = API_R_MODELS,
+	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
+	  .need_key = 1 },
+	{ .path = "/v1/models/", .prefix = 1, .kind = API_R_MODEL,
+	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
+	  .need_key = 1 },
+	{ .path = "/health", .kind = API_R_HEALTH,
+	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
+	  .need_key = 0 },
+};
+
+static const char *
+api_status_reason(int status)
+{
+	switch (status) {
+	case 200:
+		return ("OK");
+	case 204:
+		return ("No Content");
+	case 400:
+		return ("Bad Request");
+	case 401:
+		return ("Unauthorized");
+	case 403:
+		return ("Forbidden");
+	case 404:
+		return ("Not Found");
+	case 405:
+		return ("Method Not Allowed");
+	case 413:
+		return ("Payload Too Large");
+	case 415:
+		return ("Unsupported Media Type");
+	case 429:
+		return ("Too Many Requests");
+	case 431:
+		return ("Request Header Fields Too Large");
+	case 502:
+		return ("Bad Gateway");
+	case 503:
+		return ("Service Unavailable");
+	case 504:
+		return ("Gateway Timeout");
+	default:
+		return (status < 400 ? "OK" : "Error");
+	}
+}
+
+/* Part of a model id after its last '/': "openai/gpt-5" is "gpt-5". */
+const char *
+api_model_base(const char *id)
+{
+	const char	*p;
+
+	if ((p = strrchr(id, '/')) != NULL)
+		return (p + 1);
+	return (id);
+}
+
+/* 1 when the id names an OpenGradient model. */
+int
+api_model_known(const char *id)
+{
+	const char	*base = api_model_base(id);
+	size_t		 i;
+
+	for (i = 0; i < API_NMODELS; i++)
+		if (strcmp(api_models[i], base) == 0)
+			return (1);
+	return (0);
+}
+
+/* Append {"error": {...}} to b; code and param may be NULL. */
+void
+api_error_json(struct buf *b, const char *message, const char *code,
+    const char *param)
+{
+	buf_add_str(b, "{\"error\":{\"message\":");
+	pyjson_write_string(b, message, strlen(message), 0);
+	buf_add_str(b, ",\"type\":\"veil_error\",\"param\":");
+	if (param != NULL && *param != '\0')
+		pyjson_write_string(b, param, strlen(param), 0);
+	else
+		buf_add_str(b, "null");
+	buf_add_str(b, ",\"code\":");
+	if (code != NULL)
+		pyjson_write_string(b, code, strlen(code), 0);
+	else
+		buf_add_str(b, "null");
+	buf_add_str(b, "}}");
+}
+
+/* Send b as JSON with status; b is cleared. */
+void
+api_reply_json(struct evhttp_request *er, int status, struct buf *b)
+{
+	struct evbuffer	*eb;
+	struct evkeyvalq *oh = evhttp_request_get_output_headers(er);
+
+	evhttp_remove_header(oh, "Content-Type");
+	evhttp_add_header(oh, "Content-Type", "application/json");
+	eb = evbuffer_new();
+	if (eb == NULL)
+		fatalx("evbuffer_new");
+	evbuffer_add(eb, b->data, b->len);
+	buf_clear(b, 0);
+	evhttp_send_reply(er, status, api_status_reason(status), eb);
+	evbuffer_free(eb);
+}
+
+/* Send the OpenAI error envelope with an actionable message. */
+void
+api_reply_error(struct evhttp_request *er, int status, const char *code,
+    const char *param, const char *message)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	api_error_json(&b, message, code, param);
+	api_reply_json(er, status, &b);
+}
+
+static void
+api_model_json(struct buf *b, const char *id)
+{
+	buf_add_str(b, "{\"id\":");
+	pyjson_write_string(b, id, strlen(id), 0);
+	buf_printf(b, ",\"object\":\"model\",\"created\":%d,"
+	    "\"owned_by\":\"opengradient\"}", API_MODEL_CREATED);
+}
+
+static void
+api_models_reply(struct evhttp_request *er)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b);
+	buf_add_str(&b, "{\"object\":\"list\",\"data\":[");
+	for (i = 0; i < API_NMODELS; i++) {
+		if (i > 0)
+			buf_add_str(&b, ",");
+		api_model_json(&b, api_models[i]);
+	}
+	buf_add_str(&b, "]}");
+	api_reply_json(er, 200, &b);
+}
+
+static void
+api_model(struct evhttp_request *er, const char *rest)
+{
+	struct buf	 b;
+	char		*id, *msg;
+	size_t		 i;
+
+	id = evhttp_uridecode(rest, 0, NULL);
+	if (id == NULL) {
+		api_reply_error(er, 400, NULL, NULL, "bad model id in path");
+		return;
+	}
+	for (i = 0; i < API_NMODELS; i++) {
+		if (strcmp(api_models[i], api_model_base(id)) != 0)
+			continue;
+		buf_init(&b);
+		api_model_json(&b, api_models[i]);
+		api_reply_json(er, 200, &b);
+		free(id);
+		return;
+	}
+	xasprintf(&msg, "The model '%s' does not exist: GET /v1/models "
+	    "lists the OpenGradient models", id);
+	api_reply_error(er, 404, "model_not_found", "model", msg);
+	free(msg);
+	free(id);
+}
+
+static void
+api_health(struct veil *vl, struct evhttp_request *er)
+{
+	struct buf	 b;
+	const char	*status = "ok";
+
+	if (vl->vl_draining)
+		status = "shutting down";
+	else if (!vl->vl_logged_in)
+		status = "not logged in: run `og-veil login`";
+	else if (vl->vl_tee == NULL)
+		status = "no TEE selected yet";
+	buf_init(&b);
+	buf_add_str(&b, "{\"status\":");
+	pyjson_write_string(&b, status, strlen(status), 0);
+	buf_add_str(&b, ",\"tee_id\":");
+	if (vl->vl_tee != NULL)
+		pyjson_write_string(&b, vl->vl_tee->te_id,
+		    strlen(vl->vl_tee->te_id), 0);
+	else
+		buf_add_str(&b, "null");
+	buf_add_str(&b, ",\"tee_endpoint\":");
+	if (vl->vl_tee != NULL && vl->vl_tee->te_endpoint != NULL)
+		pyjson_write_string(&b, vl->vl_tee->te_endpoint,
+		    strlen(vl->vl_tee->te_endpoint), 0);
+	else
+		buf_add_str(&b, "null");
+	buf_add_str(&b, ",\"version\":");
+	pyjson_write_string(&b, OG_VEIL_VERSION, strlen(OG_VEIL_VERSION), 0);
+	buf_printf(&b, ",\"logged_in\":%s}",
+	    vl->vl_logged_in ? "true" : "false");
+	api_reply_json(er, 200, &b);
+}
+
+/* 1 when s (len bytes) equals one of the NULL-terminated list, ignoring case. */
+static int
+api_in_list(char **list, const char *s, size_t len)
+{
+	size_t	i;
+
+	if (list == NULL)
+		return (0);
+	for (i = 0; list[i] != NULL; i++)
+		if (strlen(list[i]) == len && strncasecmp(list[i], s, len) == 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends
+ * Host: evil.example.  Without an API key, only our own names pass.
+ */
+static int
+api_host_ok(struct veil *vl, const char *host)
+{
+	const struct veil_config *cfg = vl->vl_cfg;
+	const char	*names[] = { "localhost", "127.0.0.1", "[::1]",
+			    cfg->host };
+	const char	*colon;
+	char		 port[16];
+	size_t		 hlen, i;
+
+	if (cfg->api_key != NULL)
+		return (1);
+	if (host == NULL)
+		return (1);	/* HTTP/1.0 without Host: no browser sends that */
+	if (api_in_list(cfg->allow_hosts, host, strlen(host)))
+		return (1);
+	hlen = strlen(host);
+	colon = strrchr(host, ':');
+	if (colon != NULL && strchr(colon, ']') == NULL) {
+		snprintf(port, sizeof(port), "%d", cfg->port);
+		if (strcmp(colon + 1, port) != 0)
+			return (0);
+		hlen = (size_t)(colon - host);
+		if (api_in_list(cfg->allow_hosts, host, hlen))
+			return (1);
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i] != NULL && strlen(names[i]) == hlen &&
+		    strncasecmp(names[i], host, hlen) == 0)
+			return (1);
+	return (0);
+}
+
+/* Constant-time check of Authorization: Bearer <key>. */
+static int
+api_key_ok(struct veil *vl, struct evkeyvalq *ih)
+{
+	const char	*key = vl->vl_cfg->api_key, *auth;
+	unsigned char	 a[32], b[32];
+	unsigned int	 alen, blen;
+
+	if (key == NULL)
+		return (1);
+	auth = evhttp_find_header(ih, "Authorization");
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
+		return (0);
+	auth += 7;
+	while (*auth == ' ')
+		auth++;
+	/* Hash both so that neither the length nor a prefix leaks. */
+	if (EVP_Digest(auth, strlen(auth), a, &alen, EVP_sha256(), NULL) != 1 ||
+	    EVP_Digest(key, strlen(key), b, &blen, EVP_sha256(), NULL) != 1)
+		return (0);
+	return (CRYPTO_memcmp(a, b, sizeof(a)) == 0);
+}
+
+/* 1 when the Content-Type names JSON (application/json or +json). */
+static int
+api_is_json(const char *ct)
+{
+	size_t	n;
+
+	if (ct == NULL)
+		return (0);
+	while (*ct == ' ')
+		ct++;
+	n = strcspn(ct, "; \t");
+	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+		return (1);
+	if (n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+	    strncasecmp(ct + n - 5, "+json", 5) == 0)
+		return (1);
+	return (0);
+}
+
+/* Duplicated or conflicting framing headers: request smuggling, 400. */
+static const char *
+api_framing_bad(struct evkeyvalq *ih)
+{
+	struct evkeyval	*kv;
+	int		 ncl = 0, nte = 0;
+
+	TAILQ_FOREACH(kv, ih, next) {
+		if (strcasecmp(kv->key, "Content-Length") == 0)
+			ncl++;
+		else if (strcasecmp(kv->key, "Transfer-Encoding") == 0)
+			nte++;
+	}
+	if (ncl > 1)
+		return ("duplicated Content-Length header");
+	if (ncl > 0 && nte > 0)
+		return ("both Content-Length and Transfer-Encoding given");
+	if (nte > 1)
+		return ("duplicated Transfer-Encoding header");
+	return (NULL);
+}
+
+static void
+api_cors(struct evhttp_request *er, const char *origin)
+{
+	struct evkeyvalq *oh = evhttp_request_get_output_headers(er);
+
+	if (origin == NULL)
+		return;
+	evhttp_add_header(oh, "Access-Control-Allow-Origin", origin);
+	evhttp_add_header(oh, "Vary", "Origin");
+}
+
+static const struct api_route *
+api_route_find(const char *path, const char **rest)
+{
+	const struct api_route	*r;
+	size_t			 i, n;
+
+	for (i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
+		r = &api_routes[i];
+		n = strlen(r->path);
+		if (r->prefix) {
+			if (strncmp(path, r->path, n) == 0 &&
+			    path[n] != '\0') {
+				*rest = path + n;
+				return (r);
+			}
+		} else if (strcmp(path, r->path) == 0 ||
+		    (strncmp(path, r->path, n) == 0 && path[n] == '/' &&
+		    path[n + 1] == '\0')) {
+			*rest = NULL;
+			return (r);
+		}
+	}
+	return (NULL);
+}
+
+/* The evhttp general callback: guards, then the route. */
+void
+api_request_cb(struct evhttp_request *er, void *arg)
+{
+	struct veil		*vl = arg;
+	struct evkeyvalq	*ih = evhttp_request_get_input_headers(er);
+	struct evkeyvalq	*oh = evhttp_request_get_output_headers(er);
+	const struct api_route	*r;
+	const struct evhttp_uri	*uri;
+	const char		*path, *origin, *rest = NULL, *why;
+	enum evhttp_cmd_type	 method = evhttp_request_get_command(er);
+	char			*msg;
+
+	if (server_conn_track(vl, er) == -1) {
+		evhttp_add_header(oh, "Connection", "close");
+		evhttp_add_header(oh, "Retry-After", "1");
+		api_reply_error(er, 503, "too_many_connections", NULL,
+		    "og-veil has too many open connections; retry shortly");
+		return;
+	}
+	if (!api_host_ok(vl, evhttp_find_header(ih, "Host"))) {
+		api_reply_error(er, 403, "host_not_allowed", NULL,
+		    "Host header not allowed (DNS rebinding guard): add it "
+		    "with --allow-host or OG_VEIL_ALLOW_HOSTS, or set an API "
+		    "key");
+		return;
+	}
+	origin = evhttp_find_header(ih, "Origin");
+	if (origin != NULL && !api_in_list(vl->vl_cfg->allow_origins, origin,
+	    strlen(origin))) {
+		api_reply_error(er, 403, "origin_not_allowed", NULL,
+		    "cross-origin requests are refused: add the origin with "
+		    "--allow-origin or OG_VEIL_ALLOW_ORIGINS");
+		return;
+	}
+	uri = evhttp_request_get_evhttp_uri(er);
+	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	if (path == NULL || *path == '\0')
+		path = "/";
+	if ((r = api_route_find(path, &rest)) == NULL) {
+		api_cors(er, origin);
+		xasprintf(&msg, "no route for %s: og-veil serves POST "
+		    "/v1/chat/completions, GET /v1/models and GET /health",
+		    path);
+		api_reply_error(er, 404, "not_found", NULL, msg);
+		free(msg);
+		return;
+	}
+	if (method == EVHTTP_REQ_OPTIONS) {
+		/* Preflight: only for allowed origins (checked above). */
+		if (origin == NULL) {
+			evhttp_add_header(oh, "Allow", r->allow);
+			evhttp_send_reply(er, 204, "No Content", NULL);
+			return;
+		}
+		api_cors(er, origin);
+		evhttp_add_header(oh, "Access-Control-Allow-Methods", r->allow);
+		evhttp_add_header(oh, "Access-Control-Allow-Headers",
+		    "Authorization, Content-Type");
+		evhttp_add_header(oh, "Access-Control-Max-Age", "600");
+		evhttp_send_reply(er, 204, "No Content", NULL);
+		return;
+	}
+	api_cors(er, origin);
+	if (((int)method & r->methods) == 0) {
+		evhttp_add_header(oh, "Allow", r->allow);
+		api_reply_error(er, 405, "method_not_allowed", NULL,
+		    r->kind == API_R_CHAT ?
+		    "use POST for /v1/chat/completions" :
+		    "use GET for this path");
+		return;
+	}
+	if (r->need_key && !api_key_ok(vl, ih)) {
+		evhttp_add_header(oh, "WWW-Authenticate", "Bearer");
+		api_reply_error(er, 401, "invalid_api_key", NULL,
+		    "missing or wrong API key: send Authorization: Bearer "
+		    "<key> with the key og-veil was started with "
+		    "(--api-key or OG_VEIL_API_KEY)");
+		return;
+	}
+	switch (r->kind) {
+	case API_R_HEALTH:
+		api_health(vl, er);
+		return;
+	case API_R_MODELS:
+		api_models_reply(er);
+		return;
+	case API_R_MODEL:
+		api_model(er, rest);
+		return;
+	case API_R_CHAT:
+		break;
+	}
+
+	if ((why = api_framing_bad(ih)) != NULL) {
+		evhttp_add_header(oh, "Connection", "close");
+		api_reply_error(er, 400, "bad_request", NULL, why);
+		return;
+	}
+	if (!api_is_json(evhttp_find_header(ih, "Content-Type"))) {
+		api_reply_error(er, 415, "unsupported_media_type", NULL,
+		    "Content-Type must be application/json");
+		return;
+	}
+	if (vl->vl_draining) {
+		evhttp_add_header(oh, "Retry-After", "5");
+		api_reply_error(er, 503, "shutting_down", NULL,
+		    "og-veil is shutting down; retry shortly");
+		return;
+	}
+	if (vl->vl_unverified >= vl->vl_cfg->max_unverified) {
+		evhttp_add_header(oh, "Retry-After", "1");
+		api_reply_error(er, 503, "overloaded", NULL,
+		    "og-veil is holding too many unverified bytes; "
+		    "retry shortly");
+		return;
+	}
+	if (!vl->vl_logged_in && vl->vl_store != NULL &&
+	    store_changed(vl->vl_store) == 1) {
+		session_clear(&vl->vl_session);
+		vl->vl_logged_in =
+		    store_session_load(vl->vl_store, &vl->vl_session) == 0;
+	}
+	if (!vl->vl_logged_in) {
+		api_reply_error(er, 401, "not_logged_in", NULL,
+		    "not logged in: run `og-veil login`");
+		return;
+	}
+	req_start(vl, er);
+}

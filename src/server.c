@@ -1,0 +1,502 @@
+/*
+ * server.c: the lifecycle of `og-veil serve` (PROTOCOL.md §10): the
+ * event_base and evdns_base, the pidfile ($OG_VEIL_HOME/og-veil.pid, locked
+ * with fcntl while we run), the evhttp listener with its limits, the agent
+ * connection count, signals (SIGTERM/SIGINT drain, SIGHUP reopens the log),
+ * sd_notify readiness and the final teardown.
+ */
+#include "compat.h"
+
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "xmalloc.h"
+#include "og-veil.h"
+
+/* Descriptors kept free for the store, DNS, upstream and logging. */
+#define SERVER_FD_RESERVE	64
+
+/* One agent connection, found by its descriptor. */
+struct server_conn {
+	struct evhttp_connection *sc_evcon;	/* evhttp owns it */
+	int			 sc_fd;
+	struct req		*sc_req;	/* not owned: request on it */
+};
+
+static struct server_conn	**server_conns;	/* indexed by descriptor */
+static size_t			  server_nconn_slots;
+static size_t			  server_nconns;
+static size_t			  server_max_conns;
+
+static struct evhttp		*server_http;
+static struct evhttp_bound_socket *server_bound;
+static struct event		*server_drain_ev;
+static struct timeval		  server_drain_start;
+static int			  server_ready;
+
+static void	server_conn_close_cb(struct evhttp_connection *, void *);
+static void	server_signal_cb(evutil_socket_t, short, void *);
+static void	server_drain_cb(evutil_socket_t, short, void *);
+static void	server_tee_ready_cb(void *, struct tee *, int, const char *);
+
+/* sd_notify(3)-style datagram to $NOTIFY_SOCKET ('@' = abstract). */
+void
+server_notify(const char *msg)
+{
+	struct sockaddr_un	 sun;
+	const char		*path = getenv("NOTIFY_SOCKET");
+	socklen_t		 len;
+	size_t			 plen;
+	int			 fd;
+
+	if (path == NULL || *path == '\0')
+		return;
+	plen = strlen(path);
+	if (plen >= sizeof(sun.sun_path) || (path[0] != '/' && path[0] != '@')) {
+		log_warnx("NOTIFY_SOCKET is not a usable socket path");
+		return;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, plen);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("notify socket");
+		return;
+	}
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sun, len) == -1)
+		log_warn("notify %s", msg);
+	close(fd);
+}
+
+/*
+ * Count the agent's connection on its first request.  0, or -1 when the
+ * cap (max_conns, lowered to the descriptor limit) is reached.
+ */
+int
+server_conn_track(struct veil *vl, struct evhttp_request *er)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(er);
+	struct bufferevent	*bev;
+	struct server_conn	*sc;
+	size_t			 n;
+	int			 fd;
+
+	(void)vl;
+	if (evcon == NULL || server_http == NULL)
+		return (0);
+	if ((bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) < 0)
+		return (0);
+	if ((size_t)fd < server_nconn_slots && server_conns[fd] != NULL &&
+	    server_conns[fd]->sc_evcon == evcon)
+		return (0);
+	if (server_nconns >= server_max_conns)
+		return (-1);
+	if ((size_t)fd >= server_nconn_slots) {
+		n = (size_t)fd + 256;
+		server_conns = xreallocarray(server_conns, n,
+		    sizeof(*server_conns));
+		memset(server_conns + server_nconn_slots, 0,
+		    (n - server_nconn_slots) * sizeof(*server_conns));
+		server_nconn_slots = n;
+	}
+	free(server_conns[fd]);		/* a stale entry: descriptor reused */
+	sc = xcalloc(1, sizeof(*sc));
+	sc->sc_evcon = evcon;
+	sc->sc_fd = fd;
+	server_conns[fd] = sc;
+	server_nconns++;
+	evhttp_connection_set_closecb(evcon, server_conn_close_cb, sc);
+	return (0);
+}
+
+static struct server_conn *
+server_conn_find(struct evhttp_request *er)
+{
+	struct evhttp_connection *evcon;
+	struct bufferevent	*bev;
+	int			 fd;
+
+	if ((evcon = evhttp_request_get_connection(er)) == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) < 0 ||
+	    (size_t)fd >= server_nconn_slots || server_conns[fd] == NULL ||
+	    server_conns[fd]->sc_evcon != evcon)
+		return (NULL);
+	return (server_conns[fd]);
+}
+
+/* Route the connection's close to rq; NULL forgets it. */
+void
+server_conn_set_req(struct evhttp_request *er, struct req *rq)
+{
+	struct server_conn	*sc;
+	size_t			 i;
+
+	if (rq == NULL) {
+		/* The request may be orphaned: search by request. */
+		for (i = 0; i < server_nconn_slots; i++) {
+			sc = server_conns[i];
+			if (sc != NULL && sc->sc_req != NULL &&
+			    sc->sc_req->rq_in == er)
+				sc->sc_req = NULL;
+		}
+		return;
+	}
+	if ((sc = server_conn_find(er)) != NULL)
+		sc->sc_req = rq;
+}
+
+static void
+server_conn_close_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct server_conn	*sc = arg;
+	struct req		*rq;
+
+	(void)evcon;
+	if ((size_t)sc->sc_fd < server_nconn_slots &&
+	    server_conns[sc->sc_fd] == sc)
+		server_conns[sc->sc_fd] = NULL;
+	server_nconns--;
+	rq = sc->sc_req;
+	free(sc);
+	if (rq != NULL)
+		req_client_gone(rq);
+}
+
+static void
+server_conns_free(void)
+{
+	size_t	i;
+
+	for (i = 0; i < server_nconn_slots; i++)
+		free(server_conns[i]);
+	free(server_conns);
+	server_conns = NULL;
+	server_nconn_slots = 0;
+	server_nconns = 0;
+}
+
+/* Raise RLIMIT_NOFILE to its hard limit and cap connections under it. */
+static void
+server_limits(const struct veil_config *cfg)
+{
+	struct rlimit	rl;
+	size_t		avail;
+
+	server_max_conns = cfg->max_conns > 0 ? (size_t)cfg->max_conns :
+	    OG_VEIL_DEFAULT_MAX_CONNS;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit");
+		return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit");
+		else if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			return;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	/* Each agent request may hold an upstream connection as well. */
+	avail = rl.rlim_cur > SERVER_FD_RESERVE * 2 ?
+	    (size_t)(rl.rlim_cur - SERVER_FD_RESERVE) / 2 : 16;
+	if (avail < server_max_conns) {
+		log_info("open-file limit %llu caps agent connections at %zu "
+		    "(max_conns %zu)", (unsigned long long)rl.rlim_cur, avail,
+		    server_max_conns);
+		server_max_conns = avail;
+	}
+}
+
+/* 1 when the listen address is loopback only. */
+static int
+server_is_loopback(const char *host)
+{
+	return (strcmp(host, "localhost") == 0 ||
+	    strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+	    strcmp(host, "[::1]") == 0);
+}
+
+/*
+ * Take $OG_VEIL_HOME/og-veil.pid: an fcntl write lock held for our life,
+ * the pid inside.  -1 (with a message naming the other pid) when taken.
+ */
+static int
+server_pidfile_open(const struct veil_config *cfg, char **pathp)
+{
+	struct flock	 fl;
+	char		*path, buf[32];
+	ssize_t		 n;
+	int		 fd;
+
+	xasprintf(&path, "%s/%s", cfg->home, SERVER_PIDFILE);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		log_warn("%s", path);
+		free(path);
+		return (-1);
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl) == -1) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (errno == EACCES || errno == EAGAIN)
+			log_warnx("og-veil is already serving from %s "
+			    "(pid %s): stop it first with `og-veil stop`",
+			    cfg->home, *buf != '\0' ? buf : "unknown");
+		else
+			log_warn("lock %s", path);
+		close(fd);
+		free(path);
+		return (-1);
+	}
+	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf)) {
+		log_warn("write %s", path);
+		close(fd);
+		free(path);
+		return (-1);
+	}
+	*pathp = path;
+	return (fd);
+}
+
+static void
+server_tee_ready_cb(void *arg, struct tee *te, int status, const char *msg)
+{
+	(void)arg;
+	if (te == NULL)
+		log_warnx("no TEE yet (%d: %s); serving anyway, requests "
+		    "will retry the selection", status,
+		    msg != NULL ? msg : "unknown");
+	else {
+		log_info("TEE %s selected (%s)", te->te_id,
+		    te->te_endpoint != NULL ? te->te_endpoint : "-");
+		tee_unref(te);
+	}
+	if (!server_ready) {
+		server_ready = 1;
+		server_notify("READY=1");
+	}
+}
+
+static void
+server_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct veil	*vl = arg;
+	struct timeval	 tv = { 0, 100 * 1000 };
+
+	(void)what;
+	if (sig == SIGHUP) {
+		if (log_reopen() == -1)
+			log_warn("log reopen");
+		else
+			log_info("log reopened");
+		return;
+	}
+	if (vl->vl_draining) {
+		log_info("second signal: exiting now");
+		event_base_loopexit(vl->vl_base, NULL);
+		return;
+	}
+	log_info("signal %d: draining %zu request(s), up to %d s",
+	    (int)sig, vl->vl_nreqs, SERVER_GRACE_SECONDS);
+	server_notify("STOPPING=1");
+	vl->vl_draining = 1;
+	if (server_bound != NULL) {
+		evhttp_del_accept_socket(server_http, server_bound);
+		server_bound = NULL;
+	}
+	gettimeofday(&server_drain_start, NULL);
+	server_drain_ev = event_new(vl->vl_base, -1, EV_PERSIST,
+	    server_drain_cb, vl);
+	if (server_drain_ev == NULL)
+		fatalx("event_new");
+	event_add(server_drain_ev, &tv);
+}
+
+static void
+server_drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct veil	*vl = arg;
+	struct timeval	 now;
+
+	(void)fd;
+	(void)what;
+	gettimeofday(&now, NULL);
+	if (vl->vl_nreqs == 0) {
+		log_info("drained");
+		event_base_loopexit(vl->vl_base, NULL);
+	} else if (now.tv_sec - server_drain_start.tv_sec >=
+	    SERVER_GRACE_SECONDS) {
+		log_warnx("grace period over: %zu request(s) cut short",
+		    vl->vl_nreqs);
+		event_base_loopexit(vl->vl_base, NULL);
+	}
+}
+
+/* Run the daemon until SIGTERM/SIGINT; the exit status. */
+int
+server_run(const struct veil_config *cfg)
+{
+	struct veil	 vl;
+	struct event	*sigs[4];
+	const int	 signos[4] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE };
+	char		 errbuf[512], *pidpath = NULL;
+	int		 pidfd = -1, status = 1, r;
+	size_t		 i;
+
+	memset(&vl, 0, sizeof(vl));
+	memset(sigs, 0, sizeof(sigs));
+	TAILQ_INIT(&vl.vl_reqs);
+	vl.vl_cfg = cfg;
+	server_ready = 0;
+	server_bound = NULL;
+	server_drain_ev = NULL;
+
+	if (!server_is_loopback(cfg->host) && (cfg->api_key == NULL ||
+	    *cfg->api_key == '\0')) {
+		log_warnx("refusing to listen on %s without an API key: set "
+		    "--api-key or OG_VEIL_API_KEY", cfg->host);
+		return (1);
+	}
+	if ((pidfd = server_pidfile_open(cfg, &pidpath)) == -1)
+		return (1);
+	server_limits(cfg);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((vl.vl_base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	vl.vl_dns = evdns_base_new(vl.vl_base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS);
+	if (vl.vl_dns == NULL) {
+		log_warnx("no DNS configuration; resolving only addresses");
+		if ((vl.vl_dns = evdns_base_new(vl.vl_base, 0)) == NULL)
+			fatalx("evdns_base_new");
+	}
+	if ((vl.vl_store = store_open(cfg->home, errbuf,
+	    sizeof(errbuf))) == NULL) {
+		log_warnx("%s", errbuf);
+		goto out;
+	}
+	r = store_session_load(vl.vl_store, &vl.vl_session);
+	if (r == -1) {
+		log_warnx("cannot read the login from the store");
+		goto out;
+	}
+	vl.vl_logged_in = r == 0;
+	if (!vl.vl_logged_in)
+		log_warnx("not logged in: run `og-veil login`; requests get "
+		    "401 until then");
+	if ((vl.vl_http = http_client_new(vl.vl_base, vl.vl_dns, cfg->ca_file,
+	    errbuf, sizeof(errbuf))) == NULL) {
+		log_warnx("%s", errbuf);
+		goto out;
+	}
+
+	if ((server_http = evhttp_new(vl.vl_base)) == NULL)
+		fatalx("evhttp_new");
+	server_bound = evhttp_bind_socket_with_handle(server_http, cfg->host,
+	    (ev_uint16_t)cfg->port);
+	if (server_bound == NULL) {
+		log_warn("cannot listen on %s:%d (in use? another og-veil "
+		    "or another program may hold the port)", cfg->host,
+		    cfg->port);
+		goto out;
+	}
+	evhttp_set_max_headers_size(server_http, (ev_ssize_t)cfg->max_headers);
+	evhttp_set_max_body_size(server_http, (ev_ssize_t)cfg->max_body);
+	/* Idle and slow agents: a read or write stalled this long is cut. */
+	evhttp_set_timeout(server_http, 120);
+	evhttp_set_allowed_methods(server_http, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_default_content_type(server_http, "application/json");
+	evhttp_set_gencb(server_http, api_request_cb, &vl);
+	log_info("og-veil %s listening on http://%s:%d/v1", OG_VEIL_VERSION,
+	    cfg->host, cfg->port);
+
+	for (i = 0; i < 4; i++) {
+		if (signos[i] == SIGPIPE)
+			continue;
+		sigs[i] = evsignal_new(vl.vl_base, signos[i], server_signal_cb,
+		    &vl);
+		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) == -1)
+			fatalx("evsignal");
+	}
+	tee_refresh_start(&vl);
+	if (vl.vl_logged_in && vl.vl_session.rpc_url != NULL)
+		tee_select(&vl, server_tee_ready_cb, &vl);
+	else
+		server_tee_ready_cb(&vl, NULL, 503, vl.vl_logged_in ?
+		    "the login has no TEE registry configured" :
+		    "not logged in");
+
+	event_base_dispatch(vl.vl_base);
+	if (!vl.vl_draining)
+		server_notify("STOPPING=1");
+	status = 0;
+
+out:
+	tee_cancel(&vl, &vl);
+	req_abort_all(&vl, "og-veil is shutting down");
+	/* Deferred frees of the requests run here. */
+	if (vl.vl_base != NULL)
+		event_base_loop(vl.vl_base, EVLOOP_NONBLOCK);
+	for (i = 0; i < 4; i++)
+		if (sigs[i] != NULL)
+			event_free(sigs[i]);
+	if (server_drain_ev != NULL) {
+		event_free(server_drain_ev);
+		server_drain_ev = NULL;
+	}
+	if (server_http != NULL) {
+		evhttp_free(server_http);
+		server_http = NULL;
+		server_bound = NULL;
+	}
+	server_conns_free();
+	if (vl.vl_base != NULL)
+		tee_clear_all(&vl);
+	http_client_free(vl.vl_http);
+	if (vl.vl_dns != NULL)
+		evdns_base_free(vl.vl_dns, 0);
+	if (vl.vl_store != NULL)
+		store_close(vl.vl_store);
+	session_clear(&vl.vl_session);
+	if (vl.vl_base != NULL)
+		event_base_free(vl.vl_base);
+	if (pidpath != NULL) {
+		unlink(pidpath);
+		free(pidpath);
+	}
+	close(pidfd);
+	log_info("og-veil stopped");
+	return (status);
+}
