@@ -142,6 +142,8 @@ int		 auth_session_can_serve(const struct session *);
 
 #include <sys/queue.h>
 
+#include "digest.h"
+#include "json.h"
 #include "ohttp.h"
 #include "verify.h"
 
@@ -149,6 +151,7 @@ struct event_base;
 struct evdns_base;
 struct evhttp;
 struct evkeyvalq;
+struct evhttp_request;
 struct event;
 struct req;
 struct http_client;
@@ -281,9 +284,113 @@ struct relay_call *relay_post(struct veil *, const struct tee *, int,
 void		 relay_cancel(struct relay_call *);
 
 /* server.c: lifecycle of `og-veil serve` (the daemon side). */
+/* The pidfile under $OG_VEIL_HOME, locked (fcntl) while serve runs. */
+#define SERVER_PIDFILE		"og-veil.pid"
+/* SIGTERM: in-flight requests get this long to finish. */
+#define SERVER_GRACE_SECONDS	30
 /* Run until SIGTERM/SIGINT; returns the exit status. */
 int		 server_run(const struct veil_config *);
 /* sd_notify(3)-style message to $NOTIFY_SOCKET; no-op when unset. */
 void		 server_notify(const char *);
+/* Track the agent connection of an incoming request; 0, or -1 past max_conns. */
+int		 server_conn_track(struct veil *, struct evhttp_request *);
+/* Route the connection's close to rq (NULL: forget it). */
+void		 server_conn_set_req(struct evhttp_request *, struct req *);
+
+/* api.c: the OpenAI surface (PROTOCOL.md §10). */
+#define API_MODEL_CREATED	1735689600	/* fixed "created" of /v1/models */
+/* The evhttp general callback; arg is the struct veil. */
+void		 api_request_cb(struct evhttp_request *, void *);
+/* Send the OpenAI error envelope; code and param may be NULL. */
+void		 api_reply_error(struct evhttp_request *, int, const char *,
+		    const char *, const char *);
+/* Append the error envelope JSON to b. */
+void		 api_error_json(struct buf *, const char *, const char *,
+		    const char *);
+/* Send b as application/json with status (b is cleared). */
+void		 api_reply_json(struct evhttp_request *, int, struct buf *);
+/* 1 when id (after any provider/ prefix) is an OpenGradient model. */
+int		 api_model_known(const char *);
+/* The part of a model id after its last '/' (points into the argument). */
+const char	*api_model_base(const char *);
+
+/* validate.c: the agent's body checked as the OpenAI API does, before §7. */
+#define VALIDATE_MAX_MESSAGES	4096
+struct validate_error {
+	char		 param[256];	/* "" when no field is at fault */
+	char		 message[512];
+};
+/* 0, or -1 with a 400 message naming the field (param). */
+int		 validate_chat_request(const struct json_value *,
+		    struct validate_error *);
+
+/* req.c: one agent request, NEW -> SELECT -> RELAY -> COLLECT -> VERIFY -> DELIVER. */
+#define REQ_DEADLINE_SECONDS	600	/* whole request, agent to last byte */
+#define REQ_MAX_JSON_DEPTH	64
+enum req_state {
+	REQ_NEW,
+	REQ_SELECT,
+	REQ_RELAY,
+	REQ_COLLECT,
+	REQ_VERIFY,
+	REQ_DELIVER
+};
+struct stream;
+struct req {
+	uint64_t		 rq_id;		/* for logs; never a token */
+	enum req_state		 rq_state;
+	int			 rq_flags;
+#define RQ_STREAM		 0x01
+#define RQ_CLIENT_GONE		 0x02
+#define RQ_RETRIED		 0x04		/* failover used (once) */
+#define RQ_DONE			 0x08		/* req_free() called */
+#define RQ_REPLIED		 0x10		/* the agent has its answer */
+#define RQ_INCLUDE_USAGE	 0x20		/* stream_options.include_usage */
+#define RQ_DELIVERING		 0x40		/* bytes went to the agent */
+	struct veil		*rq_veil;	/* back-pointer, not owned */
+	struct evhttp_request	*rq_in;		/* evhttp owns it */
+	struct json_value	*rq_body;	/* owned: the agent's body */
+	struct digest_request	 rq_digest;	/* owned: wire and canonical */
+	struct tee		*rq_tee;	/* counted reference */
+	struct ohttp_ctx	 rq_ohttp;	/* owned; wiped on free */
+	int			 rq_have_ohttp;
+	struct buf		 rq_sealed;	/* owned: encapsulated request */
+	struct relay_call	*rq_relay;	/* owned until rc_done */
+	int			 rq_relay_done;	/* rc_done came for rq_relay */
+	struct buf		 rq_resp;	/* non-stream ciphertext */
+	struct stream		*rq_stream;	/* owned: held until verified */
+	struct event		*rq_timeout;	/* owned: whole-request deadline */
+	const char		*rq_free_reason;
+	TAILQ_ENTRY(req)	 rq_entry;	/* on vl_reqs */
+};
+/* Take over an agent's POST /v1/chat/completions (api.c checked it). */
+void		 req_start(struct veil *, struct evhttp_request *);
+void		 req_enter_state(struct req *, enum req_state);
+/* Answer with the error envelope (unless the agent left), then free. */
+void		 req_fail(struct req *, int, const char *, const char *,
+		    const char *);
+/* The only exit: cancels upstream, wipes secrets; the memory goes later. */
+void		 req_free(struct req *, const char *);
+/* The agent's connection closed. */
+void		 req_client_gone(struct req *);
+/* Fail every request in flight (shutdown). */
+void		 req_abort_all(struct veil *, const char *);
+/* The verification block of §10 (an object) for a proof; new value. */
+struct json_value *req_proof_json(const struct req *,
+		    const struct verify_proof *);
+/* "chatcmpl-" + 24 hex: a new string. */
+char		*req_completion_id(void);
+
+/* stream.c: the streaming verifier (PROTOCOL.md §6, §8, §9, §10). */
+struct stream	*stream_new(struct req *);
+void		 stream_free(struct stream *);
+/* Ciphertext from the relay; -1 with status and message set. */
+int		 stream_feed(struct stream *, const uint8_t *, size_t, int *,
+		    const char **, const char **);
+/* End of body: verify everything, then replay to the agent; -1 on failure. */
+int		 stream_finish(struct stream *, int *, const char **,
+		    const char **);
+/* Bytes this stream holds unverified. */
+size_t		 stream_held(const struct stream *);
 
 #endif /* OG_VEIL_H */
