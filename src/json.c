@@ -8,6 +8,7 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +401,58 @@ json_to_double(const struct json_value *v, double *out)
 	if (end != v->s + v->len)
 		return (-1);
 	return (0);
+}
+
+/* 1 when the two INT texts are the same integer ("-0" is "0"). */
+static int
+json_int_equal(const struct json_value *a, const struct json_value *b)
+{
+	if (json_int_is_zero(a->s, a->len) && json_int_is_zero(b->s, b->len))
+		return (1);
+	return (a->len == b->len && memcmp(a->s, b->s, a->len) == 0);
+}
+
+/* The same JSON value (recursive: depth is bounded by the parser). */
+int
+json_equal(const struct json_value *a, const struct json_value *b)
+{
+	const struct json_member	*m;
+	double				 x, y;
+	size_t				 i;
+
+	if (a == NULL || b == NULL)
+		return (a == b);
+	if (a->type != b->type)
+		return (0);
+	switch (a->type) {
+	case JSON_INT:
+		return (json_int_equal(a, b));
+	case JSON_FLOAT:
+		if (json_to_double(a, &x) == -1 || json_to_double(b, &y) == -1)
+			return (0);
+		return (x == y && signbit(x) == signbit(y));
+	case JSON_STRING:
+		return (a->len == b->len && memcmp(a->s, b->s, a->len) == 0);
+	case JSON_ARRAY:
+		if (a->n != b->n)
+			return (0);
+		for (i = 0; i < a->n; i++)
+			if (!json_equal(a->items[i], b->items[i]))
+				return (0);
+		return (1);
+	case JSON_OBJECT:
+		if (a->n != b->n)
+			return (0);
+		for (i = 0; i < a->n; i++) {
+			m = json_find(b, a->members[i].key,
+			    a->members[i].keylen);
+			if (m == NULL || !json_equal(a->members[i].val, m->val))
+				return (0);
+		}
+		return (1);
+	default:
+		return (1);
+	}
 }
 
 /* 1 when len bytes at s hold a surrogate's generalised-UTF-8 (ED A0..BF). */

@@ -91,6 +91,12 @@ int			 json_truthy(const struct json_value *);
 int			 json_to_int64(const struct json_value *, int64_t *);
 /* An INT or FLOAT as a double (strtod of the text; may be +-inf). */
 int			 json_to_double(const struct json_value *, double *);
+/*
+ * 1 when a and b are the same JSON: objects compared as sets of keys,
+ * arrays in order, INT with INT and FLOAT with FLOAT by value.
+ */
+int			 json_equal(const struct json_value *,
+			    const struct json_value *);
 /* 1 when any string or key in the tree holds a lone surrogate. */
 int			 json_has_lone_surrogate(const struct json_value *);
 
