@@ -66,8 +66,8 @@ vec_keccak(const struct json_value *root, struct vec_report *r)
 				break;
 		}
 		if (k < sizeof(steps) / sizeof(steps[0])) {
-			vec_fail(r, name, "streamed hash (pieces of %zu) differs",
-			    steps[k]);
+			vec_fail(r, name, "streamed hash (pieces of %zu) "
+			    "differs", steps[k]);
 			goto next;
 		}
 		vec_pass(r);
