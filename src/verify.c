@@ -1,0 +1,266 @@
+/*
+ * verify.c: the enclave's proof, PROTOCOL.md §9.  A response (non-stream
+ * body or final stream frame) is accepted only when all of these hold: the
+ * registry signing key's tee_id (keccak256 of its DER) equals the selected
+ * TEE's and the response's; the request hash og-veil computed equals
+ * tee_request_hash; keccak256 of the output og-veil is about to deliver
+ * equals tee_output_hash; and tee_signature is an RSA-PSS signature (SHA-256,
+ * MGF1-SHA-256, salt exactly 32) under that key of
+ * msg = keccak256(request_hash || output_hash || uint256(tee_timestamp)).
+ *
+ * PSS hashes the message it signs: the gateway signs the 32-byte msg, so
+ * the digest PSS encodes is SHA-256(msg), which is what EVP_PKEY_verify()
+ * is given (it takes the digest, not the message).
+ */
+#include "compat.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "abi.h"
+#include "bytes.h"
+#include "json.h"
+#include "keccak.h"
+#include "verify.h"
+
+#define VERIFY_SALT_LEN	32
+
+/* "0x" + hex(keccak256(der)). */
+void
+verify_tee_id(const uint8_t *der, size_t len, char out[VERIFY_TEE_ID_LEN + 1])
+{
+	uint8_t	h[KECCAK256_LEN];
+
+	keccak256(der, len, h);
+	out[0] = '0';
+	out[1] = 'x';
+	hex_encode(h, sizeof(h), out + 2);
+}
+
+/* A tee_id text as 32 bytes: 64 hex digits, either case, 0x optional. */
+static int
+verify_tee_id_bytes(const char *s, size_t len, uint8_t out[32])
+{
+	return (hex_decode_exact(s, len, out, 32));
+}
+
+/* 1 when two tee_id texts name the same id (case, optional 0x). */
+int
+verify_tee_id_equal(const char *a, const char *b)
+{
+	uint8_t	x[32], y[32];
+
+	if (a == NULL || b == NULL ||
+	    verify_tee_id_bytes(a, strlen(a), x) == -1 ||
+	    verify_tee_id_bytes(b, strlen(b), y) == -1)
+		return (0);
+	return (memcmp(x, y, sizeof(x)) == 0);
+}
+
+/* A 32-byte hash field of the response: hex, either case, 0x optional. */
+static int
+verify_hash_field(const struct json_value *obj, const char *key,
+    uint8_t out[32])
+{
+	const struct json_value	*v;
+
+	if ((v = json_get(obj, key)) == NULL || v->type != JSON_STRING ||
+	    hex_decode_exact(v->s, v->len, out, 32) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
+ * tee_timestamp: a JSON integer or a string of decimal digits, at most
+ * 2^256 - 1, as a big-endian word.
+ */
+static int
+verify_timestamp(const struct json_value *obj, uint8_t ts[32],
+    const char **errstr)
+{
+	const struct json_value	*v;
+	size_t			 i;
+	unsigned int		 carry;
+	int			 j;
+
+	v = json_get(obj, "tee_timestamp");
+	if (v == NULL || (v->type != JSON_INT && v->type != JSON_STRING) ||
+	    v->len == 0) {
+		*errstr = "response is missing an integer 'tee_timestamp' — "
+		    "cannot verify";
+		return (-1);
+	}
+	memset(ts, 0, 32);
+	for (i = 0; i < v->len; i++) {
+		if (v->s[i] < '0' || v->s[i] > '9') {
+			*errstr = v->s[i] == '-' ?
+			    "response 'tee_timestamp' is negative — cannot "
+			    "verify" :
+			    "response is missing an integer "
+			    "'tee_timestamp' — cannot verify";
+			return (-1);
+		}
+		/* ts = ts * 10 + digit, watching the carry out of the top. */
+		carry = (unsigned int)(v->s[i] - '0');
+		for (j = 31; j >= 0; j--) {
+			carry += (unsigned int)ts[j] * 10;
+			ts[j] = (uint8_t)carry;
+			carry >>= 8;
+		}
+		if (carry != 0) {
+			*errstr = "response 'tee_timestamp' does not fit 256 "
+			    "bits — cannot verify";
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* RSA-PSS(SHA-256, MGF1-SHA-256, salt 32) of SHA-256(msg) under der. */
+static int
+verify_rsa_pss(const uint8_t *der, size_t derlen, const uint8_t *sig,
+    size_t siglen, const uint8_t msg[32], const char **errstr)
+{
+	EVP_PKEY	*pkey = NULL;
+	EVP_PKEY_CTX	*ctx = NULL;
+	const uint8_t	*p = der;
+	uint8_t		 digest[EVP_MAX_MD_SIZE];
+	unsigned int	 dlen;
+	int		 rv = -1;
+
+	*errstr = "RSA-PSS signature verification failed";
+	if (derlen == 0 || derlen > LONG_MAX ||
+	    (pkey = d2i_PUBKEY(NULL, &p, (long)derlen)) == NULL ||
+	    p != der + derlen) {
+		*errstr = "the registry signing key is not a DER public key";
+		goto out;
+	}
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
+		*errstr = "the registry signing key is not an RSA key";
+		goto out;
+	}
+	if (EVP_Digest(msg, 32, digest, &dlen, EVP_sha256(), NULL) != 1 ||
+	    (ctx = EVP_PKEY_CTX_new(pkey, NULL)) == NULL ||
+	    EVP_PKEY_verify_init(ctx) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, VERIFY_SALT_LEN) != 1) {
+		*errstr = "cannot set up RSA-PSS verification";
+		goto out;
+	}
+	if (EVP_PKEY_verify(ctx, sig, siglen, digest, dlen) == 1)
+		rv = 0;
+out:
+	/* A bad signature is an answer, not an error to log later. */
+	ERR_clear_error();
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	return (rv);
+}
+
+/*
+ * Verify a signed response object against the selected TEE (DER signing
+ * key and tee_id), the request hash og-veil computed and the output it is
+ * about to deliver.  0 with *proof filled, or -1 with *errstr.
+ */
+int
+verify_response(const struct json_value *obj, const uint8_t *der,
+    size_t derlen, const char *tee_id, const uint8_t req_hash[32],
+    const char *output, size_t outlen, struct verify_proof *proof,
+    const char **errstr)
+{
+	const struct json_value	*v;
+	char			 key_id[VERIFY_TEE_ID_LEN + 1];
+	uint8_t			 kid[32], rid[32], signed_req[32];
+	uint8_t			 out_hash[32], signed_out[32], ts[32];
+	uint8_t			 m[96], msg[32], *sig = NULL;
+	size_t			 siglen;
+	int			 rv;
+
+	if (obj == NULL || obj->type != JSON_OBJECT) {
+		*errstr = "response is not a JSON object — cannot verify";
+		return (-1);
+	}
+
+	/* 1. The signing key, the selected TEE and the response agree. */
+	verify_tee_id(der, derlen, key_id);
+	if (tee_id == NULL || !verify_tee_id_equal(key_id, tee_id)) {
+		*errstr = "tee_id mismatch: the registry signing key is not "
+		    "the selected TEE's";
+		return (-1);
+	}
+	if ((v = json_get(obj, "tee_id")) == NULL || v->type != JSON_STRING) {
+		*errstr = "response is missing 'tee_id' — cannot verify";
+		return (-1);
+	}
+	verify_tee_id_bytes(key_id, strlen(key_id), kid);
+	if (verify_tee_id_bytes(v->s, v->len, rid) == -1 ||
+	    memcmp(kid, rid, sizeof(kid)) != 0) {
+		*errstr = "tee_id mismatch: the response names another TEE "
+		    "than the registry signing key";
+		return (-1);
+	}
+
+	/* 2. The request the enclave signed is the one og-veil sent. */
+	if (verify_hash_field(obj, "tee_request_hash", signed_req) == -1) {
+		*errstr = "response is missing a 32-byte hex "
+		    "'tee_request_hash' — cannot verify";
+		return (-1);
+	}
+	if (!bytes_equal_ct(signed_req, req_hash, 32)) {
+		*errstr = "request hash mismatch: the gateway signed a "
+		    "different request than we sent";
+		return (-1);
+	}
+
+	/* 3. The output og-veil delivers is the one the enclave signed. */
+	if (verify_hash_field(obj, "tee_output_hash", signed_out) == -1) {
+		*errstr = "response is missing a 32-byte hex "
+		    "'tee_output_hash' — cannot verify";
+		return (-1);
+	}
+	keccak256(output, outlen, out_hash);
+	if (!bytes_equal_ct(signed_out, out_hash, 32)) {
+		*errstr = "output hash mismatch: the response content does "
+		    "not match the signed output";
+		return (-1);
+	}
+
+	/* 4. The signature over keccak256(req || out || ts). */
+	if (verify_timestamp(obj, ts, errstr) == -1)
+		return (-1);
+	if ((v = json_get(obj, "tee_signature")) == NULL ||
+	    v->type != JSON_STRING) {
+		*errstr = "response is missing 'tee_signature' — cannot "
+		    "verify";
+		return (-1);
+	}
+	if (base64_decode_new(v->s, v->len, &sig, &siglen) == -1) {
+		*errstr = "RSA-PSS signature verification failed";
+		return (-1);
+	}
+	memcpy(m, req_hash, 32);
+	memcpy(m + 32, out_hash, 32);
+	memcpy(m + 64, ts, 32);
+	keccak256(m, sizeof(m), msg);
+	rv = verify_rsa_pss(der, derlen, sig, siglen, msg, errstr);
+	free(sig);
+	if (rv == -1)
+		return (-1);
+
+	if (proof != NULL) {
+		memcpy(proof->tee_id, key_id, sizeof(proof->tee_id));
+		hex_encode(req_hash, 32, proof->request_hash);
+		hex_encode(out_hash, 32, proof->output_hash);
+		abi_u256_to_dec(ts, proof->timestamp, sizeof(proof->timestamp));
+		memcpy(proof->msg_hash, msg, sizeof(msg));
+	}
+	return (0);
+}
