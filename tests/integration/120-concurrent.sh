@@ -1,0 +1,6 @@
+# 120-concurrent: 200 streaming clients at once, each gets its own verified
+# answer.
+devnet_start
+veil_login
+veil_start
+node_client concurrent.mjs 200
