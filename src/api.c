@@ -558,3 +558,10 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	}
 	req_start(vl, er);
 }
+
+/* The i-th built-in model id, or NULL past the end (`og-veil models`). */
+const char *
+api_model_at(size_t i)
+{
+	return (i < API_NMODELS ? api_models[i] : NULL);
+}

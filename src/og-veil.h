@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define OG_VEIL_VERSION		PACKAGE_VERSION
 #define OG_VEIL_APP_NAME	"opengradient-veil"
@@ -138,6 +139,100 @@ int		 auth_bundle_parse(const char *, size_t, struct session *, char *,
 /* 1 when the session names a TEE registry (serving is possible). */
 int		 auth_session_can_serve(const struct session *);
 
+/* ---- command line ---------------------------------------------------- */
+
+struct option;
+
+/* Exit statuses of the og-veil command. */
+#define CMD_EXIT_OK		0
+#define CMD_EXIT_FAIL		1
+#define CMD_EXIT_USAGE		2
+#define CMD_EXIT_NOT_RUNNING	3	/* status: the server is not running */
+
+/* Option values: short options are their letter, long-only ones >= 256. */
+#define CMD_MAXOPT		320
+
+/* A parsed command line (cmd.c). */
+struct cmd_args {
+	int			 argc;		/* operands after the flags */
+	char			**argv;		/* not owned */
+	int			 flags[CMD_MAXOPT];	/* count per option */
+	const char		*values[CMD_MAXOPT];	/* last argument */
+	struct veil_config	*cfg;		/* not owned: resolved */
+};
+
+/* One command, one file (STYLE.md §2). */
+struct cmd_entry {
+	const char		*name;
+	const char		*alias;		/* or NULL */
+	struct {
+		const char	*template;	/* getopt short flags */
+		int		 lower;		/* operands, -1: any */
+		int		 upper;
+	} args;
+	const struct option	*options;	/* long flags or NULL */
+	const char		*usage;		/* flags and operands */
+	const char		*help;		/* what it does (--help) */
+	int			(*exec)(const struct cmd_entry *,
+				    struct cmd_args *);
+};
+
+/* og-veil.c */
+__attribute__((__noreturn__)) void usage(void);
+
+/* cmd.c */
+extern const struct cmd_entry *const cmd_table[];
+extern const struct cmd_entry cmd_help_entry;
+/* Exact name or alias, else a unique prefix; NULL with *ambiguous set. */
+const struct cmd_entry *cmd_find(const char *, int *);
+/*
+ * Parse argv (global flags anywhere, then the command and its flags) into
+ * *entry (NULL: no command) and args; builds cfg from defaults, the
+ * environment, -c and flags.  -1: go on and run; otherwise the exit
+ * status, with any message (or -h, -V output) already printed.
+ */
+int		 cmd_parse(int, char **, const struct cmd_entry **,
+		    struct cmd_args *, struct veil_config *);
+/* Print an entry's usage line (and help text when full) to fp. */
+void		 cmd_usage(FILE *, const struct cmd_entry *, int);
+/* Prepare $OG_VEIL_HOME and open the store; NULL after printing why. */
+struct store	*cmd_store_open(const struct veil_config *);
+/* The running server: 1 and *pid, 0 not running, or -1 stale (pid given). */
+int		 cmd_server_pid(const struct veil_config *, long *);
+/* Remove a stale pidfile, saying why it was stale. */
+void		 cmd_pidfile_remove_stale(const struct veil_config *, long);
+/* Wait up to the seconds given for pid to exit; 0 when it did. */
+int		 cmd_wait_exit(long, int);
+/*
+ * A blocking HTTP/1.0 request to the server on loopback (CLI only):
+ * 0 with *status and a new *body (NUL-terminated), -1 with errbuf.
+ */
+int		 cmd_http(const struct veil_config *, const char *,
+		    const char *, const char *, size_t, int, int *, char **,
+		    size_t *, char *, size_t);
+/* Read up to max bytes of fd into a new NUL-terminated string; -1 over. */
+int		 cmd_read_all(int, size_t, char **, size_t *);
+
+/* cmd-serve.c */
+/* Start the daemon detached and wait until it is ready. */
+int		 cmd_serve_start(struct cmd_args *);
+
+/* cmd-login.c */
+/* Sign in (browser or manual) and store the session; an exit status. */
+int		 cmd_login_run(struct cmd_args *, int, int);
+
+/* login.c: the loopback listener of PROTOCOL.md §1. */
+#define LOGIN_TIMEOUT		300	/* seconds */
+/*
+ * Listen on 127.0.0.1:<ephemeral> under a random path, print (and with
+ * open_browser try to open) the /cli-auth URL and wait for a valid bundle.
+ * 0 and s filled, or -1 with errbuf.
+ */
+int		 login_listen(const char *, int, int, struct session *, char *,
+		    size_t);
+/* <app_url>/cli-auth?redirect_uri=<uri>&app_name=... (new string). */
+char		*login_url(const char *, const char *);
+
 /* ---- daemon ---------------------------------------------------------- */
 
 #include <sys/queue.h>
@@ -238,23 +333,52 @@ struct http_call *http_call_new(struct http_client *, const char *,
 void		 http_call_cancel(struct http_call *);
 
 /* rpc.c: JSON-RPC 2.0 eth_call (PROTOCOL.md §3). */
+#define RPC_MAX_RESULT	(4U * 1024 * 1024)	/* decoded result bytes */
+#define RPC_MAX_ANSWER	(2 * RPC_MAX_RESULT + 64 * 1024)
+/* Result (NULL and a message on failure), once, from the loop. */
 typedef void (*rpc_cb)(void *, const uint8_t *, size_t, const char *);
+/* eth_call(to, data) at url; NULL on a bad URL.  Gone after the callback. */
 struct rpc_call	*rpc_eth_call(struct veil *, const char *, const char *,
 		    const uint8_t *, size_t, rpc_cb, void *);
 void		 rpc_cancel(struct rpc_call *);
+/* The request body for (id, to, data): a new string. */
+char		*rpc_request_new(uint64_t, const char *, const uint8_t *,
+		    size_t, size_t *);
+/* An answer for id: 0 and new *out, or -1 and a message in errbuf. */
+int		 rpc_parse_response(const uint8_t *, size_t, uint64_t,
+		    uint8_t **, size_t *, char *, size_t);
 
 /* token.c: the access token, refreshed before expiry (PROTOCOL.md §2). */
-/* token is NULL on failure; status 401 means "run og-veil login". */
+#define TOKEN_EXPIRY_MARGIN	60	/* seconds before expires_at */
+/*
+ * token is NULL on failure (status 401: run og-veil login; 502/503: the
+ * refresh failed, try again); the token is valid during the callback only.
+ * Always called from the loop, never from inside token_get().
+ */
 typedef void (*token_cb)(void *, const char *, int, const char *);
 /* Call cb with a valid token (now, or after one shared refresh). */
 void		 token_get(struct veil *, token_cb, void *);
 /* Force a refresh (the relay said 401), then call cb. */
 void		 token_refresh(struct veil *, token_cb, void *);
+/* Forget every pending answer for this argument. */
 void		 token_cancel(struct veil *, void *);
+/* Free the refresh state (shutdown). */
+void		 token_clear(struct veil *);
+/* 1 when the session's access token must be refreshed at time now. */
+int		 token_expired(const struct session *, int64_t);
+/* A 200 refresh answer: new access (and maybe refresh) token, expiry. */
+int		 token_parse_refresh(const uint8_t *, size_t, int64_t, char **,
+		    char **, int64_t *, const char **);
 
 /* tee.c: registry discovery, cache, selection, refresh timer (§3, §10). */
-/* tee is a new reference (tee_unref it) or NULL with status and message. */
+struct abi_tee;
+/*
+ * tee is a new reference (tee_unref it) or NULL with status (503) and
+ * message.  Always called from the loop, never from inside tee_select().
+ */
 typedef void (*tee_cb)(void *, struct tee *, int, const char *);
+/* A TEE from a usable registry entry (one reference), or NULL. */
+struct tee	*tee_new(const struct abi_tee *);
 void		 tee_select(struct veil *, tee_cb, void *);
 void		 tee_cancel(struct veil *, void *);
 /* The TEE failed (connect failure, timeout): never select it again. */
@@ -273,15 +397,26 @@ void		 tee_clear_all(struct veil *);
 struct relay_cb {
 	/* 2xx status arrived (before any data). */
 	void	(*rc_start)(void *, int);
-	/* Ciphertext body bytes; return -1 to abort. */
+	/*
+	 * Ciphertext body bytes; return -1 to abort: rc_done(RELAY_E_IO)
+	 * then follows from the loop unless relay_cancel() comes first.
+	 */
 	int	(*rc_data)(void *, const uint8_t *, size_t);
-	/* Once: result, HTTP status to pass on, message, Retry-After or NULL. */
+	/*
+	 * Once, from the loop, unless cancelled: result, HTTP status to pass
+	 * on, message (NULL on RELAY_OK), Retry-After or NULL.  The handle
+	 * is gone after it.
+	 */
 	void	(*rc_done)(void *, int, int, const char *, const char *);
 };
 /* POST the encapsulated body for tee; refreshes the token once on 401. */
 struct relay_call *relay_post(struct veil *, const struct tee *, int,
 		    const uint8_t *, size_t, const struct relay_cb *, void *);
+/* Cancel: no callback afterwards.  NULL is a no-op. */
 void		 relay_cancel(struct relay_call *);
+/* The message of a relay error body (detail, error, raw): "" when empty. */
+void		 relay_error_message(const uint8_t *, size_t, char *, size_t);
+
 
 /* server.c: lifecycle of `og-veil serve` (the daemon side). */
 /* The pidfile under $OG_VEIL_HOME, locked (fcntl) while serve runs. */
@@ -313,6 +448,8 @@ void		 api_reply_json(struct evhttp_request *, int, struct buf *);
 int		 api_model_known(const char *);
 /* The part of a model id after its last '/' (points into the argument). */
 const char	*api_model_base(const char *);
+/* The i-th built-in model id, or NULL past the end. */
+const char	*api_model_at(size_t);
 
 /* validate.c: the agent's body checked as the OpenAI API does, before §7. */
 #define VALIDATE_MAX_MESSAGES	4096

@@ -1,0 +1,74 @@
+/*
+ * cmd-stop.c: `og-veil stop` and `og-veil restart`, one exec for both (as
+ * tmux's kill-server and start-server): SIGTERM the pid from the locked
+ * pidfile and wait while the server drains (server.c gives requests
+ * SERVER_GRACE_SECONDS); a stale pidfile is removed with the reason.
+ * restart then starts the server detached with the same configuration.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "og-veil.h"
+
+/* The drain, plus time for the teardown; matches TimeoutStopSec=40. */
+#define CMD_STOP_TIMEOUT	(SERVER_GRACE_SECONDS + 10)
+
+static int	 cmd_stop_exec(const struct cmd_entry *, struct cmd_args *);
+
+const struct cmd_entry cmd_stop_entry = {
+	.name = "stop",
+	.args = { "", 0, 0 },
+	.usage = "",
+	.help = "Stop the running server (SIGTERM; requests in flight may "
+	    "finish).",
+	.exec = cmd_stop_exec
+};
+
+const struct cmd_entry cmd_restart_entry = {
+	.name = "restart",
+	.args = { "", 0, 0 },
+	.usage = "",
+	.help = "Stop the running server, then start it in the background "
+	    "with the same\nconfiguration.",
+	.exec = cmd_stop_exec		/* shared with cmd_stop_entry */
+};
+
+static int
+cmd_stop_exec(const struct cmd_entry *entry, struct cmd_args *args)
+{
+	const struct veil_config	*cfg = args->cfg;
+	long				 pid;
+	int				 r;
+
+	r = cmd_server_pid(cfg, &pid);
+	if (r == -1)
+		cmd_pidfile_remove_stale(cfg, pid);
+	if (r != 1) {
+		printf("og-veil is not running\n");
+		if (entry == &cmd_restart_entry)
+			return (cmd_serve_start(args));
+		return (CMD_EXIT_OK);
+	}
+	if (kill((pid_t)pid, SIGTERM) == -1 && errno != ESRCH) {
+		fprintf(stderr, "og-veil: cannot signal pid %ld: %s\n", pid,
+		    strerror(errno));
+		return (CMD_EXIT_FAIL);
+	}
+	printf("stopping og-veil (pid %ld)...\n", pid);
+	fflush(stdout);
+	if (cmd_wait_exit(pid, CMD_STOP_TIMEOUT) == -1) {
+		fprintf(stderr, "og-veil: pid %ld did not exit within %d s; "
+		    "`kill -9 %ld` ends it at once\n", pid, CMD_STOP_TIMEOUT,
+		    pid);
+		return (CMD_EXIT_FAIL);
+	}
+	printf("og-veil stopped\n");
+	/* After the daemon is gone, the same configuration starts anew. */
+	if (entry == &cmd_restart_entry)
+		return (cmd_serve_start(args));
+	return (CMD_EXIT_OK);
+}
