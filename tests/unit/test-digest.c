@@ -312,7 +312,8 @@ test_tool_function_roles(void)
 {
 	TEST_ASSERT(canon_is("{\"model\":\"m\",\"messages\":[{\"role\":"
 	    "\"tool\",\"content\":\"r\"},{\"role\":\"tool\","
-	    "\"tool_call_id\":\"c\",\"content\":[1]},{\"role\":\"function\",\"content\":\"r\"},"
+	    "\"tool_call_id\":\"c\",\"content\":[1]},{\"role\":\"function\","
+	    "\"content\":\"r\"},"
 	    "{\"role\":\"function\",\"name\":\"f\",\"content\":null},"
 	    "{\"role\":\"system\"}]}",
 	    "{\"messages\": [{\"content\": \"r\", \"role\": \"tool\", "
