@@ -1,0 +1,568 @@
+/*
+ * tee.c: which TEE a request uses, PROTOCOL.md §3 and §10.  The registry is
+ * read from the chain (getActiveTEEs through rpc.c), cached in sqlite for
+ * OG_VEIL_REGISTRY_TTL seconds and in memory as the usable list; selection
+ * applies the PCR and TEE pins (registry.c).  Concurrent selections share
+ * one fetch.  A TEE that failed (tee_drop) is not selected again until the
+ * whole list has failed.  The refresh timer re-reads the chain and drops
+ * the current TEE when it left the active set or rotated its keys.
+ */
+#include "compat.h"
+
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "abi.h"
+#include "og-veil.h"
+#include "registry.h"
+#include "xmalloc.h"
+
+struct tee_waiter {
+	tee_cb			 tw_cb;
+	void			*tw_arg;
+	int			 tw_ready;
+	int			 tw_status;	/* 0: pick a TEE at delivery */
+	TAILQ_ENTRY(tee_waiter)	 tw_entry;
+};
+
+struct tee_state {
+	struct veil		*ts_veil;
+	struct rpc_call		*ts_rpc;	/* a selection's fetch */
+	struct rpc_call		*ts_refresh;	/* the timer's fetch */
+	struct event		*ts_ev;		/* delivers ready waiters */
+	TAILQ_HEAD(, tee_waiter) ts_waiters;
+	struct abi_tee		*ts_abi;	/* owned: the registry as read */
+	size_t			 ts_nabi;
+	struct abi_tee		*ts_usable;	/* shallow copies, vl_tees order */
+	char			**ts_dropped;	/* owned: tee_ids that failed */
+	size_t			 ts_ndropped;
+	char			 ts_msg[512];
+};
+
+static const char tee_msg_noreg[] = "the login bundle has no TEE registry "
+    "(tee_registry_*): serving is impossible; run `og-veil login` again";
+
+static void	tee_deliver_cb(evutil_socket_t, short, void *);
+
+/* Take a reference. */
+struct tee *
+tee_ref(struct tee *t)
+{
+	t->te_refs++;
+	return (t);
+}
+
+/* Drop a reference; the last frees. */
+void
+tee_unref(struct tee *t)
+{
+	if (t == NULL || --t->te_refs > 0)
+		return;
+	free(t->te_endpoint);
+	free(t->te_spki);
+	free(t);
+}
+
+/* A TEE from a usable registry entry (one reference), or NULL. */
+struct tee *
+tee_new(const struct abi_tee *a)
+{
+	struct tee	*t;
+
+	t = xcalloc(1, sizeof(*t));
+	if (registry_key_config(a, &t->te_kc) == -1 ||
+	    a->public_key_len == 0) {
+		free(t);
+		return (NULL);
+	}
+	t->te_refs = 1;
+	verify_tee_id(a->public_key, a->public_key_len, t->te_id);
+	registry_pcr_hex(a, t->te_pcr);
+	t->te_endpoint = xstrdup(a->endpoint != NULL ? a->endpoint : "");
+	t->te_spki = xmemdup(a->public_key, a->public_key_len);
+	t->te_spki_len = a->public_key_len;
+	return (t);
+}
+
+static struct tee_state *
+tee_state(struct veil *v)
+{
+	struct tee_state	*ts = v->vl_tee_waiters;
+
+	if (ts != NULL)
+		return (ts);
+	ts = xcalloc(1, sizeof(*ts));
+	ts->ts_veil = v;
+	TAILQ_INIT(&ts->ts_waiters);
+	if ((ts->ts_ev = event_new(v->vl_base, -1, 0, tee_deliver_cb,
+	    ts)) == NULL)
+		fatalx("tee: cannot create an event");
+	v->vl_tee_waiters = ts;
+	return (ts);
+}
+
+static int
+tee_is_dropped(const struct tee_state *ts, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < ts->ts_ndropped; i++)
+		if (strcmp(ts->ts_dropped[i], id) == 0)
+			return (1);
+	return (0);
+}
+
+static void
+tee_list_clear(struct veil *v)
+{
+	struct tee_state	*ts = v->vl_tee_waiters;
+	size_t			 i;
+
+	for (i = 0; i < v->vl_ntees; i++)
+		tee_unref(v->vl_tees[i]);
+	free(v->vl_tees);
+	v->vl_tees = NULL;
+	v->vl_ntees = 0;
+	if (ts != NULL) {
+		free(ts->ts_usable);
+		ts->ts_usable = NULL;
+	}
+}
+
+/* Rebuild the usable list from ts_abi, leaving out failed TEEs. */
+static void
+tee_list_build(struct veil *v)
+{
+	struct tee_state	*ts = v->vl_tee_waiters;
+	struct tee		*t;
+	size_t			 i, n, skipped;
+
+	tee_list_clear(v);
+	if (ts->ts_nabi == 0)
+		return;
+	v->vl_tees = xcalloc(ts->ts_nabi, sizeof(*v->vl_tees));
+	ts->ts_usable = xcalloc(ts->ts_nabi, sizeof(*ts->ts_usable));
+	for (;;) {
+		n = skipped = 0;
+		for (i = 0; i < ts->ts_nabi; i++) {
+			if (!registry_usable(&ts->ts_abi[i]) ||
+			    (t = tee_new(&ts->ts_abi[i])) == NULL)
+				continue;
+			if (tee_is_dropped(ts, t->te_id)) {
+				tee_unref(t);
+				skipped++;
+				continue;
+			}
+			v->vl_tees[n] = t;
+			ts->ts_usable[n] = ts->ts_abi[i];
+			n++;
+		}
+		if (n > 0 || skipped == 0)
+			break;
+		/* Every usable TEE failed once: give them another chance. */
+		log_info("tee: every registry TEE failed; retrying them all");
+		for (i = 0; i < ts->ts_ndropped; i++)
+			free(ts->ts_dropped[i]);
+		free(ts->ts_dropped);
+		ts->ts_dropped = NULL;
+		ts->ts_ndropped = 0;
+	}
+	v->vl_ntees = n;
+}
+
+/* Decode a getActiveTEEs result and make it the registry; -1 if malformed. */
+static int
+tee_install(struct veil *v, const uint8_t *data, size_t len, int64_t when,
+    const char **errstr)
+{
+	struct tee_state	*ts = v->vl_tee_waiters;
+	struct abi_tee		*tees;
+	size_t			 n;
+
+	if (abi_decode_tees(data, len, &tees, &n, errstr) == -1)
+		return (-1);
+	tee_list_clear(v);
+	abi_tees_free(ts->ts_abi, ts->ts_nabi);
+	ts->ts_abi = tees;
+	ts->ts_nabi = n;
+	v->vl_tees_fetched = when;
+	tee_list_build(v);
+	log_info("tee: registry has %zu entries, %zu usable", n, v->vl_ntees);
+	return (0);
+}
+
+/* The current TEE (a new reference), selecting one if needed; or NULL. */
+static struct tee *
+tee_pick(struct veil *v, char *errbuf, size_t errlen)
+{
+	struct tee_state	*ts = v->vl_tee_waiters;
+	const struct veil_config *cfg = v->vl_cfg;
+	size_t			 idx;
+
+	if (v->vl_tee != NULL && !v->vl_tee->te_dropped)
+		return (tee_ref(v->vl_tee));
+	if (registry_select(ts->ts_usable, v->vl_ntees,
+	    cfg != NULL ? cfg->expected_pcr : NULL,
+	    cfg != NULL ? cfg->tee_id : NULL, &idx, errbuf, errlen) == -1)
+		return (NULL);
+	tee_unref(v->vl_tee);
+	v->vl_tee = tee_ref(v->vl_tees[idx]);
+	log_info("tee: selected %s (%s)", v->vl_tee->te_id,
+	    v->vl_tee->te_endpoint);
+	return (tee_ref(v->vl_tee));
+}
+
+static void
+tee_deliver_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tee_state	*ts = arg;
+	struct veil		*v = ts->ts_veil;
+	struct tee_waiter	*tw;
+	struct tee		*t;
+	char			 err[512];
+
+	(void)fd;
+	(void)what;
+	for (;;) {
+		TAILQ_FOREACH(tw, &ts->ts_waiters, tw_entry)
+			if (tw->tw_ready)
+				break;
+		if (tw == NULL)
+			break;
+		TAILQ_REMOVE(&ts->ts_waiters, tw, tw_entry);
+		if (tw->tw_status != 0)
+			tw->tw_cb(tw->tw_arg, NULL, tw->tw_status, ts->ts_msg);
+		else if ((t = tee_pick(v, err, sizeof(err))) == NULL)
+			tw->tw_cb(tw->tw_arg, NULL, 503, err);
+		else
+			tw->tw_cb(tw->tw_arg, t, 0, NULL);
+		free(tw);
+		if ((ts = v->vl_tee_waiters) == NULL)
+			break;
+	}
+}
+
+static void
+tee_answer_all(struct tee_state *ts, int status)
+{
+	struct tee_waiter	*tw;
+
+	TAILQ_FOREACH(tw, &ts->ts_waiters, tw_entry) {
+		if (!tw->tw_ready) {
+			tw->tw_ready = 1;
+			tw->tw_status = status;
+		}
+	}
+	event_active(ts->ts_ev, EV_TIMEOUT, 1);
+}
+
+/* The registry cached in sqlite: 0 installed, -1 none; *fresh tells. */
+static int
+tee_load_cache(struct veil *v, int *fresh)
+{
+	struct session	*s = &v->vl_session;
+	const char	*errstr;
+	uint8_t		*data;
+	size_t		 len;
+	int64_t		 when;
+	int		 rc;
+
+	*fresh = 0;
+	if (v->vl_store == NULL || store_registry_load(v->vl_store,
+	    s->rpc_url, s->registry_address, s->tee_type, &data, &len,
+	    &when) != 0)
+		return (-1);
+	rc = tee_install(v, data, len, when, &errstr);
+	free(data);
+	if (rc == -1) {
+		log_warnx("tee: cached registry unreadable: %s", errstr);
+		return (-1);
+	}
+	*fresh = (int64_t)time(NULL) - when < OG_VEIL_REGISTRY_TTL;
+	return (0);
+}
+
+static void
+tee_fetch_cb(void *arg, const uint8_t *data, size_t len, const char *err)
+{
+	struct veil		*v = arg;
+	struct tee_state	*ts = v->vl_tee_waiters;
+	struct session		*s = &v->vl_session;
+	const char		*errstr;
+	int64_t			 now = (int64_t)time(NULL);
+	int			 fresh;
+
+	ts->ts_rpc = NULL;
+	if (data == NULL) {
+		if (tee_load_cache(v, &fresh) == 0) {
+			log_warnx("tee: cannot reach the TEE registry at %s "
+			    "(%s); using the cached registry", s->rpc_url, err);
+			tee_answer_all(ts, 0);
+			return;
+		}
+		snprintf(ts->ts_msg, sizeof(ts->ts_msg), "cannot reach the "
+		    "TEE registry at %s and no cached registry: %s",
+		    s->rpc_url, err);
+		log_warnx("tee: %s", ts->ts_msg);
+		tee_answer_all(ts, 503);
+		return;
+	}
+	if (tee_install(v, data, len, now, &errstr) == -1) {
+		snprintf(ts->ts_msg, sizeof(ts->ts_msg), "the TEE registry "
+		    "returned a malformed answer (%s)", errstr);
+		log_warnx("tee: %s", ts->ts_msg);
+		tee_answer_all(ts, 503);
+		return;
+	}
+	if (v->vl_store != NULL && store_registry_save(v->vl_store,
+	    s->rpc_url, s->registry_address, s->tee_type, data, len,
+	    now) == -1)
+		log_warnx("tee: cannot cache the registry");
+	tee_answer_all(ts, 0);
+}
+
+static struct rpc_call *
+tee_fetch(struct veil *v, rpc_cb cb)
+{
+	struct session	*s = &v->vl_session;
+	uint8_t		 cd[ABI_CALLDATA_LEN];
+
+	abi_calldata_get_active_tees((uint8_t)s->tee_type, cd);
+	return (rpc_eth_call(v, s->rpc_url, s->registry_address, cd,
+	    sizeof(cd), cb, v));
+}
+
+static int
+tee_registry_configured(const struct veil *v)
+{
+	const struct session	*s = &v->vl_session;
+
+	return (v->vl_logged_in && s->rpc_url != NULL && *s->rpc_url != '\0' &&
+	    s->registry_address != NULL && *s->registry_address != '\0');
+}
+
+/* Call cb with a TEE (a new reference) or NULL, status and message. */
+void
+tee_select(struct veil *v, tee_cb cb, void *arg)
+{
+	struct tee_state	*ts = tee_state(v);
+	struct tee_waiter	*tw;
+	struct session		*s = &v->vl_session;
+	int			 fresh;
+
+	tw = xcalloc(1, sizeof(*tw));
+	tw->tw_cb = cb;
+	tw->tw_arg = arg;
+	TAILQ_INSERT_TAIL(&ts->ts_waiters, tw, tw_entry);
+
+	if (!tee_registry_configured(v)) {
+		strlcpy(ts->ts_msg, tee_msg_noreg, sizeof(ts->ts_msg));
+		tw->tw_ready = 1;
+		tw->tw_status = 503;
+		event_active(ts->ts_ev, EV_TIMEOUT, 1);
+		return;
+	}
+	if ((v->vl_tee != NULL && !v->vl_tee->te_dropped) || v->vl_ntees > 0) {
+		tw->tw_ready = 1;
+		event_active(ts->ts_ev, EV_TIMEOUT, 1);
+		return;
+	}
+	if (ts->ts_rpc != NULL)
+		return;		/* joins the fetch in flight */
+	if (tee_load_cache(v, &fresh) == 0 && fresh && v->vl_ntees > 0) {
+		tee_answer_all(ts, 0);
+		return;
+	}
+	log_debug("tee: reading the registry at %s", s->rpc_url);
+	if ((ts->ts_rpc = tee_fetch(v, tee_fetch_cb)) == NULL) {
+		snprintf(ts->ts_msg, sizeof(ts->ts_msg), "the TEE registry "
+		    "URL %s is not usable: run `og-veil login` again",
+		    s->rpc_url);
+		tee_answer_all(ts, 503);
+	}
+}
+
+/* Forget every pending selection for arg. */
+void
+tee_cancel(struct veil *v, void *arg)
+{
+	struct tee_state	*ts = v->vl_tee_waiters;
+	struct tee_waiter	*tw, *next;
+
+	if (ts == NULL)
+		return;
+	for (tw = TAILQ_FIRST(&ts->ts_waiters); tw != NULL; tw = next) {
+		next = TAILQ_NEXT(tw, tw_entry);
+		if (tw->tw_arg == arg) {
+			TAILQ_REMOVE(&ts->ts_waiters, tw, tw_entry);
+			free(tw);
+		}
+	}
+}
+
+/* The TEE failed (connect failure, timeout): never select it again. */
+void
+tee_drop(struct veil *v, struct tee *t)
+{
+	struct tee_state	*ts = tee_state(v);
+	size_t			 i;
+	char			 id[sizeof(t->te_id)];
+
+	strlcpy(id, t->te_id, sizeof(id));
+	t->te_dropped = 1;
+	if (!tee_is_dropped(ts, id)) {
+		ts->ts_dropped = xreallocarray(ts->ts_dropped,
+		    ts->ts_ndropped + 1, sizeof(*ts->ts_dropped));
+		ts->ts_dropped[ts->ts_ndropped++] = xstrdup(id);
+		log_warnx("tee: dropped %s (%s)", id, t->te_endpoint);
+	}
+	if (v->vl_tee != NULL && strcmp(v->vl_tee->te_id, id) == 0) {
+		v->vl_tee->te_dropped = 1;
+		tee_unref(v->vl_tee);
+		v->vl_tee = NULL;
+	}
+	for (i = 0; i < v->vl_ntees; i++) {
+		if (strcmp(v->vl_tees[i]->te_id, id) != 0)
+			continue;
+		v->vl_tees[i]->te_dropped = 1;
+		tee_unref(v->vl_tees[i]);
+		memmove(&v->vl_tees[i], &v->vl_tees[i + 1],
+		    (v->vl_ntees - i - 1) * sizeof(*v->vl_tees));
+		memmove(&ts->ts_usable[i], &ts->ts_usable[i + 1],
+		    (v->vl_ntees - i - 1) * sizeof(*ts->ts_usable));
+		v->vl_ntees--;
+		break;
+	}
+}
+
+/* The entry of tees[n] whose signing key has this tee_id, or NULL. */
+static const struct abi_tee *
+tee_find(const struct abi_tee *tees, size_t n, const char *id)
+{
+	char	tid[VERIFY_TEE_ID_LEN + 1];
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (!registry_usable(&tees[i]))
+			continue;
+		verify_tee_id(tees[i].public_key, tees[i].public_key_len, tid);
+		if (strcmp(tid, id) == 0)
+			return (&tees[i]);
+	}
+	return (NULL);
+}
+
+static void
+tee_refresh_cb(void *arg, const uint8_t *data, size_t len, const char *err)
+{
+	struct veil		*v = arg;
+	struct tee_state	*ts = v->vl_tee_waiters;
+	struct session		*s = &v->vl_session;
+	const struct abi_tee	*old, *cur;
+	struct abi_tee		*tees;
+	const char		*errstr, *why = NULL;
+	size_t			 n;
+
+	ts->ts_refresh = NULL;
+	if (data == NULL) {
+		log_warnx("tee: registry refresh: %s", err);
+		return;
+	}
+	if (abi_decode_tees(data, len, &tees, &n, &errstr) == -1) {
+		log_warnx("tee: registry refresh: malformed answer (%s)",
+		    errstr);
+		return;
+	}
+	if (v->vl_tee != NULL) {
+		old = tee_find(ts->ts_abi, ts->ts_nabi, v->vl_tee->te_id);
+		cur = tee_find(tees, n, v->vl_tee->te_id);
+		if (cur == NULL)
+			why = "left the active set";
+		else if (old != NULL && registry_rotated(old, cur))
+			why = "rotated its keys";
+		if (why != NULL) {
+			log_info("tee: %s %s: selecting another",
+			    v->vl_tee->te_id, why);
+			tee_unref(v->vl_tee);
+			v->vl_tee = NULL;
+		}
+	}
+	abi_tees_free(tees, n);
+	if (tee_install(v, data, len, (int64_t)time(NULL), &errstr) == -1)
+		return;
+	if (v->vl_store != NULL && store_registry_save(v->vl_store,
+	    s->rpc_url, s->registry_address, s->tee_type, data, len,
+	    v->vl_tees_fetched) == -1)
+		log_warnx("tee: cannot cache the registry");
+}
+
+static void
+tee_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct veil		*v = arg;
+	struct tee_state	*ts = tee_state(v);
+
+	(void)fd;
+	(void)what;
+	if (ts->ts_refresh != NULL || !tee_registry_configured(v))
+		return;
+	ts->ts_refresh = tee_fetch(v, tee_refresh_cb);
+}
+
+/* Start the registry refresh timer (cfg tee_refresh_interval, 0 = off). */
+void
+tee_refresh_start(struct veil *v)
+{
+	struct timeval	tv;
+	int		secs;
+
+	secs = v->vl_cfg != NULL ? v->vl_cfg->tee_refresh_interval : 0;
+	if (secs <= 0 || v->vl_refresh_ev != NULL)
+		return;
+	(void)tee_state(v);
+	v->vl_refresh_ev = event_new(v->vl_base, -1, EV_PERSIST, tee_timer_cb,
+	    v);
+	if (v->vl_refresh_ev == NULL)
+		fatalx("tee: cannot create the refresh timer");
+	tv.tv_sec = secs;
+	tv.tv_usec = 0;
+	event_add(v->vl_refresh_ev, &tv);
+}
+
+/* Free every TEE, the caches, the timer and pending selections. */
+void
+tee_clear_all(struct veil *v)
+{
+	struct tee_state	*ts = v->vl_tee_waiters;
+	struct tee_waiter	*tw;
+	size_t			 i;
+
+	if (v->vl_refresh_ev != NULL) {
+		event_free(v->vl_refresh_ev);
+		v->vl_refresh_ev = NULL;
+	}
+	tee_unref(v->vl_tee);
+	v->vl_tee = NULL;
+	tee_list_clear(v);
+	if (ts == NULL)
+		return;
+	rpc_cancel(ts->ts_rpc);
+	rpc_cancel(ts->ts_refresh);
+	while ((tw = TAILQ_FIRST(&ts->ts_waiters)) != NULL) {
+		TAILQ_REMOVE(&ts->ts_waiters, tw, tw_entry);
+		free(tw);
+	}
+	abi_tees_free(ts->ts_abi, ts->ts_nabi);
+	for (i = 0; i < ts->ts_ndropped; i++)
+		free(ts->ts_dropped[i]);
+	free(ts->ts_dropped);
+	event_free(ts->ts_ev);
+	free(ts);
+	v->vl_tee_waiters = NULL;
+}
