@@ -47,9 +47,13 @@ static int	hpke_labeled_expand(const uint8_t *, size_t, const uint8_t *,
 static void	hpke_kem_suite(uint8_t[HPKE_KEM_SUITE_LEN]);
 static void	hpke_suite(const struct hpke_ctx *, uint8_t[HPKE_SUITE_LEN]);
 static EVP_PKEY	*hpke_x25519_key(const uint8_t *, const char **);
-static int	hpke_x25519_dh(const uint8_t *, const uint8_t *,
+static int	hpke_x25519_pub(EVP_PKEY *, uint8_t[HPKE_X25519_LEN],
+		    const char **);
+static int	hpke_x25519_dh(EVP_PKEY *, const uint8_t *,
 		    uint8_t[HPKE_X25519_LEN], const char **);
-static int	hpke_kem_shared(const uint8_t *, const uint8_t *,
+static int	hpke_derive_sk(const uint8_t *, size_t, uint8_t[32],
+		    const char **);
+static int	hpke_kem_shared(EVP_PKEY *, const uint8_t *,
 		    const uint8_t *, const uint8_t *, uint8_t[HPKE_SECRET_LEN],
 		    const char **);
 static int	hpke_key_schedule(struct hpke_ctx *, uint16_t, uint16_t,
@@ -61,13 +65,17 @@ static const EVP_CIPHER *hpke_aead_cipher(uint16_t);
 static void	hpke_nonce(const struct hpke_ctx *, uint64_t,
 		    uint8_t[HPKE_NONCE_LEN]);
 
-/* HMAC-SHA256 over the concatenation of the pieces. */
+/*
+ * HMAC-SHA256 over the concatenation of the pieces.  The fetched HMAC
+ * method is kept for the life of the process (og-veil is single-threaded):
+ * fetching it per call cost a third of a request's key setup.
+ */
 static int
 hpke_hmac(const uint8_t *key, size_t keylen, const struct hpke_iov *iov,
     size_t niov, uint8_t out[HPKE_SECRET_LEN], const char **errstr)
 {
 	static const uint8_t	 zero[HPKE_SECRET_LEN];
-	EVP_MAC			*mac = NULL;
+	static EVP_MAC		*mac;
 	EVP_MAC_CTX		*mctx = NULL;
 	OSSL_PARAM		 params[2];
 	char			 digest[] = "SHA256";
@@ -82,8 +90,11 @@ hpke_hmac(const uint8_t *key, size_t keylen, const struct hpke_iov *iov,
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
-	    (mctx = EVP_MAC_CTX_new(mac)) == NULL ||
+	if (mac == NULL && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL) {
+		*errstr = "HMAC-SHA256 unavailable";
+		goto out;
+	}
+	if ((mctx = EVP_MAC_CTX_new(mac)) == NULL ||
 	    EVP_MAC_init(mctx, key, keylen, params) != 1) {
 		*errstr = "HMAC-SHA256 unavailable";
 		goto out;
@@ -103,7 +114,6 @@ hpke_hmac(const uint8_t *key, size_t keylen, const struct hpke_iov *iov,
 	rc = 0;
 out:
 	EVP_MAC_CTX_free(mctx);
-	EVP_MAC_free(mac);
 	return (rc);
 }
 
@@ -251,7 +261,10 @@ hpke_suite_check(uint16_t kem, uint16_t kdf, uint16_t aead,
 	return (0);
 }
 
-/* An X25519 private key object from 32 raw bytes; the caller frees it. */
+/*
+ * An X25519 private key object from 32 raw bytes; the caller frees it.
+ * OpenSSL computes the public key here: keep the object for the DH too.
+ */
 static EVP_PKEY *
 hpke_x25519_key(const uint8_t *sk, const char **errstr)
 {
@@ -263,39 +276,47 @@ hpke_x25519_key(const uint8_t *sk, const char **errstr)
 	return (pk);
 }
 
+/* The public key of an X25519 key object. */
+static int
+hpke_x25519_pub(EVP_PKEY *key, uint8_t pk[HPKE_X25519_LEN],
+    const char **errstr)
+{
+	size_t	 len = HPKE_X25519_LEN;
+
+	if (EVP_PKEY_get_raw_public_key(key, pk, &len) != 1 ||
+	    len != HPKE_X25519_LEN) {
+		*errstr = "X25519 public key failed";
+		return (-1);
+	}
+	return (0);
+}
+
 /* The X25519 public key of a 32-byte secret key. */
 int
 hpke_x25519_public(const uint8_t *sk, uint8_t pk[HPKE_X25519_LEN],
     const char **errstr)
 {
 	EVP_PKEY	*key;
-	size_t		 len = HPKE_X25519_LEN;
-	int		 rc = -1;
+	int		 rc;
 
 	if ((key = hpke_x25519_key(sk, errstr)) == NULL)
 		return (-1);
-	if (EVP_PKEY_get_raw_public_key(key, pk, &len) != 1 ||
-	    len != HPKE_X25519_LEN)
-		*errstr = "X25519 public key failed";
-	else
-		rc = 0;
+	rc = hpke_x25519_pub(key, pk, errstr);
 	EVP_PKEY_free(key);
 	return (rc);
 }
 
 /* DH(sk, pk); RFC 9180 §7.1.4: an all-zero output is an error. */
 static int
-hpke_x25519_dh(const uint8_t *sk, const uint8_t *pk,
+hpke_x25519_dh(EVP_PKEY *key, const uint8_t *pk,
     uint8_t out[HPKE_X25519_LEN], const char **errstr)
 {
-	EVP_PKEY	*key = NULL, *peer = NULL;
+	EVP_PKEY	*peer = NULL;
 	EVP_PKEY_CTX	*pctx = NULL;
 	size_t		 len = HPKE_X25519_LEN, i;
 	uint8_t		 acc = 0;
 	int		 rc = -1;
 
-	if ((key = hpke_x25519_key(sk, errstr)) == NULL)
-		goto out;
 	if ((peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pk,
 	    HPKE_X25519_LEN)) == NULL) {
 		*errstr = "bad X25519 public key";
@@ -319,14 +340,13 @@ hpke_x25519_dh(const uint8_t *sk, const uint8_t *pk,
 out:
 	EVP_PKEY_CTX_free(pctx);
 	EVP_PKEY_free(peer);
-	EVP_PKEY_free(key);
 	return (rc);
 }
 
-/* DeriveKeyPair(ikm) for DHKEM(X25519), RFC 9180 §7.1.3. */
-int
-hpke_derive_keypair(const uint8_t *ikm, size_t ikmlen, uint8_t sk[32],
-    uint8_t pk[32], const char **errstr)
+/* DeriveKeyPair's secret half: LabeledExpand(dkp_prk, "sk", "", 32). */
+static int
+hpke_derive_sk(const uint8_t *ikm, size_t ikmlen, uint8_t sk[32],
+    const char **errstr)
 {
 	uint8_t	 suite[HPKE_KEM_SUITE_LEN], prk[HPKE_SECRET_LEN];
 	int	 rc = -1;
@@ -335,8 +355,7 @@ hpke_derive_keypair(const uint8_t *ikm, size_t ikmlen, uint8_t sk[32],
 	if (hpke_labeled_extract(suite, sizeof(suite), NULL, 0, "dkp_prk",
 	    ikm, ikmlen, prk, errstr) == -1 ||
 	    hpke_labeled_expand(suite, sizeof(suite), prk, "sk", NULL, 0,
-	    sk, HPKE_X25519_LEN, errstr) == -1 ||
-	    hpke_x25519_public(sk, pk, errstr) == -1) {
+	    sk, HPKE_X25519_LEN, errstr) == -1) {
 		OPENSSL_cleanse(sk, HPKE_X25519_LEN);
 		goto out;
 	}
@@ -344,6 +363,20 @@ hpke_derive_keypair(const uint8_t *ikm, size_t ikmlen, uint8_t sk[32],
 out:
 	OPENSSL_cleanse(prk, sizeof(prk));
 	return (rc);
+}
+
+/* DeriveKeyPair(ikm) for DHKEM(X25519), RFC 9180 §7.1.3. */
+int
+hpke_derive_keypair(const uint8_t *ikm, size_t ikmlen, uint8_t sk[32],
+    uint8_t pk[32], const char **errstr)
+{
+	if (hpke_derive_sk(ikm, ikmlen, sk, errstr) == -1)
+		return (-1);
+	if (hpke_x25519_public(sk, pk, errstr) == -1) {
+		OPENSSL_cleanse(sk, HPKE_X25519_LEN);
+		return (-1);
+	}
+	return (0);
 }
 
 /* GenerateKeyPair(): 32 random bytes are an X25519 secret key. */
@@ -362,11 +395,11 @@ hpke_generate_keypair(uint8_t sk[32], uint8_t pk[32], const char **errstr)
 }
 
 /*
- * ExtractAndExpand(DH(sk, pk), kem_context = enc || pkR) into the KEM's
+ * ExtractAndExpand(DH(key, pk), kem_context = enc || pkR) into the KEM's
  * shared_secret, RFC 9180 §4.1.
  */
 static int
-hpke_kem_shared(const uint8_t *sk, const uint8_t *pk, const uint8_t *enc,
+hpke_kem_shared(EVP_PKEY *key, const uint8_t *pk, const uint8_t *enc,
     const uint8_t *pkr, uint8_t shared[HPKE_SECRET_LEN], const char **errstr)
 {
 	uint8_t	 suite[HPKE_KEM_SUITE_LEN], dh[HPKE_X25519_LEN];
@@ -376,7 +409,7 @@ hpke_kem_shared(const uint8_t *sk, const uint8_t *pk, const uint8_t *enc,
 	hpke_kem_suite(suite);
 	memcpy(kctx, enc, HPKE_X25519_LEN);
 	memcpy(kctx + HPKE_X25519_LEN, pkr, HPKE_X25519_LEN);
-	if (hpke_x25519_dh(sk, pk, dh, errstr) == -1 ||
+	if (hpke_x25519_dh(key, pk, dh, errstr) == -1 ||
 	    hpke_labeled_extract(suite, sizeof(suite), NULL, 0, "eae_prk",
 	    dh, sizeof(dh), prk, errstr) == -1 ||
 	    hpke_labeled_expand(suite, sizeof(suite), prk, "shared_secret",
@@ -432,7 +465,9 @@ hpke_setup_s_sk(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
     uint16_t aead, const uint8_t *pkr, size_t pkrlen, const uint8_t *info,
     size_t infolen, const uint8_t *ske, uint8_t enc[32], const char **errstr)
 {
-	uint8_t	 pke[HPKE_X25519_LEN];
+	EVP_PKEY	*key;
+	uint8_t		 pke[HPKE_X25519_LEN];
+	int		 rc = -1;
 
 	memset(ctx, 0, sizeof(*ctx));
 	if (hpke_suite_check(kem, kdf, aead, errstr) == -1)
@@ -441,16 +476,21 @@ hpke_setup_s_sk(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
 		*errstr = "recipient public key is not 32 bytes";
 		return (-1);
 	}
-	if (hpke_x25519_public(ske, pke, errstr) == -1 ||
-	    hpke_kem_shared(ske, pkr, pke, pkr, ctx->shared_secret,
+	if ((key = hpke_x25519_key(ske, errstr)) == NULL)
+		return (-1);
+	if (hpke_x25519_pub(key, pke, errstr) == -1 ||
+	    hpke_kem_shared(key, pkr, pke, pkr, ctx->shared_secret,
 	    errstr) == -1 ||
 	    hpke_key_schedule(ctx, kem, kdf, aead, info, infolen,
 	    errstr) == -1) {
 		hpke_ctx_clear(ctx);
-		return (-1);
+		goto out;
 	}
 	memcpy(enc, pke, HPKE_X25519_LEN);
-	return (0);
+	rc = 0;
+out:
+	EVP_PKEY_free(key);
+	return (rc);
 }
 
 /* SetupBaseS(pkR, info) with a fresh random ephemeral key. */
@@ -459,12 +499,15 @@ hpke_setup_base_s(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
     uint16_t aead, const uint8_t *pkr, size_t pkrlen, const uint8_t *info,
     size_t infolen, uint8_t enc[32], const char **errstr)
 {
-	uint8_t	 ske[HPKE_X25519_LEN], pke[HPKE_X25519_LEN];
+	uint8_t	 ske[HPKE_X25519_LEN];
 	int	 rc;
 
 	memset(ctx, 0, sizeof(*ctx));
-	if (hpke_generate_keypair(ske, pke, errstr) == -1)
+	/* GenerateKeyPair(): any 32 random bytes are an X25519 secret. */
+	if (RAND_priv_bytes(ske, sizeof(ske)) != 1) {
+		*errstr = "no randomness for an X25519 key";
 		return (-1);
+	}
 	rc = hpke_setup_s_sk(ctx, kem, kdf, aead, pkr, pkrlen, info, infolen,
 	    ske, enc, errstr);
 	OPENSSL_cleanse(ske, sizeof(ske));
@@ -478,11 +521,11 @@ hpke_setup_base_s_det(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
     size_t infolen, const uint8_t *ikme, size_t ikmelen, uint8_t enc[32],
     const char **errstr)
 {
-	uint8_t	 ske[HPKE_X25519_LEN], pke[HPKE_X25519_LEN];
+	uint8_t	 ske[HPKE_X25519_LEN];
 	int	 rc;
 
 	memset(ctx, 0, sizeof(*ctx));
-	if (hpke_derive_keypair(ikme, ikmelen, ske, pke, errstr) == -1)
+	if (hpke_derive_sk(ikme, ikmelen, ske, errstr) == -1)
 		return (-1);
 	rc = hpke_setup_s_sk(ctx, kem, kdf, aead, pkr, pkrlen, info, infolen,
 	    ske, enc, errstr);
@@ -496,7 +539,9 @@ hpke_setup_base_r(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
     uint16_t aead, const uint8_t *enc, size_t enclen, const uint8_t *skr,
     size_t skrlen, const uint8_t *info, size_t infolen, const char **errstr)
 {
-	uint8_t	 pkr[HPKE_X25519_LEN];
+	EVP_PKEY	*key;
+	uint8_t		 pkr[HPKE_X25519_LEN];
+	int		 rc = -1;
 
 	memset(ctx, 0, sizeof(*ctx));
 	if (hpke_suite_check(kem, kdf, aead, errstr) == -1)
@@ -509,15 +554,20 @@ hpke_setup_base_r(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
 		*errstr = "recipient secret key is not 32 bytes";
 		return (-1);
 	}
-	if (hpke_x25519_public(skr, pkr, errstr) == -1 ||
-	    hpke_kem_shared(skr, enc, enc, pkr, ctx->shared_secret,
+	if ((key = hpke_x25519_key(skr, errstr)) == NULL)
+		return (-1);
+	if (hpke_x25519_pub(key, pkr, errstr) == -1 ||
+	    hpke_kem_shared(key, enc, enc, pkr, ctx->shared_secret,
 	    errstr) == -1 ||
 	    hpke_key_schedule(ctx, kem, kdf, aead, info, infolen,
 	    errstr) == -1) {
 		hpke_ctx_clear(ctx);
-		return (-1);
+		goto out;
 	}
-	return (0);
+	rc = 0;
+out:
+	EVP_PKEY_free(key);
+	return (rc);
 }
 
 /* The EVP cipher of an AEAD id, or NULL. */
