@@ -239,8 +239,8 @@ admin_request_cb(struct evhttp_request *req, void *arg)
 			admin_error(req, 404, "not found");
 		else if (admin_gateway(dn, (enum admin_action)i, gw,
 		    &errstr) == -1)
-			admin_error(req, gw >= (int)dn->dn_ngateways ? 404 : 500,
-			    errstr);
+			admin_error(req, gw >= (int)dn->dn_ngateways ?
+			    404 : 500, errstr);
 		else
 			devnet_reply_json(req, 200, "{\"ok\":true}");
 	} else

@@ -79,7 +79,8 @@ app_redirect_ok(const char *uri)
 	if (evhttp_uri_get_scheme(u) != NULL &&
 	    strcmp(evhttp_uri_get_scheme(u), "http") == 0 &&
 	    evhttp_uri_get_userinfo(u) == NULL && host != NULL &&
-	    (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0) &&
+	    (strcmp(host, "127.0.0.1") == 0 ||
+	    strcmp(host, "localhost") == 0) &&
 	    port > 0 && port <= 65535 && evhttp_uri_get_fragment(u) == NULL)
 		ok = 1;
 	evhttp_uri_free(u);
@@ -197,8 +198,8 @@ app_request_cb(struct evhttp_request *req, void *arg)
 		goto out;
 	}
 	if (!app_redirect_ok(uri)) {
-		app_text(req, 400, "redirect_uri must be http://127.0.0.1:<port>"
-		    " or http://localhost:<port>\n");
+		app_text(req, 400, "redirect_uri must be "
+		    "http://127.0.0.1:<port> or http://localhost:<port>\n");
 		goto out;
 	}
 	if ((name = evhttp_find_header(&q, "app_name")) == NULL)

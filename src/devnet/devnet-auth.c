@@ -138,7 +138,7 @@ devnet_auth_expire(struct devnet *dn)
 		dn->dn_expired_token = xstrdup(dn->dn_access_token);
 }
 
-/* 1 when tok is the current access token, unexpired and not expired by fault. */
+/* 1 when tok is the current access token, unexpired and not expired. */
 int
 devnet_auth_token_ok(const struct devnet *dn, const char *tok)
 {

@@ -252,7 +252,8 @@ chain_one(struct devnet *dn, const struct json_value *rq, struct buf *b)
 		}
 		buf_init(&r);
 		if (chain_eth_call(dn, params, &r, &errstr) == -1) {
-			chain_error(b, id, strncmp(errstr, "execution", 9) == 0 ?
+			chain_error(b, id,
+			    strncmp(errstr, "execution", 9) == 0 ?
 			    CHAIN_E_REVERT : CHAIN_E_PARAMS, errstr);
 		} else
 			chain_result(b, id, (const char *)r.data);

@@ -46,9 +46,9 @@ struct devnet_relay_pool {
 
 struct relay_req {
 	struct devnet			*rr_dn;
-	struct evhttp_request		*rr_in;		/* evhttp owns; NULL: gone */
+	struct evhttp_request		*rr_in;		/* NULL: client gone */
 	struct evhttp_connection	*rr_in_conn;	/* downstream */
-	struct evhttp_request		*rr_up;		/* evhttp owns; NULL: done */
+	struct evhttp_request		*rr_up;		/* NULL: finished */
 	struct relay_conn		*rr_conn;
 	int				 rr_started;	/* reply started */
 	int				 rr_gw;
@@ -346,7 +346,8 @@ relay_request_cb(struct evhttp_request *req, void *arg)
 		if (status < 400 || status > 599)
 			status = 503;
 		if (status == 429 || status == 503)
-			evhttp_add_header(evhttp_request_get_output_headers(req),
+			evhttp_add_header(
+			    evhttp_request_get_output_headers(req),
 			    "Retry-After", "7");
 		snprintf(detail, sizeof(detail), "%s",
 		    status == 429 ? "Rate limit exceeded" :

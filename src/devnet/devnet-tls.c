@@ -149,7 +149,7 @@ tls_write_pem(const char *path, X509 *x)
 	return (0);
 }
 
-/* Make the CA and server certificate, write the CA to ca_path, build contexts. */
+/* Make the CA and server certificate, write the CA, build the contexts. */
 int
 devnet_tls_init(struct devnet *dn, const char *ca_path, const char **errstr)
 {

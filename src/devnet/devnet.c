@@ -210,7 +210,8 @@ devnet_bevcb(struct event_base *base, void *arg)
 	SSL		*ssl;
 
 	if (!dn->dn_tls || dn->dn_ssl_ctx == NULL)
-		return (bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE));
+		return (bufferevent_socket_new(base, -1,
+		    BEV_OPT_CLOSE_ON_FREE));
 	if ((ssl = SSL_new(dn->dn_ssl_ctx)) == NULL)
 		return (NULL);
 	return (bufferevent_openssl_socket_new(base, -1, ssl,
@@ -420,7 +421,7 @@ devnet_bundle_json(struct devnet *dn, struct buf *b)
 	    "\"tee_registry_tee_type\": 0}}\n", addr);
 }
 
-/* Write path atomically: a temporary file in the same directory, then rename. */
+/* Write path atomically: a temporary file beside it, then rename(2). */
 static int
 devnet_write_file(const char *path, const struct buf *b, mode_t mode,
     const char **errstr)

@@ -32,22 +32,22 @@ struct ssl_ctx_st;
 /* Fault switches (flags and the admin endpoint); see og-veil-devnet(1). */
 enum devnet_fault {
 	DEVNET_F_TAMPER_OUTPUT,		/* change content after signing */
-	DEVNET_F_TAMPER_TOKEN,		/* change one streamed token after signing */
+	DEVNET_F_TAMPER_TOKEN,		/* alter a token after signing */
 	DEVNET_F_WRONG_TEE_ID,		/* answer with another key's tee_id */
 	DEVNET_F_BAD_SIGNATURE,		/* flip a bit of the signature */
 	DEVNET_F_BAD_REQUEST_HASH,	/* sign a different request hash */
-	DEVNET_F_DROP_FINAL,		/* chunked body without its final chunk */
+	DEVNET_F_DROP_FINAL,		/* chunked body without final chunk */
 	DEVNET_F_TRUNCATE,		/* cut the body inside a chunk */
-	DEVNET_F_KILL_MID_STREAM,	/* gateway drops the connection mid-stream */
+	DEVNET_F_KILL_MID_STREAM,	/* gateway drops mid-stream */
 	DEVNET_F_ERROR_EVENT,		/* in-stream {"error": ...} event */
 	DEVNET_F_SLOW_STREAM,		/* value: ms between frames */
-	DEVNET_F_RELAY_STATUS,		/* value: the relay answers this status */
+	DEVNET_F_RELAY_STATUS,		/* value: the relay's status */
 	DEVNET_F_RELAY_CLOSE,		/* relay closes before the first byte */
-	DEVNET_F_PCR_MISMATCH,		/* registry advertises another pcrHash */
+	DEVNET_F_PCR_MISMATCH,		/* registry: another pcrHash */
 	DEVNET_F_CORRUPT_ABI,		/* registry answer is malformed ABI */
 	DEVNET_F_CHAIN_DOWN,		/* chain RPC refuses connections */
 	DEVNET_F_AUTH_DOWN,		/* auth server refuses connections */
-	DEVNET_F_EXPIRE_TOKEN,		/* the relay rejects the current token */
+	DEVNET_F_EXPIRE_TOKEN,		/* relay rejects current token */
 	DEVNET_F_REVOKE_TOKEN,		/* refresh token revoked: 400 */
 	DEVNET_F__COUNT
 };
@@ -92,7 +92,7 @@ struct devnet {
 	char			*dn_bundle_path;	/* owned or NULL */
 	char			*dn_ca_path;		/* owned or NULL */
 	char			*dn_user_id;		/* owned */
-	char			*dn_expired_token; /* owned: expire-token victim */
+	char			*dn_expired_token; /* owned: rejected token */
 	struct ssl_ctx_st	*dn_client_ctx;	/* NULL unless --tls: relay */
 	struct event		*dn_sigint;	/* owned */
 	struct event		*dn_sigterm;	/* owned */
@@ -181,7 +181,7 @@ int	 devnet_model_answer(const struct json_value *, struct devnet_answer *,
 	    const char **);
 void	 devnet_answer_clear(struct devnet_answer *);
 
-/* devnet-relay.c, devnet-chain.c, devnet-auth.c, devnet-app.c, devnet-admin.c */
+/* The services: devnet-{relay,chain,auth,app,admin}.c. */
 int	 devnet_relay_start(struct devnet *, int, int *, const char **);
 int	 devnet_chain_start(struct devnet *, int, int *, const char **);
 void	 devnet_chain_stop(struct devnet *);
