@@ -384,8 +384,11 @@ config_load_file(struct veil_config *cfg, const char *path, char *errbuf,
 			break;
 		}
 		*eq = '\0';
-		val = eq + 1;
+		for (val = eq + 1; isspace((unsigned char)*val); val++)
+			;
 		vlen = strlen(val);
+		while (vlen > 0 && isspace((unsigned char)val[vlen - 1]))
+			val[--vlen] = '\0';
 		if (vlen >= 2 && (val[0] == '"' || val[0] == '\'') &&
 		    val[vlen - 1] == val[0]) {
 			val[vlen - 1] = '\0';
