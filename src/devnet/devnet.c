@@ -734,6 +734,15 @@ main(int argc, char **argv)
 		free(dir);
 	}
 
+	/* The state file names the CA: make its path absolute. */
+	if (dn->dn_ca_path != NULL && dn->dn_ca_path[0] != '/') {
+		if ((dir = getcwd(NULL, 0)) != NULL) {
+			xasprintf(&slash, "%s/%s", dir, dn->dn_ca_path);
+			free(dir);
+			free(dn->dn_ca_path);
+			dn->dn_ca_path = slash;
+		}
+	}
 	signal(SIGPIPE, SIG_IGN);
 	if ((dn->dn_base = event_base_new()) == NULL) {
 		devnet_warnx("event_base_new failed");
