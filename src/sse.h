@@ -14,6 +14,9 @@
 
 struct sse;
 
+/* One event's bytes when sse_new() is given 0. */
+#define SSE_MAX_EVENT_DEFAULT	(1024 * 1024)
+
 /*
  * Called for every data: event that holds a JSON object, in order, with the
  * parsed frame (owned by the parser: dup it to keep it) and a flag that is
@@ -30,7 +33,7 @@ void		 sse_free(struct sse *);
  * over-long event, or when the callback aborts.
  */
 int		 sse_feed(struct sse *, const uint8_t *, size_t, const char **);
-/* End of stream: flushes a last unterminated event; -1 without a final frame. */
+/* End of stream: flush a last unterminated event; -1 without a final frame. */
 int		 sse_finish(struct sse *, const char **);
 /* The in-stream {"error": "..."} message, or NULL. */
 const char	*sse_upstream_error(const struct sse *);
@@ -41,6 +44,7 @@ const char	*sse_finish_reason(const struct sse *);
 /*
  * §8 streaming: the signed output (text, or json.dumps of the folded tool
  * calls when finish_reason is "tool_calls").  *out is new; caller frees.
+ * -1 while there is no final frame (it decides the form).
  */
 int		 sse_signed_output(const struct sse *, char **, size_t *);
 /* Bytes the parser holds (partial event plus accumulated output). */
