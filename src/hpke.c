@@ -62,8 +62,9 @@ static int	hpke_setup_s_sk(struct hpke_ctx *, uint16_t, uint16_t,
 		    uint16_t, const uint8_t *, size_t, const uint8_t *, size_t,
 		    const uint8_t *, uint8_t[32], const char **);
 static const EVP_CIPHER *hpke_aead_cipher(uint16_t);
-static void	hpke_nonce(const struct hpke_ctx *, uint64_t,
-		    uint8_t[HPKE_NONCE_LEN]);
+static int	hpke_aead(uint16_t, int, const uint8_t *, const uint8_t *,
+		    const uint8_t *, size_t, const uint8_t *, size_t,
+		    struct buf *, const char **);
 
 /*
  * HMAC-SHA256 over the concatenation of the pieces.  The fetched HMAC
@@ -601,51 +602,78 @@ hpke_aead_nk(uint16_t aead)
 	}
 }
 
-/* Seal pt with aad under key and nonce; appends ciphertext || tag. */
-int
-hpke_aead_seal(uint16_t aead, const uint8_t *key, const uint8_t *nonce,
-    const uint8_t *aad, size_t aadlen, const uint8_t *pt, size_t ptlen,
+/*
+ * One AEAD pass: sealing (enc 1) appends ciphertext || tag, opening (enc 0)
+ * takes ciphertext || tag and appends the plaintext, or nothing when the
+ * tag does not verify.
+ */
+static int
+hpke_aead(uint16_t aead, int enc, const uint8_t *key, const uint8_t *nonce,
+    const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t inlen,
     struct buf *out, const char **errstr)
 {
 	const EVP_CIPHER	*cipher;
 	EVP_CIPHER_CTX		*cctx = NULL;
-	uint8_t			*p;
+	uint8_t			*p, tag[HPKE_TAG_LEN];
+	size_t			 len, outlen;
 	int			 a, n, m, rc = -1;
 
 	if ((cipher = hpke_aead_cipher(aead)) == NULL) {
 		*errstr = "unsupported HPKE AEAD";
 		return (-1);
 	}
-	if (ptlen > HPKE_MAX_AEAD_LEN || aadlen > HPKE_MAX_AEAD_LEN) {
+	if (!enc && inlen < HPKE_TAG_LEN) {
+		*errstr = "ciphertext shorter than the AEAD tag";
+		return (-1);
+	}
+	if (inlen > HPKE_MAX_AEAD_LEN || aadlen > HPKE_MAX_AEAD_LEN) {
 		*errstr = "AEAD input too large";
 		return (-1);
 	}
-	buf_reserve(out, ptlen + HPKE_TAG_LEN);
+	len = enc ? inlen : inlen - HPKE_TAG_LEN;	/* plaintext length */
+	outlen = enc ? len + HPKE_TAG_LEN : len;
+	if (!enc)
+		memcpy(tag, in + len, HPKE_TAG_LEN);
+	buf_reserve(out, outlen);
 	p = out->data + out->len;
 	a = n = m = 0;
 	if ((cctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_EncryptInit_ex(cctx, cipher, NULL, NULL, NULL) != 1 ||
+	    EVP_CipherInit_ex(cctx, cipher, NULL, NULL, NULL, enc) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_SET_IVLEN, HPKE_NONCE_LEN,
 	    NULL) != 1 ||
-	    EVP_EncryptInit_ex(cctx, NULL, NULL, key, nonce) != 1 ||
-	    (aadlen != 0 && EVP_EncryptUpdate(cctx, NULL, &a, aad,
+	    EVP_CipherInit_ex(cctx, NULL, NULL, key, nonce, enc) != 1 ||
+	    (!enc && EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_SET_TAG,
+	    HPKE_TAG_LEN, tag) != 1) ||
+	    (aadlen != 0 && EVP_CipherUpdate(cctx, NULL, &a, aad,
 	    (int)aadlen) != 1) ||
-	    (ptlen != 0 && EVP_EncryptUpdate(cctx, p, &n, pt,
-	    (int)ptlen) != 1) ||
-	    EVP_EncryptFinal_ex(cctx, p + n, &m) != 1 ||
-	    (size_t)n + (size_t)m != ptlen ||
-	    EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_GET_TAG, HPKE_TAG_LEN,
-	    p + ptlen) != 1) {
-		OPENSSL_cleanse(p, ptlen + HPKE_TAG_LEN);
-		*errstr = "AEAD seal failed";
+	    (len != 0 && EVP_CipherUpdate(cctx, p, &n, in, (int)len) != 1) ||
+	    EVP_CipherFinal_ex(cctx, p + n, &m) != 1 ||
+	    (size_t)n + (size_t)m != len ||
+	    (enc && EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_GET_TAG,
+	    HPKE_TAG_LEN, p + len) != 1)) {
+		/* Never hand out plaintext that failed authentication. */
+		OPENSSL_cleanse(p, outlen);
+		out->data[out->len] = '\0';
+		*errstr = enc ? "AEAD seal failed" :
+		    "AEAD authentication failed";
 		goto out;
 	}
-	out->len += ptlen + HPKE_TAG_LEN;
+	out->len += outlen;
 	out->data[out->len] = '\0';
 	rc = 0;
 out:
 	EVP_CIPHER_CTX_free(cctx);
 	return (rc);
+}
+
+/* Seal pt with aad under key and nonce; appends ciphertext || tag. */
+int
+hpke_aead_seal(uint16_t aead, const uint8_t *key, const uint8_t *nonce,
+    const uint8_t *aad, size_t aadlen, const uint8_t *pt, size_t ptlen,
+    struct buf *out, const char **errstr)
+{
+	return (hpke_aead(aead, 1, key, nonce, aad, aadlen, pt, ptlen, out,
+	    errstr));
 }
 
 /* Open ct || tag with aad under key and nonce; appends the plaintext. */
@@ -654,64 +682,18 @@ hpke_aead_open(uint16_t aead, const uint8_t *key, const uint8_t *nonce,
     const uint8_t *aad, size_t aadlen, const uint8_t *ct, size_t ctlen,
     struct buf *out, const char **errstr)
 {
-	const EVP_CIPHER	*cipher;
-	EVP_CIPHER_CTX		*cctx = NULL;
-	uint8_t			*p, tag[HPKE_TAG_LEN];
-	size_t			 ptlen;
-	int			 a, n, m, rc = -1;
-
-	if ((cipher = hpke_aead_cipher(aead)) == NULL) {
-		*errstr = "unsupported HPKE AEAD";
-		return (-1);
-	}
-	if (ctlen < HPKE_TAG_LEN) {
-		*errstr = "ciphertext shorter than the AEAD tag";
-		return (-1);
-	}
-	if (ctlen > HPKE_MAX_AEAD_LEN || aadlen > HPKE_MAX_AEAD_LEN) {
-		*errstr = "AEAD input too large";
-		return (-1);
-	}
-	ptlen = ctlen - HPKE_TAG_LEN;
-	memcpy(tag, ct + ptlen, HPKE_TAG_LEN);
-	buf_reserve(out, ptlen);
-	p = out->data + out->len;
-	a = n = m = 0;
-	if ((cctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_DecryptInit_ex(cctx, cipher, NULL, NULL, NULL) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_SET_IVLEN, HPKE_NONCE_LEN,
-	    NULL) != 1 ||
-	    EVP_DecryptInit_ex(cctx, NULL, NULL, key, nonce) != 1 ||
-	    (aadlen != 0 && EVP_DecryptUpdate(cctx, NULL, &a, aad,
-	    (int)aadlen) != 1) ||
-	    (ptlen != 0 && EVP_DecryptUpdate(cctx, p, &n, ct,
-	    (int)ptlen) != 1) ||
-	    EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_SET_TAG, HPKE_TAG_LEN,
-	    tag) != 1 ||
-	    EVP_DecryptFinal_ex(cctx, p + n, &m) != 1 ||
-	    (size_t)n + (size_t)m != ptlen) {
-		/* Never hand out plaintext that failed authentication. */
-		OPENSSL_cleanse(p, ptlen);
-		out->data[out->len] = '\0';
-		*errstr = "AEAD authentication failed";
-		goto out;
-	}
-	out->len += ptlen;
-	out->data[out->len] = '\0';
-	rc = 0;
-out:
-	EVP_CIPHER_CTX_free(cctx);
-	return (rc);
+	return (hpke_aead(aead, 0, key, nonce, aad, aadlen, ct, ctlen, out,
+	    errstr));
 }
 
-/* RFC 9180 §5.2: base_nonce XOR I2OSP(seq, Nn). */
-static void
-hpke_nonce(const struct hpke_ctx *ctx, uint64_t seq,
+/* RFC 9180 §5.2: base XOR I2OSP(seq, Nn); OHTTP chunks use it too. */
+void
+hpke_nonce_xor(const uint8_t *base, uint64_t seq,
     uint8_t nonce[HPKE_NONCE_LEN])
 {
 	unsigned int	 i;
 
-	memcpy(nonce, ctx->base_nonce, HPKE_NONCE_LEN);
+	memcpy(nonce, base, HPKE_NONCE_LEN);
 	for (i = 0; i < 8; i++)
 		nonce[HPKE_NONCE_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
 }
@@ -728,7 +710,7 @@ hpke_seal_seq(const struct hpke_ctx *ctx, uint64_t seq, const uint8_t *aad,
 		*errstr = "HPKE context not set up";
 		return (-1);
 	}
-	hpke_nonce(ctx, seq, nonce);
+	hpke_nonce_xor(ctx->base_nonce, seq, nonce);
 	return (hpke_aead_seal(ctx->aead_id, ctx->key, nonce, aad, aadlen, pt,
 	    ptlen, out, errstr));
 }
@@ -745,7 +727,7 @@ hpke_open_seq(const struct hpke_ctx *ctx, uint64_t seq, const uint8_t *aad,
 		*errstr = "HPKE context not set up";
 		return (-1);
 	}
-	hpke_nonce(ctx, seq, nonce);
+	hpke_nonce_xor(ctx->base_nonce, seq, nonce);
 	return (hpke_aead_open(ctx->aead_id, ctx->key, nonce, aad, aadlen, ct,
 	    ctlen, out, errstr));
 }

@@ -100,6 +100,8 @@ int	hpke_aead_open(uint16_t, const uint8_t *, const uint8_t *,
 	    const char **);
 /* The AEAD's key length Nk, or 0 for an unknown id. */
 size_t	hpke_aead_nk(uint16_t);
+/* base (12 bytes) XOR I2OSP(seq, 12): HPKE's and OHTTP chunks' nonces. */
+void	hpke_nonce_xor(const uint8_t *, uint64_t, uint8_t[HPKE_NONCE_LEN]);
 
 /* The X25519 public key of a 32-byte secret key. */
 int	hpke_x25519_public(const uint8_t *, uint8_t[32], const char **);

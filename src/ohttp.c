@@ -67,8 +67,6 @@ static int	ohttp_exports(struct ohttp_ctx *, const char **);
 static int	ohttp_encap(struct ohttp_ctx *, const struct ohttp_key_config *,
 		    const uint8_t *, size_t, const uint8_t *, size_t,
 		    struct buf *, const char **);
-static void	ohttp_chunk_nonce(const uint8_t *, uint64_t,
-		    uint8_t[HPKE_NONCE_LEN]);
 static int	ohttp_stream_fail(struct ohttp_stream *, const char *,
 		    const char **);
 static int	ohttp_stream_open(struct ohttp_stream *, const uint8_t *,
@@ -317,18 +315,6 @@ out:
 	return (rc);
 }
 
-/* Chunk i's nonce: aead_nonce XOR be96(i), PROTOCOL.md §6. */
-static void
-ohttp_chunk_nonce(const uint8_t *base, uint64_t i,
-    uint8_t nonce[HPKE_NONCE_LEN])
-{
-	unsigned int	 k;
-
-	memcpy(nonce, base, HPKE_NONCE_LEN);
-	for (k = 0; k < 8; k++)
-		nonce[HPKE_NONCE_LEN - 1 - k] ^= (uint8_t)(i >> (8 * k));
-}
-
 /* A new chunked sealer; the caller frees it with ohttp_sealer_free(). */
 struct ohttp_sealer *
 ohttp_sealer_new(const struct ohttp_ctx *ctx, const uint8_t *nonce,
@@ -381,7 +367,8 @@ ohttp_sealer_chunk(struct ohttp_sealer *sl, const uint8_t *pt, size_t ptlen,
 		aadlen = strlen(OHTTP_FINAL_AAD);
 	} else
 		buf_add_varint(out, ptlen + HPKE_TAG_LEN);
-	ohttp_chunk_nonce(sl->sl_nonce, sl->sl_counter, nonce);
+	/* PROTOCOL.md §6: chunk i's nonce is aead_nonce XOR be96(i). */
+	hpke_nonce_xor(sl->sl_nonce, sl->sl_counter, nonce);
 	if (hpke_aead_seal(sl->sl_aead, sl->sl_key, nonce, aad, aadlen, pt,
 	    ptlen, out, errstr) == -1) {
 		out->len = start;
@@ -445,7 +432,7 @@ ohttp_stream_open(struct ohttp_stream *os, const uint8_t *ct, size_t ctlen,
 	const char	*why;
 	int		 rc;
 
-	ohttp_chunk_nonce(os->os_nonce, os->os_counter, nonce);
+	hpke_nonce_xor(os->os_nonce, os->os_counter, nonce);
 	os->os_pt.len = 0;
 	if (final)
 		rc = hpke_aead_open(os->os_aead, os->os_key, nonce,
