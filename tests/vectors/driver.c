@@ -79,6 +79,21 @@ vec_hex(const struct json_value *v, const char *key, uint8_t **out,
 }
 
 int
+vec_hex_eq(const struct json_value *v, const char *key, const void *p,
+    size_t len)
+{
+	uint8_t	*b;
+	size_t	 n;
+	int	 eq;
+
+	if (vec_hex(v, key, &b, &n) == -1)
+		return (0);
+	eq = n == len && (len == 0 || memcmp(b, p, len) == 0);
+	free(b);
+	return (eq);
+}
+
+int
 vec_str_eq(const struct json_value *v, const void *p, size_t len)
 {
 	return (v != NULL && v->type == JSON_STRING && v->len == len &&

@@ -24,6 +24,9 @@ void	vec_fail(struct vec_report *, const char *, const char *, ...)
 const char *vec_name(const struct json_value *, size_t);
 /* Decode a hex string member (0x optional) into new memory; -1 if absent/bad. */
 int	vec_hex(const struct json_value *, const char *, uint8_t **, size_t *);
+/* 1 when member key of v is hex (0x optional) for exactly len bytes at p. */
+int	vec_hex_eq(const struct json_value *, const char *, const void *,
+	    size_t);
 /* 1 when v is a JSON string equal to len bytes at p. */
 int	vec_str_eq(const struct json_value *, const void *, size_t);
 
