@@ -26,22 +26,6 @@ struct vec_hpke {
 	int		 ok;	/* both roles set up */
 };
 
-/* 1 when member key of v is hex for exactly these len bytes. */
-static int
-vec_hpke_eq(const struct json_value *v, const char *key, const uint8_t *p,
-    size_t len)
-{
-	uint8_t	*b;
-	size_t	 n;
-	int	 eq;
-
-	if (vec_hex(v, key, &b, &n) == -1)
-		return (0);
-	eq = n == len && (len == 0 || memcmp(b, p, len) == 0);
-	free(b);
-	return (eq);
-}
-
 /* The key-schedule case: derive, set up both roles, compare everything. */
 static const char *
 vec_hpke_setup(const struct json_value *v, uint16_t kem, uint16_t kdf,
@@ -65,13 +49,13 @@ vec_hpke_setup(const struct json_value *v, uint16_t kem, uint16_t kdf,
 		bad = why;
 		goto out;
 	}
-	if (!vec_hpke_eq(v, "skEm", ske, 32) ||
-	    !vec_hpke_eq(v, "pkEm", pke, 32)) {
+	if (!vec_hex_eq(v, "skEm", ske, 32) ||
+	    !vec_hex_eq(v, "pkEm", pke, 32)) {
 		bad = "skEm/pkEm differ";
 		goto out;
 	}
-	if (!vec_hpke_eq(v, "skRm", skr, 32) ||
-	    !vec_hpke_eq(v, "pkRm", pkr, 32)) {
+	if (!vec_hex_eq(v, "skRm", skr, 32) ||
+	    !vec_hex_eq(v, "pkRm", pkr, 32)) {
 		bad = "skRm/pkRm differ";
 		goto out;
 	}
@@ -81,7 +65,7 @@ vec_hpke_setup(const struct json_value *v, uint16_t kem, uint16_t kdf,
 		bad = why;
 		goto out;
 	}
-	if (!vec_hpke_eq(v, "enc", enc, 32)) {
+	if (!vec_hex_eq(v, "enc", enc, 32)) {
 		bad = "enc differs";
 		goto out;
 	}
@@ -93,11 +77,11 @@ vec_hpke_setup(const struct json_value *v, uint16_t kem, uint16_t kdf,
 	}
 	h->ok = 1;
 #define VEC_HPKE_FIELD(name, f, len)					\
-	if (!vec_hpke_eq(v, name, h->s.f, len)) {			\
+	if (!vec_hex_eq(v, name, h->s.f, len)) {			\
 		bad = name " differs (sender)";				\
 		goto out;						\
 	}								\
-	if (!vec_hpke_eq(v, name, h->r.f, len)) {			\
+	if (!vec_hex_eq(v, name, h->r.f, len)) {			\
 		bad = name " differs (recipient)";			\
 		goto out;						\
 	}
@@ -123,7 +107,7 @@ vec_hpke_encryption(const struct json_value *e, struct vec_hpke *h)
 	struct buf	 out;
 	uint8_t		*pt = NULL, *aad = NULL, *ct = NULL;
 	uint8_t		 nonce[HPKE_NONCE_LEN];
-	size_t		 ptlen, aadlen, ctlen, k;
+	size_t		 ptlen, aadlen, ctlen;
 	int64_t		 seq;
 	const char	*errstr, *bad = NULL;
 
@@ -140,11 +124,8 @@ vec_hpke_encryption(const struct json_value *e, struct vec_hpke *h)
 		goto out;
 	}
 	if (json_get(e, "nonce") != NULL) {
-		memcpy(nonce, h->s.base_nonce, sizeof(nonce));
-		for (k = 0; k < 8; k++)
-			nonce[HPKE_NONCE_LEN - 1 - k] ^=
-			    (uint8_t)((uint64_t)seq >> (8 * k));
-		if (!vec_hpke_eq(e, "nonce", nonce, sizeof(nonce))) {
+		hpke_nonce_xor(h->s.base_nonce, (uint64_t)seq, nonce);
+		if (!vec_hex_eq(e, "nonce", nonce, sizeof(nonce))) {
 			bad = "nonce differs";
 			goto out;
 		}
@@ -206,7 +187,7 @@ vec_hpke_export(const struct json_value *x, struct vec_hpke *h)
 			bad = why;
 			goto out;
 		}
-		if (!vec_hpke_eq(x, "exported_value", got, (size_t)l)) {
+		if (!vec_hex_eq(x, "exported_value", got, (size_t)l)) {
 			bad = role == 0 ? "exported value differs (sender)" :
 			    "exported value differs (recipient)";
 			goto out;

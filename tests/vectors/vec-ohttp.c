@@ -45,22 +45,6 @@ struct vec_ohttp {
 	unsigned int		 seed;
 };
 
-/* 1 when member key of v is hex for exactly these len bytes. */
-static int
-vec_ohttp_eq(const struct json_value *v, const char *key, const uint8_t *p,
-    size_t len)
-{
-	uint8_t	*b;
-	size_t	 n;
-	int	 eq;
-
-	if (vec_hex(v, key, &b, &n) == -1)
-		return (0);
-	eq = n == len && (len == 0 || memcmp(b, p, len) == 0);
-	free(b);
-	return (eq);
-}
-
 /* The bytes of <key>_hex, else of the string <key>; new memory. */
 static int
 vec_ohttp_bytes(const struct json_value *v, const char *key, uint8_t **p,
@@ -184,7 +168,7 @@ vec_ohttp_request(const struct json_value *v, struct vec_ohttp *o)
 		if (hpke_derive_keypair(ikmr, ikmrlen, sk, pk, &errstr) == -1 ||
 		    memcmp(pk, o->kc.pk, 32) != 0 ||
 		    (json_get(rc, "skR") != NULL &&
-		    !vec_ohttp_eq(rc, "skR", sk, 32))) {
+		    !vec_hex_eq(rc, "skR", sk, 32))) {
 			bad = "DeriveKeyPair(ikmR) is not skR/pkR";
 			goto out;
 		}
@@ -198,7 +182,7 @@ vec_ohttp_request(const struct json_value *v, struct vec_ohttp *o)
 	buf_add(&info, VEC_OHTTP_REQ_LABEL, sizeof(VEC_OHTTP_REQ_LABEL));
 	buf_add(&info, hdr, hdrlen);
 	if (json_get(rq, "info") != NULL &&
-	    !vec_ohttp_eq(rq, "info", info.data, info.len)) {
+	    !vec_hex_eq(rq, "info", info.data, info.len)) {
 		bad = "info is not the label, 0x00 and the header";
 		goto out;
 	}
@@ -209,7 +193,7 @@ vec_ohttp_request(const struct json_value *v, struct vec_ohttp *o)
 	}
 	if (json_get(rq, "skE") != NULL &&
 	    (hpke_derive_keypair(ikme, ikmelen, sk, pk, &errstr) == -1 ||
-	    !vec_ohttp_eq(rq, "skE", sk, 32))) {
+	    !vec_hex_eq(rq, "skE", sk, 32))) {
 		bad = "DeriveKeyPair(ikmE) is not skE";
 		goto out;
 	}
@@ -221,7 +205,7 @@ vec_ohttp_request(const struct json_value *v, struct vec_ohttp *o)
 	}
 	o->have_cli = 1;
 #define VEC_OHTTP_FIELD(name, p, len)					\
-	if (!vec_ohttp_eq(rq, name, p, len)) {				\
+	if (!vec_hex_eq(rq, name, p, len)) {				\
 		bad = name " differs";					\
 		goto out;						\
 	}
@@ -285,8 +269,8 @@ vec_ohttp_decap(const struct json_value *v, struct vec_ohttp *o)
 	o->have_gw = 1;
 	if (pt.len != wantlen || memcmp(pt.data, want, wantlen) != 0)
 		bad = "decapsulated plaintext differs";
-	else if (!vec_ohttp_eq(rq, "response_secret", o->gw.response_secret,
-	    HPKE_SECRET_LEN) || !vec_ohttp_eq(rq, "chunked_response_secret",
+	else if (!vec_hex_eq(rq, "response_secret", o->gw.response_secret,
+	    HPKE_SECRET_LEN) || !vec_hex_eq(rq, "chunked_response_secret",
 	    o->gw.chunked_secret, HPKE_SECRET_LEN))
 		bad = "recipient's exports differ";
 out:
@@ -316,12 +300,12 @@ vec_ohttp_keys(const struct json_value *rs, const struct vec_ohttp *o,
 	    key, an, &errstr) == -1) {
 		snprintf(why, sizeof(why), "response keys: %s", errstr);
 		bad = why;
-	} else if (!vec_ohttp_eq(rs, "prk", prk, sizeof(prk)))
+	} else if (!vec_hex_eq(rs, "prk", prk, sizeof(prk)))
 		bad = "prk differs";
-	else if (!vec_ohttp_eq(rs, "aead_key", key,
+	else if (!vec_hex_eq(rs, "aead_key", key,
 	    hpke_aead_nk(o->kc.aead_id)))
 		bad = "aead_key differs";
-	else if (!vec_ohttp_eq(rs, "aead_nonce", an, sizeof(an)))
+	else if (!vec_hex_eq(rs, "aead_nonce", an, sizeof(an)))
 		bad = "aead_nonce differs";
 out:
 	free(nonce);
@@ -384,7 +368,7 @@ vec_ohttp_chunk(const struct json_value *c, size_t i,
 	static char		 why[160];
 	const struct json_value	*f, *aad;
 	uint8_t			*pt = NULL, nonce[HPKE_NONCE_LEN];
-	size_t			 ptlen, start = wire->len, k;
+	size_t			 ptlen, start = wire->len;
 	int64_t			 idx;
 	int			 final;
 	const char		*errstr, *bad = NULL;
@@ -403,11 +387,8 @@ vec_ohttp_chunk(const struct json_value *c, size_t i,
 		goto out;
 	}
 	if (json_get(c, "chunk_nonce") != NULL) {
-		memcpy(nonce, aead_nonce, sizeof(nonce));
-		for (k = 0; k < 8; k++)
-			nonce[HPKE_NONCE_LEN - 1 - k] ^=
-			    (uint8_t)((uint64_t)i >> (8 * k));
-		if (!vec_ohttp_eq(c, "chunk_nonce", nonce, sizeof(nonce))) {
+		hpke_nonce_xor(aead_nonce, i, nonce);
+		if (!vec_hex_eq(c, "chunk_nonce", nonce, sizeof(nonce))) {
 			bad = "chunk_nonce differs";
 			goto out;
 		}
@@ -423,7 +404,7 @@ vec_ohttp_chunk(const struct json_value *c, size_t i,
 		bad = why;
 		goto out;
 	}
-	if (!vec_ohttp_eq(c, "wire_hex", wire->data + start,
+	if (!vec_hex_eq(c, "wire_hex", wire->data + start,
 	    wire->len - start))
 		bad = "re-sealed wire bytes differ";
 out:
@@ -504,7 +485,7 @@ vec_ohttp_chunked(const struct json_value *v, struct vec_ohttp *o,
 	}
 	if (i == 0)
 		vec_fail(r, name, "chunked_response has no chunks");
-	if (!vec_ohttp_eq(cr, "body", wire.data, wire.len))
+	if (!vec_hex_eq(cr, "body", wire.data, wire.len))
 		vec_fail(r, name, "chunked body: re-sealed body differs");
 	else
 		vec_pass(r);
