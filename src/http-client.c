@@ -106,13 +106,13 @@ struct http_call {
 #define CA_PENDING		 0x10	/* a result waits for the timer */
 #define CA_ABORT		 0x20	/* cancelled: abort on the timer */
 	enum http_phase		 ca_phase;
-	int			 ca_evcode;	/* from the error callback, or -1 */
+	int			 ca_evcode;	/* from error_cb, or -1 */
 	int			 ca_result;	/* pending result */
 	struct timespec		 ca_start;
 	struct event		*ca_timer;	/* owned */
 	enum evhttp_cmd_type	 ca_method;
 	char			*ca_target;	/* owned: path?query */
-	char			**ca_headers;	/* owned: name, value, ..., NULL */
+	char			**ca_headers;	/* owned: name, value, ... */
 	uint8_t			*ca_body;	/* owned: for the one retry */
 	size_t			 ca_bodylen;
 	struct http_call_cb	 ca_cb;
@@ -754,8 +754,8 @@ http_client_done_cb(struct evhttp_request *req, void *arg)
 	}
 
 	/* The peer closed a reused connection before answering: retry. */
-	if (!(ca->ca_flags & (CA_HEADERS | CA_RETRIED)) && ca->ca_conn != NULL &&
-	    ca->ca_conn->cn_used && req == NULL &&
+	if (!(ca->ca_flags & (CA_HEADERS | CA_RETRIED)) &&
+	    ca->ca_conn != NULL && ca->ca_conn->cn_used && req == NULL &&
 	    (ca->ca_evcode == EVREQ_HTTP_EOF ||
 	    ca->ca_evcode == EVREQ_HTTP_BUFFER_ERROR)) {
 		ca->ca_flags |= CA_RETRIED;

@@ -214,7 +214,7 @@ relay_data_cb(void *arg, const uint8_t *p, size_t len)
 	if (rl->rl_flags & RL_STARTED) {
 		if (rl->rl_cb.rc_data != NULL &&
 		    rl->rl_cb.rc_data(rl->rl_arg, p, len) == -1) {
-			/* The caller aborted: rc_done follows, unless cancelled. */
+			/* Aborted: rc_done follows unless cancelled. */
 			relay_finish_later(rl, RELAY_E_IO, 502,
 			    "relay call aborted");
 			return (-1);
@@ -223,7 +223,8 @@ relay_data_cb(void *arg, const uint8_t *p, size_t len)
 	}
 	if (rl->rl_err.len < RELAY_MAX_ERROR_BODY)
 		buf_add(&rl->rl_err, p, len < RELAY_MAX_ERROR_BODY -
-		    rl->rl_err.len ? len : RELAY_MAX_ERROR_BODY - rl->rl_err.len);
+		    rl->rl_err.len ? len : RELAY_MAX_ERROR_BODY -
+		    rl->rl_err.len);
 	return (0);
 }
 

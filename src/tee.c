@@ -37,9 +37,9 @@ struct tee_state {
 	struct rpc_call		*ts_refresh;	/* the timer's fetch */
 	struct event		*ts_ev;		/* delivers ready waiters */
 	TAILQ_HEAD(, tee_waiter) ts_waiters;
-	struct abi_tee		*ts_abi;	/* owned: the registry as read */
+	struct abi_tee		*ts_abi;	/* owned: the registry */
 	size_t			 ts_nabi;
-	struct abi_tee		*ts_usable;	/* shallow copies, vl_tees order */
+	struct abi_tee		*ts_usable;	/* shallow, as vl_tees */
 	char			**ts_dropped;	/* owned: tee_ids that failed */
 	size_t			 ts_ndropped;
 	char			 ts_msg[512];

@@ -318,6 +318,7 @@ token_start_refresh(struct veil *v, struct token_state *ts)
 	struct json_value	*req;
 	struct buf		 b;
 	char			*url;
+	size_t			 n;
 	const char		*headers[] = {
 		"apikey", s->supabase_anon_key,
 		"Content-Type", "application/json",
@@ -333,8 +334,11 @@ token_start_refresh(struct veil *v, struct token_state *ts)
 	buf_init(&b);
 	pyjson_write(&b, req, PYJSON_COMPACT);
 	json_free(req);
-	xasprintf(&url, "%s/auth/v1/token?grant_type=refresh_token",
-	    s->supabase_url);
+	n = strlen(s->supabase_url);
+	while (n > 0 && s->supabase_url[n - 1] == '/')
+		n--;
+	xasprintf(&url, "%.*s/auth/v1/token?grant_type=refresh_token",
+	    (int)n, s->supabase_url);
 	ts->ts_status = 0;
 	buf_clear(&ts->ts_body, 1);
 	ts->ts_http = http_call_new(v->vl_http, "POST", url, headers, b.data,

@@ -30,7 +30,7 @@ struct fixture {
 	char			 url[128];
 	/* Server side. */
 	int			 nserved;
-	struct evhttp_request	*held;		/* "/hang": answered at the end */
+	struct evhttp_request	*held;		/* "/hang": answered last */
 	struct evhttp_request	*sreq;		/* "/stream" in progress */
 	struct event		*sev;
 	int			 sn;
@@ -46,7 +46,7 @@ struct fixture {
 	char			 msg[256];
 	int			 cancel_in_data;
 	int			 abort_in_headers;
-	int			 chain;		/* start another call when done */
+	int			 chain;		/* calls to start when done */
 	struct http_call	*call;
 };
 
@@ -72,8 +72,8 @@ test_stream_cb(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(fx->sev, &test_tick);
 	} else {
 		fx->sreq = NULL;
-		evhttp_connection_set_closecb(evhttp_request_get_connection(req),
-		    NULL, NULL);
+		evhttp_connection_set_closecb(
+		    evhttp_request_get_connection(req), NULL, NULL);
 		evhttp_send_reply_end(req);
 	}
 }
@@ -107,8 +107,9 @@ test_server_cb(struct evhttp_request *req, void *arg)
 	if (strcmp(uri, "/stream") == 0) {
 		fx->sreq = req;
 		fx->sn = 0;
-		evhttp_connection_set_closecb(evhttp_request_get_connection(req),
-		    test_server_close_cb, NULL);
+		evhttp_connection_set_closecb(
+		    evhttp_request_get_connection(req), test_server_close_cb,
+		    NULL);
 		evhttp_send_reply_start(req, 200, "OK");
 		test_stream_cb(-1, 0, NULL);
 		return;
@@ -292,7 +293,8 @@ test_stream(void)
 	TEST_EQ_INT(fx->result, HTTP_CALL_OK);
 	TEST_ASSERT(fx->ndata >= 3);
 	TEST_EQ_INT(fx->datalen, strlen("piece0;piece1;piece2;"));
-	TEST_ASSERT(memcmp(fx->data, "piece0;piece1;piece2;", fx->datalen) == 0);
+	TEST_ASSERT(memcmp(fx->data, "piece0;piece1;piece2;",
+	    fx->datalen) == 0);
 	test_teardown();
 	return (0);
 fail:
