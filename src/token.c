@@ -265,10 +265,17 @@ token_done_cb(void *arg, int result, const char *msg)
 
 	ts->ts_http = NULL;
 	if (result != HTTP_CALL_OK) {
+		/*
+		 * The token is expired (or the relay refused it) and cannot
+		 * be renewed: the request is unauthenticated, hence 401, with
+		 * what the user can do about it.
+		 */
 		snprintf(ts->ts_msg, sizeof(ts->ts_msg),
-		    "token refresh failed (%s); try again", msg);
+		    "your access token expired and the auth server could not "
+		    "be reached to renew it (%s): check the network and retry, "
+		    "or run `og-veil login`", msg);
 		log_warnx("token: refresh: %s", msg);
-		token_answer_all(ts, 503, ts->ts_msg);
+		token_answer_all(ts, 401, ts->ts_msg);
 	} else if (ts->ts_status == 400 || ts->ts_status == 401 ||
 	    ts->ts_status == 403) {
 		log_warnx("token: refresh refused (HTTP %d): signed out",
