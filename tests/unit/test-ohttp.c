@@ -89,6 +89,14 @@ test_sink_init(struct test_sink *sk)
 	sk->abort_at = -1;
 }
 
+/* Empty the sink for another run. */
+static void
+test_sink_reset(struct test_sink *sk)
+{
+	buf_clear(&sk->pt, 1);
+	test_sink_init(sk);
+}
+
 /*
  * Feed body to a fresh opener in pieces: piece 0 means one call with
  * everything, otherwise pieces of that size, or (piece < 0) pseudo-random
@@ -127,6 +135,51 @@ test_stream_run(const struct ohttp_ctx *ctx, const uint8_t *body, size_t len,
 out:
 	ohttp_stream_free(os);
 	return (rc);
+}
+
+/* A client and gateway pair for one request, a sink and a body buffer. */
+struct test_fx {
+	struct ohttp_ctx	 cli;
+	struct ohttp_ctx	 gw;
+	struct test_sink	 sk;
+	struct buf		 body;
+};
+
+static int	test_pair(uint16_t, struct ohttp_ctx *, struct ohttp_ctx *);
+
+/* Set up a fixture; test_fx_clear() is safe whatever this returned. */
+static int
+test_fx_init(struct test_fx *fx, uint16_t aead)
+{
+	memset(fx, 0, sizeof(*fx));
+	buf_init(&fx->body);
+	test_sink_init(&fx->sk);
+	return (test_pair(aead, &fx->cli, &fx->gw));
+}
+
+/* Open the fixture's first len body bytes into its sink (see below). */
+static int
+test_fx_run(struct test_fx *fx, size_t len, int piece)
+{
+	return (test_stream_run(&fx->cli, fx->body.data, len, piece, &fx->sk));
+}
+
+/* A chunked sealer for the fixture, its nonce appended to the body. */
+static struct ohttp_sealer *
+test_fx_sealer(struct test_fx *fx)
+{
+	const char	*errstr;
+
+	return (ohttp_sealer_new(&fx->gw, NULL, &fx->body, &errstr));
+}
+
+static void
+test_fx_clear(struct test_fx *fx)
+{
+	ohttp_ctx_clear(&fx->cli);
+	ohttp_ctx_clear(&fx->gw);
+	buf_clear(&fx->body, 0);
+	buf_clear(&fx->sk.pt, 1);
 }
 
 /* A client context and the gateway's context for one request. */
@@ -217,8 +270,7 @@ test_kat(void)
 	TEST_EQ_STR((char *)sk.pt.data, KAT_CH_PT);
 	TEST_EQ_INT(sk.chunks, 2);
 	TEST_EQ_INT(sk.finals, 1);
-	buf_clear(&sk.pt, 0);
-	test_sink_init(&sk);
+	test_sink_reset(&sk);
 	TEST_ASSERT(test_stream_run(&cli, ch, chlen, 1, &sk) == 0);
 	TEST_EQ_STR((char *)sk.pt.data, KAT_CH_PT);
 	rc = 0;
@@ -243,51 +295,43 @@ fail:
 static int
 test_roundtrip(uint16_t aead)
 {
-	struct ohttp_ctx	 cli, gw;
+	struct test_fx		 fx;
 	struct ohttp_sealer	*sl = NULL;
-	struct test_sink	 sk;
-	struct buf		 body, pt;
+	struct buf		 pt;
 	const char		*errstr;
 	int			 rc = -1;
 
-	buf_init(&body);
 	buf_init(&pt);
-	test_sink_init(&sk);
-	memset(&cli, 0, sizeof(cli));
-	memset(&gw, 0, sizeof(gw));
-	TEST_ASSERT(test_pair(aead, &cli, &gw) == 0);
-	TEST_EQ_MEM(cli.response_secret, gw.response_secret, 32);
-	TEST_EQ_MEM(cli.chunked_secret, gw.chunked_secret, 32);
-	TEST_ASSERT(ohttp_seal_response(&gw, NULL, (const uint8_t *)"answer",
-	    6, &body, &errstr) == 0);
-	TEST_ASSERT(ohttp_open_response(&cli, body.data, body.len, &pt,
+	TEST_ASSERT(test_fx_init(&fx, aead) == 0);
+	TEST_EQ_MEM(fx.cli.response_secret, fx.gw.response_secret, 32);
+	TEST_EQ_MEM(fx.cli.chunked_secret, fx.gw.chunked_secret, 32);
+	TEST_ASSERT(ohttp_seal_response(&fx.gw, NULL, (const uint8_t *)"answer",
+	    6, &fx.body, &errstr) == 0);
+	TEST_ASSERT(ohttp_open_response(&fx.cli, fx.body.data, fx.body.len, &pt,
 	    &errstr) == 0);
 	TEST_EQ_STR((char *)pt.data, "answer");
 
-	body.len = 0;
-	TEST_ASSERT((sl = ohttp_sealer_new(&gw, NULL, &body, &errstr)) != NULL);
+	fx.body.len = 0;
+	TEST_ASSERT((sl = test_fx_sealer(&fx)) != NULL);
 	TEST_ASSERT(ohttp_sealer_chunk(sl, (const uint8_t *)"one ", 4, 0,
-	    &body, &errstr) == 0);
-	TEST_ASSERT(ohttp_sealer_chunk(sl, NULL, 0, 0, &body, &errstr) == 0);
+	    &fx.body, &errstr) == 0);
+	TEST_ASSERT(ohttp_sealer_chunk(sl, NULL, 0, 0, &fx.body, &errstr) == 0);
 	TEST_ASSERT(ohttp_sealer_chunk(sl, (const uint8_t *)"two ", 4, 0,
-	    &body, &errstr) == 0);
+	    &fx.body, &errstr) == 0);
 	TEST_ASSERT(ohttp_sealer_chunk(sl, (const uint8_t *)"end", 3, 1,
-	    &body, &errstr) == 0);
+	    &fx.body, &errstr) == 0);
 	/* Nothing may follow the final chunk. */
 	TEST_ASSERT(ohttp_sealer_chunk(sl, (const uint8_t *)"x", 1, 0,
-	    &body, &errstr) == -1);
-	TEST_ASSERT(test_stream_run(&cli, body.data, body.len, 0, &sk) == 0);
-	TEST_EQ_STR((char *)sk.pt.data, "one two end");
-	TEST_EQ_INT(sk.chunks, 4);
-	TEST_EQ_INT(sk.finals, 1);
+	    &fx.body, &errstr) == -1);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 0) == 0);
+	TEST_EQ_STR((char *)fx.sk.pt.data, "one two end");
+	TEST_EQ_INT(fx.sk.chunks, 4);
+	TEST_EQ_INT(fx.sk.finals, 1);
 	rc = 0;
 fail:
 	ohttp_sealer_free(sl);
-	ohttp_ctx_clear(&cli);
-	ohttp_ctx_clear(&gw);
-	buf_clear(&body, 0);
+	test_fx_clear(&fx);
 	buf_clear(&pt, 1);
-	buf_clear(&sk.pt, 1);
 	return (rc);
 }
 
@@ -380,38 +424,33 @@ fail:
 static int
 test_single_failures(void)
 {
-	struct ohttp_ctx	 cli, gw;
-	struct buf		 body, pt;
+	struct test_fx		 fx;
+	struct buf		 pt;
 	const char		*errstr;
 	size_t			 i;
 	int			 rc = -1;
 
-	buf_init(&body);
 	buf_init(&pt);
-	memset(&cli, 0, sizeof(cli));
-	memset(&gw, 0, sizeof(gw));
-	TEST_ASSERT(test_pair(HPKE_AEAD_CHACHA20POLY1305, &cli, &gw) == 0);
-	TEST_ASSERT(ohttp_seal_response(&gw, NULL, (const uint8_t *)"ok", 2,
-	    &body, &errstr) == 0);
-	for (i = 0; i < body.len; i++)
-		TEST_ASSERT(ohttp_open_response(&cli, body.data, i, &pt,
+	TEST_ASSERT(test_fx_init(&fx, HPKE_AEAD_CHACHA20POLY1305) == 0);
+	TEST_ASSERT(ohttp_seal_response(&fx.gw, NULL, (const uint8_t *)"ok", 2,
+	    &fx.body, &errstr) == 0);
+	for (i = 0; i < fx.body.len; i++)
+		TEST_ASSERT(ohttp_open_response(&fx.cli, fx.body.data, i, &pt,
 		    &errstr) == -1);
-	for (i = 0; i < body.len; i++) {
-		body.data[i] ^= 0x10;
-		TEST_ASSERT(ohttp_open_response(&cli, body.data, body.len,
-		    &pt, &errstr) == -1);
-		body.data[i] ^= 0x10;
+	for (i = 0; i < fx.body.len; i++) {
+		fx.body.data[i] ^= 0x10;
+		TEST_ASSERT(ohttp_open_response(&fx.cli, fx.body.data,
+		    fx.body.len, &pt, &errstr) == -1);
+		fx.body.data[i] ^= 0x10;
 	}
 	TEST_EQ_INT(pt.len, 0);
 	/* The chunked secret is not the single-shot one. */
-	memcpy(cli.response_secret, cli.chunked_secret, 32);
-	TEST_ASSERT(ohttp_open_response(&cli, body.data, body.len, &pt,
+	memcpy(fx.cli.response_secret, fx.cli.chunked_secret, 32);
+	TEST_ASSERT(ohttp_open_response(&fx.cli, fx.body.data, fx.body.len, &pt,
 	    &errstr) == -1);
 	rc = 0;
 fail:
-	ohttp_ctx_clear(&cli);
-	ohttp_ctx_clear(&gw);
-	buf_clear(&body, 0);
+	test_fx_clear(&fx);
 	buf_clear(&pt, 1);
 	return (rc);
 }
@@ -457,39 +496,31 @@ static int
 test_pieces(void)
 {
 	static const size_t	 sizes[] = { 5, 0, 200, 1, 70, 3000 };
-	struct ohttp_ctx	 cli, gw;
-	struct test_sink	 a, b;
-	struct buf		 body;
+	struct test_fx		 fx;
+	struct test_sink	 b;
 	int			 seed, rc = -1;
 
-	buf_init(&body);
-	test_sink_init(&a);
 	test_sink_init(&b);
-	memset(&cli, 0, sizeof(cli));
-	memset(&gw, 0, sizeof(gw));
-	TEST_ASSERT(test_pair(HPKE_AEAD_AES128GCM, &cli, &gw) == 0);
-	TEST_ASSERT(test_chunked_body(&gw, sizes, 6, &body) == 0);
-	TEST_ASSERT(test_stream_run(&cli, body.data, body.len, 0, &a) == 0);
-	TEST_EQ_INT(a.chunks, 7);
-	TEST_EQ_INT(a.pt.len, 5 + 200 + 1 + 70 + 3000 + 3);
-	TEST_ASSERT(test_stream_run(&cli, body.data, body.len, 1, &b) == 0);
-	TEST_ASSERT(b.pt.len == a.pt.len &&
-	    memcmp(a.pt.data, b.pt.data, a.pt.len) == 0);
+	TEST_ASSERT(test_fx_init(&fx, HPKE_AEAD_AES128GCM) == 0);
+	TEST_ASSERT(test_chunked_body(&fx.gw, sizes, 6, &fx.body) == 0);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 0) == 0);
+	TEST_EQ_INT(fx.sk.chunks, 7);
+	TEST_EQ_INT(fx.sk.pt.len, 5 + 200 + 1 + 70 + 3000 + 3);
+	TEST_ASSERT(test_stream_run(&fx.cli, fx.body.data, fx.body.len, 1,
+	    &b) == 0);
+	TEST_ASSERT(b.pt.len == fx.sk.pt.len &&
+	    memcmp(fx.sk.pt.data, b.pt.data, fx.sk.pt.len) == 0);
 	for (seed = 1; seed <= 20; seed++) {
-		buf_clear(&b.pt, 0);
-		test_sink_init(&b);
-		TEST_ASSERT(test_stream_run(&cli, body.data, body.len, -seed,
-		    &b) == 0);
-		TEST_ASSERT(b.pt.len == a.pt.len &&
-		    memcmp(a.pt.data, b.pt.data, a.pt.len) == 0);
+		test_sink_reset(&b);
+		TEST_ASSERT(test_stream_run(&fx.cli, fx.body.data,
+		    fx.body.len, -seed, &b) == 0);
+		TEST_ASSERT(b.pt.len == fx.sk.pt.len &&
+		    memcmp(fx.sk.pt.data, b.pt.data, fx.sk.pt.len) == 0);
 		TEST_EQ_INT(b.finals, 1);
 	}
 	rc = 0;
 fail:
-	ohttp_ctx_clear(&cli);
-	ohttp_ctx_clear(&gw);
-	buf_clear(&body, 0);
-	buf_clear(&a.pt, 0);
+	test_fx_clear(&fx);
 	buf_clear(&b.pt, 0);
 	return (rc);
 }
@@ -499,29 +530,20 @@ static int
 test_truncation(void)
 {
 	static const size_t	 sizes[] = { 10, 64, 0 };
-	struct ohttp_ctx	 cli, gw;
-	struct test_sink	 sk;
-	struct buf		 body;
+	struct test_fx		 fx;
 	size_t			 i;
 	int			 rc = -1;
 
-	buf_init(&body);
-	test_sink_init(&sk);
-	memset(&cli, 0, sizeof(cli));
-	memset(&gw, 0, sizeof(gw));
-	TEST_ASSERT(test_pair(HPKE_AEAD_CHACHA20POLY1305, &cli, &gw) == 0);
-	TEST_ASSERT(test_chunked_body(&gw, sizes, 3, &body) == 0);
-	for (i = 0; i < body.len; i++) {
-		TEST_ASSERT(test_stream_run(&cli, body.data, i, 0, &sk) == -1);
-		TEST_ASSERT(test_stream_run(&cli, body.data, i, 1, &sk) == -1);
+	TEST_ASSERT(test_fx_init(&fx, HPKE_AEAD_CHACHA20POLY1305) == 0);
+	TEST_ASSERT(test_chunked_body(&fx.gw, sizes, 3, &fx.body) == 0);
+	for (i = 0; i < fx.body.len; i++) {
+		TEST_ASSERT(test_fx_run(&fx, i, 0) == -1);
+		TEST_ASSERT(test_fx_run(&fx, i, 1) == -1);
 	}
-	TEST_ASSERT(test_stream_run(&cli, body.data, body.len, 1, &sk) == 0);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 1) == 0);
 	rc = 0;
 fail:
-	ohttp_ctx_clear(&cli);
-	ohttp_ctx_clear(&gw);
-	buf_clear(&body, 0);
-	buf_clear(&sk.pt, 0);
+	test_fx_clear(&fx);
 	return (rc);
 }
 
@@ -532,42 +554,33 @@ fail:
 static int
 test_missing_final(void)
 {
-	struct ohttp_ctx	 cli, gw;
+	struct test_fx		 fx;
 	struct ohttp_sealer	*sl = NULL;
-	struct test_sink	 sk;
-	struct buf		 body;
 	const char		*errstr;
 	size_t			 cut;
 	int			 rc = -1;
 
-	buf_init(&body);
-	test_sink_init(&sk);
-	memset(&cli, 0, sizeof(cli));
-	memset(&gw, 0, sizeof(gw));
-	TEST_ASSERT(test_pair(HPKE_AEAD_CHACHA20POLY1305, &cli, &gw) == 0);
-	TEST_ASSERT((sl = ohttp_sealer_new(&gw, NULL, &body, &errstr)) != NULL);
+	TEST_ASSERT(test_fx_init(&fx, HPKE_AEAD_CHACHA20POLY1305) == 0);
+	TEST_ASSERT((sl = test_fx_sealer(&fx)) != NULL);
 	TEST_ASSERT(ohttp_sealer_chunk(sl, (const uint8_t *)"abc", 3, 0,
-	    &body, &errstr) == 0);
-	cut = body.len;
-	TEST_ASSERT(test_stream_run(&cli, body.data, cut, 0, &sk) == -1);
-	TEST_EQ_INT(sk.chunks, 1);	/* delivered, but the stream failed */
+	    &fx.body, &errstr) == 0);
+	cut = fx.body.len;
+	TEST_ASSERT(test_fx_run(&fx, cut, 0) == -1);
+	TEST_EQ_INT(fx.sk.chunks, 1);	/* delivered, but the stream failed */
 	/* A "zero-length non-final chunk": 0x00, then more chunks. */
-	buf_add_u8(&body, 0);
+	buf_add_u8(&fx.body, 0);
 	TEST_ASSERT(ohttp_sealer_chunk(sl, (const uint8_t *)"def", 3, 0,
-	    &body, &errstr) == 0);
+	    &fx.body, &errstr) == 0);
 	TEST_ASSERT(ohttp_sealer_chunk(sl, (const uint8_t *)"", 0, 1,
-	    &body, &errstr) == 0);
-	TEST_ASSERT(test_stream_run(&cli, body.data, body.len, 0, &sk) == -1);
+	    &fx.body, &errstr) == 0);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 0) == -1);
 	/* Only the nonce. */
-	TEST_ASSERT(test_stream_run(&cli, body.data, OHTTP_NONCE_LEN, 0,
-	    &sk) == -1);
+	TEST_ASSERT(test_stream_run(&fx.cli, fx.body.data, OHTTP_NONCE_LEN, 0,
+	    &fx.sk) == -1);
 	rc = 0;
 fail:
 	ohttp_sealer_free(sl);
-	ohttp_ctx_clear(&cli);
-	ohttp_ctx_clear(&gw);
-	buf_clear(&body, 0);
-	buf_clear(&sk.pt, 0);
+	test_fx_clear(&fx);
 	return (rc);
 }
 
@@ -575,46 +588,38 @@ fail:
 static int
 test_wrong_counter(void)
 {
-	struct ohttp_ctx	 cli, gw;
+	struct test_fx		 fx;
 	struct ohttp_sealer	*sl = NULL;
-	struct test_sink	 sk;
-	struct buf		 body, skipped;
+	struct buf		 skipped;
 	const char		*errstr;
 	int			 rc = -1;
 
-	buf_init(&body);
 	buf_init(&skipped);
-	test_sink_init(&sk);
-	memset(&cli, 0, sizeof(cli));
-	memset(&gw, 0, sizeof(gw));
-	TEST_ASSERT(test_pair(HPKE_AEAD_AES256GCM, &cli, &gw) == 0);
-	TEST_ASSERT((sl = ohttp_sealer_new(&gw, NULL, &body, &errstr)) != NULL);
+	TEST_ASSERT(test_fx_init(&fx, HPKE_AEAD_AES256GCM) == 0);
+	TEST_ASSERT((sl = test_fx_sealer(&fx)) != NULL);
 	/* Counter 0 goes nowhere: the first chunk on the wire has 1. */
 	TEST_ASSERT(ohttp_sealer_chunk(sl, (const uint8_t *)"lost", 4, 0,
 	    &skipped, &errstr) == 0);
 	TEST_ASSERT(ohttp_sealer_chunk(sl, (const uint8_t *)"abc", 3, 0,
-	    &body, &errstr) == 0);
+	    &fx.body, &errstr) == 0);
 	TEST_ASSERT(ohttp_sealer_chunk(sl, (const uint8_t *)"", 0, 1,
-	    &body, &errstr) == 0);
-	TEST_ASSERT(test_stream_run(&cli, body.data, body.len, 0, &sk) == -1);
-	TEST_EQ_INT(sk.chunks, 0);
+	    &fx.body, &errstr) == 0);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 0) == -1);
+	TEST_EQ_INT(fx.sk.chunks, 0);
 	/* The final chunk at the right counter but without its aad. */
 	ohttp_sealer_free(sl);
-	body.len = 0;
-	TEST_ASSERT((sl = ohttp_sealer_new(&gw, NULL, &body, &errstr)) != NULL);
+	fx.body.len = 0;
+	TEST_ASSERT((sl = test_fx_sealer(&fx)) != NULL);
 	TEST_ASSERT(ohttp_sealer_chunk(sl, (const uint8_t *)"abc", 3, 0,
 	    &skipped, &errstr) == 0);
-	buf_add_u8(&body, 0);
-	buf_add(&body, skipped.data + skipped.len - 19, 19);
-	TEST_ASSERT(test_stream_run(&cli, body.data, body.len, 0, &sk) == -1);
+	buf_add_u8(&fx.body, 0);
+	buf_add(&fx.body, skipped.data + skipped.len - 19, 19);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 0) == -1);
 	rc = 0;
 fail:
 	ohttp_sealer_free(sl);
-	ohttp_ctx_clear(&cli);
-	ohttp_ctx_clear(&gw);
-	buf_clear(&body, 0);
+	test_fx_clear(&fx);
 	buf_clear(&skipped, 0);
-	buf_clear(&sk.pt, 0);
 	return (rc);
 }
 
@@ -626,46 +631,41 @@ test_varint_edges(void)
 	    16384 - 16 };
 	static const uint64_t	 big[] = { (1ULL << 30) - 1, 1ULL << 30,
 	    OHTTP_MAX_CHUNK + 1 };
-	struct ohttp_ctx	 cli, gw;
+	struct test_fx		 fx;
 	struct ohttp_stream	*os = NULL;
 	struct ohttp_sealer	*sl = NULL;
-	struct test_sink	 sk;
-	struct buf		 body, v;
+	struct buf		 v;
 	const char		*errstr;
 	size_t			 i, off;
 	int			 rc = -1;
 
-	buf_init(&body);
 	buf_init(&v);
-	test_sink_init(&sk);
-	memset(&cli, 0, sizeof(cli));
-	memset(&gw, 0, sizeof(gw));
 	TEST_EQ_INT(bytes_varint_len(63), 1);
 	TEST_EQ_INT(bytes_varint_len(64), 2);
 	TEST_EQ_INT(bytes_varint_len(16383), 2);
 	TEST_EQ_INT(bytes_varint_len(16384), 4);
 	TEST_EQ_INT(bytes_varint_len(1ULL << 30), 8);
-	TEST_ASSERT(test_pair(HPKE_AEAD_CHACHA20POLY1305, &cli, &gw) == 0);
-	TEST_ASSERT(test_chunked_body(&gw, sizes, 4, &body) == 0);
+	TEST_ASSERT(test_fx_init(&fx, HPKE_AEAD_CHACHA20POLY1305) == 0);
+	TEST_ASSERT(test_chunked_body(&fx.gw, sizes, 4, &fx.body) == 0);
 	/* The wire lengths use 1-, 2-, 2- and 4-byte varints. */
 	off = OHTTP_NONCE_LEN;
-	TEST_EQ_INT(body.data[off], 63);
+	TEST_EQ_INT(fx.body.data[off], 63);
 	off += 1 + 63;
-	TEST_ASSERT(body.data[off] == 0x40 && body.data[off + 1] == 64);
+	TEST_ASSERT(fx.body.data[off] == 0x40 && fx.body.data[off + 1] == 64);
 	off += 2 + 64;
-	TEST_ASSERT(body.data[off] == 0x7f && body.data[off + 1] == 0xff);
+	TEST_ASSERT(fx.body.data[off] == 0x7f && fx.body.data[off + 1] == 0xff);
 	off += 2 + 16383;
-	TEST_ASSERT(body.data[off] == 0x80 && body.data[off + 2] == 0x40);
-	TEST_ASSERT(test_stream_run(&cli, body.data, body.len, 1, &sk) == 0);
-	TEST_EQ_INT(sk.chunks, 5);
+	TEST_ASSERT(fx.body.data[off] == 0x80 && fx.body.data[off + 2] == 0x40);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 1) == 0);
+	TEST_EQ_INT(fx.sk.chunks, 5);
 	/* A length over the cap is refused as soon as its varint is read. */
 	for (i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
 		v.len = 0;
-		buf_add(&v, body.data, OHTTP_NONCE_LEN);
+		buf_add(&v, fx.body.data, OHTTP_NONCE_LEN);
 		buf_add_varint(&v, big[i]);
 		buf_add(&v, "xxxxxxxx", 8);
-		TEST_ASSERT((os = ohttp_stream_new(&cli, test_sink_cb,
-		    &sk)) != NULL);
+		TEST_ASSERT((os = ohttp_stream_new(&fx.cli, test_sink_cb,
+		    &fx.sk)) != NULL);
 		TEST_ASSERT(ohttp_stream_feed(os, v.data, v.len,
 		    &errstr) == -1);
 		TEST_EQ_INT(ohttp_stream_pending(os), 0);
@@ -673,28 +673,24 @@ test_varint_edges(void)
 		os = NULL;
 	}
 	/* A non-minimal varint (0x40 0x13 = 19) is still a length. */
-	body.len = v.len = 0;
-	TEST_ASSERT((sl = ohttp_sealer_new(&gw, NULL, &body, &errstr)) != NULL);
+	fx.body.len = v.len = 0;
+	TEST_ASSERT((sl = test_fx_sealer(&fx)) != NULL);
 	TEST_ASSERT(ohttp_sealer_chunk(sl, (const uint8_t *)"abc", 3, 0,
-	    &body, &errstr) == 0);
-	TEST_EQ_INT(body.len, OHTTP_NONCE_LEN + 1 + 19);
-	buf_add(&v, body.data, OHTTP_NONCE_LEN);
+	    &fx.body, &errstr) == 0);
+	TEST_EQ_INT(fx.body.len, OHTTP_NONCE_LEN + 1 + 19);
+	buf_add(&v, fx.body.data, OHTTP_NONCE_LEN);
 	buf_add_u8(&v, 0x40);
-	buf_add(&v, body.data + OHTTP_NONCE_LEN, 1 + 19);
+	buf_add(&v, fx.body.data + OHTTP_NONCE_LEN, 1 + 19);
 	TEST_ASSERT(ohttp_sealer_chunk(sl, NULL, 0, 1, &v, &errstr) == 0);
-	buf_clear(&sk.pt, 0);
-	test_sink_init(&sk);
-	TEST_ASSERT(test_stream_run(&cli, v.data, v.len, 1, &sk) == 0);
-	TEST_EQ_STR((char *)sk.pt.data, "abc");
+	test_sink_reset(&fx.sk);
+	TEST_ASSERT(test_stream_run(&fx.cli, v.data, v.len, 1, &fx.sk) == 0);
+	TEST_EQ_STR((char *)fx.sk.pt.data, "abc");
 	rc = 0;
 fail:
 	ohttp_sealer_free(sl);
 	ohttp_stream_free(os);
-	ohttp_ctx_clear(&cli);
-	ohttp_ctx_clear(&gw);
-	buf_clear(&body, 0);
+	test_fx_clear(&fx);
 	buf_clear(&v, 0);
-	buf_clear(&sk.pt, 0);
 	return (rc);
 }
 
@@ -702,27 +698,22 @@ fail:
 static int
 test_varint_past_end(void)
 {
-	struct ohttp_ctx	 cli, gw;
+	struct test_fx		 fx;
 	struct ohttp_stream	*os = NULL;
-	struct test_sink	 sk;
-	struct buf		 body;
 	const char		*errstr;
 	uint8_t			 nonce[OHTTP_NONCE_LEN];
 	int			 rc = -1;
 
-	buf_init(&body);
-	test_sink_init(&sk);
-	memset(&cli, 0, sizeof(cli));
-	memset(&gw, 0, sizeof(gw));
 	memset(nonce, 7, sizeof(nonce));
-	TEST_ASSERT(test_pair(HPKE_AEAD_CHACHA20POLY1305, &cli, &gw) == 0);
-	buf_add(&body, nonce, sizeof(nonce));
-	buf_add_u8(&body, 0x80);
-	buf_add_u8(&body, 0x00);
-	TEST_ASSERT(test_stream_run(&cli, body.data, body.len, 0, &sk) == -1);
-	TEST_ASSERT(test_stream_run(&cli, body.data, body.len, 1, &sk) == -1);
+	TEST_ASSERT(test_fx_init(&fx, HPKE_AEAD_CHACHA20POLY1305) == 0);
+	buf_add(&fx.body, nonce, sizeof(nonce));
+	buf_add_u8(&fx.body, 0x80);
+	buf_add_u8(&fx.body, 0x00);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 0) == -1);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 1) == -1);
 	/* A sealed chunk of 15 bytes cannot hold its tag. */
-	TEST_ASSERT((os = ohttp_stream_new(&cli, test_sink_cb, &sk)) != NULL);
+	os = ohttp_stream_new(&fx.cli, test_sink_cb, &fx.sk);
+	TEST_ASSERT(os != NULL);
 	TEST_ASSERT(ohttp_stream_feed(os, nonce, sizeof(nonce), &errstr) == 0);
 	TEST_ASSERT(ohttp_stream_feed(os, (const uint8_t *)"\x0f", 1,
 	    &errstr) == -1);
@@ -732,10 +723,7 @@ test_varint_past_end(void)
 	rc = 0;
 fail:
 	ohttp_stream_free(os);
-	ohttp_ctx_clear(&cli);
-	ohttp_ctx_clear(&gw);
-	buf_clear(&body, 0);
-	buf_clear(&sk.pt, 0);
+	test_fx_clear(&fx);
 	return (rc);
 }
 
@@ -744,49 +732,40 @@ static int
 test_pending_and_abort(void)
 {
 	static const size_t	 sizes[] = { 100, 100 };
-	struct ohttp_ctx	 cli, gw;
+	struct test_fx		 fx;
 	struct ohttp_stream	*os = NULL;
-	struct test_sink	 sk;
-	struct buf		 body;
 	const char		*errstr;
 	int			 rc = -1;
 
-	buf_init(&body);
-	test_sink_init(&sk);
-	memset(&cli, 0, sizeof(cli));
-	memset(&gw, 0, sizeof(gw));
-	TEST_ASSERT(test_pair(HPKE_AEAD_CHACHA20POLY1305, &cli, &gw) == 0);
-	TEST_ASSERT(test_chunked_body(&gw, sizes, 2, &body) == 0);
-	TEST_ASSERT((os = ohttp_stream_new(&cli, test_sink_cb, &sk)) != NULL);
-	TEST_ASSERT(ohttp_stream_feed(os, body.data, 10, &errstr) == 0);
+	TEST_ASSERT(test_fx_init(&fx, HPKE_AEAD_CHACHA20POLY1305) == 0);
+	TEST_ASSERT(test_chunked_body(&fx.gw, sizes, 2, &fx.body) == 0);
+	os = ohttp_stream_new(&fx.cli, test_sink_cb, &fx.sk);
+	TEST_ASSERT(os != NULL);
+	TEST_ASSERT(ohttp_stream_feed(os, fx.body.data, 10, &errstr) == 0);
 	TEST_EQ_INT(ohttp_stream_pending(os), 10);
-	TEST_ASSERT(ohttp_stream_feed(os, body.data + 10, 23, &errstr) == 0);
+	TEST_ASSERT(ohttp_stream_feed(os, fx.body.data + 10, 23, &errstr) == 0);
 	TEST_EQ_INT(ohttp_stream_pending(os), 1);	/* the 2-byte varint */
-	TEST_ASSERT(ohttp_stream_feed(os, body.data + 33, 50, &errstr) == 0);
+	TEST_ASSERT(ohttp_stream_feed(os, fx.body.data + 33, 50, &errstr) == 0);
 	TEST_EQ_INT(ohttp_stream_pending(os), 49);
-	TEST_ASSERT(ohttp_stream_feed(os, body.data + 83, body.len - 83,
+	TEST_ASSERT(ohttp_stream_feed(os, fx.body.data + 83, fx.body.len - 83,
 	    &errstr) == 0);
-	TEST_EQ_INT(sk.chunks, 2);
+	TEST_EQ_INT(fx.sk.chunks, 2);
 	TEST_ASSERT(ohttp_stream_pending(os) == 3 + HPKE_TAG_LEN);
 	TEST_ASSERT(ohttp_stream_finish(os, &errstr) == 0);
 	TEST_EQ_INT(ohttp_stream_pending(os), 0);
 	/* After the end, nothing more. */
-	TEST_ASSERT(ohttp_stream_feed(os, body.data, 1, &errstr) == -1);
+	TEST_ASSERT(ohttp_stream_feed(os, fx.body.data, 1, &errstr) == -1);
 	ohttp_stream_free(os);
 	os = NULL;
 
-	buf_clear(&sk.pt, 0);
-	test_sink_init(&sk);
-	sk.abort_at = 1;
-	TEST_ASSERT(test_stream_run(&cli, body.data, body.len, 0, &sk) == -1);
-	TEST_EQ_INT(sk.chunks, 1);
+	test_sink_reset(&fx.sk);
+	fx.sk.abort_at = 1;
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 0) == -1);
+	TEST_EQ_INT(fx.sk.chunks, 1);
 	rc = 0;
 fail:
 	ohttp_stream_free(os);
-	ohttp_ctx_clear(&cli);
-	ohttp_ctx_clear(&gw);
-	buf_clear(&body, 0);
-	buf_clear(&sk.pt, 0);
+	test_fx_clear(&fx);
 	return (rc);
 }
 
