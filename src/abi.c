@@ -400,6 +400,45 @@ abi_tee_clear(struct abi_tee *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static int
+abi_mem_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+	return (alen == blen && (alen == 0 || memcmp(a, b, alen) == 0));
+}
+
+static int
+abi_ohttp_equal(const struct abi_ohttp_config *a,
+    const struct abi_ohttp_config *b)
+{
+	return (a->key_id == b->key_id && a->kem_id == b->kem_id &&
+	    a->kdf_id == b->kdf_id && a->aead_id == b->aead_id &&
+	    abi_mem_equal(a->public_key, a->public_key_len, b->public_key,
+	    b->public_key_len) &&
+	    abi_mem_equal(a->key_config, a->key_config_len, b->key_config,
+	    b->key_config_len) &&
+	    memcmp(a->registered_at, b->registered_at, 32) == 0);
+}
+
+/* 1 when two entries hold the same values, field by field. */
+int
+abi_tee_equal(const struct abi_tee *a, const struct abi_tee *b)
+{
+	return (memcmp(a->owner, b->owner, 20) == 0 &&
+	    memcmp(a->payment_address, b->payment_address, 20) == 0 &&
+	    abi_mem_equal(a->endpoint, a->endpoint_len, b->endpoint,
+	    b->endpoint_len) &&
+	    abi_mem_equal(a->public_key, a->public_key_len, b->public_key,
+	    b->public_key_len) &&
+	    abi_mem_equal(a->tls_certificate, a->tls_certificate_len,
+	    b->tls_certificate, b->tls_certificate_len) &&
+	    memcmp(a->pcr_hash, b->pcr_hash, 32) == 0 &&
+	    a->tee_type == b->tee_type &&
+	    (a->enabled != 0) == (b->enabled != 0) &&
+	    memcmp(a->registered_at, b->registered_at, 32) == 0 &&
+	    memcmp(a->last_heartbeat_at, b->last_heartbeat_at, 32) == 0 &&
+	    abi_ohttp_equal(&a->ohttp, &b->ohttp));
+}
+
 /* Free an array of n entries from abi_decode_tees(). */
 void
 abi_tees_free(struct abi_tee *t, size_t n)

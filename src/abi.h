@@ -59,6 +59,8 @@ int	abi_decode_tees(const uint8_t *, size_t, struct abi_tee **, size_t *,
 int	abi_decode_tee(const uint8_t *, size_t, struct abi_tee *,
 	    const char **);
 void	abi_tee_clear(struct abi_tee *);
+/* 1 when two entries hold the same values, field by field. */
+int	abi_tee_equal(const struct abi_tee *, const struct abi_tee *);
 void	abi_tees_free(struct abi_tee *, size_t);
 /* Encode n entries as the getActiveTEEs result, appended to out. */
 void	abi_encode_tees(const struct abi_tee *, size_t, struct buf *);

@@ -79,33 +79,6 @@ test_mem_eq(const void *a, size_t alen, const void *b, size_t blen)
 	return (alen == blen && (alen == 0 || memcmp(a, b, alen) == 0));
 }
 
-/* 1 when two entries hold the same values. */
-static int
-test_tee_eq(const struct abi_tee *a, const struct abi_tee *b)
-{
-	return (memcmp(a->owner, b->owner, 20) == 0 &&
-	    memcmp(a->payment_address, b->payment_address, 20) == 0 &&
-	    test_mem_eq(a->endpoint, a->endpoint_len, b->endpoint,
-	    b->endpoint_len) &&
-	    test_mem_eq(a->public_key, a->public_key_len, b->public_key,
-	    b->public_key_len) &&
-	    test_mem_eq(a->tls_certificate, a->tls_certificate_len,
-	    b->tls_certificate, b->tls_certificate_len) &&
-	    memcmp(a->pcr_hash, b->pcr_hash, 32) == 0 &&
-	    a->tee_type == b->tee_type && a->enabled == b->enabled &&
-	    memcmp(a->registered_at, b->registered_at, 32) == 0 &&
-	    memcmp(a->last_heartbeat_at, b->last_heartbeat_at, 32) == 0 &&
-	    a->ohttp.key_id == b->ohttp.key_id &&
-	    a->ohttp.kem_id == b->ohttp.kem_id &&
-	    a->ohttp.kdf_id == b->ohttp.kdf_id &&
-	    a->ohttp.aead_id == b->ohttp.aead_id &&
-	    test_mem_eq(a->ohttp.public_key, a->ohttp.public_key_len,
-	    b->ohttp.public_key, b->ohttp.public_key_len) &&
-	    test_mem_eq(a->ohttp.key_config, a->ohttp.key_config_len,
-	    b->ohttp.key_config, b->ohttp.key_config_len) &&
-	    memcmp(a->ohttp.registered_at, b->ohttp.registered_at, 32) == 0);
-}
-
 /* The encoding of one typical entry as getActiveTEEs returns it. */
 static void
 test_encode_one(struct buf *b)
@@ -249,7 +222,7 @@ test_roundtrip(void)
 	TEST_EQ_INT(abi_decode_tees(b.data, b.len, &out, &n, &errstr), 0);
 	TEST_EQ_INT(n, 3);
 	for (i = 0; i < 3; i++)
-		TEST_ASSERT(test_tee_eq(&in[i], &out[i]));
+		TEST_ASSERT(abi_tee_equal(&in[i], &out[i]));
 	TEST_EQ_STR(out[0].endpoint, "https://tee-0.example.org:8443");
 	abi_encode_tees(out, n, &b2);
 	TEST_ASSERT(test_mem_eq(b.data, b.len, b2.data, b2.len));
@@ -315,7 +288,7 @@ test_single_tee(void)
 	TEST_EQ_INT(abi_u256_to_u64(b.data, &v), 0);
 	TEST_EQ_INT(v, 0x20);
 	TEST_EQ_INT(abi_decode_tee(b.data, b.len, &out, &errstr), 0);
-	TEST_ASSERT(test_tee_eq(&in, &out));
+	TEST_ASSERT(abi_tee_equal(&in, &out));
 	abi_encode_tee(&out, &b2);
 	TEST_ASSERT(test_mem_eq(b.data, b.len, b2.data, b2.len));
 	abi_tee_clear(&out);
@@ -504,7 +477,7 @@ test_overlapping(void)
 	buf_add(&o, b.data + POS_TUPLE, b.len - POS_TUPLE);
 	TEST_EQ_INT(abi_decode_tees(o.data, o.len, &t, &n, &errstr), 0);
 	TEST_EQ_INT(n, 2);
-	TEST_ASSERT(test_tee_eq(&t[0], &t[1]));
+	TEST_ASSERT(abi_tee_equal(&t[0], &t[1]));
 	abi_tees_free(t, n);
 	t = NULL;
 	n = 0;
