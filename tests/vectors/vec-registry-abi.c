@@ -40,22 +40,6 @@ vec_abi_checksum(const uint8_t a[20], char out[43])
 	out[42] = '\0';
 }
 
-/* 1 when member key of v is hex for exactly these bytes. */
-static int
-vec_abi_hex_eq(const struct json_value *v, const char *key, const void *p,
-    size_t len)
-{
-	uint8_t	*b;
-	size_t	 n;
-	int	 eq;
-
-	if (vec_hex(v, key, &b, &n) == -1)
-		return (0);
-	eq = n == len && (len == 0 || memcmp(b, p, len) == 0);
-	free(b);
-	return (eq);
-}
-
 /* 1 when member key of v is an integer equal to x. */
 static int
 vec_abi_int_eq(const struct json_value *v, const char *key, int64_t x)
@@ -102,13 +86,13 @@ vec_abi_tee_diff(const struct abi_tee *t, const struct json_value *want)
 	if (!vec_str_eq(json_get(want, "endpoint"), t->endpoint,
 	    t->endpoint_len))
 		return ("endpoint");
-	if (!vec_abi_hex_eq(want, "publicKey", t->public_key,
+	if (!vec_hex_eq(want, "publicKey", t->public_key,
 	    t->public_key_len))
 		return ("publicKey");
-	if (!vec_abi_hex_eq(want, "tlsCertificate", t->tls_certificate,
+	if (!vec_hex_eq(want, "tlsCertificate", t->tls_certificate,
 	    t->tls_certificate_len))
 		return ("tlsCertificate");
-	if (!vec_abi_hex_eq(want, "pcrHash", t->pcr_hash, 32))
+	if (!vec_hex_eq(want, "pcrHash", t->pcr_hash, 32))
 		return ("pcrHash");
 	if (!vec_abi_int_eq(want, "teeType", t->tee_type))
 		return ("teeType");
@@ -128,10 +112,10 @@ vec_abi_tee_diff(const struct abi_tee *t, const struct json_value *want)
 		return ("ohttpConfig.kdfId");
 	if (!vec_abi_int_eq(o, "aeadId", t->ohttp.aead_id))
 		return ("ohttpConfig.aeadId");
-	if (!vec_abi_hex_eq(o, "publicKey", t->ohttp.public_key,
+	if (!vec_hex_eq(o, "publicKey", t->ohttp.public_key,
 	    t->ohttp.public_key_len))
 		return ("ohttpConfig.publicKey");
-	if (!vec_abi_hex_eq(o, "keyConfig", t->ohttp.key_config,
+	if (!vec_hex_eq(o, "keyConfig", t->ohttp.key_config,
 	    t->ohttp.key_config_len))
 		return ("ohttpConfig.keyConfig");
 	if (!vec_abi_dec_eq(o, "registeredAt", t->ohttp.registered_at))
@@ -184,7 +168,7 @@ vec_abi_call(const struct json_value *c, size_t i, struct vec_report *r)
 		vec_fail(r, vec_name(c, i), "unknown function %s", fn);
 		return;
 	}
-	if (!vec_abi_hex_eq(c, "calldata", cd, sizeof(cd)))
+	if (!vec_hex_eq(c, "calldata", cd, sizeof(cd)))
 		vec_fail(r, fn, "call data differs");
 	else
 		vec_pass(r);

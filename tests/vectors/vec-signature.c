@@ -29,22 +29,6 @@ vec_sig_same_error(const char *errstr, const char *ref)
 	return (strncmp(errstr, ref, n) == 0);
 }
 
-/* 1 when member key of v is the hex of these 32 bytes. */
-static int
-vec_sig_hash_eq(const struct json_value *v, const char *key,
-    const uint8_t h[32])
-{
-	uint8_t	*b;
-	size_t	 n;
-	int	 eq;
-
-	if (vec_hex(v, key, &b, &n) == -1)
-		return (0);
-	eq = n == 32 && memcmp(b, h, 32) == 0;
-	free(b);
-	return (eq);
-}
-
 static void
 vec_sig_case(const struct json_value *c, size_t i, struct vec_report *r)
 {
@@ -95,7 +79,7 @@ vec_sig_case(const struct json_value *c, size_t i, struct vec_report *r)
 	    !vec_str_eq(json_get(c, "request_hash"), proof.request_hash, 64) ||
 	    !vec_str_eq(json_get(c, "output_hash"), proof.output_hash, 64) ||
 	    (json_get(c, "msg_hash") != NULL &&
-	    !vec_sig_hash_eq(c, "msg_hash", proof.msg_hash))) {
+	    !vec_hex_eq(c, "msg_hash", proof.msg_hash, 32))) {
 		vec_fail(r, name, "proof differs from the case");
 		goto out;
 	}
