@@ -497,25 +497,34 @@ json_has_lone_surrogate(const struct json_value *v)
 }
 
 /*
- * The length of the strictly valid UTF-8 sequence at p (at most left
- * bytes), or 0: no overlongs, no surrogates, nothing above U+10FFFF.
+ * Decode one UTF-8 sequence at p (at most left bytes): its length and,
+ * when cp is not NULL, its code point; 0 when invalid.  Strict: no
+ * overlongs, nothing above U+10FFFF, and no surrogates unless surrogates
+ * is non-zero (json.h keeps a lone one as ED A0..BF xx).
  */
-static size_t
-json_utf8_len(const unsigned char *p, size_t left)
+size_t
+json_utf8_decode(const void *s, size_t left, int surrogates, uint32_t *cp)
 {
-	unsigned char	lo = 0x80, hi = 0xbf;
-	size_t		n, i;
+	const unsigned char	*p = s;
+	unsigned char		 lo = 0x80, hi = 0xbf;
+	size_t			 n, i;
+	uint32_t		 c;
 
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+	if (left == 0)
+		return (0);
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
 		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
 		n = 3;
+		c = p[0] & 0x0f;
 		if (p[0] == 0xe0)
 			lo = 0xa0;
-		else if (p[0] == 0xed)
+		else if (p[0] == 0xed && !surrogates)
 			hi = 0x9f;
 	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
 		n = 4;
+		c = p[0] & 0x07;
 		if (p[0] == 0xf0)
 			lo = 0x90;
 		else if (p[0] == 0xf4)
@@ -524,9 +533,13 @@ json_utf8_len(const unsigned char *p, size_t left)
 		return (0);
 	if (left < n || p[1] < lo || p[1] > hi)
 		return (0);
-	for (i = 2; i < n; i++)
+	for (i = 1; i < n; i++) {
 		if (p[i] < 0x80 || p[i] > 0xbf)
 			return (0);
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if (cp != NULL)
+		*cp = c;
 	return (n);
 }
 
@@ -571,7 +584,8 @@ json_scan(const char *text, size_t len, struct buf *out)
 
 	while (i < len) {
 		if (p[i] >= 0x80) {
-			if ((n = json_utf8_len(p + i, len - i)) == 0)
+			n = json_utf8_decode(p + i, len - i, 0, NULL);
+			if (n == 0)
 				return (-1);
 			i += n;
 			continue;

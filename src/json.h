@@ -97,6 +97,13 @@ int			 json_to_double(const struct json_value *, double *);
  */
 int			 json_equal(const struct json_value *,
 			    const struct json_value *);
+/*
+ * One UTF-8 sequence at p of at most len bytes: its length and code point
+ * (cp may be NULL), 0 when invalid; surrogates non-zero also accepts a
+ * lone surrogate's generalised form.
+ */
+size_t			 json_utf8_decode(const void *, size_t, int,
+			    uint32_t *);
 /* 1 when any string or key in the tree holds a lone surrogate. */
 int			 json_has_lone_surrogate(const struct json_value *);
 

@@ -181,48 +181,8 @@ pyjson_float_repr(double x, char *out, size_t outlen)
 	buf_clear(&b, 0);
 }
 
-/*
- * Decode one generalised-UTF-8 sequence at p (a surrogate's ED A0..BF
- * form included, as json.h keeps lone surrogates): its length, or 0 when
- * the bytes are not UTF-8 at all.
- */
-static size_t
-pyjson_utf8_decode(const unsigned char *p, size_t left, unsigned long *cp)
-{
-	unsigned char	lo = 0x80, hi = 0xbf;
-	size_t		n, i;
-	unsigned long	c;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		c = p[0] & 0x0f;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		c = p[0] & 0x07;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return (0);
-	if (left < n || p[1] < lo || p[1] > hi)
-		return (0);
-	for (i = 1; i < n; i++) {
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return (0);
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	*cp = c;
-	return (n);
-}
-
 static void
-pyjson_write_u(struct buf *b, unsigned long cp)
+pyjson_write_u(struct buf *b, uint32_t cp)
 {
 	char	e[6];
 
@@ -241,7 +201,7 @@ pyjson_write_string(struct buf *b, const char *s, size_t len, int flags)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 i = 0, run = 0, n;
-	unsigned long		 cp;
+	uint32_t		 cp;
 	const char		*esc;
 
 	buf_reserve(b, len + 2);
@@ -284,7 +244,7 @@ pyjson_write_string(struct buf *b, const char *s, size_t len, int flags)
 			/* CPython's ensure_ascii escapes DEL as well. */
 			pyjson_write_u(b, p[i]);
 			i++;
-		} else if ((n = pyjson_utf8_decode(p + i, len - i, &cp)) ==
+		} else if ((n = json_utf8_decode(p + i, len - i, 1, &cp)) ==
 		    0) {
 			/* Not UTF-8 (only a hand-built tree): U+FFFD. */
 			if (flags & PYJSON_ENSURE_ASCII)

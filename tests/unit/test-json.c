@@ -498,6 +498,28 @@ fail:
 	return (-1);
 }
 
+static int
+test_utf8_decode(void)
+{
+	uint32_t	cp = 0;
+
+	TEST_EQ_INT(json_utf8_decode("\xc3\xa9", 2, 0, &cp), 2);
+	TEST_EQ_INT(cp, 0xe9);
+	TEST_EQ_INT(json_utf8_decode("\xf4\x8f\xbf\xbf", 4, 0, &cp), 4);
+	TEST_EQ_INT(cp, 0x10ffff);
+	TEST_EQ_INT(json_utf8_decode("\xe6\x97\xa5", 2, 0, &cp), 0);
+	TEST_EQ_INT(json_utf8_decode("\xed\xa0\x80", 3, 0, &cp), 0);
+	TEST_EQ_INT(json_utf8_decode("\xed\xa0\x80", 3, 1, &cp), 3);
+	TEST_EQ_INT(cp, 0xd800);
+	TEST_EQ_INT(json_utf8_decode("\xed\x9f\xbf", 3, 0, NULL), 3);
+	TEST_EQ_INT(json_utf8_decode("\xe0\x9f\xbf", 3, 1, NULL), 0);
+	TEST_EQ_INT(json_utf8_decode("a", 1, 0, NULL), 0);
+	TEST_EQ_INT(json_utf8_decode("", 0, 0, NULL), 0);
+	return (0);
+fail:
+	return (-1);
+}
+
 /* A hand-built tree far deeper than the parser allows still frees. */
 static int
 test_free_deep(void)
@@ -534,6 +556,7 @@ static const struct test_case cases[] = {
 	{ "build", test_build },
 	{ "truthy", test_truthy },
 	{ "numbers-convert", test_numbers_convert },
+	{ "utf8-decode", test_utf8_decode },
 	{ "free-deep", test_free_deep },
 };
 
