@@ -2,14 +2,12 @@
  * cmd-serve.c: `og-veil serve [-f]`.  With -f the daemon (server.c) runs in
  * the foreground, logging to stderr (systemd's Type=notify uses this).
  * Without it og-veil detaches (double fork, setsid), logs to
- * $OG_VEIL_HOME/server.log and waits until the server says READY=1 on a
- * private notify socket, or answers GET /health, then prints its URL.
+ * $OG_VEIL_HOME/server.log and waits until the server holds its pidfile
+ * and answers GET /health (or dies, closing a pipe), then prints its URL.
  */
 #include "compat.h"
 
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -22,17 +20,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
-#include "bytes.h"
 #include "og-veil.h"
 #include "xmalloc.h"
 
-#define CMD_SERVE_START_TIMEOUT	60	/* seconds until READY=1 */
+#define CMD_SERVE_START_TIMEOUT	60	/* seconds until /health answers */
 #define CMD_SERVE_LOG		"server.log"
 
 static int	 cmd_serve_exec(const struct cmd_entry *, struct cmd_args *);
-static int	 cmd_serve_notify_socket(char *, size_t);
 static void	 cmd_serve_tail_log(const char *);
 static int	 cmd_serve_healthy(const struct veil_config *);
 
@@ -78,40 +72,11 @@ cmd_serve_exec(const struct cmd_entry *self, struct cmd_args *args)
 	return (server_run(cfg));
 }
 
-/* An abstract datagram socket for READY=1; its NOTIFY_SOCKET name. */
-static int
-cmd_serve_notify_socket(char *name, size_t namelen)
-{
-	struct sockaddr_un	 sun;
-	uint8_t			 rnd[8];
-	char			 hex[17];
-	size_t			 len;
-	int			 fd;
-
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return (-1);
-	hex_encode(rnd, sizeof(rnd), hex);
-	snprintf(name, namelen, "@og-veil-start-%ld-%s", (long)getpid(), hex);
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	len = strlen(name);
-	memcpy(sun.sun_path, name, len);
-	sun.sun_path[0] = '\0';
-	if (bind(fd, (struct sockaddr *)&sun,
-	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) == -1) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
-}
-
 /* The end of the log, to explain a server that failed to start. */
 static void
 cmd_serve_tail_log(const char *path)
 {
-	char	 buf[2048];
+	char	 buf[1024], *p = buf;
 	ssize_t	 n;
 	off_t	 size;
 	int	 fd;
@@ -128,7 +93,12 @@ cmd_serve_tail_log(const char *path)
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
-	fprintf(stderr, "--- last lines of %s:\n%s", path, buf);
+	/* From the first whole line. */
+	if (size > (off_t)sizeof(buf) - 1 && (p = strchr(buf, '\n')) != NULL)
+		p++;
+	else
+		p = buf;
+	fprintf(stderr, "--- last lines of %s:\n%s", path, p);
 }
 
 /* 1 when GET /health answers. */
@@ -142,8 +112,10 @@ cmd_serve_healthy(const struct veil_config *cfg)
 	if (cmd_http(cfg, "GET", "/health", NULL, 0, 2, &status, &body, &len,
 	    errbuf, sizeof(errbuf)) == -1)
 		return (0);
+	/* Our server's /health names its version; another program's won't. */
+	status = status == 200 && strstr(body, "\"version\"") != NULL;
 	free(body);
-	return (status == 200);
+	return (status);
 }
 
 /*
@@ -154,14 +126,13 @@ int
 cmd_serve_start(struct cmd_args *args)
 {
 	struct veil_config	*cfg = args->cfg;
-	struct pollfd		 pfd[2];
-	char			*logpath = NULL, *url = NULL, name[96], msg[256];
+	struct pollfd		 pfd;
+	char			*logpath = NULL, *url = NULL;
 	char			 errbuf[512];
 	pid_t			 child;
 	time_t			 deadline;
-	ssize_t			 n;
 	long			 pid;
-	int			 logfd = -1, nfd = -1, pipefd[2], status, r;
+	int			 logfd = -1, pipefd[2], status, r;
 	int			 rc = CMD_EXIT_FAIL, ready = 0, died = 0, devnull;
 
 	if (config_prepare_home(cfg, errbuf, sizeof(errbuf)) == -1) {
@@ -184,11 +155,6 @@ cmd_serve_start(struct cmd_args *args)
 		goto out;
 	}
 	(void)fchmod(logfd, 0600);
-	if ((nfd = cmd_serve_notify_socket(name, sizeof(name))) == -1) {
-		fprintf(stderr, "og-veil: notify socket: %s\n",
-		    strerror(errno));
-		goto out;
-	}
 	if (pipe2(pipefd, O_CLOEXEC) == -1) {
 		fprintf(stderr, "og-veil: pipe: %s\n", strerror(errno));
 		goto out;
@@ -203,7 +169,6 @@ cmd_serve_start(struct cmd_args *args)
 		goto out;
 	case 0:
 		close(pipefd[0]);
-		close(nfd);
 		if (setsid() == -1)
 			_exit(1);
 		switch (fork()) {
@@ -224,7 +189,8 @@ cmd_serve_start(struct cmd_args *args)
 		dup2(logfd, STDOUT_FILENO);
 		dup2(logfd, STDERR_FILENO);
 		close(logfd);
-		setenv("NOTIFY_SOCKET", name, 1);
+		/* Readiness is seen through /health, not systemd's socket. */
+		unsetenv("NOTIFY_SOCKET");
 		cfg->foreground = 0;
 		log_init(0, cfg->verbose, logpath);
 		r = server_run(cfg);
@@ -237,23 +203,13 @@ cmd_serve_start(struct cmd_args *args)
 
 	deadline = time(NULL) + CMD_SERVE_START_TIMEOUT;
 	while (!ready && !died && time(NULL) < deadline) {
-		pfd[0].fd = nfd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = pipefd[0];
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, 250) == -1 && errno != EINTR)
+		pfd.fd = pipefd[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
 			break;
-		if (pfd[0].revents & POLLIN) {
-			n = recv(nfd, msg, sizeof(msg) - 1, 0);
-			if (n > 0) {
-				msg[n] = '\0';
-				if (strstr(msg, "READY=1") != NULL)
-					ready = 1;
-			}
-		}
-		if (pfd[1].revents & (POLLIN | POLLHUP))
+		if (pfd.revents & (POLLIN | POLLHUP))
 			died = 1;
-		if (!ready && !died && cmd_server_pid(cfg, &pid) == 1 &&
+		else if (cmd_server_pid(cfg, &pid) == 1 &&
 		    cmd_serve_healthy(cfg))
 			ready = 1;
 	}
@@ -275,8 +231,6 @@ cmd_serve_start(struct cmd_args *args)
 out:
 	if (logfd != -1)
 		close(logfd);
-	if (nfd != -1)
-		close(nfd);
 	free(logpath);
 	free(url);
 	return (rc);

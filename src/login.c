@@ -229,6 +229,7 @@ login_open_browser(const char *url)
 		/* Double fork: the opener may outlive us, no zombie. */
 		if (fork() != 0)
 			_exit(0);
+		(void)setsid();
 		if ((fd = open("/dev/null", O_RDWR)) != -1) {
 			dup2(fd, STDIN_FILENO);
 			dup2(fd, STDOUT_FILENO);
