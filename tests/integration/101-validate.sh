@@ -27,7 +27,7 @@ bad top_p '{"model":"m",'"$M"',"top_p":"x"}'
 bad n '{"model":"m",'"$M"',"n":"2"}'
 bad 'messages[0].content' '{"model":"m","messages":[{"role":"user","content":"a\ud800"}]}'
 python3 -c 'import json; print(json.dumps({"model":"m","messages":[{"role":"user","content":"x"}]*10000}))' >"$T/many.json"
-bad messages "$(cat "$T/many.json")"
+bad messages "@$T/many.json"	# curl reads the file
 
 chat_post '{"model":"m",'
 expect_status 400
