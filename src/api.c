@@ -104,6 +104,8 @@ api_status_reason(int status)
 		return ("Too Many Requests");
 	case 431:
 		return ("Request Header Fields Too Large");
+	case 499:
+		return ("Client Closed Request");
 	case 502:
 		return ("Bad Gateway");
 	case 503:

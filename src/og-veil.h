@@ -497,6 +497,7 @@ struct req {
 	struct buf		 rq_resp;	/* non-stream ciphertext */
 	struct stream		*rq_stream;	/* owned: held until verified */
 	struct event		*rq_timeout;	/* owned: whole-request deadline */
+	struct event		*rq_watch;	/* owned: agent socket EOF */
 	const char		*rq_free_reason;
 	TAILQ_ENTRY(req)	 rq_entry;	/* on vl_reqs */
 };

@@ -10,8 +10,10 @@
 #include "compat.h"
 
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <openssl/rand.h>
@@ -48,6 +51,7 @@ static void	req_relay_start_cb(void *, int);
 static int	req_relay_data_cb(void *, const uint8_t *, size_t);
 static void	req_relay_done_cb(void *, int, int, const char *, const char *);
 static void	req_timeout_cb(evutil_socket_t, short, void *);
+static void	req_watch_cb(evutil_socket_t, short, void *);
 static void	req_teardown_cb(evutil_socket_t, short, void *);
 static void	req_collect_done(struct req *);
 
@@ -80,6 +84,51 @@ req_completion_id(void)
 	return (s);
 }
 
+/*
+ * evhttp does not read the agent's socket while we work on its request, so
+ * it would notice a disconnect only when the answer is written.  Watch the
+ * socket ourselves: EOF means the agent left, and the upstream call stops.
+ */
+static void
+req_watch_start(struct req *rq)
+{
+	struct evhttp_connection *evcon;
+	struct bufferevent	*bev;
+	int			 fd;
+
+	if ((evcon = evhttp_request_get_connection(rq->rq_in)) == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) < 0)
+		return;
+	rq->rq_watch = event_new(rq->rq_veil->vl_base, fd, EV_READ,
+	    req_watch_cb, rq);
+	if (rq->rq_watch == NULL)
+		fatalx("event_new");
+	event_add(rq->rq_watch, NULL);
+}
+
+static void
+req_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct req	*rq = arg;
+	ssize_t		 n;
+	char		 c;
+
+	(void)what;
+	if (rq->rq_flags & RQ_DONE)
+		return;
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0)
+		return;		/* a pipelined request: evhttp's business */
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		event_add(rq->rq_watch, NULL);
+		return;
+	}
+	log_info("req %016" PRIx64 ": agent went away", rq->rq_id);
+	/* The reply goes nowhere, but lets evhttp close the connection. */
+	req_fail(rq, 499, "client_closed", NULL, "agent went away");
+}
+
 /* Take over an agent's POST /v1/chat/completions. */
 void
 req_start(struct veil *vl, struct evhttp_request *er)
@@ -109,6 +158,7 @@ req_start(struct veil *vl, struct evhttp_request *er)
 	if (rq->rq_timeout == NULL)
 		fatalx("evtimer_new");
 	evtimer_add(rq->rq_timeout, &tv);
+	req_watch_start(rq);
 	log_debug("req %016" PRIx64 ": new", rq->rq_id);
 
 	in = evhttp_request_get_input_buffer(er);
@@ -575,6 +625,8 @@ req_free(struct req *rq, const char *reason)
 	server_conn_set_req(rq->rq_in, NULL);
 	if (rq->rq_timeout != NULL)
 		evtimer_del(rq->rq_timeout);
+	if (rq->rq_watch != NULL)
+		event_del(rq->rq_watch);
 	if (event_base_once(rq->rq_veil->vl_base, -1, EV_TIMEOUT,
 	    req_teardown_cb, rq, &tv) == -1)
 		fatalx("event_base_once");
@@ -599,6 +651,8 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (rq->rq_timeout != NULL)
 		event_free(rq->rq_timeout);
+	if (rq->rq_watch != NULL)
+		event_free(rq->rq_watch);
 	stream_free(rq->rq_stream);
 	buf_clear(&rq->rq_resp, 0);
 	buf_clear(&rq->rq_sealed, 0);

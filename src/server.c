@@ -433,7 +433,7 @@ server_run(const struct veil_config *cfg)
 	evhttp_set_max_headers_size(server_http, (ev_ssize_t)cfg->max_headers);
 	evhttp_set_max_body_size(server_http, (ev_ssize_t)cfg->max_body);
 	/* Idle and slow agents: a read or write stalled this long is cut. */
-	evhttp_set_timeout(server_http, 120);
+	evhttp_set_timeout(server_http, 60);
 	evhttp_set_allowed_methods(server_http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
@@ -482,8 +482,10 @@ out:
 		server_bound = NULL;
 	}
 	server_conns_free();
-	if (vl.vl_base != NULL)
+	if (vl.vl_base != NULL) {
+		token_clear(&vl);
 		tee_clear_all(&vl);
+	}
 	http_client_free(vl.vl_http);
 	if (vl.vl_dns != NULL)
 		evdns_base_free(vl.vl_dns, 0);
