@@ -430,6 +430,18 @@ api_route_find(const char *path, const char **rest)
 	return (NULL);
 }
 
+/* Bytes the request's headers took on the wire, about. */
+static size_t
+api_headers_size(struct evkeyvalq *ih)
+{
+	struct evkeyval	*kv;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(kv, ih, next)
+		n += strlen(kv->key) + strlen(kv->value) + 4;
+	return (n);
+}
+
 /* The evhttp general callback: guards, then the route. */
 void
 api_request_cb(struct evhttp_request *er, void *arg)
@@ -443,6 +455,14 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	enum evhttp_cmd_type	 method = evhttp_request_get_command(er);
 	char			*msg;
 
+	if (api_headers_size(ih) > vl->vl_cfg->max_headers) {
+		/* evhttp's own limit is set above ours so that we say 431. */
+		evhttp_add_header(oh, "Connection", "close");
+		api_reply_error(er, 431, "headers_too_large", NULL,
+		    "request headers exceed the size limit "
+		    "(OG_VEIL_MAX_HEADERS)");
+		return;
+	}
 	if (server_conn_track(vl, er) == -1) {
 		evhttp_add_header(oh, "Connection", "close");
 		evhttp_add_header(oh, "Retry-After", "1");

@@ -430,7 +430,9 @@ server_run(const struct veil_config *cfg)
 		    cfg->port);
 		goto out;
 	}
-	evhttp_set_max_headers_size(server_http, (ev_ssize_t)cfg->max_headers);
+	/* Above ours: api.c answers 431 in the OpenAI envelope up to here. */
+	evhttp_set_max_headers_size(server_http,
+	    (ev_ssize_t)(cfg->max_headers * 2 + 8192));
 	evhttp_set_max_body_size(server_http, (ev_ssize_t)cfg->max_body);
 	/* Idle and slow agents: a read or write stalled this long is cut. */
 	evhttp_set_timeout(server_http, 60);

@@ -98,3 +98,10 @@ veil_start --max-body 32768
 STATUS=$(curl -sS -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/json' \
     --data-binary @"$T/big.json" "$VEIL_URL/v1/chat/completions") || STATUS=000
 expect_status 413
+
+# Headers past max_headers: 431 in the OpenAI envelope.
+big=$(python3 -c 'print("a" * 70000)')
+STATUS=$(curl -sS -o "$T/body" -w '%{http_code}' -H "X-Big: $big" \
+    "$VEIL_URL/health") || STATUS=000
+expect_status 431
+expect_json error.type veil_error
