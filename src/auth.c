@@ -227,7 +227,8 @@ auth_bundle_parse(const char *text, size_t len, struct session *s,
 	user = json_get(root, "user");
 	if (user != NULL && user->type != JSON_NULL) {
 		if (user->type != JSON_OBJECT) {
-			auth_err(errbuf, errlen, "bundle user is not an object");
+			auth_err(errbuf, errlen, "bundle user is not an "
+			    "object");
 			goto done;
 		}
 		if (auth_string(user, "id", "user.id", 0, AUTH_TEXT,

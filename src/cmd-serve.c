@@ -133,7 +133,8 @@ cmd_serve_start(struct cmd_args *args)
 	time_t			 deadline;
 	long			 pid;
 	int			 logfd = -1, pipefd[2], status, r;
-	int			 rc = CMD_EXIT_FAIL, ready = 0, died = 0, devnull;
+	int			 rc = CMD_EXIT_FAIL, ready = 0, died = 0;
+	int			 devnull;
 
 	if (config_prepare_home(cfg, errbuf, sizeof(errbuf)) == -1) {
 		fprintf(stderr, "og-veil: %s\n", errbuf);

@@ -60,7 +60,8 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 	struct stat			 sb;
 	struct json_value		*health = NULL;
 	struct buf			 b;
-	const char			*tee_id = NULL, *hstatus = NULL, *errstr;
+	const char			*tee_id = NULL, *hstatus = NULL;
+	const char			*errstr;
 	char				*url, *body = NULL, errbuf[256];
 	size_t				 len;
 	long				 pid = 0;

@@ -176,7 +176,8 @@ cmd_usage(FILE *fp, const struct cmd_entry *e, int full)
 	fprintf(fp, "\nGlobal flags (before or after the command): -v, -c "
 	    "file, --host, --port,\n--tee-id, --expected-pcr, --app-url, "
 	    "--api-key, --ca-file, --allow-origin,\n--allow-host, --max-body, "
-	    "--max-response, --max-unverified, --max-conns.\nSee og-veil(1).\n");
+	    "--max-response, --max-unverified, --max-conns.\n"
+	    "See og-veil(1).\n");
 }
 
 static int
@@ -312,9 +313,9 @@ cmd_getopt(const char *prog, int argc, char **argv, const char *shortopts,
 				    "missing argument for" : "unknown", optopt);
 			else if (ch == ':' && (name = cmd_option_name(longopts,
 			    optopt)) != NULL)
-				fprintf(stderr, "og-veil%s%s: missing argument "
-				    "for --%s\n", *prog != '\0' ? " " : "", prog,
-				    name);
+				fprintf(stderr, "og-veil%s%s: missing "
+				    "argument for --%s\n", *prog != '\0' ?
+				    " " : "", prog, name);
 			else
 				fprintf(stderr, "og-veil%s%s: %s option %s\n",
 				    *prog != '\0' ? " " : "", prog, ch == ':' ?
@@ -356,7 +357,8 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 	rc = cmd_getopt("", argc, argv, "+:" CMD_G_SHORT, cmd_global_options,
 	    &ps, args, 0);
 	if (rc != -1) {
-		fprintf(stderr, "run `og-veil help` for the commands and flags\n");
+		fprintf(stderr, "run `og-veil help` for the commands and "
+		    "flags\n");
 		goto done;
 	}
 	subargc = argc - optind;
@@ -390,7 +392,8 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 		    args->argc < e->args.lower) || (e->args.upper != -1 &&
 		    args->argc > e->args.upper))) {
 			fprintf(stderr, "og-veil %s: %s arguments\n", e->name,
-			    args->argc < e->args.lower ? "missing" : "too many");
+			    args->argc < e->args.lower ? "missing" :
+			    "too many");
 			cmd_usage(stderr, e, 0);
 			rc = CMD_EXIT_USAGE;
 			goto done;
@@ -526,7 +529,8 @@ cmd_pidfile_remove_stale(const struct veil_config *cfg, long pid)
 	xasprintf(&path, "%s/%s", cfg->home, SERVER_PIDFILE);
 	if (unlink(path) == 0 || errno == ENOENT) {
 		if (pid <= 0)
-			printf("removed an unreadable stale pidfile %s\n", path);
+			printf("removed an unreadable stale pidfile %s\n",
+			    path);
 		else if (cmd_pid_alive(pid))
 			printf("removed stale pidfile %s (pid %ld is not "
 			    "og-veil)\n", path, pid);

@@ -47,6 +47,8 @@ static const struct {
 	{ "OG_VEIL_TEE_REFRESH_INTERVAL", "tee-refresh-interval" }
 };
 
+#define CONFIG_NENV	(sizeof(config_env) / sizeof(config_env[0]))
+
 static int	 config_err(char *, size_t, const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
 static int	 config_hex32(const char *, const char *, char **, char *,
@@ -208,8 +210,9 @@ config_set(struct veil_config *cfg, const char *name, const char *value,
 
 	if (strcmp(name, "home") == 0) {
 		if (value[0] != '/')
-			return (config_err(errbuf, errlen, "invalid home \"%s\": "
-			    "OG_VEIL_HOME must be an absolute path", value));
+			return (config_err(errbuf, errlen, "invalid home "
+			    "\"%s\": OG_VEIL_HOME must be an absolute path",
+			    value));
 		free(cfg->home);
 		cfg->home = xstrdup(value);
 		len = strlen(cfg->home);
@@ -218,15 +221,16 @@ config_set(struct veil_config *cfg, const char *name, const char *value,
 	} else if (strcmp(name, "host") == 0) {
 		if (value[0] == '\0' || strlen(value) > 253 ||
 		    strpbrk(value, " \t\r\n/") != NULL)
-			return (config_err(errbuf, errlen, "invalid host \"%.80s\""
-			    ": give an address such as 127.0.0.1 or ::1", value));
+			return (config_err(errbuf, errlen, "invalid host "
+			    "\"%.80s\": give an address such as 127.0.0.1 or "
+			    "::1", value));
 		free(cfg->host);
 		cfg->host = xstrdup(value);
 	} else if (strcmp(name, "port") == 0) {
 		n = strtonum(value, 1, 65535, &errstr);
 		if (errstr != NULL)
-			return (config_err(errbuf, errlen, "invalid port %.40s: "
-			    "must be 1-65535", value));
+			return (config_err(errbuf, errlen, "invalid port "
+			    "%.40s: must be 1-65535", value));
 		cfg->port = (int)n;
 	} else if (strcmp(name, "tee-id") == 0) {
 		if (value[0] == '\0') {
@@ -264,8 +268,9 @@ config_set(struct veil_config *cfg, const char *name, const char *value,
 			return (0);
 		for (len = 0; value[len] != '\0'; len++)
 			if (!isgraph((unsigned char)value[len]))
-				return (config_err(errbuf, errlen, "invalid API "
-				    "key: only printable characters, no spaces"));
+				return (config_err(errbuf, errlen, "invalid "
+				    "API key: only printable characters, no "
+				    "spaces"));
 		if (len > 1024)
 			return (config_err(errbuf, errlen, "invalid API key: "
 			    "longer than 1024 bytes"));
@@ -310,9 +315,9 @@ config_set(struct veil_config *cfg, const char *name, const char *value,
 	} else if (strcmp(name, "tee-refresh-interval") == 0) {
 		n = strtonum(value, 0, 86400 * 7, &errstr);
 		if (errstr != NULL)
-			return (config_err(errbuf, errlen, "invalid TEE refresh "
-			    "interval %.40s: must be 0 (off) to 604800 seconds",
-			    value));
+			return (config_err(errbuf, errlen, "invalid TEE "
+			    "refresh interval %.40s: must be 0 (off) to 604800 "
+			    "seconds", value));
 		cfg->tee_refresh_interval = (int)n;
 	} else
 		return (config_err(errbuf, errlen, "unknown option %s", name));
@@ -339,7 +344,7 @@ config_init(struct veil_config *cfg, char *errbuf, size_t errlen)
 	cfg->max_headers = OG_VEIL_DEFAULT_MAX_HEADERS;
 	cfg->max_conns = OG_VEIL_DEFAULT_MAX_CONNS;
 
-	for (i = 0; i < sizeof(config_env) / sizeof(config_env[0]); i++) {
+	for (i = 0; i < CONFIG_NENV; i++) {
 		if ((v = getenv(config_env[i].env)) == NULL)
 			continue;
 		if (*v == '\0' && strcmp(config_env[i].name, "home") == 0)
@@ -394,10 +399,11 @@ config_load_file(struct veil_config *cfg, const char *path, char *errbuf,
 			val[vlen - 1] = '\0';
 			val++;
 		}
-		for (end = eq; end > p && isspace((unsigned char)end[-1]); end--)
+		for (end = eq; end > p && isspace((unsigned char)end[-1]);
+		    end--)
 			end[-1] = '\0';
 		found = 0;
-		for (i = 0; i < sizeof(config_env) / sizeof(config_env[0]); i++) {
+		for (i = 0; i < CONFIG_NENV; i++) {
 			if (strcmp(config_env[i].env, p) != 0)
 				continue;
 			found = 1;

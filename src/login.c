@@ -311,14 +311,18 @@ login_listen(const char *app_url, int open_browser, int timeout,
 	if (open_browser)
 		login_open_browser(url);
 
-	event_base_dispatch(lg.lg_base);
-	if (lg.lg_done == 1)
+	if (event_base_dispatch(lg.lg_base) == -1)
+		snprintf(errbuf, errlen, "the login listener failed");
+	else if (lg.lg_done == 1)
 		rc = 0;
+	else if (lg.lg_done == -1)
+		snprintf(errbuf, errlen, "login timed out after %d seconds "
+		    "with no bundle from the browser: run `og-veil login` "
+		    "again (or `og-veil login --manual` and paste the "
+		    "bundle)", timeout);
 	else
-		snprintf(errbuf, errlen, "login timed out after %d minutes "
-		    "with no bundle from the browser: run `og-veil login` again "
-		    "(or `og-veil login --manual` and paste the bundle)",
-		    timeout / 60);
+		snprintf(errbuf, errlen, "the login listener stopped without "
+		    "a bundle: run `og-veil login` again");
 done:
 	if (rc == -1)
 		session_clear(s);

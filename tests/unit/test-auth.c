@@ -32,6 +32,14 @@
 	"\"0x00000000000000000000000000000000000000AB\"," \
 	"   \"tee_registry_tee_type\": 0}}"
 
+/* The head of a bundle with its type and a token. */
+#define HEAD \
+	"{\"type\": \"opengradient-cli-auth\", \"access_token\": \"t\", "
+/* A config with supabase_url and supabase_anon_key, open for more. */
+#define CFG "\"config\": {\"supabase_url\": \"https://s\", " \
+	"\"supabase_anon_key\": \"a\", "
+#define RELAY "\"chat_api_base_url\": \"https://c\""
+
 #define CONFIG_MIN \
 	"\"config\": {\"supabase_url\": \"https://p.supabase.co\"," \
 	" \"supabase_anon_key\": \"anon\"," \
@@ -108,8 +116,8 @@ test_minimal(void)
 	char		 err[256];
 	time_t		 now = time(NULL);
 
-	TEST_EQ_INT(test_parse("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"expires_in\": 3600, " CONFIG_MIN "}",
+	TEST_EQ_INT(test_parse(HEAD
+	    "\"expires_in\": 3600, " CONFIG_MIN "}",
 	    &s, err, sizeof(err)), 0);
 	TEST_EQ_STR(s.app_env, "production");
 	TEST_ASSERT(s.refresh_token == NULL && s.user_email == NULL);
@@ -119,15 +127,15 @@ test_minimal(void)
 	session_clear(&s);
 
 	/* No expiry at all: 0 (unknown); nulls count as absent. */
-	TEST_EQ_INT(test_parse("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"refresh_token\": null, \"user\": null,"
+	TEST_EQ_INT(test_parse(HEAD
+	    "\"refresh_token\": null, \"user\": null,"
 	    " \"expires_at\": null, " CONFIG_MIN "}", &s, err, sizeof(err)), 0);
 	TEST_EQ_INT(s.expires_at, 0);
 	session_clear(&s);
 
 	/* expires_at wins over expires_in; a decimal string is accepted. */
-	TEST_EQ_INT(test_parse("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"expires_at\": \"1767225600\", "
+	TEST_EQ_INT(test_parse(HEAD
+	    "\"expires_at\": \"1767225600\", "
 	    "\"expires_in\": 5, " CONFIG_MIN "}", &s, err, sizeof(err)), 0);
 	TEST_EQ_INT(s.expires_at, 1767225600);
 	session_clear(&s);
@@ -169,11 +177,11 @@ test_access_token(void)
 	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
 	    "\"access_token\": \"SECRET \", " CONFIG_MIN "}",
 	    "not visible ASCII") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"refresh_token\": [1], " CONFIG_MIN "}",
+	TEST_ASSERT(test_refused(HEAD
+	    "\"refresh_token\": [1], " CONFIG_MIN "}",
 	    "refresh_token is not a string") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"token_type\": \"mac\", " CONFIG_MIN "}",
+	TEST_ASSERT(test_refused(HEAD
+	    "\"token_type\": \"mac\", " CONFIG_MIN "}",
 	    "token_type") == 0);
 	return (0);
 fail:
@@ -185,31 +193,27 @@ test_config(void)
 {
 	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
 	    "\"access_token\": \"t\"}", "no config") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"config\": []}", "not an object") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"config\": {\"supabase_anon_key\": \"a\","
+	TEST_ASSERT(test_refused(HEAD
+	    "\"config\": []}", "not an object") == 0);
+	TEST_ASSERT(test_refused(HEAD
+	    "\"config\": {\"supabase_anon_key\": \"a\","
 	    " \"chat_api_base_url\": \"https://c\"}}", "config.supabase_url")
 	    == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"config\": {\"supabase_url\": \"\", "
-	    "\"supabase_anon_key\": \"a\", \"chat_api_base_url\": \"https://c\"}}",
+	TEST_ASSERT(test_refused(HEAD
+	    "\"config\": {\"supabase_url\": \"\", "
+	    "\"supabase_anon_key\": \"a\", " RELAY "}}",
 	    "config.supabase_url is empty") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"config\": {\"supabase_url\": \"https://s\""
+	TEST_ASSERT(test_refused(HEAD
+	    "\"config\": {\"supabase_url\": \"https://s\""
 	    ", \"chat_api_base_url\": \"https://c\"}}",
 	    "config.supabase_anon_key") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"config\": {\"supabase_url\": \"https://s\""
+	TEST_ASSERT(test_refused(HEAD
+	    "\"config\": {\"supabase_url\": \"https://s\""
 	    ", \"supabase_anon_key\": \"a\", \"chat_api_base_url\": \"\"}}",
 	    "config.chat_api_base_url is empty") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"config\": {\"supabase_url\": \"https://s\""
-	    ", \"supabase_anon_key\": \"a\", \"chat_api_base_url\": "
+	TEST_ASSERT(test_refused(HEAD CFG "\"chat_api_base_url\": "
 	    "\"file:///etc\"}}", "not an http(s) URL") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"config\": {\"supabase_url\": \"https://s\""
-	    ", \"supabase_anon_key\": \"a\", \"chat_api_base_url\": "
+	TEST_ASSERT(test_refused(HEAD CFG "\"chat_api_base_url\": "
 	    "\"https://c\", \"app_env\": 5}}", "config.app_env") == 0);
 	return (0);
 fail:
@@ -219,28 +223,19 @@ fail:
 static int
 test_registry(void)
 {
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"config\": {\"supabase_url\": \"https://s\""
-	    ", \"supabase_anon_key\": \"a\", \"chat_api_base_url\": \"https://c\","
+	TEST_ASSERT(test_refused(HEAD CFG RELAY ","
 	    " \"tee_registry_address\": \"0x1234\"}}",
 	    "config.tee_registry_address") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"config\": {\"supabase_url\": \"https://s\""
-	    ", \"supabase_anon_key\": \"a\", \"chat_api_base_url\": \"https://c\","
+	TEST_ASSERT(test_refused(HEAD CFG RELAY ","
 	    " \"tee_registry_address\": "
 	    "\"0xZZ00000000000000000000000000000000000000\"}}",
 	    "40 hex digits") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"config\": {\"supabase_url\": \"https://s\""
-	    ", \"supabase_anon_key\": \"a\", \"chat_api_base_url\": \"https://c\","
+	TEST_ASSERT(test_refused(HEAD CFG RELAY ","
 	    " \"tee_registry_tee_type\": 256}}", "tee_registry_tee_type") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"config\": {\"supabase_url\": \"https://s\""
-	    ", \"supabase_anon_key\": \"a\", \"chat_api_base_url\": \"https://c\","
-	    " \"tee_registry_tee_type\": \"x\"}}", "tee_registry_tee_type") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"config\": {\"supabase_url\": \"https://s\""
-	    ", \"supabase_anon_key\": \"a\", \"chat_api_base_url\": \"https://c\","
+	TEST_ASSERT(test_refused(HEAD CFG RELAY ","
+	    " \"tee_registry_tee_type\": \"x\"}}", "tee_registry_tee_type")
+	    == 0);
+	TEST_ASSERT(test_refused(HEAD CFG RELAY ","
 	    " \"tee_registry_rpc_url\": 1}}", "tee_registry_rpc_url") == 0);
 	return (0);
 fail:
@@ -255,23 +250,23 @@ test_wrong_types(void)
 	    "not a JSON object") == 0);
 	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\"",
 	    "not valid JSON") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"user\": \"ada\", " CONFIG_MIN "}",
+	TEST_ASSERT(test_refused(HEAD
+	    "\"user\": \"ada\", " CONFIG_MIN "}",
 	    "user is not an object") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"user\": {\"email\": 5}, " CONFIG_MIN "}",
+	TEST_ASSERT(test_refused(HEAD
+	    "\"user\": {\"email\": 5}, " CONFIG_MIN "}",
 	    "user.email") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"expires_at\": true, " CONFIG_MIN "}",
+	TEST_ASSERT(test_refused(HEAD
+	    "\"expires_at\": true, " CONFIG_MIN "}",
 	    "expires_at") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"expires_at\": -5, " CONFIG_MIN "}",
+	TEST_ASSERT(test_refused(HEAD
+	    "\"expires_at\": -5, " CONFIG_MIN "}",
 	    "expires_at") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"expires_in\": \"soon\", " CONFIG_MIN "}",
+	TEST_ASSERT(test_refused(HEAD
+	    "\"expires_in\": \"soon\", " CONFIG_MIN "}",
 	    "expires_in") == 0);
-	TEST_ASSERT(test_refused("{\"type\": \"opengradient-cli-auth\", "
-	    "\"access_token\": \"t\", \"expires_at\": 1e300, " CONFIG_MIN "}",
+	TEST_ASSERT(test_refused(HEAD
+	    "\"expires_at\": 1e300, " CONFIG_MIN "}",
 	    "expires_at") == 0);
 	TEST_ASSERT(test_refused("", "empty bundle") == 0);
 	return (0);

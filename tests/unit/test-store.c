@@ -75,7 +75,8 @@ test_session_fill(struct session *s)
 	s->supabase_anon_key = xstrdup("anon");
 	s->chat_api_base_url = xstrdup("https://chat-api.example");
 	s->rpc_url = xstrdup("https://rpc.example");
-	s->registry_address = xstrdup("0x00000000000000000000000000000000000000aa");
+	s->registry_address =
+	    xstrdup("0x00000000000000000000000000000000000000aa");
 	s->tee_type = 3;
 }
 
