@@ -7,10 +7,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "og-veil.h"
 
 static int	 cmd_env_exec(const struct cmd_entry *, struct cmd_args *);
+static void	 cmd_env_quote(const char *);
 
 const struct cmd_entry cmd_env_entry = {
 	.name = "env",
@@ -22,6 +24,27 @@ const struct cmd_entry cmd_env_entry = {
 	.exec = cmd_env_exec
 };
 
+/* Print s for a POSIX shell: bare when safe, else in single quotes. */
+static void
+cmd_env_quote(const char *s)
+{
+	const char	*p;
+
+	if (s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-:/+=@%,")] == '\0') {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('\'');
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*p);
+	}
+	putchar('\'');
+}
+
 static int
 cmd_env_exec(const struct cmd_entry *self, struct cmd_args *args)
 {
@@ -30,8 +53,10 @@ cmd_env_exec(const struct cmd_entry *self, struct cmd_args *args)
 	(void)self;
 	url = config_base_url(args->cfg);
 	printf("export OPENAI_BASE_URL=%s\n", url);
-	printf("export OPENAI_API_KEY=%s\n", args->cfg->api_key != NULL ?
-	    args->cfg->api_key : "og-veil");
+	fputs("export OPENAI_API_KEY=", stdout);
+	cmd_env_quote(args->cfg->api_key != NULL ? args->cfg->api_key :
+	    "og-veil");
+	putchar('\n');
 	free(url);
 	return (CMD_EXIT_OK);
 }
