@@ -165,8 +165,12 @@ validate_opt(struct validate_error *ve, const struct json_value *body,
 	return (validate_type(ve, key, v, mask, want));
 }
 
-/* Find the string or key with a lone surrogate under v; its path in path. */
-static void
+/*
+ * Find the string or key with a lone surrogate under v; its path in path.
+ * Returns 1 when it is a key (the path then names the object: a key with a
+ * lone surrogate is never echoed back).
+ */
+static int
 validate_surrogate_path(const struct json_value *v, char *path, size_t cap)
 {
 	struct json_value	 key;
@@ -177,8 +181,8 @@ validate_surrogate_path(const struct json_value *v, char *path, size_t cap)
 			if (!json_has_lone_surrogate(v->items[i]))
 				continue;
 			snprintf(path + len, cap - len, "[%zu]", i);
-			validate_surrogate_path(v->items[i], path, cap);
-			return;
+			return (validate_surrogate_path(v->items[i], path,
+			    cap));
 		}
 	} else if (json_is(v, JSON_OBJECT)) {
 		for (i = 0; i < v->n; i++) {
@@ -186,17 +190,17 @@ validate_surrogate_path(const struct json_value *v, char *path, size_t cap)
 			key.type = JSON_STRING;
 			key.s = v->members[i].key;
 			key.len = v->members[i].keylen;
-			snprintf(path + len, cap - len, "%s%s",
-			    len > 0 ? "." : "", v->members[i].key);
 			if (json_has_lone_surrogate(&key))
-				return;
+				return (1);
 			if (!json_has_lone_surrogate(v->members[i].val))
 				continue;
-			validate_surrogate_path(v->members[i].val, path, cap);
-			return;
+			snprintf(path + len, cap - len, "%s%s",
+			    len > 0 ? "." : "", v->members[i].key);
+			return (validate_surrogate_path(v->members[i].val,
+			    path, cap));
 		}
-		path[len] = '\0';
 	}
+	return (0);
 }
 
 static int
@@ -498,7 +502,11 @@ validate_chat_request(const struct json_value *body,
 
 	path[0] = '\0';
 	if (json_has_lone_surrogate(body)) {
-		validate_surrogate_path(body, path, sizeof(path));
+		if (validate_surrogate_path(body, path, sizeof(path)))
+			return (validate_err(ve, path, "Invalid '%s': an object "
+			    "key holds a lone UTF-16 surrogate (\\ud800-\\udfff "
+			    "without its pair), which is not valid Unicode.",
+			    path[0] != '\0' ? path : "body"));
 		return (validate_err(ve, path, "Invalid '%s': the string "
 		    "holds a lone UTF-16 surrogate (\\ud800-\\udfff without "
 		    "its pair), which is not valid Unicode.",

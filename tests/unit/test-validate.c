@@ -104,6 +104,9 @@ static const struct validate_case validate_bad[] = {
 	  "\"ok\"},{\"role\":\"user\",\"content\":[{\"type\":\"text\","
 	  "\"text\":\"\\udc00\"}]}]}", "messages[1].content[0].text" },
 	{ B(",\"user\":\"\\udbff\""), "user" },
+	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
+	  "\"x\",\"\\ud800\":1}]}", "messages[0]" },
+	{ B(",\"\\udc00\":1"), "" },
 };
 
 static const char *const validate_good[] = {
