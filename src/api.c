@@ -279,7 +279,7 @@ api_health(struct veil *vl, struct evhttp_request *er)
 	api_reply_json(er, 200, &b);
 }
 
-/* 1 when s (len bytes) equals one of the NULL-terminated list, ignoring case. */
+/* 1 when s (len bytes) is in the NULL-terminated list, ignoring case. */
 static int
 api_in_list(char **list, const char *s, size_t len)
 {
@@ -310,7 +310,7 @@ api_host_ok(struct veil *vl, const char *host)
 	if (cfg->api_key != NULL)
 		return (1);
 	if (host == NULL)
-		return (1);	/* HTTP/1.0 without Host: no browser sends that */
+		return (1);	/* HTTP/1.0: no browser omits Host */
 	if (api_in_list(cfg->allow_hosts, host, strlen(host)))
 		return (1);
 	hlen = strlen(host);

@@ -427,13 +427,13 @@ void		 relay_error_message(const uint8_t *, size_t, char *, size_t);
 int		 server_run(const struct veil_config *);
 /* sd_notify(3)-style message to $NOTIFY_SOCKET; no-op when unset. */
 void		 server_notify(const char *);
-/* Track the agent connection of an incoming request; 0, or -1 past max_conns. */
+/* Count the agent connection of a request; -1 past max_conns. */
 int		 server_conn_track(struct veil *, struct evhttp_request *);
 /* Route the connection's close to rq (NULL: forget it). */
 void		 server_conn_set_req(struct evhttp_request *, struct req *);
 
 /* api.c: the OpenAI surface (PROTOCOL.md §10). */
-#define API_MODEL_CREATED	1735689600	/* fixed "created" of /v1/models */
+#define API_MODEL_CREATED	1735689600	/* "created" of /v1/models */
 /* The evhttp general callback; arg is the struct veil. */
 void		 api_request_cb(struct evhttp_request *, void *);
 /* Send the OpenAI error envelope; code and param may be NULL. */
@@ -461,7 +461,7 @@ struct validate_error {
 int		 validate_chat_request(const struct json_value *,
 		    struct validate_error *);
 
-/* req.c: one agent request, NEW -> SELECT -> RELAY -> COLLECT -> VERIFY -> DELIVER. */
+/* req.c: one agent request, REQ_NEW to REQ_DELIVER. */
 #define REQ_DEADLINE_SECONDS	600	/* whole request, agent to last byte */
 #define REQ_MAX_JSON_DEPTH	64
 enum req_state {
@@ -482,7 +482,7 @@ struct req {
 #define RQ_RETRIED		 0x04		/* failover used (once) */
 #define RQ_DONE			 0x08		/* req_free() called */
 #define RQ_REPLIED		 0x10		/* the agent has its answer */
-#define RQ_INCLUDE_USAGE	 0x20		/* stream_options.include_usage */
+#define RQ_INCLUDE_USAGE	 0x20		/* stream_options */
 #define RQ_DELIVERING		 0x40		/* bytes went to the agent */
 	struct veil		*rq_veil;	/* back-pointer, not owned */
 	struct evhttp_request	*rq_in;		/* evhttp owns it */
@@ -491,12 +491,12 @@ struct req {
 	struct tee		*rq_tee;	/* counted reference */
 	struct ohttp_ctx	 rq_ohttp;	/* owned; wiped on free */
 	int			 rq_have_ohttp;
-	struct buf		 rq_sealed;	/* owned: encapsulated request */
+	struct buf		 rq_sealed;	/* owned: encapsulated */
 	struct relay_call	*rq_relay;	/* owned until rc_done */
 	int			 rq_relay_done;	/* rc_done came for rq_relay */
 	struct buf		 rq_resp;	/* non-stream ciphertext */
 	struct stream		*rq_stream;	/* owned: held until verified */
-	struct event		*rq_timeout;	/* owned: whole-request deadline */
+	struct event		*rq_timeout;	/* owned: deadline */
 	struct event		*rq_watch;	/* owned: agent socket EOF */
 	const char		*rq_free_reason;
 	TAILQ_ENTRY(req)	 rq_entry;	/* on vl_reqs */

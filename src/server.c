@@ -68,7 +68,8 @@ server_notify(const char *msg)
 	if (path == NULL || *path == '\0')
 		return;
 	plen = strlen(path);
-	if (plen >= sizeof(sun.sun_path) || (path[0] != '/' && path[0] != '@')) {
+	if (plen >= sizeof(sun.sun_path) ||
+	    (path[0] != '/' && path[0] != '@')) {
 		log_warnx("NOTIFY_SOCKET is not a usable socket path");
 		return;
 	}

@@ -182,7 +182,7 @@ stream_frame_cb(void *arg, const struct json_value *frame, int final)
 	if (st->st_failed)
 		return (-1);
 	if (final)
-		return (0);	/* replayed from sse_final_frame() once verified */
+		return (0);	/* replayed from sse_final_frame() */
 	o = stream_chunk_json(st, frame);
 	stream_add_event(&st->st_out, o);
 	json_free(o);

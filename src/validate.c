@@ -284,7 +284,8 @@ validate_tool_calls(struct validate_error *ve, const char *param,
 				return (-1);
 		}
 		if ((v = json_get(f, "arguments")) != NULL) {
-			validate_path(p, sizeof(p), "%s[%zu].function.arguments",
+			validate_path(p, sizeof(p),
+			    "%s[%zu].function.arguments",
 			    param, i);
 			if (validate_type(ve, p, v, V_STRING,
 			    "a string") == -1)
@@ -377,7 +378,8 @@ validate_tools(struct validate_error *ve, const struct json_value *tools)
 			    "parameter: '%s'.", p));
 		if (validate_type(ve, p, v, V_STRING, "a string") == -1)
 			return (-1);
-		validate_path(p, sizeof(p), "tools[%zu].function.parameters", i);
+		validate_path(p, sizeof(p),
+		    "tools[%zu].function.parameters", i);
 		if ((v = json_get(f, "parameters")) != NULL &&
 		    !json_is(v, JSON_NULL) &&
 		    validate_type(ve, p, v, V_OBJECT, "an object") == -1)
@@ -503,9 +505,10 @@ validate_chat_request(const struct json_value *body,
 	path[0] = '\0';
 	if (json_has_lone_surrogate(body)) {
 		if (validate_surrogate_path(body, path, sizeof(path)))
-			return (validate_err(ve, path, "Invalid '%s': an object "
-			    "key holds a lone UTF-16 surrogate (\\ud800-\\udfff "
-			    "without its pair), which is not valid Unicode.",
+			return (validate_err(ve, path, "Invalid '%s': an "
+			    "object key holds a lone UTF-16 surrogate "
+			    "(\\ud800-\\udfff without its pair), which is "
+			    "not valid Unicode.",
 			    path[0] != '\0' ? path : "body"));
 		return (validate_err(ve, path, "Invalid '%s': the string "
 		    "holds a lone UTF-16 surrogate (\\ud800-\\udfff without "

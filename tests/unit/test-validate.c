@@ -38,24 +38,30 @@ static const struct validate_case validate_bad[] = {
 	  "messages[0].role" },
 	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"wizard\",\"content\":"
 	  "\"x\"}]}", "messages[0].role" },
-	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"a\"},"
+	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
+	  "\"content\":\"a\"},"
 	  "{\"role\":\"assistant\",\"content\":\"b\"},{\"role\":\"user\","
 	  "\"content\":42}]}", "messages[2].content" },
 	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"user\"}]}",
 	  "messages[0].content" },
-	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":null}]}",
+	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
+	  "\"content\":null}]}",
 	  "messages[0].content" },
-	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[42]}]}",
+	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
+	  "\"content\":[42]}]}",
 	  "messages[0].content[0]" },
 	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
-	  "[{\"type\":\"text\",\"text\":5}]}]}", "messages[0].content[0].text" },
+	  "[{\"type\":\"text\",\"text\":5}]}]}",
+	  "messages[0].content[0].text" },
 	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
 	  "[{\"text\":\"x\"}]}]}", "messages[0].content[0].type" },
 	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"content\":"
 	  "null,\"tool_calls\":{}}]}", "messages[0].tool_calls" },
 	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"content\":"
-	  "null,\"tool_calls\":[{\"id\":1}]}]}", "messages[0].tool_calls[0].id" },
-	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"tool_calls\":"
+	  "null,\"tool_calls\":[{\"id\":1}]}]}",
+	  "messages[0].tool_calls[0].id" },
+	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\","
+	  "\"tool_calls\":"
 	  "[{\"id\":\"c\",\"function\":{\"name\":\"f\",\"arguments\":{}}}]}]}",
 	  "messages[0].tool_calls[0].function.arguments" },
 	{ "{\"model\":\"m\",\"messages\":[{\"role\":\"tool\",\"content\":\"x\","
