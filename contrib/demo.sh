@@ -26,7 +26,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say() {
-	printf '\n\033[1m== %s\033[0m\n' "$*" 2>/dev/null || printf '\n== %s\n' "$*"
+	if [ -t 1 ]; then
+		printf '\n\033[1m== %s\033[0m\n' "$*"
+	else
+		printf '\n== %s\n' "$*"
+	fi
 }
 
 say "starting og-veil-devnet (local chain, relay, 2 TEE gateways, auth)"
