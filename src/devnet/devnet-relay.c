@@ -307,6 +307,14 @@ relay_client_close_cb(struct evhttp_connection *evcon, void *arg)
 	struct evhttp_request	*up = rr->rr_up;
 
 	(void)evcon;
+	/*
+	 * On EOF evhttp detaches an unfinished request from its connection
+	 * and leaves it to us; when it frees the connection itself (at exit)
+	 * the request is still attached and goes with it.
+	 */
+	if (rr->rr_in != NULL && evhttp_request_get_connection(rr->rr_in) ==
+	    NULL)
+		evhttp_request_free(rr->rr_in);
 	rr->rr_in = NULL;
 	rr->rr_in_conn = NULL;
 	if (up == NULL)
