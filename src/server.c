@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -241,6 +243,34 @@ server_is_loopback(const char *host)
 }
 
 /*
+ * 1 when the socket is bound to a loopback address (127/8, ::1 or
+ * ::ffff:127/104): what a host name like "127.example" really resolved to.
+ */
+static int
+server_fd_is_loopback(evutil_socket_t fd)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin;
+	struct sockaddr_in6	*sin6;
+	socklen_t		 len = sizeof(ss);
+	const uint8_t		*a;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return (0);
+	if (ss.ss_family == AF_INET) {
+		sin = (struct sockaddr_in *)&ss;
+		return ((ntohl(sin->sin_addr.s_addr) >> 24) == 127);
+	}
+	if (ss.ss_family != AF_INET6)
+		return (0);
+	sin6 = (struct sockaddr_in6 *)&ss;
+	a = sin6->sin6_addr.s6_addr;
+	if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
+		return (1);
+	return (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && a[12] == 127);
+}
+
+/*
  * Take $OG_VEIL_HOME/og-veil.pid: an fcntl write lock held for our life,
  * the pid inside.  -1 (with a message naming the other pid) when taken.
  */
@@ -383,8 +413,9 @@ server_run(const struct veil_config *cfg)
 
 	if (!server_is_loopback(cfg->host) && (cfg->api_key == NULL ||
 	    *cfg->api_key == '\0')) {
-		log_warnx("refusing to listen on %s without an API key: set "
-		    "--api-key or OG_VEIL_API_KEY", cfg->host);
+		log_warnx("refusing to listen on %s without an API key: it is "
+		    "not a loopback address, so other machines could use your "
+		    "login; set --api-key or OG_VEIL_API_KEY", cfg->host);
 		return (1);
 	}
 	if ((pidfd = server_pidfile_open(cfg, &pidpath)) == -1)
@@ -429,6 +460,13 @@ server_run(const struct veil_config *cfg)
 		log_warn("cannot listen on %s:%d (in use? another og-veil "
 		    "or another program may hold the port)", cfg->host,
 		    cfg->port);
+		goto out;
+	}
+	if (!server_fd_is_loopback(evhttp_bound_socket_get_fd(server_bound)) &&
+	    (cfg->api_key == NULL || *cfg->api_key == '\0')) {
+		log_warnx("refusing to listen on %s without an API key: it is "
+		    "not a loopback address, so other machines could use your "
+		    "login; set --api-key or OG_VEIL_API_KEY", cfg->host);
 		goto out;
 	}
 	/* Above ours: api.c answers 431 in the OpenAI envelope up to here. */
