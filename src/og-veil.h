@@ -383,6 +383,8 @@ void		 tee_select(struct veil *, tee_cb, void *);
 void		 tee_cancel(struct veil *, void *);
 /* The TEE failed (connect failure, timeout): never select it again. */
 void		 tee_drop(struct veil *, struct tee *);
+/* The relay refused tee: re-read the registry, reselect if it rotated. */
+int		 tee_recheck(struct veil *, struct tee *, tee_cb, void *);
 struct tee	*tee_ref(struct tee *);
 void		 tee_unref(struct tee *);
 void		 tee_refresh_start(struct veil *);
@@ -499,6 +501,8 @@ struct req {
 	struct event		*rq_timeout;	/* owned: deadline */
 	struct event		*rq_watch;	/* owned: agent socket EOF */
 	const char		*rq_free_reason;
+	int			 rq_refused;	/* relay status before recheck */
+	char			*rq_refused_msg; /* owned: its message */
 	TAILQ_ENTRY(req)	 rq_entry;	/* on vl_reqs */
 };
 /* Take over an agent's POST /v1/chat/completions (api.c checked it). */

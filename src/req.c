@@ -3,7 +3,10 @@
  * §10): parse and validate, build wire and canonical (§7), select a TEE
  * (§3), encapsulate (§4), call the relay (§5), collect and open the answer
  * (§6), verify it (§8, §9) and deliver it with its proof (§10).  One
- * failover to another TEE when the chosen one is unreachable.  req_free()
+ * retry at most, and only before anything reached the agent: failover to
+ * another TEE when the chosen one is unreachable, or the same request
+ * under the new key when the relay refused it because the TEE rotated
+ * its keys (§10).  req_free()
  * is the only exit; the memory goes in a deferred callback so that no
  * callback still running can touch freed state.
  */
@@ -46,6 +49,7 @@ static const char *const req_state_names[] = {
 };
 
 static void	req_tee_cb(void *, struct tee *, int, const char *);
+static void	req_recheck_cb(void *, struct tee *, int, const char *);
 static void	req_send(struct req *);
 static void	req_relay_start_cb(void *, int);
 static int	req_relay_data_cb(void *, const uint8_t *, size_t);
@@ -325,6 +329,46 @@ req_unreachable(int result, int status, const char *msg)
 	    strcasestr(msg, "timed out") != NULL);
 }
 
+/* A relay's own error status, passed on with its message. */
+static void
+req_relay_error(struct req *rq, int status, const char *msg)
+{
+	char	*m;
+
+	xasprintf(&m, "relay error %d: %s", status,
+	    msg != NULL ? msg : "no message");
+	req_fail(rq, status >= 400 && status <= 599 ? status : 502,
+	    "relay_error", NULL, m);
+	free(m);
+}
+
+/* The registry re-read after a refusal (tee_recheck): retry or fail. */
+static void
+req_recheck_cb(void *arg, struct tee *te, int status, const char *msg)
+{
+	struct req	*rq = arg;
+
+	if (rq->rq_flags & RQ_DONE) {
+		if (te != NULL)
+			tee_unref(te);
+		return;
+	}
+	if (te == NULL && status != 0) {
+		req_fail(rq, status, "no_tee", NULL, msg);
+		return;
+	}
+	if (te == NULL) {
+		/* The TEE did not change: the refusal stands. */
+		req_relay_error(rq, rq->rq_refused, rq->rq_refused_msg);
+		return;
+	}
+	log_warnx("req %016" PRIx64 ": TEE %s rotated its keys; retrying "
+	    "once with TEE %s", rq->rq_id, rq->rq_tee->te_id, te->te_id);
+	tee_unref(rq->rq_tee);
+	rq->rq_tee = te;
+	req_send(rq);
+}
+
 static void
 req_relay_done_cb(void *arg, int result, int status, const char *msg,
     const char *retry_after)
@@ -368,6 +412,25 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 		tee_select(rq->rq_veil, req_tee_cb, rq);
 		return;
 	}
+	/*
+	 * PROTOCOL.md §10 drops a TEE that changed its OHTTP key, key id or
+	 * signing key, but the refresh timer may not have run yet.  Until it
+	 * does, the relay refuses our requests for that TEE: 404 (its tee_id,
+	 * a hash of the old signing key, is gone) or 400 (the gateway does
+	 * not know the key id or cannot decapsulate).  Nothing reached the
+	 * agent, so re-read the registry now and, if the TEE left it or
+	 * rotated, retry once under a new selection; else pass it on.
+	 */
+	if (result == RELAY_E_HTTP && (status == 400 || status == 404) &&
+	    !(rq->rq_flags & (RQ_RETRIED | RQ_DELIVERING)) &&
+	    tee_recheck(rq->rq_veil, rq->rq_tee, req_recheck_cb, rq) == 0) {
+		rq->rq_flags |= RQ_RETRIED;
+		rq->rq_refused = status;
+		free(rq->rq_refused_msg);
+		rq->rq_refused_msg = msg != NULL ? xstrdup(msg) : NULL;
+		req_enter_state(rq, REQ_SELECT);
+		return;
+	}
 	switch (result) {
 	case RELAY_E_AUTH:
 		req_fail(rq, 401, "not_logged_in", NULL, msg != NULL ? msg :
@@ -386,11 +449,7 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 			    "`og-veil login`");
 			return;
 		}
-		xasprintf(&m, "relay error %d: %s", status,
-		    msg != NULL ? msg : "no message");
-		req_fail(rq, status >= 400 && status <= 599 ? status : 502,
-		    "relay_error", NULL, m);
-		free(m);
+		req_relay_error(rq, status, msg);
 		return;
 	case RELAY_E_CONNECT:
 		xasprintf(&m, "the relay or TEE is unreachable: %s",
@@ -657,6 +716,7 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 	buf_clear(&rq->rq_resp, 0);
 	buf_clear(&rq->rq_sealed, 0);
 	json_free(rq->rq_body);
+	free(rq->rq_refused_msg);
 	digest_request_clear(&rq->rq_digest);
 	if (rq->rq_have_ohttp)
 		ohttp_ctx_clear(&rq->rq_ohttp);

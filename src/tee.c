@@ -5,7 +5,8 @@
  * applies the PCR and TEE pins (registry.c).  Concurrent selections share
  * one fetch.  A TEE that failed (tee_drop) is not selected again until the
  * whole list has failed.  The refresh timer re-reads the chain and drops
- * the current TEE when it left the active set or rotated its keys.
+ * the current TEE when it left the active set or rotated its keys; so does
+ * tee_recheck(), at once, when the relay refused a request for that TEE.
  */
 #include "compat.h"
 
@@ -31,12 +32,23 @@ struct tee_waiter {
 	TAILQ_ENTRY(tee_waiter)	 tw_entry;
 };
 
+/* A re-read of the registry for one refused request (tee_recheck). */
+struct tee_recheck {
+	struct veil		*tr_veil;
+	struct rpc_call		*tr_rpc;	/* owned until its callback */
+	struct tee		*tr_tee;	/* counted: the refused TEE */
+	tee_cb			 tr_cb;
+	void			*tr_arg;
+	TAILQ_ENTRY(tee_recheck) tr_entry;
+};
+
 struct tee_state {
 	struct veil		*ts_veil;
 	struct rpc_call		*ts_rpc;	/* a selection's fetch */
 	struct rpc_call		*ts_refresh;	/* the timer's fetch */
 	struct event		*ts_ev;		/* delivers ready waiters */
 	TAILQ_HEAD(, tee_waiter) ts_waiters;
+	TAILQ_HEAD(, tee_recheck) ts_rechecks;
 	struct abi_tee		*ts_abi;	/* owned: the registry */
 	size_t			 ts_nabi;
 	struct abi_tee		*ts_usable;	/* shallow, as vl_tees */
@@ -49,6 +61,7 @@ static const char tee_msg_noreg[] = "the login bundle has no TEE registry "
     "(tee_registry_*): serving is impossible; run `og-veil login` again";
 
 static void	tee_deliver_cb(evutil_socket_t, short, void *);
+static void	tee_recheck_free(struct tee_state *, struct tee_recheck *);
 
 /* Take a reference. */
 struct tee *
@@ -100,6 +113,7 @@ tee_state(struct veil *v)
 	ts = xcalloc(1, sizeof(*ts));
 	ts->ts_veil = v;
 	TAILQ_INIT(&ts->ts_waiters);
+	TAILQ_INIT(&ts->ts_rechecks);
 	if ((ts->ts_ev = event_new(v->vl_base, -1, 0, tee_deliver_cb,
 	    ts)) == NULL)
 		fatalx("tee: cannot create an event");
@@ -328,14 +342,14 @@ tee_fetch_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 }
 
 static struct rpc_call *
-tee_fetch(struct veil *v, rpc_cb cb)
+tee_fetch(struct veil *v, rpc_cb cb, void *arg)
 {
 	struct session	*s = &v->vl_session;
 	uint8_t		 cd[ABI_CALLDATA_LEN];
 
 	abi_calldata_get_active_tees((uint8_t)s->tee_type, cd);
 	return (rpc_eth_call(v, s->rpc_url, s->registry_address, cd,
-	    sizeof(cd), cb, v));
+	    sizeof(cd), cb, arg));
 }
 
 static int
@@ -380,7 +394,7 @@ tee_select(struct veil *v, tee_cb cb, void *arg)
 		return;
 	}
 	log_debug("tee: reading the registry at %s", s->rpc_url);
-	if ((ts->ts_rpc = tee_fetch(v, tee_fetch_cb)) == NULL) {
+	if ((ts->ts_rpc = tee_fetch(v, tee_fetch_cb, v)) == NULL) {
 		snprintf(ts->ts_msg, sizeof(ts->ts_msg), "the TEE registry "
 		    "URL %s is not usable: run `og-veil login` again",
 		    s->rpc_url);
@@ -394,6 +408,7 @@ tee_cancel(struct veil *v, void *arg)
 {
 	struct tee_state	*ts = v->vl_tee_waiters;
 	struct tee_waiter	*tw, *next;
+	struct tee_recheck	*tr, *trnext;
 
 	if (ts == NULL)
 		return;
@@ -403,6 +418,11 @@ tee_cancel(struct veil *v, void *arg)
 			TAILQ_REMOVE(&ts->ts_waiters, tw, tw_entry);
 			free(tw);
 		}
+	}
+	for (tr = TAILQ_FIRST(&ts->ts_rechecks); tr != NULL; tr = trnext) {
+		trnext = TAILQ_NEXT(tr, tr_entry);
+		if (tr->tr_arg == arg)
+			tee_recheck_free(ts, tr);
 	}
 }
 
@@ -503,6 +523,115 @@ tee_refresh_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 }
 
 static void
+tee_recheck_free(struct tee_state *ts, struct tee_recheck *tr)
+{
+	TAILQ_REMOVE(&ts->ts_rechecks, tr, tr_entry);
+	rpc_cancel(tr->tr_rpc);
+	tee_unref(tr->tr_tee);
+	free(tr);
+}
+
+/* 1 when two TEEs with the same id differ in their OHTTP key. */
+static int
+tee_keys_differ(const struct tee *a, const struct tee *b)
+{
+	return (a->te_kc.key_id != b->te_kc.key_id ||
+	    a->te_kc.kem_id != b->te_kc.kem_id ||
+	    a->te_kc.kdf_id != b->te_kc.kdf_id ||
+	    a->te_kc.aead_id != b->te_kc.aead_id ||
+	    memcmp(a->te_kc.pk, b->te_kc.pk, sizeof(a->te_kc.pk)) != 0);
+}
+
+static void
+tee_recheck_cb(void *arg, const uint8_t *data, size_t len, const char *err)
+{
+	struct tee_recheck	*tr = arg;
+	struct veil		*v = tr->tr_veil;
+	struct tee_state	*ts = v->vl_tee_waiters;
+	struct session		*s = &v->vl_session;
+	const struct abi_tee	*cur;
+	struct abi_tee		*tees;
+	struct tee		*now = NULL, *t;
+	const char		*errstr, *why = NULL;
+	tee_cb			 cb = tr->tr_cb;
+	void			*cbarg = tr->tr_arg;
+	size_t			 n;
+	char			 ebuf[512];
+
+	tr->tr_rpc = NULL;
+	if (data == NULL) {
+		log_warnx("tee: registry re-read: %s", err);
+		goto unchanged;
+	}
+	if (abi_decode_tees(data, len, &tees, &n, &errstr) == -1) {
+		log_warnx("tee: registry re-read: malformed answer (%s)",
+		    errstr);
+		goto unchanged;
+	}
+	if ((cur = tee_find(tees, n, tr->tr_tee->te_id)) == NULL)
+		why = "left the active set";
+	else if ((now = tee_new(cur)) == NULL ||
+	    tee_keys_differ(tr->tr_tee, now))
+		why = "rotated its keys";
+	tee_unref(now);
+	abi_tees_free(tees, n);
+	if (why == NULL)
+		goto unchanged;
+	log_info("tee: %s %s: selecting another", tr->tr_tee->te_id, why);
+	if (v->vl_tee != NULL && strcmp(v->vl_tee->te_id,
+	    tr->tr_tee->te_id) == 0) {
+		tee_unref(v->vl_tee);
+		v->vl_tee = NULL;
+	}
+	if (tee_install(v, data, len, (int64_t)time(NULL), &errstr) == -1)
+		goto unchanged;		/* cannot happen: decoded above */
+	if (v->vl_store != NULL && store_registry_save(v->vl_store,
+	    s->rpc_url, s->registry_address, s->tee_type, data, len,
+	    v->vl_tees_fetched) == -1)
+		log_warnx("tee: cannot cache the registry");
+	tee_recheck_free(ts, tr);
+	if ((t = tee_pick(v, ebuf, sizeof(ebuf))) == NULL)
+		cb(cbarg, NULL, 503, ebuf);
+	else
+		cb(cbarg, t, 0, NULL);
+	return;
+unchanged:
+	tee_recheck_free(ts, tr);
+	cb(cbarg, NULL, 0, NULL);
+}
+
+/*
+ * The relay refused a request for t in a way a key rotation explains:
+ * re-read the registry now.  cb gets a newly selected TEE (a reference)
+ * when t left the active set or changed its OHTTP key (the registry is
+ * then installed and t is no longer the current selection); NULL and 0
+ * when nothing changed or the registry cannot be read; NULL and 503 when
+ * it changed and no usable TEE is left.  From the loop, once, unless
+ * tee_cancel(arg) comes first.  -1 (no callback) when there is no
+ * registry to ask.
+ */
+int
+tee_recheck(struct veil *v, struct tee *t, tee_cb cb, void *arg)
+{
+	struct tee_state	*ts = tee_state(v);
+	struct tee_recheck	*tr;
+
+	if (!tee_registry_configured(v))
+		return (-1);
+	tr = xcalloc(1, sizeof(*tr));
+	tr->tr_veil = v;
+	tr->tr_tee = tee_ref(t);
+	tr->tr_cb = cb;
+	tr->tr_arg = arg;
+	TAILQ_INSERT_TAIL(&ts->ts_rechecks, tr, tr_entry);
+	if ((tr->tr_rpc = tee_fetch(v, tee_recheck_cb, tr)) == NULL) {
+		tee_recheck_free(ts, tr);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
 tee_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct veil		*v = arg;
@@ -512,7 +641,7 @@ tee_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (ts->ts_refresh != NULL || !tee_registry_configured(v))
 		return;
-	ts->ts_refresh = tee_fetch(v, tee_refresh_cb);
+	ts->ts_refresh = tee_fetch(v, tee_refresh_cb, v);
 }
 
 /* Start the registry refresh timer (cfg tee_refresh_interval, 0 = off). */
@@ -558,6 +687,8 @@ tee_clear_all(struct veil *v)
 		TAILQ_REMOVE(&ts->ts_waiters, tw, tw_entry);
 		free(tw);
 	}
+	while (!TAILQ_EMPTY(&ts->ts_rechecks))
+		tee_recheck_free(ts, TAILQ_FIRST(&ts->ts_rechecks));
 	abi_tees_free(ts->ts_abi, ts->ts_nabi);
 	for (i = 0; i < ts->ts_ndropped; i++)
 		free(ts->ts_dropped[i]);
