@@ -62,7 +62,7 @@ if [ -x tests/integration/run.sh ]; then
 	tally integration "$logdir/integration.log"
 fi
 
-if [ -x tests/extra.sh ]; then
+if [ -f tests/extra.sh ]; then
 	. tests/extra.sh
 fi
 

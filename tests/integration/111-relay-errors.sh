@@ -1,5 +1,6 @@
 # 111-relay-errors: the relay's own statuses pass through with its message
 # (429 and 503 with Retry-After); a relay that closes early is a 502.
+# tls: yes
 devnet_start
 veil_login
 veil_start

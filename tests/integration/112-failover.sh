@@ -1,5 +1,6 @@
 # 112-failover: the selected gateway stops; og-veil drops it, selects the
 # other and retries once, transparently.
+# tls: yes
 devnet_start
 veil_login
 veil_start

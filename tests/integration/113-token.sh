@@ -1,5 +1,6 @@
 # 113-token: an expired access token is refreshed transparently; a revoked
 # session gives 401 telling the user to run og-veil login.
+# tls: yes
 devnet_start
 veil_login
 veil_start

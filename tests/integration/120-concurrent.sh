@@ -1,5 +1,6 @@
 # 120-concurrent: 200 streaming clients at once, each gets its own verified
 # answer.
+# tls: yes
 devnet_start
 veil_login
 veil_start
