@@ -8,7 +8,10 @@
 #      the floor
 #   3. streaming scale: BENCH_STREAMS (5000) agents holding streams at once,
 #      all verified; og-veil's peak RSS and RSS per open stream
-#   4. upstream TCP connections opened per 1000 requests (devnet /stats)
+#   4. upstream TCP connections opened per 1000 requests (devnet /stats),
+#      at steady state (after 1 s at each level) and from a cold start
+# BENCH_SECONDS (10) per level, BENCH_STREAM_DELAY_MS (800) between frames,
+# BENCH_STREAM_SECONDS (15) for the streaming run.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -27,6 +30,11 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+if [ "$(ulimit -n)" -lt $((STREAMS * 3 + 100)) ]; then
+	echo "bench: open-file limit $(ulimit -n) is too low for $STREAMS" \
+	    "streams (the devnet holds 3 per stream)" >&2
+	exit 1
+fi
 
 jq_() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): v=v[k]
@@ -42,6 +50,7 @@ start_net() {	# start_net DEVNET-FLAGS...
 	dpid=$!; pids="$pids $dpid"
 	i=0; while [ ! -s "$tmp/devnet.json" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
 	admin=$(jq_ "$tmp/devnet.json" admin_url)
+	relay_port=$(jq_ "$tmp/devnet.json" relay_url); relay_port=${relay_port##*:}
 	export OG_VEIL_HOME=$tmp/home-$dpid
 	"$O/og-veil" login --manual <"$tmp/bundle.json" >/dev/null || exit 1
 	port=$(free_port)
@@ -60,52 +69,84 @@ stop_net() {
 	while kill -0 "$vpid" 2>/dev/null || kill -0 "$dpid" 2>/dev/null; do sleep 0.1; done
 }
 
+relay_conns() { curl -sf "$admin/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["relay_connections"])'; }
+
 echo "== 1. floor: the cryptography og-veil cannot avoid"
 "$O/tests/bench/floor" 2000 >"$tmp/floor.out" || exit 1
 head -n 5 "$tmp/floor.out" | sed 's/^/  /'
 tail -n 1 "$tmp/floor.out" >"$tmp/floor.json"
-floor=$(jq_ "$tmp/floor.json" floor_us_per_request)
 
-echo "== 2. non-streaming: wrk against og-veil (devnet --bench)"
-start_net --bench --stream-delay-ms 0
-printf '  %5s %10s %9s %9s %12s %9s\n' conns req/s p50_ms p99_ms cpu_us/req verified
+echo "== 2. non-streaming: wrk against og-veil (devnet --bench), ${DUR} s per level"
+start_net --bench
+k_cold=$(relay_conns)
+printf '  %5s %9s %8s %8s %11s %9s %9s %11s\n' conns req/s p50_ms p99_ms veil_us/req veil_cpu devnet_us upstream_tcp
 : >"$tmp/levels"
 for c in 1 16 64; do
-	t0=$(cpu_ticks "$vpid")
-	conn0=$(curl -sf "$admin/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("relay_connections",0))')
-	wrk -t 2 -c "$c" -d "${DUR}s" --timeout 30s -s tests/bench/post.lua \
+	t=2; [ "$c" -lt 2 ] && t=1
+	# 1 s at this level first, so the relay pool holds c connections.
+	wrk -t "$t" -c "$c" -d 1s -s tests/bench/post.lua \
+	    "$url/v1/chat/completions" >/dev/null 2>&1
+	t0=$(cpu_ticks "$vpid"); d0=$(cpu_ticks "$dpid"); k0=$(relay_conns)
+	wrk -t "$t" -c "$c" -d "${DUR}s" --timeout 30s -s tests/bench/post.lua \
 	    "$url/v1/chat/completions" >"$tmp/wrk-$c.out" 2>&1
-	t1=$(cpu_ticks "$vpid")
-	conn1=$(curl -sf "$admin/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("relay_connections",0))')
-	python3 - "$tmp/wrk-$c.out" "$c" "$t0" "$t1" "$hz" "$conn0" "$conn1" "$DUR" >>"$tmp/levels" <<'PY'
+	t1=$(cpu_ticks "$vpid"); d1=$(cpu_ticks "$dpid"); k1=$(relay_conns)
+	python3 - "$tmp/wrk-$c.out" "$c" "$t0" "$t1" "$hz" "$k0" "$k1" "$d0" "$d1" >>"$tmp/levels" <<'PY'
 import json, re, sys
-out, c, t0, t1, hz, k0, k1, dur = sys.argv[1:]
+out, c, t0, t1, hz, k0, k1, d0, d1 = sys.argv[1:]
 m = re.search(r'BENCH verified=(\d+) bad=(\d+) requests=(\d+) errors=(\d+) p50_us=(\d+) p99_us=(\d+) duration_us=(\d+)', open(out).read())
 if not m:
     print(json.dumps({"conns": int(c), "error": open(out).read()[-300:]})); sys.exit(0)
 v, b, n, e, p50, p99, d = map(int, m.groups())
 cpu_us = (int(t1) - int(t0)) * 1e6 / int(hz)
+dev_us = (int(d1) - int(d0)) * 1e6 / int(hz)
 print(json.dumps({"conns": int(c), "rps": round(n / (d / 1e6), 1), "p50_ms": p50 / 1000, "p99_ms": p99 / 1000,
   "requests": n, "verified": v, "bad": b, "errors": e, "cpu_us_per_request": round(cpu_us / max(n, 1), 1),
-  "upstream_connections": int(k1) - int(k0)}))
+  "veil_cpu_pct": round(100 * cpu_us / d, 1), "devnet_cpu_us_per_request": round(dev_us / max(n, 1), 1),
+  "devnet_cpu_pct": round(100 * dev_us / d, 1), "upstream_connections": int(k1) - int(k0)}))
 PY
-	tail -n 1 "$tmp/levels" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("  %5d %10.1f %9.2f %9.2f %12.1f %9s" % (r["conns"], r.get("rps",0), r.get("p50_ms",0), r.get("p99_ms",0), r.get("cpu_us_per_request",0), "%d/%d" % (r.get("verified",0), r.get("requests",0))))'
+	tail -n 1 "$tmp/levels" | python3 -c 'import json,sys; r=json.load(sys.stdin)
+if "error" in r: print("  %5d wrk failed: %s" % (r["conns"], r["error"])); sys.exit(0)
+print("  %5d %9.1f %8.2f %8.2f %11.1f %8.0f%% %9.1f %11d" % (r["conns"], r["rps"], r["p50_ms"], r["p99_ms"], r["cpu_us_per_request"], r["veil_cpu_pct"], r["devnet_cpu_us_per_request"], r["upstream_connections"]))
+if r["bad"] or r["errors"]: print("        %d not verified, %d socket errors" % (r["bad"], r["errors"]))'
 done
+k_end=$(relay_conns)
+reqs_all=$(grep -c 'verified by TEE' "$tmp/veil.log")
+echo "  (veil_cpu: og-veil's share of one core; 100% = og-veil is the bottleneck)"
 stop_net
 
 echo "== 3. streaming scale: $STREAMS agents holding streams at once"
-start_net --stream-delay-ms 400
+# Frames every STREAM_DELAY ms (7 per answer): the streams overlap while
+# og-veil starts them all; each wrk connection carries exactly one stream.
+start_net --bench --stream-delay-ms "${BENCH_STREAM_DELAY_MS:-800}"
 base_rss=$(awk '/VmRSS/ {print $2}' "/proc/$vpid/status")
-BENCH_STREAM=1 wrk -t 2 -c "$STREAMS" -d 12s --timeout 60s -s tests/bench/post.lua \
+: >"$tmp/inflight"
+(	# Streams in flight = og-veil's upstream connections (it keeps <= 64 idle).
+	while kill -0 "$vpid" 2>/dev/null; do
+		ss -Htn state established "( dport = :$relay_port )" | wc -l >>"$tmp/inflight"
+		sleep 0.2
+	done
+) &
+spid=$!; pids="$pids $spid"
+t0=$(cpu_ticks "$vpid")
+BENCH_STREAM=1 BENCH_STOP_AFTER=$((STREAMS / 2)) wrk -t 2 -c "$STREAMS" \
+    -d "${BENCH_STREAM_SECONDS:-15}s" --timeout 60s -s tests/bench/post.lua \
     "$url/v1/chat/completions" >"$tmp/wrk-stream.out" 2>&1
+t1=$(cpu_ticks "$vpid")
+kill "$spid" 2>/dev/null
 peak_rss=$(awk '/VmHWM/ {print $2}' "/proc/$vpid/status")
+inflight=$(sort -n "$tmp/inflight" | tail -n 1)
 grep -E 'BENCH|Socket errors' "$tmp/wrk-stream.out" | sed 's/^/  /'
-grep -iE 'open-file|file limit|RLIMIT' "$tmp/veil.log" | head -n 2 | sed 's/^/  og-veil: /'
+echo "  peak streams in flight at once: ${inflight:-0} (og-veil upstream connections)"
+echo "  og-veil CPU for the run: $(( (t1 - t0) * 1000 / hz )) ms"
+awk '/Max open files/ {print "  og-veil open-file limit: " $4 " (hard " $5 ")"}' "/proc/$vpid/limits"
+grep -iE 'open-file limit' "$tmp/veil.log" | head -n 2 | sed 's/^/  og-veil: /'
 stop_net
 
-python3 - "$tmp/floor.json" "$tmp/levels" "$tmp/wrk-stream.out" "$base_rss" "$peak_rss" "$STREAMS" <<'PY'
+python3 - "$tmp/floor.json" "$tmp/levels" "$tmp/wrk-stream.out" "$base_rss" "$peak_rss" "$STREAMS" \
+    "${inflight:-0}" "$k_cold" "$k_end" "$reqs_all" <<'PY'
 import json, os, re, subprocess, sys
 floor = json.load(open(sys.argv[1]))
+inflight, k_cold, k_end, reqs_all = map(int, sys.argv[7:11])
 levels = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
 m = re.search(r'BENCH verified=(\d+) bad=(\d+) requests=(\d+) errors=(\d+)', open(sys.argv[3]).read())
 sv, sb, sn, se = map(int, m.groups()) if m else (0, 0, 0, -1)
@@ -129,21 +170,28 @@ res = {
     "p50_ms": {str(l["conns"]): l.get("p50_ms") for l in levels},
     "p99_ms": {str(l["conns"]): l.get("p99_ms") for l in levels},
     "streams_total": sn, "streams_verified": sv, "stream_errors": sb + max(se, 0),
-    "streams_concurrent": streams,
+    "streams_agents": streams,
+    "streams_peak_in_flight": inflight,
     "peak_rss_mb": round(peak_rss / 1024, 1),
-    "rss_kb_per_stream": round((peak_rss - base_rss) / max(streams, 1), 1),
+    "base_rss_mb": round(base_rss / 1024, 1),
+    "rss_kb_per_stream": round((peak_rss - base_rss) / max(inflight, 1), 1),
     "upstream_connections_per_1000_requests": round(ups * 1000 / max(reqs, 1), 2),
+    "upstream_connections_per_1000_requests_cold": round(k_end * 1000 / max(reqs_all, 1), 2),
     "machine": {"cores": os.cpu_count(), "cpu_model": cpu_model},
     "commit": commit,
 }
 os.makedirs("bench", exist_ok=True)
 json.dump(res, open("bench/results.json", "w"), indent=2)
 print("== summary (bench/results.json)")
-print("  floor µs/request (RSA-2048)        %8.1f" % res["floor_us_per_request"])
-print("  og-veil CPU µs/request (64 conns)  %8s" % cpu)
+print("  floor µs/request (RSA-2048)        %8.1f  (RSA-4096: %.1f)" % (res["floor_us_per_request"], floor["floor_us_per_request_rsa4096"]))
+print("  og-veil CPU µs/request (64 conns)  %8s  (devnet: %s)" % (cpu, l64.get("devnet_cpu_us_per_request")))
 print("  cpu_ratio (target <= 2.0)          %8s" % res["cpu_ratio"])
+for l in levels:
+    if "rps" in l:
+        print("  %2d conns: %7.1f req/s, p50 %6.2f ms, p99 %6.2f ms" % (l["conns"], l["rps"], l["p50_ms"], l["p99_ms"]))
 print("  streams verified / total           %d / %d (errors %d)" % (sv, sn, res["stream_errors"]))
+print("  streams in flight at once (peak)   %8d" % inflight)
 print("  peak RSS                           %8.1f MB (target <= 200)" % res["peak_rss_mb"])
 print("  RSS per open stream                %8.1f KB" % res["rss_kb_per_stream"])
-print("  upstream conns per 1000 requests   %8.2f" % res["upstream_connections_per_1000_requests"])
+print("  upstream conns per 1000 requests   %8.2f  (from cold start: %.2f)" % (res["upstream_connections_per_1000_requests"], res["upstream_connections_per_1000_requests_cold"]))
 PY

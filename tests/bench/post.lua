@@ -1,8 +1,11 @@
 -- post.lua: wrk script for `make bench`: POSTs one chat completion (set
 -- BENCH_STREAM=1 for a streaming one) and counts answers og-veil verified
 -- (status 200 with X-OpenGradient-Verified: true; for streams also the
--- closing "data: [DONE]").
+-- closing "data: [DONE]").  BENCH_STOP_AFTER=n stops a thread after n
+-- answers: with n = connections per thread, each connection carries one
+-- stream (the streaming-scale run).
 local stream = os.getenv("BENCH_STREAM") == "1"
+local stop_after = tonumber(os.getenv("BENCH_STOP_AFTER") or "0")
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer og-veil"
@@ -20,6 +23,7 @@ end
 function init(args)
   verified = 0
   bad = 0
+  answers = 0
 end
 
 function response(status, headers, body)
@@ -28,6 +32,10 @@ function response(status, headers, body)
     verified = verified + 1
   else
     bad = bad + 1
+  end
+  answers = answers + 1
+  if stop_after > 0 and answers >= stop_after then
+    wrk.thread:stop()
   end
 end
 
