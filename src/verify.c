@@ -122,31 +122,67 @@ verify_timestamp(const struct json_value *obj, uint8_t ts[32],
 	return (0);
 }
 
-/* RSA-PSS(SHA-256, MGF1-SHA-256, salt 32) of SHA-256(msg) under der. */
+/*
+ * The registry signing key, parsed once: DER -> EVP_PKEY (an RSA key) and
+ * its tee_id.  A key that does not parse is kept with the reason, given
+ * when a response is verified against it.
+ */
+struct verify_key {
+	EVP_PKEY	*vk_pkey;	/* owned; NULL when the DER is bad */
+	const char	*vk_err;	/* why vk_pkey is NULL */
+	char		 vk_id[VERIFY_TEE_ID_LEN + 1];
+};
+
+struct verify_key *
+verify_key_new(const uint8_t *der, size_t derlen)
+{
+	struct verify_key	*vk;
+	const uint8_t		*p = der;
+
+	if ((vk = calloc(1, sizeof(*vk))) == NULL)
+		return (NULL);
+	verify_tee_id(der, derlen, vk->vk_id);
+	if (derlen == 0 || derlen > LONG_MAX ||
+	    (vk->vk_pkey = d2i_PUBKEY(NULL, &p, (long)derlen)) == NULL ||
+	    p != der + derlen) {
+		vk->vk_err = "the registry signing key is not a DER public key";
+		EVP_PKEY_free(vk->vk_pkey);
+		vk->vk_pkey = NULL;
+	} else if (EVP_PKEY_get_base_id(vk->vk_pkey) != EVP_PKEY_RSA) {
+		vk->vk_err = "the registry signing key is not an RSA key";
+		EVP_PKEY_free(vk->vk_pkey);
+		vk->vk_pkey = NULL;
+	}
+	ERR_clear_error();
+	return (vk);
+}
+
+void
+verify_key_free(struct verify_key *vk)
+{
+	if (vk == NULL)
+		return;
+	EVP_PKEY_free(vk->vk_pkey);
+	free(vk);
+}
+
+/* RSA-PSS(SHA-256, MGF1-SHA-256, salt 32) of SHA-256(msg) under the key. */
 static int
-verify_rsa_pss(const uint8_t *der, size_t derlen, const uint8_t *sig,
+verify_rsa_pss(const struct verify_key *vk, const uint8_t *sig,
     size_t siglen, const uint8_t msg[32], const char **errstr)
 {
-	EVP_PKEY	*pkey = NULL;
 	EVP_PKEY_CTX	*ctx = NULL;
-	const uint8_t	*p = der;
 	uint8_t		 digest[EVP_MAX_MD_SIZE];
 	unsigned int	 dlen;
 	int		 rv = -1;
 
 	*errstr = "RSA-PSS signature verification failed";
-	if (derlen == 0 || derlen > LONG_MAX ||
-	    (pkey = d2i_PUBKEY(NULL, &p, (long)derlen)) == NULL ||
-	    p != der + derlen) {
-		*errstr = "the registry signing key is not a DER public key";
-		goto out;
-	}
-	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-		*errstr = "the registry signing key is not an RSA key";
+	if (vk->vk_pkey == NULL) {
+		*errstr = vk->vk_err;
 		goto out;
 	}
 	if (EVP_Digest(msg, 32, digest, &dlen, EVP_sha256(), NULL) != 1 ||
-	    (ctx = EVP_PKEY_CTX_new(pkey, NULL)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new(vk->vk_pkey, NULL)) == NULL ||
 	    EVP_PKEY_verify_init(ctx) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) != 1 ||
 	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) != 1 ||
@@ -161,7 +197,6 @@ out:
 	/* A bad signature is an answer, not an error to log later. */
 	ERR_clear_error();
 	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(pkey);
 	return (rv);
 }
 
@@ -176,8 +211,28 @@ verify_response(const struct json_value *obj, const uint8_t *der,
     const char *output, size_t outlen, struct verify_proof *proof,
     const char **errstr)
 {
+	struct verify_key	*vk;
+	int			 rv;
+
+	if ((vk = verify_key_new(der, derlen)) == NULL) {
+		*errstr = "out of memory";
+		return (-1);
+	}
+	rv = verify_response_key(obj, vk, tee_id, req_hash, output, outlen,
+	    proof, errstr);
+	verify_key_free(vk);
+	return (rv);
+}
+
+/* verify_response() with the signing key parsed once by verify_key_new(). */
+int
+verify_response_key(const struct json_value *obj,
+    const struct verify_key *vk, const char *tee_id,
+    const uint8_t req_hash[32], const char *output, size_t outlen,
+    struct verify_proof *proof, const char **errstr)
+{
 	const struct json_value	*v;
-	char			 key_id[VERIFY_TEE_ID_LEN + 1];
+	const char		*key_id = vk->vk_id;
 	uint8_t			 kid[32], rid[32], signed_req[32];
 	uint8_t			 out_hash[32], signed_out[32], ts[32];
 	uint8_t			 m[96], msg[32], *sig = NULL;
@@ -190,7 +245,6 @@ verify_response(const struct json_value *obj, const uint8_t *der,
 	}
 
 	/* 1. The signing key, the selected TEE and the response agree. */
-	verify_tee_id(der, derlen, key_id);
 	if (tee_id == NULL || !verify_tee_id_equal(key_id, tee_id)) {
 		*errstr = "tee_id mismatch: the registry signing key is not "
 		    "the selected TEE's";
@@ -250,13 +304,13 @@ verify_response(const struct json_value *obj, const uint8_t *der,
 	memcpy(m + 32, out_hash, 32);
 	memcpy(m + 64, ts, 32);
 	keccak256(m, sizeof(m), msg);
-	rv = verify_rsa_pss(der, derlen, sig, siglen, msg, errstr);
+	rv = verify_rsa_pss(vk, sig, siglen, msg, errstr);
 	free(sig);
 	if (rv == -1)
 		return (-1);
 
 	if (proof != NULL) {
-		memcpy(proof->tee_id, key_id, sizeof(proof->tee_id));
+		memcpy(proof->tee_id, vk->vk_id, sizeof(proof->tee_id));
 		hex_encode(req_hash, 32, proof->request_hash);
 		hex_encode(out_hash, 32, proof->output_hash);
 		abi_u256_to_dec(ts, proof->timestamp, sizeof(proof->timestamp));

@@ -37,4 +37,18 @@ int	verify_response(const struct json_value *, const uint8_t *, size_t,
 	    const char *, const uint8_t[32], const char *, size_t,
 	    struct verify_proof *, const char **);
 
+/*
+ * The signing key parsed once (DER, tee_id), for a daemon that verifies many
+ * responses against the same TEE: verify_key_new() returns an object the
+ * caller frees with verify_key_free() (NULL only when out of memory; a key
+ * that does not parse is reported by verify_response_key()), and
+ * verify_response_key() is verify_response() against it.
+ */
+struct verify_key;
+struct verify_key *verify_key_new(const uint8_t *, size_t);
+void	verify_key_free(struct verify_key *);
+int	verify_response_key(const struct json_value *,
+	    const struct verify_key *, const char *, const uint8_t[32],
+	    const char *, size_t, struct verify_proof *, const char **);
+
 #endif /* VERIFY_H */
