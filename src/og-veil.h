@@ -263,6 +263,7 @@ struct tee {
 	struct ohttp_key_config	 te_kc;
 	uint8_t			*te_spki;	/* owned: DER signing key */
 	size_t			 te_spki_len;
+	struct verify_key	*te_vkey;	/* owned: te_spki parsed once */
 };
 
 /* The daemon: one per process, one event_base, one thread. */

@@ -588,8 +588,8 @@ req_collect_done(struct req *rq)
 		return;
 	}
 	if (digest_response_output(inner, &output, &outlen, &errstr) == -1 ||
-	    verify_response(inner, rq->rq_tee->te_spki,
-	    rq->rq_tee->te_spki_len, rq->rq_tee->te_id,
+	    verify_response_key(inner, rq->rq_tee->te_vkey,
+	    rq->rq_tee->te_id,
 	    rq->rq_digest.request_hash, output, outlen, &pf, &errstr) == -1) {
 		log_warnx("req %016" PRIx64 ": verification failed: %s",
 		    rq->rq_id, errstr);

@@ -285,8 +285,8 @@ stream_finish(struct stream *st, int *status, const char **code,
 		free(output);
 		return (stream_result(st, status, code, msg));
 	}
-	if (verify_response(final, rq->rq_tee->te_spki,
-	    rq->rq_tee->te_spki_len, rq->rq_tee->te_id,
+	if (verify_response_key(final, rq->rq_tee->te_vkey,
+	    rq->rq_tee->te_id,
 	    rq->rq_digest.request_hash, output, outlen, &pf, &errstr) == -1) {
 		free(output);
 		log_warnx("req %016" PRIx64 ": verification failed: %s",

@@ -79,6 +79,7 @@ tee_unref(struct tee *t)
 		return;
 	free(t->te_endpoint);
 	free(t->te_spki);
+	verify_key_free(t->te_vkey);
 	free(t);
 }
 
@@ -100,6 +101,8 @@ tee_new(const struct abi_tee *a)
 	t->te_endpoint = xstrdup(a->endpoint != NULL ? a->endpoint : "");
 	t->te_spki = xmemdup(a->public_key, a->public_key_len);
 	t->te_spki_len = a->public_key_len;
+	if ((t->te_vkey = verify_key_new(t->te_spki, t->te_spki_len)) == NULL)
+		fatalx("tee: out of memory");
 	return (t);
 }
 
