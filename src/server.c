@@ -33,6 +33,7 @@
 
 /* Descriptors kept free for the store, DNS, upstream and logging. */
 #define SERVER_FD_RESERVE	64
+#define SERVER_BACKLOG		4096	/* the kernel caps it at somaxconn */
 
 /* One agent connection, found by its descriptor. */
 struct server_conn {
@@ -462,6 +463,12 @@ server_run(const struct veil_config *cfg)
 		    cfg->port);
 		goto out;
 	}
+	/*
+	 * evhttp listens with a backlog of 128: agents connecting in a burst
+	 * would overflow it and wait for SYN retransmits (1 s, 3 s, ...).
+	 * listen() again on the bound socket only raises the backlog.
+	 */
+	(void)listen(evhttp_bound_socket_get_fd(server_bound), SERVER_BACKLOG);
 	if (!server_fd_is_loopback(evhttp_bound_socket_get_fd(server_bound)) &&
 	    (cfg->api_key == NULL || *cfg->api_key == '\0')) {
 		log_warnx("refusing to listen on %s without an API key: it is "
