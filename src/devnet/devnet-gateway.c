@@ -934,7 +934,7 @@ devnet_gateway_stream_start(struct devnet_gateway *gw,
 	if (devnet_fault_on(dn, DEVNET_F_SLOW_STREAM, gw->gw_index))
 		gs->gs_delay_ms = (int)devnet_fault_value(dn,
 		    DEVNET_F_SLOW_STREAM);
-	if (dn->dn_bench || gs->gs_delay_ms < 0)
+	if (gs->gs_delay_ms < 0)
 		gs->gs_delay_ms = 0;
 	/* The faults that break the body hit half-way through. */
 	gs->gs_cut = nframes / 2;

@@ -27,7 +27,7 @@
 #include "xmalloc.h"
 
 #define RELAY_PATH		"/api/v1/chat/ohttp"
-#define RELAY_POOL_MAX		256	/* upstream connections per gateway */
+#define RELAY_POOL_MAX		8192	/* upstream connections per gateway */
 #define RELAY_UP_TIMEOUT	300	/* seconds */
 
 struct relay_conn {

@@ -249,7 +249,7 @@ devnet_listen(struct devnet *dn, int port, int *outport, const char **errstr)
 		close(fd);
 		return (NULL);
 	}
-	if (listen(fd, 1024) == -1) {
+	if (listen(fd, 4096) == -1) {
 		*errstr = "listen failed";
 		close(fd);
 		return (NULL);
@@ -612,7 +612,8 @@ devnet_usage(int status)
 	    "  --stream-delay-ms N    delay between streamed frames"
 	    " (default 20)\n"
 	    "  --token-ttl SECONDS    access token lifetime (default 3600)\n"
-	    "  --bench                benchmark mode: no stream delay\n"
+	    "  --bench                benchmark mode: reused signatures, no"
+	    " stream delay\n\t\t\t (unless --stream-delay-ms)\n"
 	    "  --fault NAME[=VALUE][@GATEWAY]  switch a fault on at start\n"
 	    "  --port-relay, --port-chain, --port-auth, --port-app,"
 	    " --port-admin PORT\n"
@@ -633,7 +634,7 @@ main(int argc, char **argv)
 	const char	*errstr;
 	char		*dir, *slash;
 	int		 ch, ports[5] = { 0, 0, 0, 0, 0 };
-	int		 ngateways = 2, i, status = 1;
+	int		 ngateways = 2, i, status = 1, delay_set = 0;
 	size_t		 n;
 
 	memset(dn, 0, sizeof(*dn));
@@ -689,6 +690,7 @@ main(int argc, char **argv)
 				devnet_warnx("--stream-delay-ms: %s", errstr);
 				return (1);
 			}
+			delay_set = 1;
 			break;
 		case 'T':
 			dn->dn_token_ttl = (int)strtonum(optarg, 1,
@@ -722,6 +724,9 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		devnet_usage(1);
+	/* --bench streams with no delay unless one is asked for. */
+	if (dn->dn_bench && !delay_set)
+		dn->dn_stream_delay_ms = 0;
 	if (dn->dn_state_path == NULL)
 		dn->dn_state_path = xstrdup("devnet.json");
 	if (dn->dn_tls && dn->dn_ca_path == NULL) {
