@@ -18,6 +18,7 @@ cd "$top"
 O=${O:-build}
 case $O in /*) ;; *) O=$top/$O ;; esac
 DUR=${BENCH_SECONDS:-10}
+[ "$DUR" -ge 3 ] || DUR=3
 STREAMS=${BENCH_STREAMS:-5000}
 tmp=$(mktemp -d /tmp/og-veil-bench.XXXXXX)
 pids=
@@ -69,7 +70,7 @@ stop_net() {
 	while kill -0 "$vpid" 2>/dev/null || kill -0 "$dpid" 2>/dev/null; do sleep 0.1; done
 }
 
-relay_conns() { curl -sf "$admin/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["relay_connections"])'; }
+relay_stat() { curl -sf "$admin/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
 echo "== 1. floor: the cryptography og-veil cannot avoid"
 "$O/tests/bench/floor" 2000 >"$tmp/floor.out" || exit 1
@@ -78,7 +79,6 @@ tail -n 1 "$tmp/floor.out" >"$tmp/floor.json"
 
 echo "== 2. non-streaming: wrk against og-veil (devnet --bench), ${DUR} s per level"
 start_net --bench
-k_cold=$(relay_conns)
 printf '  %5s %9s %8s %8s %11s %9s %9s %11s\n' conns req/s p50_ms p99_ms veil_us/req veil_cpu devnet_us upstream_tcp
 : >"$tmp/levels"
 for c in 1 16 64; do
@@ -86,13 +86,20 @@ for c in 1 16 64; do
 	# 1 s at this level first, so the relay pool holds c connections.
 	wrk -t "$t" -c "$c" -d 1s -s tests/bench/post.lua \
 	    "$url/v1/chat/completions" >/dev/null 2>&1
-	t0=$(cpu_ticks "$vpid"); d0=$(cpu_ticks "$dpid"); k0=$(relay_conns)
+	t0=$(cpu_ticks "$vpid"); d0=$(cpu_ticks "$dpid")
 	wrk -t "$t" -c "$c" -d "${DUR}s" --timeout 30s -s tests/bench/post.lua \
-	    "$url/v1/chat/completions" >"$tmp/wrk-$c.out" 2>&1
-	t1=$(cpu_ticks "$vpid"); d1=$(cpu_ticks "$dpid"); k1=$(relay_conns)
-	python3 - "$tmp/wrk-$c.out" "$c" "$t0" "$t1" "$hz" "$k0" "$k1" "$d0" "$d1" >>"$tmp/levels" <<'PY'
+	    "$url/v1/chat/completions" >"$tmp/wrk-$c.out" 2>&1 &
+	wpid=$!
+	# Connections opened while the load is steady: from 1 s in to 1 s
+	# before the end (the agents wrk drops at its end cancel requests in
+	# flight, and a cancelled call's connection is not reused).
+	sleep 1; k0=$(relay_stat relay_connections); r0=$(relay_stat relay_requests)
+	sleep $((DUR - 2)); k1=$(relay_stat relay_connections); r1=$(relay_stat relay_requests)
+	wait "$wpid"
+	t1=$(cpu_ticks "$vpid"); d1=$(cpu_ticks "$dpid")
+	python3 - "$tmp/wrk-$c.out" "$c" "$t0" "$t1" "$hz" "$k0" "$k1" "$d0" "$d1" "$r0" "$r1" >>"$tmp/levels" <<'PY'
 import json, re, sys
-out, c, t0, t1, hz, k0, k1, d0, d1 = sys.argv[1:]
+out, c, t0, t1, hz, k0, k1, d0, d1, r0, r1 = sys.argv[1:]
 m = re.search(r'BENCH verified=(\d+) bad=(\d+) requests=(\d+) errors=(\d+) p50_us=(\d+) p99_us=(\d+) duration_us=(\d+)', open(out).read())
 if not m:
     print(json.dumps({"conns": int(c), "error": open(out).read()[-300:]})); sys.exit(0)
@@ -102,15 +109,15 @@ dev_us = (int(d1) - int(d0)) * 1e6 / int(hz)
 print(json.dumps({"conns": int(c), "rps": round(n / (d / 1e6), 1), "p50_ms": p50 / 1000, "p99_ms": p99 / 1000,
   "requests": n, "verified": v, "bad": b, "errors": e, "cpu_us_per_request": round(cpu_us / max(n, 1), 1),
   "veil_cpu_pct": round(100 * cpu_us / d, 1), "devnet_cpu_us_per_request": round(dev_us / max(n, 1), 1),
-  "devnet_cpu_pct": round(100 * dev_us / d, 1), "upstream_connections": int(k1) - int(k0)}))
+  "devnet_cpu_pct": round(100 * dev_us / d, 1), "upstream_connections": int(k1) - int(k0),
+  "upstream_requests": int(r1) - int(r0)}))
 PY
 	tail -n 1 "$tmp/levels" | python3 -c 'import json,sys; r=json.load(sys.stdin)
 if "error" in r: print("  %5d wrk failed: %s" % (r["conns"], r["error"])); sys.exit(0)
 print("  %5d %9.1f %8.2f %8.2f %11.1f %8.0f%% %9.1f %11d" % (r["conns"], r["rps"], r["p50_ms"], r["p99_ms"], r["cpu_us_per_request"], r["veil_cpu_pct"], r["devnet_cpu_us_per_request"], r["upstream_connections"]))
 if r["bad"] or r["errors"]: print("        %d not verified, %d socket errors" % (r["bad"], r["errors"]))'
 done
-k_end=$(relay_conns)
-reqs_all=$(grep -c 'verified by TEE' "$tmp/veil.log")
+k_end=$(relay_stat relay_connections); reqs_all=$(relay_stat relay_requests)
 echo "  (veil_cpu: og-veil's share of one core; 100% = og-veil is the bottleneck)"
 stop_net
 
@@ -143,10 +150,10 @@ grep -iE 'open-file limit' "$tmp/veil.log" | head -n 2 | sed 's/^/  og-veil: /'
 stop_net
 
 python3 - "$tmp/floor.json" "$tmp/levels" "$tmp/wrk-stream.out" "$base_rss" "$peak_rss" "$STREAMS" \
-    "${inflight:-0}" "$k_cold" "$k_end" "$reqs_all" <<'PY'
+    "${inflight:-0}" "$k_end" "$reqs_all" <<'PY'
 import json, os, re, subprocess, sys
 floor = json.load(open(sys.argv[1]))
-inflight, k_cold, k_end, reqs_all = map(int, sys.argv[7:11])
+inflight, k_end, reqs_all = map(int, sys.argv[7:10])
 levels = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
 m = re.search(r'BENCH verified=(\d+) bad=(\d+) requests=(\d+) errors=(\d+)', open(sys.argv[3]).read())
 sv, sb, sn, se = map(int, m.groups()) if m else (0, 0, 0, -1)
@@ -154,7 +161,7 @@ base_rss, peak_rss, streams = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6
 l64 = next((l for l in levels if l.get("conns") == 64), {})
 cpu = l64.get("cpu_us_per_request")
 ups = sum(l.get("upstream_connections", 0) for l in levels)
-reqs = sum(l.get("requests", 0) for l in levels)
+reqs = sum(l.get("upstream_requests", 0) for l in levels)
 try:
     commit = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], text=True).strip()
 except Exception:
