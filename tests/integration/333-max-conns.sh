@@ -1,0 +1,117 @@
+# 333-max-conns: with --max-conns 3, three kept-alive agent connections are
+# served; a fourth gets a clear 503 (too_many_connections, Retry-After,
+# Connection: close) on its request, the three keep working, and once one
+# of them closes a new connection is served again.
+devnet_start
+veil_login
+veil_start --max-conns 3
+
+# A python holder: opens N kept-alive connections, each does one request,
+# then obeys commands on stdin ("req I", "close I", "quit") and reports
+# each answer's status line on stdout.
+mkfifo "$T/ctl"
+cat >"$T/hold.py" <<'PYEOF'
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+def request(s):
+    s.sendall(b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\n"
+              b"Authorization: Bearer og-veil\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        c = s.recv(65536)
+        if not c:
+            return "closed"
+        data += c
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        k, v = line.split(b":", 1)
+        if k.strip().lower() == b"content-length":
+            length = int(v)
+    while len(body) < length:
+        c = s.recv(65536)
+        if not c:
+            return "closed"
+        body += c
+    return head.split(b"\r\n")[0].decode()
+socks = []
+for i in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(20)
+    socks.append(s)
+    print("conn %d %s" % (i, request(s)), flush=True)
+print("ready", flush=True)
+for line in sys.stdin:
+    cmd = line.split()
+    if cmd[0] == "req":
+        i = int(cmd[1])
+        print("req %d %s" % (i, request(socks[i])), flush=True)
+    elif cmd[0] == "close":
+        socks[int(cmd[1])].close()
+        print("closed %d" % int(cmd[1]), flush=True)
+    else:
+        break
+print("bye", flush=True)
+PYEOF
+python3 "$T/hold.py" "$VEIL_PORT" 3 <"$T/ctl" >"$T/hold" 2>&1 &
+HOLD=$!
+lib_track $HOLD
+exec 3>"$T/ctl"
+wait_for 15 grep -q '^ready' "$T/hold" || fail "holder: $(cat "$T/hold")"
+[ "$(grep -c '^conn [0-9] HTTP/1.1 200' "$T/hold")" = 3 ] ||
+    fail "the first three connections: $(cat "$T/hold")"
+
+# A fourth connection: 503 with the reason, and it is closed.
+api_get /v1/models
+expect_status 503
+expect_json error.type veil_error
+expect_json error.code too_many_connections
+expect_body_contains 'too many open connections'
+expect_header Retry-After 1
+grep -qi '^Connection: close' "$T/headers" || fail "no Connection: close"
+chat_post '{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"x"}]}'
+expect_status 503
+# /health too: the cap counts connections, not routes.
+api_get /health
+expect_status 503
+
+# The three held connections still work.
+echo 'req 0' >&3
+echo 'req 2' >&3
+wait_for 10 sh -c "grep -q '^req 2 ' '$T/hold'" || fail "$(cat "$T/hold")"
+grep -q '^req 0 HTTP/1.1 200' "$T/hold" || fail "held conn 0: $(cat "$T/hold")"
+grep -q '^req 2 HTTP/1.1 200' "$T/hold" || fail "held conn 2: $(cat "$T/hold")"
+
+# One closes: a new connection is served again (the close is noticed
+# asynchronously, so poll).
+echo 'close 1' >&3
+wait_for 5 grep -q '^closed 1' "$T/hold" || fail "$(cat "$T/hold")"
+ok() {
+	api_get /v1/models
+	[ "$STATUS" = 200 ]
+}
+wait_for 10 ok || fail "no recovery after a close: status $STATUS"
+chat_post '{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"back"}]}'
+expect_status 200
+expect_json choices.0.message.content 'Echo: back'
+
+# All held ones gone: several at once are served.
+echo quit >&3
+exec 3>&-
+wait_for 10 sh -c "! kill -0 $HOLD" || fail "holder did not exit"
+wait_for 10 ok || fail "no recovery after all closed"
+pids=
+i=0
+while [ $i -lt 3 ]; do
+	curl -s -o "$T/p$i" -w '%{http_code}\n' -H 'Authorization: Bearer og-veil' \
+	    "$VEIL_URL/v1/models" >"$T/s$i" &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+for p in $pids; do
+	wait "$p" || true
+done
+cat "$T/s0" "$T/s1" "$T/s2" | grep -qv '^200$' &&
+    fail "three parallel requests: $(cat "$T/s0" "$T/s1" "$T/s2")"
+api_get /health
+expect_status 200
