@@ -112,6 +112,13 @@ $(O)/tests/fuzz/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c \
 	    $(CORE_LIB) $(CORE_LIBS) -lm
 
+# validate.c is a daemon file but needs only the core's json: compile it in.
+$(O)/tests/fuzz/replay-validate: tests/fuzz/fuzz-validate.c \
+    tests/fuzz/replay.c src/validate.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ tests/fuzz/fuzz-validate.c \
+	    tests/fuzz/replay.c src/validate.c $(CORE_LIB) $(CORE_LIBS) -lm
+
 $(O)/tests/bench/floor: tests/bench/floor.c $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS) -lm

@@ -23,10 +23,14 @@ fi
 targets=${*:-$(ls tests/fuzz/fuzz-*.c 2>/dev/null | sed 's|.*/fuzz-||; s|\.c$||')}
 for t in $targets; do
 	bin=$out/fuzz-$t
+	# validate.c is a daemon file that needs only the core's json.
+	extra=
+	[ "$t" = validate ] && extra=src/validate.c
 	if ! clang -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined -DHAVE_CONFIG_H -I. -Isrc \
 	    $(pkg-config --cflags yajl openssl) -o "$bin" "tests/fuzz/fuzz-$t.c" \
-	    $core $(pkg-config --libs yajl openssl) -lm >"$out/$t.build.log" 2>&1
+	    $extra $core $(pkg-config --libs yajl openssl) -lm \
+	    >"$out/$t.build.log" 2>&1
 	then
 		echo "fuzz-$t: build failed"; sed 's/^/    /' "$out/$t.build.log" | tail -n 5
 		failn=$((failn + 1)); continue
