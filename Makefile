@@ -10,6 +10,14 @@
 
 -include config.mk
 
+# `make install PREFIX=/opt/og-veil` overrides ./configure --prefix.
+ifdef PREFIX
+prefix :=	$(PREFIX)
+exec_prefix :=	$(PREFIX)
+bindir :=	$(PREFIX)/bin
+mandir :=	$(PREFIX)/share/man
+endif
+
 O ?=		build
 VECTORS ?=	../shared/vectors
 DESTDIR ?=
