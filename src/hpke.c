@@ -58,6 +58,10 @@ static int	hpke_kem_shared(EVP_PKEY *, const uint8_t *,
 		    const char **);
 static int	hpke_key_schedule(struct hpke_ctx *, uint16_t, uint16_t,
 		    uint16_t, const uint8_t *, size_t, const char **);
+static int	hpke_setup_dh(struct hpke_ctx *, uint16_t, uint16_t,
+		    uint16_t, const uint8_t *, const uint8_t *, int,
+		    const uint8_t *, size_t, uint8_t[HPKE_X25519_LEN],
+		    const char **);
 static int	hpke_setup_s_sk(struct hpke_ctx *, uint16_t, uint16_t,
 		    uint16_t, const uint8_t *, size_t, const uint8_t *, size_t,
 		    const uint8_t *, uint8_t[32], const char **);
@@ -460,15 +464,44 @@ hpke_key_schedule(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
 	return (0);
 }
 
+/*
+ * The DH half of SetupBaseS and SetupBaseR: our secret key sk and the
+ * peer's public key (pkR for the sender, enc for the recipient) give the
+ * shared secret and the key schedule.  Our public key goes to pk (enc for
+ * the sender, pkR for the recipient).  On failure ctx is wiped.
+ */
+static int
+hpke_setup_dh(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
+    uint16_t aead, const uint8_t *sk, const uint8_t *peer, int sender,
+    const uint8_t *info, size_t infolen, uint8_t pk[HPKE_X25519_LEN],
+    const char **errstr)
+{
+	EVP_PKEY	*key;
+	int		 rc = -1;
+
+	if ((key = hpke_x25519_key(sk, errstr)) == NULL)
+		return (-1);
+	if (hpke_x25519_pub(key, pk, errstr) == -1 ||
+	    hpke_kem_shared(key, peer, sender ? pk : peer, sender ? peer : pk,
+	    ctx->shared_secret, errstr) == -1 ||
+	    hpke_key_schedule(ctx, kem, kdf, aead, info, infolen,
+	    errstr) == -1) {
+		hpke_ctx_clear(ctx);
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_PKEY_free(key);
+	return (rc);
+}
+
 /* SetupBaseS with the ephemeral secret key skE given. */
 static int
 hpke_setup_s_sk(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
     uint16_t aead, const uint8_t *pkr, size_t pkrlen, const uint8_t *info,
     size_t infolen, const uint8_t *ske, uint8_t enc[32], const char **errstr)
 {
-	EVP_PKEY	*key;
-	uint8_t		 pke[HPKE_X25519_LEN];
-	int		 rc = -1;
+	uint8_t	 pke[HPKE_X25519_LEN];
 
 	memset(ctx, 0, sizeof(*ctx));
 	if (hpke_suite_check(kem, kdf, aead, errstr) == -1)
@@ -477,21 +510,11 @@ hpke_setup_s_sk(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
 		*errstr = "recipient public key is not 32 bytes";
 		return (-1);
 	}
-	if ((key = hpke_x25519_key(ske, errstr)) == NULL)
+	if (hpke_setup_dh(ctx, kem, kdf, aead, ske, pkr, 1, info, infolen,
+	    pke, errstr) == -1)
 		return (-1);
-	if (hpke_x25519_pub(key, pke, errstr) == -1 ||
-	    hpke_kem_shared(key, pkr, pke, pkr, ctx->shared_secret,
-	    errstr) == -1 ||
-	    hpke_key_schedule(ctx, kem, kdf, aead, info, infolen,
-	    errstr) == -1) {
-		hpke_ctx_clear(ctx);
-		goto out;
-	}
 	memcpy(enc, pke, HPKE_X25519_LEN);
-	rc = 0;
-out:
-	EVP_PKEY_free(key);
-	return (rc);
+	return (0);
 }
 
 /* SetupBaseS(pkR, info) with a fresh random ephemeral key. */
@@ -540,9 +563,7 @@ hpke_setup_base_r(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
     uint16_t aead, const uint8_t *enc, size_t enclen, const uint8_t *skr,
     size_t skrlen, const uint8_t *info, size_t infolen, const char **errstr)
 {
-	EVP_PKEY	*key;
-	uint8_t		 pkr[HPKE_X25519_LEN];
-	int		 rc = -1;
+	uint8_t	 pkr[HPKE_X25519_LEN];
 
 	memset(ctx, 0, sizeof(*ctx));
 	if (hpke_suite_check(kem, kdf, aead, errstr) == -1)
@@ -555,20 +576,8 @@ hpke_setup_base_r(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
 		*errstr = "recipient secret key is not 32 bytes";
 		return (-1);
 	}
-	if ((key = hpke_x25519_key(skr, errstr)) == NULL)
-		return (-1);
-	if (hpke_x25519_pub(key, pkr, errstr) == -1 ||
-	    hpke_kem_shared(key, enc, enc, pkr, ctx->shared_secret,
-	    errstr) == -1 ||
-	    hpke_key_schedule(ctx, kem, kdf, aead, info, infolen,
-	    errstr) == -1) {
-		hpke_ctx_clear(ctx);
-		goto out;
-	}
-	rc = 0;
-out:
-	EVP_PKEY_free(key);
-	return (rc);
+	return (hpke_setup_dh(ctx, kem, kdf, aead, skr, enc, 0, info, infolen,
+	    pkr, errstr));
 }
 
 /* The EVP cipher of an AEAD id, or NULL. */
