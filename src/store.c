@@ -115,6 +115,8 @@ static sqlite3_stmt *store_stmt(struct store *, enum store_stmt);
 static void	 store_bind_text(sqlite3_stmt *, int, const char *);
 static char	*store_column_dup(sqlite3_stmt *, int);
 static int64_t	 store_data_version(struct store *);
+static int	 store_step_row(sqlite3_stmt *);
+static int	 store_step_done(sqlite3_stmt *);
 
 static int
 store_err(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -341,6 +343,35 @@ session_clear(struct session *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * Step a statement that yields at most one row: 0 with the row ready for
+ * the column reads (the caller resets), 1 when there is none, -1 on error
+ * (both reset).
+ */
+static int
+store_step_row(sqlite3_stmt *s)
+{
+	int	 rc;
+
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		return (0);
+	sqlite3_reset(s);
+	return (rc == SQLITE_DONE ? 1 : -1);
+}
+
+/* Step a statement that yields no row, reset it and clear its bindings. */
+static int
+store_step_done(sqlite3_stmt *s)
+{
+	int	 rc;
+
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
 /* 0 and a filled session (caller clears it), 1 when none, -1 on error. */
 int
 store_session_load(struct store *st, struct session *out)
@@ -351,15 +382,8 @@ store_session_load(struct store *st, struct session *out)
 	memset(out, 0, sizeof(*out));
 	if ((s = store_stmt(st, STORE_SESSION_LOAD)) == NULL)
 		return (-1);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(s);
-		return (1);
-	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return (-1);
-	}
+	if ((rc = store_step_row(s)) != 0)
+		return (rc);
 	out->access_token = store_column_dup(s, 0);
 	out->refresh_token = store_column_dup(s, 1);
 	out->expires_at = sqlite3_column_int64(s, 2);
@@ -388,7 +412,6 @@ int
 store_session_save(struct store *st, const struct session *in)
 {
 	sqlite3_stmt	*s;
-	int		 rc;
 
 	if (in->access_token == NULL || in->supabase_url == NULL ||
 	    in->supabase_anon_key == NULL || in->chat_api_base_url == NULL)
@@ -409,10 +432,7 @@ store_session_save(struct store *st, const struct session *in)
 	store_bind_text(s, 11, in->registry_address);
 	sqlite3_bind_int(s, 12, in->tee_type);
 	sqlite3_bind_int64(s, 13, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return (rc == SQLITE_DONE ? 0 : -1);
+	return (store_step_done(s));
 }
 
 /*
@@ -446,7 +466,7 @@ store_tokens_update(struct store *st, const char *access,
     const char *refresh, int64_t expires_at)
 {
 	sqlite3_stmt	*s;
-	int		 rc, n;
+	int		 n;
 
 	if (access == NULL)
 		return (-1);
@@ -456,10 +476,7 @@ store_tokens_update(struct store *st, const char *access,
 	store_bind_text(s, 2, refresh);
 	sqlite3_bind_int64(s, 3, expires_at);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE)
+	if (store_step_done(s) == -1)
 		return (-1);
 	n = sqlite3_changes(st->st_db);
 	return (n == 0 ? 1 : 0);
@@ -504,7 +521,6 @@ store_registry_save(struct store *st, const char *rpc_url,
     int64_t fetched_at)
 {
 	sqlite3_stmt	*s;
-	int		 rc;
 
 	if (rpc_url == NULL || address == NULL || (data == NULL && len > 0) ||
 	    len > 64U * 1024 * 1024)
@@ -517,10 +533,7 @@ store_registry_save(struct store *st, const char *rpc_url,
 	sqlite3_bind_blob(s, 4, len > 0 ? (const void *)data : "", (int)len,
 	    SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 5, fetched_at);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return (rc == SQLITE_DONE ? 0 : -1);
+	return (store_step_done(s));
 }
 
 /* 0 and new *data (caller frees), 1 when absent, -1 on error. */
@@ -542,15 +555,8 @@ store_registry_load(struct store *st, const char *rpc_url,
 	store_bind_text(s, 1, rpc_url);
 	store_bind_text(s, 2, address);
 	sqlite3_bind_int(s, 3, tee_type);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(s);
-		return (1);
-	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return (-1);
-	}
+	if ((rc = store_step_row(s)) != 0)
+		return (rc);
 	p = sqlite3_column_blob(s, 0);
 	n = sqlite3_column_bytes(s, 0);
 	*data = xmalloc(n > 0 ? (size_t)n : 1);
@@ -569,7 +575,6 @@ int
 store_pref_set(struct store *st, const char *key, const char *value)
 {
 	sqlite3_stmt	*s;
-	int		 rc;
 
 	if (key == NULL || value == NULL)
 		return (-1);
@@ -577,10 +582,7 @@ store_pref_set(struct store *st, const char *key, const char *value)
 		return (-1);
 	store_bind_text(s, 1, key);
 	store_bind_text(s, 2, value);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return (rc == SQLITE_DONE ? 0 : -1);
+	return (store_step_done(s));
 }
 
 /* A preference as a new string, or NULL when unset. */
