@@ -40,9 +40,10 @@
 #include "keccak.h"
 #include "ohttp.h"
 #include "pyjson.h"
+#include "verify.h"
 #include "xmalloc.h"
 
-#define DEVNET_GATEWAY_TEE_ID_LEN	66
+#define DEVNET_GATEWAY_TEE_ID_LEN	VERIFY_TEE_ID_LEN
 #define DEVNET_GATEWAY_MAX_DEPTH	64
 #define DEVNET_GATEWAY_ERROR_EVENT	"Stream processing failed"
 
@@ -100,10 +101,8 @@ struct devnet_gateway {
 	struct devnet_gateway_stream *gw_streams; /* owned: in flight */
 };
 
-static void	 devnet_gateway_id_of(const uint8_t *, size_t, char *);
 static int	 devnet_gateway_keys(struct devnet_gateway *, const char **);
 static int	 devnet_gateway_cert(struct devnet_gateway *, const char **);
-static void	 devnet_gateway_u256(uint64_t, uint8_t[32]);
 static void	 devnet_gateway_reply_detail(struct evhttp_request *, int,
 		    const char *);
 static int	 devnet_gateway_sign(struct devnet_gateway *, const uint8_t *,
@@ -145,28 +144,6 @@ static void	 devnet_gateway_stream_frames(struct devnet_gateway *,
 		    const struct devnet_gateway_proof *, uint64_t, char ***,
 		    size_t *);
 
-/* "0x" + hex(keccak256(der)), PROTOCOL.md §3. */
-static void
-devnet_gateway_id_of(const uint8_t *der, size_t len, char *out)
-{
-	uint8_t	h[KECCAK256_LEN];
-
-	keccak256(der, len, h);
-	out[0] = '0';
-	out[1] = 'x';
-	hex_encode(h, sizeof(h), out + 2);
-}
-
-static void
-devnet_gateway_u256(uint64_t v, uint8_t out[32])
-{
-	int	i;
-
-	memset(out, 0, 32);
-	for (i = 0; i < 8; i++)
-		out[31 - i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A fresh OHTTP key pair (key id kept in gw_kc) and RSA signing key. */
 static int
 devnet_gateway_keys(struct devnet_gateway *gw, const char **errstr)
@@ -205,12 +182,12 @@ devnet_gateway_keys(struct devnet_gateway *gw, const char **errstr)
 	gw->gw_rsa = pkey;
 	gw->gw_der = der;
 	gw->gw_der_len = (size_t)len;
-	devnet_gateway_id_of(der, (size_t)len, gw->gw_tee_id);
+	verify_tee_id(der, (size_t)len, gw->gw_tee_id);
 
 	/* wrong-tee-id: the id of a different key (one DER byte changed). */
 	wrong = xmemdup(der, (size_t)len);
 	wrong[len - 1] ^= 0x01;
-	devnet_gateway_id_of(wrong, (size_t)len, gw->gw_wrong_id);
+	verify_tee_id(wrong, (size_t)len, gw->gw_wrong_id);
 	free(wrong);
 
 	/* A new key invalidates the bench-mode signature cache. */
@@ -341,8 +318,8 @@ devnet_gateway_abi(const struct devnet_gateway *gw, struct abi_tee *t)
 	memcpy(t->pcr_hash, gw->gw_pcr, 32);
 	t->tee_type = 0;
 	t->enabled = 1;
-	devnet_gateway_u256((uint64_t)gw->gw_registered_at, t->registered_at);
-	devnet_gateway_u256((uint64_t)time(NULL), t->last_heartbeat_at);
+	abi_u256_from_u64((uint64_t)gw->gw_registered_at, t->registered_at);
+	abi_u256_from_u64((uint64_t)time(NULL), t->last_heartbeat_at);
 
 	t->ohttp.key_id = gw->gw_kc.key_id;
 	t->ohttp.kem_id = gw->gw_kc.kem_id;
@@ -359,7 +336,7 @@ devnet_gateway_abi(const struct devnet_gateway *gw, struct abi_tee *t)
 	buf_add_be16(&kc, gw->gw_kc.kdf_id);
 	buf_add_be16(&kc, gw->gw_kc.aead_id);
 	t->ohttp.key_config = buf_detach(&kc, &t->ohttp.key_config_len);
-	devnet_gateway_u256((uint64_t)gw->gw_key_at, t->ohttp.registered_at);
+	abi_u256_from_u64((uint64_t)gw->gw_key_at, t->ohttp.registered_at);
 }
 
 int
@@ -521,7 +498,7 @@ devnet_gateway_sign(struct devnet_gateway *gw, const uint8_t *request_hash,
 		goto faults;
 	}
 
-	devnet_gateway_u256((uint64_t)pf->timestamp, ts);
+	abi_u256_from_u64((uint64_t)pf->timestamp, ts);
 	keccak256_init(&kc);
 	keccak256_update(&kc, pf->request_hash, 32);
 	keccak256_update(&kc, pf->output_hash, 32);
