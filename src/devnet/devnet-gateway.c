@@ -105,6 +105,8 @@ static int	 devnet_gateway_keys(struct devnet_gateway *, const char **);
 static int	 devnet_gateway_cert(struct devnet_gateway *, const char **);
 static void	 devnet_gateway_reply_detail(struct evhttp_request *, int,
 		    const char *);
+static void	 devnet_gateway_send_sealed(struct evhttp_request *,
+		    struct ohttp_ctx *, struct buf *, int);
 static int	 devnet_gateway_sign(struct devnet_gateway *, const uint8_t *,
 		    const char *, size_t, struct devnet_gateway_proof *,
 		    const char **);
@@ -628,9 +630,7 @@ devnet_gateway_single(struct devnet_gateway *gw, struct evhttp_request *req,
     uint64_t variant)
 {
 	struct json_value	*body, *choice, *msg, *choices, *top;
-	struct evbuffer		*evb;
-	struct buf		 pt, sealed;
-	const char		*errstr;
+	struct buf		 pt;
 	char			*text, id[64];
 	int			 tamper;
 
@@ -686,16 +686,31 @@ devnet_gateway_single(struct devnet_gateway *gw, struct evhttp_request *req,
 		top = body;
 
 	buf_init(&pt);
-	buf_init(&sealed);
 	pyjson_write(&pt, top, PYJSON_ENSURE_ASCII);
 	json_free(top);
-	if (ohttp_seal_response(octx, NULL, pt.data, pt.len, &sealed,
+	devnet_gateway_send_sealed(req, octx, &pt, 1);
+}
+
+/*
+ * Seal pt as the single-shot response and send it (200 message/ohttp-res),
+ * or a plain 500 when sealing fails.  pt is cleared (wiped when wipe).
+ */
+static void
+devnet_gateway_send_sealed(struct evhttp_request *req,
+    struct ohttp_ctx *octx, struct buf *pt, int wipe)
+{
+	struct evbuffer	*evb;
+	struct buf	 sealed;
+	const char	*errstr;
+
+	buf_init(&sealed);
+	if (ohttp_seal_response(octx, NULL, pt->data, pt->len, &sealed,
 	    &errstr) == -1) {
-		buf_clear(&pt, 1);
+		buf_clear(pt, wipe);
 		devnet_gateway_reply_detail(req, 500, errstr);
 		return;
 	}
-	buf_clear(&pt, 1);
+	buf_clear(pt, wipe);
 	evb = evbuffer_new();
 	evbuffer_add(evb, sealed.data, sealed.len);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -710,29 +725,13 @@ static void
 devnet_gateway_single_error(struct evhttp_request *req,
     struct ohttp_ctx *octx, const char *msg)
 {
-	struct evbuffer	*evb;
-	struct buf	 pt, sealed;
-	const char	*errstr;
+	struct buf	 pt;
 
 	buf_init(&pt);
-	buf_init(&sealed);
 	buf_add_str(&pt, "{\"status\": 400, \"body\": {\"error\": ");
 	pyjson_write_string(&pt, msg, strlen(msg), PYJSON_ENSURE_ASCII);
 	buf_add_str(&pt, "}}");
-	if (ohttp_seal_response(octx, NULL, pt.data, pt.len, &sealed,
-	    &errstr) == -1) {
-		buf_clear(&pt, 0);
-		devnet_gateway_reply_detail(req, 500, errstr);
-		return;
-	}
-	buf_clear(&pt, 0);
-	evb = evbuffer_new();
-	evbuffer_add(evb, sealed.data, sealed.len);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "message/ohttp-res");
-	evhttp_send_reply(req, 200, "OK", evb);
-	evbuffer_free(evb);
-	buf_clear(&sealed, 0);
+	devnet_gateway_send_sealed(req, octx, &pt, 0);
 }
 
 /* "data: <json>\n\n" in Python's default json.dumps layout. */
