@@ -23,7 +23,10 @@
 #define OG_VEIL_DEFAULT_MAX_UNVERIFIED	(512U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_HEADERS	(64U * 1024)
 #define OG_VEIL_DEFAULT_MAX_CONNS	8192
-/* Registry entries cached in sqlite are served without the chain for this long. */
+/*
+ * Registry entries cached in sqlite are served without the chain for this
+ * long.
+ */
 #define OG_VEIL_REGISTRY_TTL	3600
 
 /* Resolved configuration: defaults, then OG_VEIL_* environment, then flags. */
@@ -96,7 +99,8 @@ int		 config_check(const struct veil_config *, char *, size_t);
 /* The base URL agents use: http://host:port/v1 (new string). */
 char		*config_base_url(const struct veil_config *);
 /* Create $OG_VEIL_HOME 0700, refusing a symlink or group/other-writable one. */
-int		 config_prepare_home(const struct veil_config *, char *, size_t);
+int		 config_prepare_home(const struct veil_config *, char *,
+		    size_t);
 /* Set one option by its long flag name from text; -1 with errbuf. */
 int		 config_set(struct veil_config *, const char *, const char *,
 		    char *, size_t);
@@ -134,8 +138,8 @@ int		 store_schema_version(void);
 /* auth.c: PROTOCOL.md §1, bundle validation (no I/O). */
 #define AUTH_MAX_BUNDLE		(1024U * 1024)	/* larger bundles are refused */
 /* Parse and validate a bundle; fills s or -1 with an actionable errbuf. */
-int		 auth_bundle_parse(const char *, size_t, struct session *, char *,
-		    size_t);
+int		 auth_bundle_parse(const char *, size_t, struct session *,
+		    char *, size_t);
 /* 1 when the session names a TEE registry (serving is possible). */
 int		 auth_session_can_serve(const struct session *);
 
@@ -257,7 +261,8 @@ struct rpc_call;
 struct tee {
 	int			 te_refs;
 	int			 te_dropped;	/* failed: not selected again */
-	char			 te_id[VERIFY_TEE_ID_LEN + 1];	/* 0x + lower hex */
+	/* 0x + lower hex */
+	char			 te_id[VERIFY_TEE_ID_LEN + 1];
 	char			 te_pcr[67];	/* 0x + lower hex */
 	char			*te_endpoint;	/* owned: display only */
 	struct ohttp_key_config	 te_kc;
@@ -281,14 +286,18 @@ struct veil {
 	int			 vl_draining;	/* SIGTERM: no new requests */
 	/* Upstream state (tee.c, token.c): see their sections. */
 	struct tee		*vl_tee;	/* counted: current selection */
-	struct tee		**vl_tees;	/* owned: usable registry entries */
+	/* owned: usable registry entries */
+	struct tee		**vl_tees;
 	size_t			 vl_ntees;
-	int64_t			 vl_tees_fetched; /* unix time of the registry read */
+	/* unix time of the registry read */
+	int64_t			 vl_tees_fetched;
 	void			*vl_tee_waiters; /* tee.c: pending selections */
-	void			*vl_token_waiters; /* token.c: pending refreshes */
+	/* token.c: pending refreshes */
+	void			*vl_token_waiters;
 	struct event		*vl_refresh_ev;	/* registry refresh timer */
 	uint64_t		 vl_next_id;	/* request ids for logs */
-	uint64_t		 vl_upstream_connections;	/* opened, for bench */
+	/* opened, for bench */
+	uint64_t		 vl_upstream_connections;
 };
 
 /*
@@ -297,7 +306,8 @@ struct veil {
  * total 600 s.  (HTTP_CALL_OK, not HTTP_OK: <event2/http.h> owns that.)
  */
 #define HTTP_CALL_OK	0
-#define HTTP_E_CONNECT	1	/* refused, DNS, TLS handshake or connect timeout */
+/* refused, DNS, TLS handshake or connect timeout */
+#define HTTP_E_CONNECT	1
 #define HTTP_E_TIMEOUT	2	/* first byte, idle or total timeout */
 #define HTTP_E_IO	3	/* reset or truncated after the status */
 struct http_call;
@@ -502,7 +512,8 @@ struct req {
 	struct event		*rq_timeout;	/* owned: deadline */
 	struct event		*rq_watch;	/* owned: agent socket EOF */
 	const char		*rq_free_reason;
-	int			 rq_refused;	/* relay status before recheck */
+	/* relay status before recheck */
+	int			 rq_refused;
 	char			*rq_refused_msg; /* owned: its message */
 	TAILQ_ENTRY(req)	 rq_entry;	/* on vl_reqs */
 };

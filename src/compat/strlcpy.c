@@ -6,7 +6,10 @@
 #include <string.h>
 
 #ifndef HAVE_STRLCPY
-/* Copy src into dst of size dsize, always NUL-terminating; returns strlen(src). */
+/*
+ * Copy src into dst of size dsize, always NUL-terminating; returns
+ * strlen(src).
+ */
 size_t
 strlcpy(char *dst, const char *src, size_t dsize)
 {

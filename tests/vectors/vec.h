@@ -22,7 +22,10 @@ void	vec_fail(struct vec_report *, const char *, const char *, ...)
 	    __attribute__((__format__(__printf__, 3, 4)));
 /* A case's "name" (or "#index" when it has none) into a static buffer. */
 const char *vec_name(const struct json_value *, size_t);
-/* Decode a hex string member (0x optional) into new memory; -1 if absent/bad. */
+/*
+ * Decode a hex string member (0x optional) into new memory; -1 if
+ * absent/bad.
+ */
 int	vec_hex(const struct json_value *, const char *, uint8_t **, size_t *);
 /* 1 when member key of v is hex (0x optional) for exactly len bytes at p. */
 int	vec_hex_eq(const struct json_value *, const char *, const void *,
