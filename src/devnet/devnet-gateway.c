@@ -1029,7 +1029,7 @@ devnet_gateway_stream_cb(evutil_socket_t fd, short what, void *arg)
 	if (gs->gs_next == gs->gs_cut && gs->gs_fault == DEVNET_F_DROP_FINAL) {
 		evhttp_connection_set_closecb(conn, NULL, NULL);
 		devnet_gateway_stream_free(gs);
-		evhttp_send_reply_end(req);
+		devnet_reply_end(req);
 		return;
 	}
 
@@ -1052,9 +1052,10 @@ devnet_gateway_stream_cb(evutil_socket_t fd, short what, void *arg)
 	buf_clear(&out, 1);
 	gs->gs_next++;
 	if (final) {
+		/* devnet_reply_end(): see devnet.c (TLS write callbacks). */
 		evhttp_connection_set_closecb(conn, NULL, NULL);
 		devnet_gateway_stream_free(gs);
-		evhttp_send_reply_end(req);
+		devnet_reply_end(req);
 		return;
 	}
 	devnet_gateway_stream_arm(gs);

@@ -296,7 +296,8 @@ relay_done_cb(struct evhttp_request *up, void *arg)
 		dn->dn_relay_errors++;
 		relay_abort(in);
 	}
-	evhttp_send_reply_end(in);
+	/* Not evhttp_send_reply_end(): see devnet_reply_end() (TLS). */
+	devnet_reply_end(in);
 }
 
 /* The client went away: cancel the upstream call. */

@@ -219,6 +219,129 @@ devnet_bevcb(struct event_base *base, void *arg)
 }
 
 /*
+ * Ending a chunked reply over TLS.  libevent 2.1's bufferevent_openssl runs
+ * the write callback deferred (and, with more than 32 deferred callbacks
+ * queued, only on the next loop pass), while evhttp's write callback calls
+ * the connection's pending completion without looking at the output.  So
+ * when a reply ends (evhttp_send_reply_end sets that completion to "reply
+ * sent") between the moment the output was drained and the moment that
+ * stale callback runs, evhttp takes the reply as sent while its last bytes
+ * are still queued, turns the connection to reading the next request and
+ * disables writing: the tail of the body (the last chunk, the terminating
+ * "0" chunk) never leaves and the client waits forever.  Plain sockets run
+ * the write callback at once, so only --tls under load showed it.
+ *
+ * devnet_reply_end() therefore ends the reply only when no such callback
+ * can be pending: inside the output buffer's own callback at the moment it
+ * drains empty (the deferred write callback is scheduled just after, and
+ * by then the terminating chunk is queued, so it is not), or, when the
+ * output is already empty, on a zero timer, which runs after every
+ * deferred callback already scheduled.
+ */
+struct devnet_ending {
+	struct evhttp_request		*de_req;	/* evhttp's */
+	struct evhttp_connection	*de_conn;	/* evhttp's */
+	struct evbuffer			*de_out;	/* the connection's */
+	struct evbuffer_cb_entry	*de_cb;		/* on de_out */
+	struct event			*de_timer;	/* owned */
+};
+
+static void
+devnet_ending_free(struct devnet_ending *de)
+{
+	evhttp_connection_set_closecb(de->de_conn, NULL, NULL);
+	if (de->de_cb != NULL)
+		evbuffer_remove_cb_entry(de->de_out, de->de_cb);
+	if (de->de_timer != NULL)
+		event_free(de->de_timer);
+	free(de);
+}
+
+/* The output drained empty: end the reply now. */
+static void
+devnet_ending_drain_cb(struct evbuffer *out, const struct evbuffer_cb_info *ci,
+    void *arg)
+{
+	struct devnet_ending	*de = arg;
+	struct evhttp_request	*req = de->de_req;
+
+	if (ci->n_deleted == 0 || evbuffer_get_length(out) != 0)
+		return;
+	devnet_ending_free(de);
+	evhttp_send_reply_end(req);
+}
+
+static void
+devnet_ending_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct devnet_ending	*de = arg;
+	struct evhttp_request	*req = de->de_req;
+
+	(void)fd;
+	(void)what;
+	if (evbuffer_get_length(de->de_out) == 0) {
+		devnet_ending_free(de);
+		evhttp_send_reply_end(req);
+		return;
+	}
+	if (de->de_cb == NULL)
+		de->de_cb = evbuffer_add_cb(de->de_out, devnet_ending_drain_cb,
+		    de);
+}
+
+/* The client left first: evhttp detached the request; free it. */
+static void
+devnet_ending_close_cb(struct evhttp_connection *conn, void *arg)
+{
+	struct devnet_ending	*de = arg;
+	struct evhttp_request	*req = de->de_req;
+
+	(void)conn;
+	devnet_ending_free(de);
+	if (evhttp_request_get_connection(req) == NULL)
+		evhttp_send_reply_end(req);
+}
+
+void
+devnet_reply_end(struct evhttp_request *req)
+{
+	struct evhttp_connection	*conn;
+	struct bufferevent		*bev;
+	struct devnet_ending		*de;
+	struct timeval			 tv = { 0, 0 };
+
+	conn = evhttp_request_get_connection(req);
+	if (conn == NULL || (bev = evhttp_connection_get_bufferevent(conn)) ==
+	    NULL || bufferevent_openssl_get_ssl(bev) == NULL) {
+		evhttp_send_reply_end(req);
+		return;
+	}
+	de = xcalloc(1, sizeof(*de));
+	de->de_req = req;
+	de->de_conn = conn;
+	de->de_out = bufferevent_get_output(bev);
+	if (evbuffer_get_length(de->de_out) > 0)
+		de->de_cb = evbuffer_add_cb(de->de_out, devnet_ending_drain_cb,
+		    de);
+	else {
+		de->de_timer = evtimer_new(evhttp_connection_get_base(conn),
+		    devnet_ending_timer_cb, de);
+		if (de->de_timer == NULL) {
+			free(de);
+			evhttp_send_reply_end(req);
+			return;
+		}
+		evtimer_add(de->de_timer, &tv);
+	}
+	if (de->de_cb == NULL && de->de_timer == NULL) {
+		free(de);
+		evhttp_send_reply_end(req);
+		return;
+	}
+	evhttp_connection_set_closecb(conn, devnet_ending_close_cb, de);
+}
+
+/*
  * Bind 127.0.0.1:port (0: the kernel picks) with a deep backlog, and serve
  * it with a new evhttp; *outport gets the port.  Loopback only, always.
  */

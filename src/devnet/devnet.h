@@ -119,6 +119,12 @@ struct evhttp *devnet_listen(struct devnet *, int, int *, const char **);
 char	*devnet_url(const struct devnet *, int);
 /* evhttp_set_bevcb() callback (arg: the devnet): TLS when --tls. */
 struct bufferevent *devnet_bevcb(struct event_base *, void *);
+/*
+ * End a chunked reply (evhttp_send_reply_end) once it is safe under TLS:
+ * when its output is on the wire.  Use it instead of
+ * evhttp_send_reply_end() on server connections; req is evhttp's.
+ */
+void	 devnet_reply_end(struct evhttp_request *);
 /* Fault name (kebab-case) and back: -1 when unknown. */
 const char *devnet_fault_name(enum devnet_fault);
 int	 devnet_fault_lookup(const char *);
