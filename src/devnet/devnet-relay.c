@@ -273,13 +273,7 @@ relay_done_cb(struct evhttp_request *up, void *arg)
 
 	failed = up == NULL || evhttp_request_get_response_code(up) == 0;
 	rr->rr_up = NULL;
-	/*
-	 * A kept-alive TLS connection to a gateway stalls on its second
-	 * request under libevent 2.1's evhttp client, so under --tls each
-	 * upstream call gets a fresh connection; og-veil's own connections
-	 * to the relay are kept alive either way.
-	 */
-	if ((failed || dn->dn_tls) && rr->rr_conn != NULL)
+	if (failed && rr->rr_conn != NULL)
 		rr->rr_conn->rc_dead = 1;
 	if (up != NULL && in != NULL && started)
 		relay_chunk_cb(up, rr);
