@@ -350,9 +350,12 @@ config_init(struct veil_config *cfg, char *errbuf, size_t errlen)
 		if (*v == '\0' && strcmp(config_env[i].name, "home") == 0)
 			continue;
 		if (config_set(cfg, config_env[i].name, v, sub,
-		    sizeof(sub)) == -1)
+		    sizeof(sub)) == -1) {
+			/* On failure cfg holds nothing the caller must free. */
+			config_clear(cfg);
 			return (config_err(errbuf, errlen, "%s (from %s)", sub,
 			    config_env[i].env));
+		}
 	}
 	return (0);
 }

@@ -5,8 +5,9 @@
  * built with digest_build_request and sealed with ohttp_encap_request;
  * answers are opened with ohttp_open_response or ohttp_stream_* and sse.h,
  * and judged by verify_response.  Every fault switch of the gateway must be
- * caught by the client side.  devnet_listen(), devnet_url() and the fault
- * lookups are small stand-ins here, so devnet.c (and its main) stays out.
+ * caught by the client side.  devnet_listen(), devnet_url(),
+ * devnet_reply_end() and the fault lookups are small stand-ins here, so
+ * devnet.c (and its main) stays out.
  */
 
 #include "compat.h"
@@ -86,6 +87,13 @@ devnet_url(const struct devnet *dn, int port)
 	(void)dn;
 	xasprintf(&s, "http://127.0.0.1:%d", port);
 	return (s);
+}
+
+/* The test listener is plain HTTP, where ending a reply needs no care. */
+void
+devnet_reply_end(struct evhttp_request *req)
+{
+	evhttp_send_reply_end(req);
 }
 
 /* What the client saw of one exchange. */
