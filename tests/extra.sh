@@ -1,11 +1,12 @@
 # extra.sh: sourced by tests/run.sh after the main suites: the sanitizer
-# run (ASan + UBSan) of the unit tests, vectors and corpora; valgrind over
+# run (ASan + UBSan) of the unit tests, vectors, corpora and every
+# integration case (og-veil and the devnet built with both); valgrind over
 # the unit tests; 30 s of libFuzzer per target; man page lint; house style.
 # Uses tally/one from run.sh.
 
 echo "== ASan + UBSan (build-asan)"
 san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-if make -s O=build-asan SANITIZE="$san" WERROR=-Werror unit \
+if make -s O=build-asan SANITIZE="$san" WERROR=-Werror all unit \
     >"$logdir/asan-build.log" 2>&1; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -23,6 +24,19 @@ if make -s O=build-asan SANITIZE="$san" WERROR=-Werror unit \
 		n=${t##*/replay-}
 		one "asan-fuzz-replay-$n" "$t" "tests/fuzz/corpus/$n"
 	done
+
+	# og-veil and og-veil-devnet themselves under the sanitizers: every
+	# integration case once (plain transport); any report fails the run.
+	echo "== integration under ASan + UBSan (build-asan, plain transport)"
+	rm -rf "$logdir/asan-reports"; mkdir -p "$logdir/asan-reports"
+	ASAN_OPTIONS=detect_leaks=1:log_path=$logdir/asan-reports/asan \
+	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$logdir/asan-reports/ubsan \
+	    O=build-asan INTEGRATION_TLS=0 NO_VALGRIND=1 \
+	    sh tests/integration/run.sh >"$logdir/asan-integration.log" 2>&1
+	grep -E '^FAIL' "$logdir/asan-integration.log" | sed 's/^/  /'
+	tally asan-integration "$logdir/asan-integration.log"
+	one asan-reports sh -c "! ls '$logdir/asan-reports' | grep -q . ||
+	    { head -n 40 '$logdir/asan-reports'/*; false; }"
 else
 	echo "0 passed, 1 failed" >>"$logdir/asan-build.log"
 	tally asan-build "$logdir/asan-build.log"

@@ -6,7 +6,7 @@
 devnet_start
 veil_login
 vg=
-if command -v valgrind >/dev/null 2>&1; then
+if [ "${NO_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; then
 	vg="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$T/valgrind.log"
 fi
 VEIL_PORT=$(free_port)

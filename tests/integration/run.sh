@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh [PATTERN]: run the integration cases (NNN-<case>.sh) against the
 # real og-veil and og-veil-devnet on loopback.  Cases whose file holds the
-# line "# tls: yes" run a second time with the devnet in --tls mode.  Prints
+# line "# tls: yes" run a second time with the devnet in --tls mode (unless
+# INTEGRATION_TLS=0).  Prints
 # PASS/FAIL per case, keeps failed cases' logs in tests/integration/logs/,
 # and ends with "N passed, M failed".
 set -u
@@ -41,7 +42,7 @@ for f in "$TOP"/tests/integration/[0-9][0-9][0-9]-*.sh; do
 	[ -f "$f" ] || continue
 	case $(basename "$f") in *"$pattern"*) ;; *) continue ;; esac
 	run_case "$f" 0
-	if grep -q '^# tls: yes' "$f"; then
+	if [ "${INTEGRATION_TLS:-1}" = 1 ] && grep -q '^# tls: yes' "$f"; then
 		run_case "$f" 1
 	fi
 done
