@@ -147,6 +147,11 @@ cmd_serve_start(struct cmd_args *args)
 	}
 	if (r == -1)
 		cmd_pidfile_remove_stale(cfg, pid);
+	/* What `og-veil restart` will start again. */
+	logpath = config_path(cfg, CMD_SERVE_CONF);
+	if (config_save_file(cfg, logpath, errbuf, sizeof(errbuf)) == -1)
+		fprintf(stderr, "og-veil: warning: %s\n", errbuf);
+	free(logpath);
 
 	logpath = config_path(cfg, CMD_SERVE_LOG);
 	logfd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |

@@ -3,16 +3,20 @@
  * tmux's kill-server and start-server): SIGTERM the pid from the locked
  * pidfile and wait while the server drains (server.c gives requests
  * SERVER_GRACE_SECONDS); a stale pidfile is removed with the reason.
- * restart then starts the server detached with the same configuration.
+ * restart then starts the server detached with the configuration it ran
+ * with ($OG_VEIL_HOME/server.conf, written by cmd_serve_start()).
  */
 #include "compat.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "og-veil.h"
+#include "xmalloc.h"
 
 /* The drain, plus time for the teardown; matches TimeoutStopSec=40. */
 #define CMD_STOP_TIMEOUT	(SERVER_GRACE_SECONDS + 10)
@@ -37,6 +41,43 @@ const struct cmd_entry cmd_restart_entry = {
 	.exec = cmd_stop_exec		/* shared with cmd_stop_entry */
 };
 
+/*
+ * Start the server again with the settings the stopped one ran with (saved
+ * by cmd_serve_start() in $OG_VEIL_HOME/server.conf), over the current
+ * defaults and environment; without that file, with this command's own.
+ */
+static int
+cmd_stop_restart(struct cmd_args *args)
+{
+	struct veil_config	 saved, *cur = args->cfg;
+	char			*path, errbuf[512];
+	int			 rc;
+
+	path = config_path(cur, CMD_SERVE_CONF);
+	if (access(path, R_OK) == -1) {
+		free(path);
+		return (cmd_serve_start(args));
+	}
+	if (config_init(&saved, errbuf, sizeof(errbuf)) == -1 ||
+	    config_load_file(&saved, path, errbuf, sizeof(errbuf)) == -1 ||
+	    config_check(&saved, errbuf, sizeof(errbuf)) == -1) {
+		fprintf(stderr, "og-veil: %s\n", errbuf);
+		config_clear(&saved);
+		free(path);
+		return (CMD_EXIT_FAIL);
+	}
+	free(path);
+	/* The home is where the saved file was found, whatever the env says. */
+	free(saved.home);
+	saved.home = xstrdup(cur->home);
+	saved.verbose = cur->verbose;
+	args->cfg = &saved;
+	rc = cmd_serve_start(args);
+	args->cfg = cur;
+	config_clear(&saved);
+	return (rc);
+}
+
 static int
 cmd_stop_exec(const struct cmd_entry *entry, struct cmd_args *args)
 {
@@ -50,7 +91,7 @@ cmd_stop_exec(const struct cmd_entry *entry, struct cmd_args *args)
 	if (r != 1) {
 		printf("og-veil is not running\n");
 		if (entry == &cmd_restart_entry)
-			return (cmd_serve_start(args));
+			return (cmd_stop_restart(args));
 		return (CMD_EXIT_OK);
 	}
 	if (kill((pid_t)pid, SIGTERM) == -1 && errno != ESRCH) {
@@ -69,6 +110,6 @@ cmd_stop_exec(const struct cmd_entry *entry, struct cmd_args *args)
 	printf("og-veil stopped\n");
 	/* After the daemon is gone, the same configuration starts anew. */
 	if (entry == &cmd_restart_entry)
-		return (cmd_serve_start(args));
+		return (cmd_stop_restart(args));
 	return (CMD_EXIT_OK);
 }

@@ -10,6 +10,8 @@
 
 #include <sys/stat.h>
 
+#include <fcntl.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "og-veil.h"
 #include "xmalloc.h"
 
@@ -512,6 +515,87 @@ config_path(const struct veil_config *cfg, const char *name)
 
 	xasprintf(&s, "%s/%s", cfg->home, name);
 	return (s);
+}
+
+/* Append NAME=value to b when value is set. */
+static void
+config_save_str(struct buf *b, const char *name, const char *value)
+{
+	if (value != NULL)
+		buf_printf(b, "%s=%s\n", name, value);
+}
+
+/* Append NAME=a,b,c for a non-empty list. */
+static void
+config_save_list(struct buf *b, const char *name, char **list)
+{
+	size_t	i;
+
+	if (list == NULL || list[0] == NULL)
+		return;
+	buf_printf(b, "%s=", name);
+	for (i = 0; list[i] != NULL; i++)
+		buf_printf(b, "%s%s", i == 0 ? "" : ",", list[i]);
+	buf_add_str(b, "\n");
+}
+
+/*
+ * Write the settings in effect to path (created 0600 next to it, then
+ * renamed) in the format config_load_file() reads, so that `og-veil
+ * restart` starts the server again exactly as it ran.  The API key is
+ * among them: the file is the owner's only, in the 0700 home.
+ */
+int
+config_save_file(const struct veil_config *cfg, const char *path,
+    char *errbuf, size_t errlen)
+{
+	struct buf	 b;
+	char		*tmp;
+	int		 fd, rc = 0;
+
+	buf_init(&b);
+	buf_add_str(&b, "# og-veil: the running server's settings, written "
+	    "by `og-veil serve`\n# and read by `og-veil restart`.\n");
+	config_save_str(&b, "OG_VEIL_HOST", cfg->host);
+	buf_printf(&b, "OG_VEIL_PORT=%d\n", cfg->port);
+	config_save_str(&b, "OG_VEIL_TEE_ID", cfg->tee_id);
+	config_save_str(&b, "OG_VEIL_EXPECTED_PCR_HASH", cfg->expected_pcr);
+	config_save_str(&b, "OG_VEIL_APP_URL", cfg->app_url);
+	config_save_str(&b, "OG_VEIL_API_KEY", cfg->api_key);
+	config_save_str(&b, "OG_VEIL_CA_FILE", cfg->ca_file);
+	config_save_list(&b, "OG_VEIL_ALLOW_ORIGINS", cfg->allow_origins);
+	config_save_list(&b, "OG_VEIL_ALLOW_HOSTS", cfg->allow_hosts);
+	buf_printf(&b, "OG_VEIL_MAX_BODY=%zu\nOG_VEIL_MAX_RESPONSE=%zu\n"
+	    "OG_VEIL_MAX_UNVERIFIED=%zu\nOG_VEIL_MAX_HEADERS=%zu\n"
+	    "OG_VEIL_MAX_CONNS=%d\nOG_VEIL_TEE_REFRESH_INTERVAL=%d\n",
+	    cfg->max_body, cfg->max_response, cfg->max_unverified,
+	    cfg->max_headers, cfg->max_conns, cfg->tee_refresh_interval);
+
+	xasprintf(&tmp, "%s.tmp", path);
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1) {
+		rc = config_err(errbuf, errlen, "cannot save %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) == -1) {
+		rc = config_err(errbuf, errlen, "cannot save %s: %s", path,
+		    strerror(errno));
+		(void)close(fd);
+		(void)unlink(tmp);
+		goto out;
+	}
+	if (close(fd) == -1 || rename(tmp, path) == -1) {
+		rc = config_err(errbuf, errlen, "cannot save %s: %s", path,
+		    strerror(errno));
+		(void)unlink(tmp);
+	}
+out:
+	free(tmp);
+	buf_clear(&b, 1);
+	return (rc);
 }
 
 /* mkdir -p: every missing parent 0700. */

@@ -109,6 +109,11 @@ int		 config_load_file(struct veil_config *, const char *, char *,
 		    size_t);
 /* $OG_VEIL_HOME/name (new string). */
 char		*config_path(const struct veil_config *, const char *);
+/* The detached server's settings, for `og-veil restart` (cmd-serve.c). */
+#define CMD_SERVE_CONF		"server.conf"
+/* Save the settings in effect where config_load_file() can read them. */
+int		 config_save_file(const struct veil_config *, const char *,
+		    char *, size_t);
 
 /* store.c: sqlite in $OG_VEIL_HOME (0600, WAL, busy timeout, migrations). */
 struct store	*store_open(const char *, char *, size_t);
