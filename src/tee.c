@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -490,6 +491,7 @@ tee_refresh_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 	const struct abi_tee	*old, *cur;
 	struct abi_tee		*tees;
 	const char		*errstr, *why = NULL;
+	char			 pcr[67];
 	size_t			 n;
 
 	ts->ts_refresh = NULL;
@@ -505,10 +507,18 @@ tee_refresh_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 	if (v->vl_tee != NULL) {
 		old = tee_find(ts->ts_abi, ts->ts_nabi, v->vl_tee->te_id);
 		cur = tee_find(tees, n, v->vl_tee->te_id);
+		if (cur != NULL)
+			registry_pcr_hex(cur, pcr);
 		if (cur == NULL)
 			why = "left the active set";
 		else if (old != NULL && registry_rotated(old, cur))
 			why = "rotated its keys";
+		else if (strcasecmp(pcr, v->vl_tee->te_pcr) != 0)
+			/*
+			 * Another measurement (PROTOCOL.md §3): selection
+			 * must apply the PCR pin to it afresh.
+			 */
+			why = "changed its pcrHash";
 		if (why != NULL) {
 			log_info("tee: %s %s: selecting another",
 			    v->vl_tee->te_id, why);
