@@ -622,6 +622,65 @@ devnet_gateway_text(const struct devnet_answer *a, size_t *len)
 	return ((char *)buf_detach(&b, len));
 }
 
+/*
+ * The unsigned-extra fault, single-shot: text PROTOCOL.md §8 does not sign
+ * (a second choice, refusal and reasoning beside the message, content
+ * beside signed tool calls or tool calls beside signed text).
+ */
+static void
+devnet_gateway_unsigned_single(struct json_value *choices,
+    struct json_value *msg, int tool)
+{
+	struct json_value	*choice, *m;
+
+	json_object_set(msg, "refusal", json_new_string("UNSIGNED-REFUSAL"));
+	json_object_set(msg, "reasoning_content",
+	    json_new_string("UNSIGNED-REASONING"));
+	if (tool)
+		json_object_set(msg, "content",
+		    json_new_string("UNSIGNED-TEXT"));
+	else
+		json_object_set(msg, "tool_calls",
+		    devnet_gateway_tool_calls("call_unsigned",
+		    "UNSIGNED-TOOL", "{}"));
+	m = json_new_object();
+	json_object_set(m, "role", json_new_string("assistant"));
+	json_object_set(m, "content", json_new_string("UNSIGNED-CHOICE1"));
+	choice = json_new_object();
+	json_object_set(choice, "index", json_new_int(1));
+	json_object_set(choice, "message", m);
+	json_object_set(choice, "finish_reason", json_new_string("stop"));
+	json_array_add(choices, choice);
+}
+
+/* The unsigned-extra fault, streaming: the same beside a delta frame. */
+static void
+devnet_gateway_unsigned_frame(struct json_value *f, int tool)
+{
+	struct json_value	*choices, *delta, *choice, *d;
+
+	choices = json_get(f, "choices");
+	delta = json_get(json_index(choices, 0), "delta");
+	json_object_set(delta, "refusal", json_new_string("UNSIGNED-REFUSAL"));
+	json_object_set(delta, "reasoning_content",
+	    json_new_string("UNSIGNED-REASONING"));
+	if (tool)
+		json_object_set(delta, "content",
+		    json_new_string("UNSIGNED-TEXT"));
+	else
+		json_object_set(delta, "tool_calls",
+		    devnet_gateway_tool_calls("call_unsigned",
+		    "UNSIGNED-TOOL", "{}"));
+	d = json_new_object();
+	json_object_set(d, "content", json_new_string("UNSIGNED-CHOICE1"));
+	choice = json_new_object();
+	json_object_set(choice, "delta", d);
+	json_object_set(choice, "index", json_new_int(1));
+	json_object_set(choice, "finish_reason", json_new_null());
+	json_array_add(choices, choice);
+	json_object_set(f, "unsigned_note", json_new_string("UNSIGNED-TOP"));
+}
+
 /* A sealed single-shot response (§6) carrying the chat completion. */
 static void
 devnet_gateway_single(struct devnet_gateway *gw, struct evhttp_request *req,
@@ -632,8 +691,10 @@ devnet_gateway_single(struct devnet_gateway *gw, struct evhttp_request *req,
 	struct json_value	*body, *choice, *msg, *choices, *top;
 	struct buf		 pt;
 	char			*text, id[64];
-	int			 tamper;
+	int			 tamper, extra;
 
+	extra = devnet_fault_on(gw->gw_dn, DEVNET_F_UNSIGNED_EXTRA,
+	    gw->gw_index);
 	tamper = devnet_fault_on(gw->gw_dn, DEVNET_F_TAMPER_OUTPUT,
 	    gw->gw_index) || devnet_fault_on(gw->gw_dn,
 	    DEVNET_F_TAMPER_TOKEN, gw->gw_index);
@@ -667,6 +728,9 @@ devnet_gateway_single(struct devnet_gateway *gw, struct evhttp_request *req,
 	    a->tool_name != NULL ? "tool_calls" : "stop"));
 	choices = json_new_array();
 	json_array_add(choices, choice);
+	if (extra)
+		devnet_gateway_unsigned_single(choices, msg,
+		    a->tool_name != NULL);
 
 	snprintf(id, sizeof(id), "chatcmpl-devnet-%d-%" PRIu64, gw->gw_index,
 	    gw->gw_nreq);
@@ -677,6 +741,9 @@ devnet_gateway_single(struct devnet_gateway *gw, struct evhttp_request *req,
 	json_object_set(body, "model", json_new_string(model));
 	json_object_set(body, "choices", choices);
 	json_object_set(body, "usage", devnet_gateway_usage(a));
+	if (extra)
+		json_object_set(body, "unsigned_note",
+		    json_new_string("UNSIGNED-TOP"));
 	devnet_gateway_put_proof(body, pf, variant);
 	if ((variant & 1) == 0) {
 		top = json_new_object();
@@ -785,8 +852,9 @@ devnet_gateway_stream_frames(struct devnet_gateway *gw, const char *model,
 	struct json_value	*delta, *f, *calls, *call, *fn;
 	size_t			 i, len, cut[4], ntamper;
 	char			*piece;
-	int			 k, tamper_out, tamper_tok;
+	int			 k, tamper_out, tamper_tok, extra;
 
+	extra = devnet_fault_on(dn, DEVNET_F_UNSIGNED_EXTRA, gw->gw_index);
 	tamper_out = devnet_fault_on(dn, DEVNET_F_TAMPER_OUTPUT,
 	    gw->gw_index);
 	tamper_tok = devnet_fault_on(dn, DEVNET_F_TAMPER_TOKEN,
@@ -806,6 +874,9 @@ devnet_gateway_stream_frames(struct devnet_gateway *gw, const char *model,
 		json_object_set(delta, "role", json_new_string("assistant"));
 		json_object_set(delta, "tool_calls", calls);
 		f = devnet_gateway_delta_frame(delta, NULL, model);
+		if (extra)
+			devnet_gateway_unsigned_frame(f,
+			    a->tool_name != NULL);
 		devnet_gateway_add_frame(frames, nframes,
 		    devnet_gateway_frame(f));
 		json_free(f);
@@ -842,6 +913,9 @@ devnet_gateway_stream_frames(struct devnet_gateway *gw, const char *model,
 			delta = json_new_object();
 			json_object_set(delta, "tool_calls", calls);
 			f = devnet_gateway_delta_frame(delta, NULL, model);
+			if (extra)
+				devnet_gateway_unsigned_frame(f,
+				    a->tool_name != NULL);
 			devnet_gateway_add_frame(frames, nframes,
 			    devnet_gateway_frame(f));
 			json_free(f);
@@ -864,6 +938,9 @@ devnet_gateway_stream_frames(struct devnet_gateway *gw, const char *model,
 			json_object_set(delta, "role",
 			    json_new_string("assistant"));
 			f = devnet_gateway_delta_frame(delta, NULL, model);
+			if (extra)
+				devnet_gateway_unsigned_frame(f,
+				    a->tool_name != NULL);
 			devnet_gateway_add_frame(frames, nframes,
 			    devnet_gateway_frame(f));
 			json_free(f);
@@ -879,6 +956,8 @@ devnet_gateway_stream_frames(struct devnet_gateway *gw, const char *model,
 		    a->tool_name != NULL ? "tool_calls" : "stop", model);
 		devnet_gateway_put_proof(f, pf, variant);
 		json_object_set(f, "usage", devnet_gateway_usage(a));
+		if (extra)
+			devnet_gateway_unsigned_frame(f, a->tool_name != NULL);
 	}
 	devnet_gateway_add_frame(frames, nframes, devnet_gateway_frame(f));
 	json_free(f);

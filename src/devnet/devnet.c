@@ -53,7 +53,8 @@ static const char *devnet_fault_names[DEVNET_F__COUNT] = {
 	[DEVNET_F_CHAIN_DOWN] = "chain-down",
 	[DEVNET_F_AUTH_DOWN] = "auth-down",
 	[DEVNET_F_EXPIRE_TOKEN] = "expire-token",
-	[DEVNET_F_REVOKE_TOKEN] = "revoke-token"
+	[DEVNET_F_REVOKE_TOKEN] = "revoke-token",
+	[DEVNET_F_UNSIGNED_EXTRA] = "unsigned-extra"
 };
 
 static int	devnet_verbose;
