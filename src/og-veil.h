@@ -552,4 +552,13 @@ int		 stream_finish(struct stream *, int *, const char **,
 /* Bytes this stream holds unverified. */
 size_t		 stream_held(const struct stream *);
 
+/* scrub.c: only what PROTOCOL.md §8 signs reaches the agent (§10). */
+struct json_value *scrub_response(const struct json_value *, const char *,
+		    const char *, size_t);
+struct json_value *scrub_chunk(const struct json_value *, const char *,
+		    long long, const char *, int *);
+void		 scrub_chunk_form(struct json_value *, int);
+int		 scrub_replay_form(struct buf *, int);
+struct json_value *scrub_usage(const struct json_value *);
+
 #endif /* OG_VEIL_H */

@@ -537,11 +537,11 @@ static void
 req_collect_done(struct req *rq)
 {
 	struct buf		 pt, out;
-	struct json_value	*doc, *inner, *sv;
+	struct json_value	*doc, *inner, *sv, *resp;
 	struct verify_proof	 pf;
 	struct evkeyvalq	*oh;
 	const char		*errstr;
-	char			*output = NULL, *msg, *id;
+	char			*output = NULL, *msg;
 	size_t			 outlen = 0;
 	int64_t			 status = 200;
 
@@ -601,25 +601,23 @@ req_collect_done(struct req *rq)
 		json_free(doc);
 		return;
 	}
-	free(output);
 
+	/*
+	 * §10 delivers the answer §9 verified: only the signed output of §8
+	 * (choices[0]'s content or tool calls) and metadata without text;
+	 * other choices, refusal, reasoning and extra fields are unsigned
+	 * and dropped (scrub.c).
+	 */
 	req_enter_state(rq, REQ_DELIVER);
-	if (json_get(inner, "id") == NULL) {
-		id = req_completion_id();
-		json_object_set(inner, "id", json_new_string(id));
-		free(id);
-	}
-	if (json_get(inner, "object") == NULL)
-		json_object_set(inner, "object",
-		    json_new_string("chat.completion"));
-	if (json_get(inner, "created") == NULL)
-		json_object_set(inner, "created",
-		    json_new_int((long long)time(NULL)));
-	json_object_set(inner, "opengradient_verification",
+	resp = scrub_response(inner, json_get_str(rq->rq_body, "model"),
+	    output, outlen);
+	free(output);
+	json_free(doc);
+	json_object_set(resp, "opengradient_verification",
 	    req_proof_json(rq, &pf));
 	buf_init(&out);
-	pyjson_write(&out, inner, PYJSON_COMPACT);
-	json_free(doc);
+	pyjson_write(&out, resp, PYJSON_COMPACT);
+	json_free(resp);
 	oh = evhttp_request_get_output_headers(rq->rq_in);
 	evhttp_add_header(oh, "X-OpenGradient-Verified", "true");
 	evhttp_add_header(oh, "X-OpenGradient-TEE-Id", rq->rq_tee->te_id);

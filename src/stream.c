@@ -41,6 +41,7 @@ struct stream {
 	struct buf		 st_out;	/* owned: replay text, held */
 	char			*st_id;		/* owned: chatcmpl-... */
 	long long		 st_created;
+	int			 st_calls;	/* a tool-call slot seen */
 	size_t			 st_counted;	/* bytes in vl_unverified */
 	int			 st_failed;
 	int			 st_status;
@@ -132,37 +133,15 @@ stream_account(struct stream *st)
 }
 
 /*
- * A gateway frame as an OpenAI chunk: id, object, created first, then
- * everything but the tee_* proof fields and usage.  A new object.
+ * A gateway frame as an OpenAI chunk with only what §8 signs (scrub.c):
+ * choices[0]'s role, content and tool-call deltas, its finish_reason and
+ * the model.  A new object.
  */
 static struct json_value *
 stream_chunk_json(struct stream *st, const struct json_value *frame)
 {
-	struct json_value	*o;
-	const struct json_member *m;
-	const char		*model;
-	size_t			 i;
-
-	o = json_new_object();
-	json_object_set(o, "id", json_new_string(st->st_id));
-	json_object_set(o, "object", json_new_string("chat.completion.chunk"));
-	json_object_set(o, "created", json_new_int(st->st_created));
-	if (json_get(frame, "model") == NULL) {
-		model = json_get_str(st->st_req->rq_body, "model");
-		json_object_set(o, "model", json_new_string(model != NULL ?
-		    model : ""));
-	}
-	for (i = 0; i < frame->n; i++) {
-		m = &frame->members[i];
-		if (strncmp(m->key, "tee_", 4) == 0 ||
-		    strcmp(m->key, "usage") == 0 ||
-		    strcmp(m->key, "id") == 0 ||
-		    strcmp(m->key, "object") == 0 ||
-		    strcmp(m->key, "created") == 0)
-			continue;
-		json_object_set(o, m->key, json_dup(m->val));
-	}
-	return (o);
+	return (scrub_chunk(frame, st->st_id, st->st_created,
+	    json_get_str(st->st_req->rq_body, "model"), &st->st_calls));
 }
 
 static void
@@ -250,9 +229,10 @@ stream_finish(struct stream *st, int *status, const char **code,
 	struct verify_proof	 pf;
 	struct evkeyvalq	*oh;
 	struct evbuffer		*eb;
-	const char		*errstr, *up;
+	const char		*errstr, *up, *fr;
 	char			*output = NULL;
 	size_t			 outlen = 0;
+	int			 tools;
 
 	if (st->st_failed)
 		return (stream_result(st, status, code, msg));
@@ -297,9 +277,24 @@ stream_finish(struct stream *st, int *status, const char **code,
 	}
 	free(output);
 
-	/* Verified: replay the held frames, then the final and usage. */
+	/*
+	 * Verified: replay the held frames, then the final and usage.  §8
+	 * signed the tool calls (final finish_reason "tool_calls" and a slot)
+	 * or else the text, never both: the other is dropped from every
+	 * frame before anything is delivered.
+	 */
 	req_enter_state(rq, REQ_DELIVER);
 	o = stream_chunk_json(st, final);
+	fr = sse_finish_reason(st->st_sse);
+	tools = st->st_calls && fr != NULL && strcmp(fr, "tool_calls") == 0;
+	if (scrub_replay_form(&st->st_out, tools) == -1) {
+		json_free(o);
+		stream_set_error(st, 502, "upstream_error",
+		    "cannot rebuild the verified stream; nothing was "
+		    "delivered");
+		return (stream_result(st, status, code, msg));
+	}
+	scrub_chunk_form(o, tools);
 	json_object_set(o, "opengradient_verification",
 	    req_proof_json(rq, &pf));
 	stream_add_event(&st->st_out, o);
@@ -310,7 +305,7 @@ stream_finish(struct stream *st, int *status, const char **code,
 		o = stream_chunk_json(st, final);
 		json_object_del(o, "choices");
 		json_object_set(o, "choices", json_new_array());
-		json_object_set(o, "usage", json_dup(usage));
+		json_object_set(o, "usage", scrub_usage(usage));
 		stream_add_event(&st->st_out, o);
 		json_free(o);
 	}
