@@ -167,9 +167,23 @@ api_reply_json(struct evhttp_request *er, int status, struct buf *b)
 {
 	struct evbuffer	*eb;
 	struct evkeyvalq *oh = evhttp_request_get_output_headers(er);
+	char		 len[32];
 
 	evhttp_remove_header(oh, "Content-Type");
 	evhttp_add_header(oh, "Content-Type", "application/json");
+	if (evhttp_request_get_command(er) == EVHTTP_REQ_HEAD) {
+		/*
+		 * evhttp 2.1 writes a HEAD reply's body and leaves out its
+		 * Content-Length: the body would be read as the start of the
+		 * next response on a kept-alive connection.  Headers only.
+		 */
+		snprintf(len, sizeof(len), "%zu", b->len);
+		evhttp_remove_header(oh, "Content-Length");
+		evhttp_add_header(oh, "Content-Length", len);
+		buf_clear(b, 0);
+		evhttp_send_reply(er, status, api_status_reason(status), NULL);
+		return;
+	}
 	eb = evbuffer_new();
 	if (eb == NULL)
 		fatalx("evbuffer_new");
