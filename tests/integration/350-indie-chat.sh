@@ -5,9 +5,9 @@
 # the exact text; the bundle's token is near expiry, so og-veil must also
 # refresh it through the indie auth server before the relay takes it.
 INDIE=$TOP/tests/clients/indie-net.mjs
+[ -d "$TOP/../shared/vectors" ] || fail "no shared vectors"
 node "$INDIE" --self-test "$TOP/../shared/vectors" >"$T/selftest.log" 2>&1 ||
     { cat "$T/selftest.log" >&2; fail "indie-net self-test"; }
-[ -d "$TOP/../shared/vectors" ] || fail "no shared vectors"
 node "$INDIE" --state "$T/indie.json" --bundle "$T/bundle.json" \
     >"$T/indie.log" 2>&1 &
 lib_track $!
