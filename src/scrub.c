@@ -100,15 +100,19 @@ scrub_model(const struct json_value *v, const char *fallback)
 /*
  * Non-stream: the delivered chat.completion built from a verified inner
  * response whose signed output (digest_response_output) is out/outlen.
- * id, object, created, model, one choice, numeric usage.  New value.
+ * id, object, created, model, one choice, numeric usage and the tee_*
+ * proof fields.  New value.
  */
 struct json_value *
 scrub_response(const struct json_value *inner, const char *model,
     const char *out, size_t outlen)
 {
+	static const char *const scrub_proof[] = { "tee_signature",
+	    "tee_request_hash", "tee_output_hash", "tee_timestamp", "tee_id" };
 	const struct json_value	*choice, *msg, *fr, *tcs, *c, *v;
 	struct json_value	*o, *nc, *nm, *choices;
 	char			*id;
+	size_t			 i;
 
 	choice = json_index(json_get(inner, "choices"), 0);
 	msg = json_get(choice, "message");
@@ -154,6 +158,16 @@ scrub_response(const struct json_value *inner, const char *model,
 	json_object_set(o, "choices", choices);
 	if (json_is((v = json_get(inner, "usage")), JSON_OBJECT))
 		json_object_set(o, "usage", scrub_usage(v));
+	/*
+	 * The enclave's proof itself (PROTOCOL.md §9, §10: the inner response
+	 * keeps it), so an agent can verify again: fields verify_response()
+	 * has just checked, which carry no text of the model.
+	 */
+	for (i = 0; i < sizeof(scrub_proof) / sizeof(scrub_proof[0]); i++) {
+		v = json_get(inner, scrub_proof[i]);
+		if (json_is(v, JSON_STRING) || json_is(v, JSON_INT))
+			json_object_set(o, scrub_proof[i], json_dup(v));
+	}
 	return (o);
 }
 
