@@ -453,7 +453,7 @@ http_client_conn_new(struct http_client *hc, struct http_origin *or)
 fail:
 	if (ssl != NULL)
 		SSL_free(ssl);
-	ERR_clear_error();
+	log_openssl("http-client: cannot set up a connection");
 	return (NULL);
 }
 

@@ -140,12 +140,6 @@ log_close(void)
 	log_path = NULL;
 }
 
-/* The -v count. */
-int
-log_get_verbose(void)
-{
-	return (log_verbose);
-}
 
 static void
 log_vlog(enum log_level level, const char *suffix, const char *fmt,

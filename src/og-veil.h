@@ -74,7 +74,6 @@ struct store;
 void		 log_init(int, int, const char *);
 int		 log_reopen(void);
 void		 log_close(void);
-int		 log_get_verbose(void);
 void		 log_warn(const char *, ...)
 		    __attribute__((__format__(__printf__, 1, 2)));
 void		 log_warnx(const char *, ...)
