@@ -54,7 +54,10 @@ static const char *devnet_fault_names[DEVNET_F__COUNT] = {
 	[DEVNET_F_AUTH_DOWN] = "auth-down",
 	[DEVNET_F_EXPIRE_TOKEN] = "expire-token",
 	[DEVNET_F_REVOKE_TOKEN] = "revoke-token",
-	[DEVNET_F_UNSIGNED_EXTRA] = "unsigned-extra"
+	[DEVNET_F_UNSIGNED_EXTRA] = "unsigned-extra",
+	[DEVNET_F_RELAY_FORWARD_BILLING] = "relay-forward-billing",
+	[DEVNET_F_GATEWAY_STATUS] = "gateway-status",
+	[DEVNET_F_RELAY_WORDING] = "relay-wording"
 };
 
 static int	devnet_verbose;

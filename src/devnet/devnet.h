@@ -50,6 +50,9 @@ enum devnet_fault {
 	DEVNET_F_EXPIRE_TOKEN,		/* relay rejects current token */
 	DEVNET_F_REVOKE_TOKEN,		/* refresh token revoked: 400 */
 	DEVNET_F_UNSIGNED_EXTRA,	/* unsigned text beside the signed */
+	DEVNET_F_RELAY_FORWARD_BILLING,	/* relay keeps the billing frame */
+	DEVNET_F_GATEWAY_STATUS,	/* value: a plaintext refusal */
+	DEVNET_F_RELAY_WORDING,		/* value: other relay error texts */
 	DEVNET_F__COUNT
 };
 
@@ -88,6 +91,7 @@ struct devnet {
 	uint64_t		 dn_auth_calls;
 	uint64_t		 dn_app_calls;
 	uint64_t		 dn_relay_errors;
+	uint64_t		 dn_relay_billing;	/* frames seen */
 	/* Files and services (devnet.c and one devnet-<service>.c each). */
 	char			*dn_state_path;		/* owned */
 	char			*dn_bundle_path;	/* owned or NULL */
