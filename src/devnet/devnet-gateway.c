@@ -774,7 +774,8 @@ devnet_gateway_single(struct devnet_gateway *gw, struct evhttp_request *req,
 	json_object_set(choice, "index", json_new_int(0));
 	json_object_set(choice, "message", msg);
 	json_object_set(choice, "finish_reason", json_new_string(
-	    a->tool_name != NULL ? "tool_calls" : "stop"));
+	    a->tool_name != NULL ? "tool_calls" : a->truncated ? "length" :
+	    "stop"));
 	choices = json_new_array();
 	json_array_add(choices, choice);
 	if (extra)
@@ -1002,7 +1003,8 @@ devnet_gateway_stream_frames(struct devnet_gateway *gw, const char *model,
 		    json_new_string(DEVNET_GATEWAY_ERROR_EVENT));
 	} else {
 		f = devnet_gateway_delta_frame(json_new_object(),
-		    a->tool_name != NULL ? "tool_calls" : "stop", model);
+		    a->tool_name != NULL ? "tool_calls" : a->truncated ?
+		    "length" : "stop", model);
 		devnet_gateway_put_proof(f, pf, variant);
 		json_object_set(f, "usage", devnet_gateway_usage(a));
 		if (extra)

@@ -44,6 +44,28 @@ static void	devnet_model_add_token(struct devnet_answer *, const char *,
 static void	devnet_model_tokenize(struct devnet_answer *, const char *,
 		    size_t);
 static const char *devnet_model_tool_name(const struct json_value *);
+static void	devnet_model_cap(struct devnet_answer *,
+		    const struct json_value *);
+
+/*
+ * Like the live gateway, stop after max_tokens tokens (finish_reason
+ * "length").  It reads max_tokens only: a request carrying only
+ * max_completion_tokens is not capped by it (PROTOCOL.md §7).
+ */
+static void
+devnet_model_cap(struct devnet_answer *a, const struct json_value *max)
+{
+	int64_t		 n;
+	size_t		 i;
+
+	if (!json_is(max, JSON_INT) || json_to_int64(max, &n) == -1 || n < 1 ||
+	    (uint64_t)n >= a->ntokens)
+		return;
+	for (i = (size_t)n; i < a->ntokens; i++)
+		free(a->tokens[i]);
+	a->ntokens = (size_t)n;
+	a->truncated = 1;
+}
 
 /* The text of a message's content: a string or the text of its parts. */
 static void
@@ -214,6 +236,7 @@ devnet_model_answer(const struct json_value *wire, struct devnet_answer *a,
 	else
 		buf_add(&text, user.data, user.len);
 	devnet_model_tokenize(a, (const char *)text.data, text.len);
+	devnet_model_cap(a, json_get(wire, "max_tokens"));
 	a->completion_tokens = (int)a->ntokens;
 	buf_clear(&text, 1);
 	buf_clear(&user, 1);

@@ -73,6 +73,7 @@ static const struct option devnet_longopts[] = {
 	{ "rsa-bits", required_argument, NULL, 'r' },
 	{ "stream-delay-ms", required_argument, NULL, 'd' },
 	{ "token-ttl", required_argument, NULL, 'T' },
+	{ "bundle-late", required_argument, NULL, 'L' },
 	{ "bench", no_argument, NULL, 'B' },
 	{ "fault", required_argument, NULL, 'F' },
 	{ "port-relay", required_argument, NULL, 1 },
@@ -531,9 +532,11 @@ devnet_bundle_json(struct devnet *dn, struct buf *b)
 	devnet_json_str(b, dn->dn_access_token);
 	buf_add_str(b, ", \"refresh_token\": ");
 	devnet_json_str(b, dn->dn_refresh_token);
+	/* expires_in is what is left: negative for a bundle handed on late. */
 	buf_printf(b, ", \"token_type\": \"bearer\", \"expires_at\": %lld, "
-	    "\"expires_in\": %d, \"user\": {\"id\": ",
-	    (long long)dn->dn_token_expires_at, dn->dn_token_ttl);
+	    "\"expires_in\": %lld, \"user\": {\"id\": ",
+	    (long long)dn->dn_token_expires_at,
+	    (long long)(dn->dn_token_expires_at - (int64_t)time(NULL)));
 	devnet_json_str(b, dn->dn_user_id);
 	buf_add_str(b, ", \"email\": ");
 	devnet_json_str(b, DEVNET_USER_EMAIL);
@@ -718,7 +721,7 @@ devnet_usage(int status)
 	fprintf(f, "usage: og-veil-devnet [-v] [--state file] "
 	    "[--bundle file] [--tls] [--ca-out file]\n"
 	    "\t[--gateways n] [--rsa-bits 2048|4096] [--stream-delay-ms n]\n"
-	    "\t[--token-ttl seconds] [--bench] "
+	    "\t[--token-ttl seconds] [--bundle-late seconds] [--bench] "
 	    "[--fault name[=value][@gateway]] ...\n"
 	    "\t[--port-relay port] [--port-chain port] [--port-auth port]\n"
 	    "\t[--port-app port] [--port-admin port]\n");
@@ -739,6 +742,8 @@ devnet_usage(int status)
 	    "  --stream-delay-ms N    delay between streamed frames"
 	    " (default 20)\n"
 	    "  --token-ttl SECONDS    access token lifetime (default 3600)\n"
+	    "  --bundle-late SECONDS  the first access token expired that"
+	    " long ago\n"
 	    "  --bench                benchmark mode: reused signatures, no"
 	    " stream delay\n\t\t\t (unless --stream-delay-ms)\n"
 	    "  --fault NAME[=VALUE][@GATEWAY]  switch a fault on at start\n"
@@ -824,6 +829,14 @@ main(int argc, char **argv)
 			    100000000, &errstr);
 			if (errstr != NULL) {
 				devnet_warnx("--token-ttl: %s", errstr);
+				return (1);
+			}
+			break;
+		case 'L':
+			dn->dn_bundle_late = (int)strtonum(optarg, 1,
+			    100000000, &errstr);
+			if (errstr != NULL) {
+				devnet_warnx("--bundle-late: %s", errstr);
 				return (1);
 			}
 			break;

@@ -75,6 +75,7 @@ struct devnet {
 	int			 dn_rsa_bits;
 	int			 dn_stream_delay_ms;
 	int			 dn_token_ttl;	/* seconds */
+	int			 dn_bundle_late; /* first token expired: s ago */
 	struct devnet_gateway	**dn_gateways;	/* owned */
 	size_t			 dn_ngateways;
 	struct devnet_fault_state dn_faults[DEVNET_F__COUNT];
@@ -177,8 +178,9 @@ void	 devnet_gateway_state_json(const struct devnet_gateway *, struct buf *);
 /* devnet-model.c: the deterministic built-in model. */
 /*
  * Answer a wire request: the text "Echo: <last user text>" split into
- * tokens, or a tool call to the first offered tool when tools are present
- * and tool_choice is not "none".  See og-veil-devnet(1).
+ * tokens (at most max_tokens of them), or a tool call to the first offered
+ * tool when tools are present and tool_choice is not "none".  See
+ * og-veil-devnet(1).
  */
 struct devnet_answer {
 	char		**tokens;	/* owned: content pieces, in order */
@@ -187,6 +189,7 @@ struct devnet_answer {
 	char		*tool_args;	/* owned or NULL: JSON text */
 	int		 prompt_tokens;
 	int		 completion_tokens;
+	int		 truncated;	/* max_tokens hit: "length" */
 };
 int	 devnet_model_answer(const struct json_value *, struct devnet_answer *,
 	    const char **);
