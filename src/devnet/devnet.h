@@ -75,7 +75,7 @@ struct devnet {
 	int			 dn_rsa_bits;
 	int			 dn_stream_delay_ms;
 	int			 dn_token_ttl;	/* seconds */
-	int			 dn_bundle_late; /* first token expired: s ago */
+	int			 dn_bundle_late; /* 1st token expired s ago */
 	struct devnet_gateway	**dn_gateways;	/* owned */
 	size_t			 dn_ngateways;
 	struct devnet_fault_state dn_faults[DEVNET_F__COUNT];
