@@ -57,7 +57,9 @@ static const char *devnet_fault_names[DEVNET_F__COUNT] = {
 	[DEVNET_F_UNSIGNED_EXTRA] = "unsigned-extra",
 	[DEVNET_F_RELAY_FORWARD_BILLING] = "relay-forward-billing",
 	[DEVNET_F_GATEWAY_STATUS] = "gateway-status",
-	[DEVNET_F_RELAY_WORDING] = "relay-wording"
+	[DEVNET_F_RELAY_WORDING] = "relay-wording",
+	[DEVNET_F_SLOW_AUTH] = "slow-auth",
+	[DEVNET_F_HOSTILE_ENDPOINT] = "hostile-endpoint"
 };
 
 static int	devnet_verbose;

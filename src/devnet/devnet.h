@@ -53,6 +53,8 @@ enum devnet_fault {
 	DEVNET_F_RELAY_FORWARD_BILLING,	/* relay keeps the billing frame */
 	DEVNET_F_GATEWAY_STATUS,	/* value: a plaintext refusal */
 	DEVNET_F_RELAY_WORDING,		/* value: other relay error texts */
+	DEVNET_F_SLOW_AUTH,		/* value: ms before a refresh answer */
+	DEVNET_F_HOSTILE_ENDPOINT,	/* registry endpoint with CR LF, ESC */
 	DEVNET_F__COUNT
 };
 
