@@ -114,7 +114,7 @@ cmd_login_run(struct cmd_args *args, int manual, int open_browser)
 		    "%s.\n", s.refresh_token != NULL ? "og-veil refreshes it "
 		    "before its first use" : "it holds no refresh token, so "
 		    "the relay may refuse it: if so, sign in again");
-	if (cmd_server_pid(cfg, &pid) == 1)
+	if (cmd_pidfile_read(cfg, &pid) == 1)
 		printf("The running server (pid %ld) uses this login from now "
 		    "on.\n", pid);
 	rc = CMD_EXIT_OK;
