@@ -57,7 +57,7 @@ struct token_state {
 	char			 ts_msg[256];
 	char			*ts_stored;	/* owned, secret: see the top */
 	int			 ts_known;	/* ts_stored is meaningful */
-	int			 ts_pending;	/* tokens not yet in the store */
+	int			 ts_pending;	/* not in the store yet */
 	int			 ts_refused;	/* refresh token refused */
 	int			 ts_retry_ms;	/* 0: no write failed yet */
 	struct event		*ts_retry_ev;	/* retries the token write */
