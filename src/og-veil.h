@@ -29,7 +29,17 @@
  */
 #define OG_VEIL_REGISTRY_TTL	3600
 
-/* Resolved configuration: defaults, then OG_VEIL_* environment, then flags. */
+/* config.c: where a setting's value came from (veil_config.source[]). */
+#define CONFIG_SRC_DEFAULT	0
+#define CONFIG_SRC_ENV		1
+#define CONFIG_SRC_FILE		2	/* -c file (or server.conf) */
+#define CONFIG_SRC_FLAG		3
+#define CONFIG_MAX_OPTIONS	96	/* rows of config_options[] at most */
+
+/*
+ * Resolved configuration: defaults, then OG_VEIL_* environment, then -c,
+ * then flags.  Each setting is a row of config_options[] (config.c).
+ */
 struct veil_config {
 	char		*home;		/* owned: $OG_VEIL_HOME */
 	char		*host;		/* owned */
@@ -49,6 +59,44 @@ struct veil_config {
 	size_t		 max_unverified;
 	size_t		 max_headers;
 	int		 max_conns;
+	/* CONFIG_SRC_* of each config_options[] row */
+	unsigned char	 source[CONFIG_MAX_OPTIONS];
+};
+
+/* A setting's type: how its text is parsed and what its field is. */
+enum config_type {
+	CONFIG_T_STR,		/* char *, owned; NULL when unset */
+	CONFIG_T_INT,		/* int, co_min..co_max */
+	CONFIG_T_SIZE,		/* size_t bytes (k/m/g), co_min..co_max */
+	CONFIG_T_LIST,		/* char **, owned, NULL-terminated */
+	CONFIG_T_BOOL,		/* int 0/1; the flag takes no argument */
+	CONFIG_T_COUNT,		/* int; the flag counts (-vv) */
+	CONFIG_T_CLI		/* no field: the parser acts (-c, -h, -V) */
+};
+#define CONFIG_F_SERVE		0x01	/* the server's only: "server flags" */
+#define CONFIG_F_SAVE		0x02	/* in server.conf, for restart */
+#define CONFIG_F_NOFLAG		0x04	/* environment and file only */
+#define CONFIG_F_SECRET		0x08	/* wiped on free, never printed */
+#define CONFIG_F_CLIENT		0x10	/* clients take it from server.conf */
+
+/* One setting (config.c explains how to add one). */
+struct config_option {
+	const char	*co_name;	/* --name; config_set()'s name */
+	int		 co_letter;	/* -letter, or 0 */
+	const char	*co_env;	/* OG_VEIL_* (and file NAME), or NULL */
+	const char	*co_env_alt;	/* read before co_env, or NULL */
+	enum config_type co_type;
+	size_t		 co_offset;	/* of the field in veil_config */
+	long long	 co_min;	/* CONFIG_T_INT, CONFIG_T_SIZE */
+	long long	 co_max;
+	/* A string's check: 0 and new *out (NULL: unset), or -1 (errbuf). */
+	int		(*co_check)(const struct config_option *,
+			    const char *, char **, char *, size_t);
+	const char	*co_default;	/* text, parsed as if given, or NULL */
+	const char	*co_what;	/* its name in messages: "max body" */
+	const char	*co_arg;	/* its argument in help, or NULL */
+	const char	*co_help;	/* one line for `og-veil help` */
+	int		 co_flags;	/* CONFIG_F_* */
 };
 
 /* The login session of PROTOCOL.md §1, as stored. */
@@ -90,6 +138,15 @@ __attribute__((__noreturn__)) void fatalx(const char *, ...)
 void		 log_openssl(const char *);
 
 /* config.c */
+/* Every setting, NULL-name terminated; config_noptions() rows. */
+extern const struct config_option config_options[];
+size_t		 config_noptions(void);
+/* The row of a --name, or NULL. */
+const struct config_option *config_option_find(const char *);
+/* Set one row from text with its CONFIG_SRC_*; -1 with errbuf. */
+int		 config_set_option(struct veil_config *,
+		    const struct config_option *, const char *, int, char *,
+		    size_t);
 /* Defaults and environment into cfg; -1 with a message in errbuf. */
 int		 config_init(struct veil_config *, char *, size_t);
 void		 config_clear(struct veil_config *);
@@ -209,12 +266,18 @@ int		 cmd_parse(int, char **, const struct cmd_entry **,
 void		 cmd_usage(FILE *, const struct cmd_entry *, int);
 /* Prepare $OG_VEIL_HOME and open the store; NULL after printing why. */
 struct store	*cmd_store_open(const struct veil_config *);
+/* Read up to max bytes of fd into a new NUL-terminated string; -1 over. */
+int		 cmd_read_all(int, size_t, char **, size_t *);
+
+/* cmd-pidfile.c */
 /* The running server: 1 and *pid, 0 not running, or -1 stale (pid given). */
-int		 cmd_server_pid(const struct veil_config *, long *);
+int		 cmd_pidfile_read(const struct veil_config *, long *);
 /* Remove a stale pidfile, saying why it was stale. */
 void		 cmd_pidfile_remove_stale(const struct veil_config *, long);
 /* Wait up to the seconds given for pid to exit; 0 when it did. */
-int		 cmd_wait_exit(long, int);
+int		 cmd_pidfile_wait_exit(long, int);
+
+/* cmd-http.c */
 /*
  * A blocking HTTP/1.0 request to the server on loopback (CLI only):
  * 0 with *status and a new *body (NUL-terminated), -1 with errbuf.
@@ -222,8 +285,6 @@ int		 cmd_wait_exit(long, int);
 int		 cmd_http(const struct veil_config *, const char *,
 		    const char *, const char *, size_t, int, int *, char **,
 		    size_t *, char *, size_t);
-/* Read up to max bytes of fd into a new NUL-terminated string; -1 over. */
-int		 cmd_read_all(int, size_t, char **, size_t *);
 
 /* cmd-serve.c */
 /* Start the daemon detached and wait until it is ready. */
