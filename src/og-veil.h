@@ -178,8 +178,12 @@ void		 store_close(struct store *);
 int		 store_session_load(struct store *, struct session *);
 int		 store_session_save(struct store *, const struct session *);
 int		 store_session_delete(struct store *);
+/* Tokens of the session whose refresh token is the first argument. */
 int		 store_tokens_update(struct store *, const char *, const char *,
-		    int64_t);
+		    const char *, int64_t);
+/* The busy timeout (ms) for this connection: a few ms on the loop. */
+void		 store_set_busy_ms(struct store *, int);
+#define STORE_LOOP_BUSY_MS	5
 /* 1 when another connection changed the database since the last call. */
 int		 store_changed(struct store *);
 /* The raw getActiveTEEs result for (rpc, address, type), and when fetched. */
