@@ -126,6 +126,7 @@ struct http_client {
 	struct event_base	*hc_base;	/* not owned */
 	struct evdns_base	*hc_dns;	/* not owned */
 	SSL_CTX			*hc_ssl;	/* owned */
+	char			*hc_ca_file;	/* owned or NULL: --ca-file */
 	TAILQ_HEAD(, http_origin) hc_origins;
 	struct http_calls	 hc_calls;	/* live */
 	struct http_calls	 hc_reap_calls;
@@ -190,6 +191,8 @@ http_client_new(struct event_base *base, struct evdns_base *dns,
 		ERR_clear_error();
 		goto fail;
 	}
+	if (ca_file != NULL && *ca_file != '\0')
+		hc->hc_ca_file = xstrdup(ca_file);
 	SSL_CTX_set_verify(hc->hc_ssl, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_session_cache_mode(hc->hc_ssl,
 	    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
@@ -329,6 +332,7 @@ http_client_free(struct http_client *hc)
 	http_client_reap_cb(-1, 0, hc);
 	event_free(hc->hc_reap_ev);
 	SSL_CTX_free(hc->hc_ssl);
+	free(hc->hc_ca_file);
 	free(hc);
 }
 
@@ -556,6 +560,43 @@ http_client_set_err(struct http_call *ca, const char *prefix,
 	    ca->ca_origin->or_key, what);
 }
 
+/*
+ * 1, with the call's error set, when its TLS handshake failed because the
+ * peer's certificate is not trusted (or names another host): say which
+ * host and which CA bundle, so the user can fix the right one.
+ */
+static int
+http_client_tls_rejected(struct http_call *ca)
+{
+	struct bufferevent	*bev;
+	SSL			*ssl;
+	unsigned long		 e;
+	long			 vr;
+	const char		*why = NULL, *cafile;
+
+	if (!ca->ca_origin->or_tls || ca->ca_conn == NULL ||
+	    ca->ca_conn->cn_evcon == NULL || (ca->ca_flags & CA_HEADERS))
+		return (0);
+	bev = evhttp_connection_get_bufferevent(ca->ca_conn->cn_evcon);
+	if (bev == NULL || (ssl = bufferevent_openssl_get_ssl(bev)) == NULL)
+		return (0);
+	if ((vr = SSL_get_verify_result(ssl)) != X509_V_OK)
+		why = X509_verify_cert_error_string(vr);
+	else if ((e = bufferevent_get_openssl_error(bev)) != 0 &&
+	    ERR_GET_LIB(e) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED)
+		why = "certificate verify failed";
+	if (why == NULL)
+		return (0);
+	cafile = ca->ca_client->hc_ca_file;
+	snprintf(ca->ca_err, sizeof(ca->ca_err), "TLS certificate of %s "
+	    "rejected (%s): it is not trusted by %s%s%s", ca->ca_origin->or_key,
+	    why, cafile != NULL ? "the CA file " : "the system CA store "
+	    "(SSL_CERT_FILE, SSL_CERT_DIR)", cafile != NULL ? cafile : "",
+	    cafile != NULL ? " or the system CA store" : "; set --ca-file");
+	return (1);
+}
+
 /* 1 when the call's connection finished its connect (and TLS handshake). */
 static int
 http_client_connected(struct http_call *ca)
@@ -735,8 +776,6 @@ http_client_done_cb(struct evhttp_request *req, void *arg)
 {
 	struct http_call	*ca = arg;
 	struct bufferevent	*bev;
-	SSL			*ssl;
-	long			 vr;
 	int			 dnserr, code, result;
 
 	if (ca->ca_req == NULL)
@@ -781,11 +820,8 @@ http_client_done_cb(struct evhttp_request *req, void *arg)
 		    (dnserr = bufferevent_socket_get_dns_error(bev)) != 0)
 			http_client_set_err(ca, "cannot resolve ",
 			    evutil_gai_strerror(dnserr));
-		else if (bev != NULL && ca->ca_origin->or_tls &&
-		    (ssl = bufferevent_openssl_get_ssl(bev)) != NULL &&
-		    (vr = SSL_get_verify_result(ssl)) != X509_V_OK)
-			http_client_set_err(ca, "TLS certificate rejected by ",
-			    X509_verify_cert_error_string(vr));
+		else
+			(void)http_client_tls_rejected(ca);
 		ERR_clear_error();
 		result = HTTP_E_CONNECT;
 	} else {
@@ -805,6 +841,12 @@ http_client_done_cb(struct evhttp_request *req, void *arg)
 			result = HTTP_E_IO;
 			break;
 		default:
+			/* evhttp reports a failed handshake as an EOF. */
+			if (http_client_tls_rejected(ca)) {
+				ERR_clear_error();
+				result = HTTP_E_CONNECT;
+				break;
+			}
 			if (ca->ca_flags & CA_HEADERS)
 				http_client_set_err(ca, "",
 				    "answer truncated");
