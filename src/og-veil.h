@@ -513,9 +513,9 @@ void		 tee_clear_all(struct veil *);
 
 /* relay.c: the relay call (PROTOCOL.md §5) and its error mapping. */
 #define RELAY_OK	0
-#define RELAY_E_CONNECT	1	/* unreachable: failover may retry */
+#define RELAY_E_CONNECT	1	/* unreachable: nothing was sent */
 #define RELAY_E_HTTP	2	/* non-2xx: status and message given */
-#define RELAY_E_IO	3	/* broken after the first byte */
+#define RELAY_E_IO	3	/* sent, then broken: it may have run */
 #define RELAY_E_AUTH	4	/* no valid login: status 401 */
 struct relay_cb {
 	/* 2xx status arrived (before any data). */
@@ -539,6 +539,8 @@ struct relay_call *relay_post(struct veil *, const struct tee *, int,
 void		 relay_cancel(struct relay_call *);
 /* The message of a relay error body (detail, error, raw): "" when empty. */
 void		 relay_error_message(const uint8_t *, size_t, char *, size_t);
+/* 1 when a failed call (result, status) may go to another TEE (§10). */
+int		 relay_may_fail_over(int, int);
 
 
 /* server.c: lifecycle of `og-veil serve` (the daemon side). */

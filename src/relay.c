@@ -251,8 +251,12 @@ relay_done_cb(void *arg, int result, const char *msg)
 		return;
 	}
 	if (result != HTTP_CALL_OK) {
+		/*
+		 * Sent, but no status came back (timeout, closed): the relay
+		 * may have passed it on, so this is no relay answer.
+		 */
 		snprintf(rl->rl_msg, sizeof(rl->rl_msg), "relay: %s", msg);
-		relay_finish(rl, RELAY_E_HTTP, result == HTTP_E_TIMEOUT ? 504 :
+		relay_finish(rl, RELAY_E_IO, result == HTTP_E_TIMEOUT ? 504 :
 		    502, rl->rl_msg);
 		return;
 	}
@@ -343,6 +347,24 @@ relay_post(struct veil *v, const struct tee *t, int stream,
 	rl->rl_arg = arg;
 	token_get(v, relay_token_cb, rl);
 	return (rl);
+}
+
+/*
+ * The failover rule (PROTOCOL.md §10, og-veil(1)), which reads statuses,
+ * never the relay's wording (the live relay's is unknown), and can never
+ * send a request twice when the first may have run, and been billed, on a
+ * TEE: fail over when the relay could not be reached (nothing was sent),
+ * or when it answered 502 or 503 itself, before any response byte (no
+ * TEE answered).  Never on 504 (the TEE may be running it), a timeout
+ * after the request was sent, a connection closed without an answer, a
+ * stream broken after its first byte, or any other status.
+ */
+int
+relay_may_fail_over(int result, int status)
+{
+	if (result == RELAY_E_CONNECT)
+		return (1);
+	return (result == RELAY_E_HTTP && (status == 502 || status == 503));
 }
 
 /* Cancel: no callback afterwards.  NULL is a no-op. */

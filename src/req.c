@@ -372,20 +372,6 @@ req_relay_data_cb(void *arg, const uint8_t *p, size_t len)
 	return (0);
 }
 
-/* A relay error that says the TEE gateway could not be reached. */
-static int
-req_unreachable(int result, int status, const char *msg)
-{
-	if (result == RELAY_E_CONNECT)
-		return (1);
-	if (result != RELAY_E_HTTP || (status != 502 && status != 503 &&
-	    status != 504) || msg == NULL)
-		return (0);
-	return (strcasestr(msg, "unreachable") != NULL ||
-	    strcasestr(msg, "connect") != NULL ||
-	    strcasestr(msg, "timed out") != NULL);
-}
-
 /* A relay's own error status, passed on with its message. */
 static void
 req_relay_error(struct req *rq, int status, const char *msg)
@@ -452,7 +438,7 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 		req_collect_done(rq);
 		return;
 	}
-	if (req_unreachable(result, status, msg) &&
+	if (relay_may_fail_over(result, status) &&
 	    !(rq->rq_flags & (RQ_RETRIED | RQ_DELIVERING))) {
 		log_warnx("req %016" PRIx64 ": TEE %s unreachable (%s); "
 		    "failing over", rq->rq_id, rq->rq_tee->te_id,

@@ -386,6 +386,40 @@ fail:
 	return (-1);
 }
 
+/*
+ * PROTOCOL.md §10 failover, by status alone: connect failures and the
+ * relay's own 502/503; never 504, never a call broken after it was sent
+ * (whatever the words were: "unreachable", "timed out" decided it before).
+ */
+static int
+test_failover_rule(void)
+{
+	static const struct {
+		int	 result, status, want;
+	} c[] = {
+		{ RELAY_E_CONNECT, 502, 1 },
+		{ RELAY_E_CONNECT, 504, 1 },
+		{ RELAY_E_HTTP, 502, 1 },
+		{ RELAY_E_HTTP, 503, 1 },
+		{ RELAY_E_HTTP, 504, 0 },
+		{ RELAY_E_HTTP, 500, 0 },
+		{ RELAY_E_HTTP, 400, 0 },
+		{ RELAY_E_HTTP, 429, 0 },
+		{ RELAY_E_IO, 502, 0 },
+		{ RELAY_E_IO, 504, 0 },
+		{ RELAY_E_AUTH, 401, 0 },
+		{ RELAY_OK, 200, 0 },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		TEST_EQ_INT(relay_may_fail_over(c[i].result, c[i].status),
+		    c[i].want);
+	return (0);
+fail:
+	return (-1);
+}
+
 static const struct test_case cases[] = {
 	{ "error-messages", test_messages },
 	{ "401-refresh-and-resend", test_refresh_retry },
@@ -395,6 +429,7 @@ static const struct test_case cases[] = {
 	{ "connect-refused", test_connect },
 	{ "logged-out", test_logged_out },
 	{ "cancel-before-token", test_cancel },
+	{ "failover-rule", test_failover_rule },
 };
 
 TEST_MAIN("test-relay", cases)
