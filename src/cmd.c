@@ -8,17 +8,19 @@
  */
 #include "compat.h"
 
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#endif
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <netdb.h>
-#include <poll.h>
-#include <signal.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,9 @@ static int	 cmd_option_has_arg(const struct config_option *);
 static struct option *cmd_global_options_new(size_t *, char **);
 static void	 cmd_help_line(FILE *, const char *, const char *);
 static void	 cmd_help_options(FILE *);
+static int	 cmd_service_enter(struct veil_config *, char *, size_t);
+static int	 cmd_service_become(uid_t, gid_t, const char *, char *,
+		    size_t);
 static int	 cmd_getopt(const char *, int, char **, const char *,
 		    const struct option *, struct cmd_parse_state *,
 		    struct cmd_args *, int);
@@ -541,8 +546,20 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 		    sizeof(errbuf)) == -1)
 			goto bad_config;
 	}
-	if (config_check(cfg, errbuf, sizeof(errbuf)) == -1)
+	if (cfg->service && config_source(cfg, "home") == CONFIG_SRC_DEFAULT) {
+		free(cfg->home);
+		cfg->home = xstrdup(OG_VEIL_SERVICE_HOME);
+	}
+	if (config_check(cfg, errbuf, sizeof(errbuf)) == -1 ||
+	    config_resolve_home(cfg, errbuf, sizeof(errbuf)) == -1)
 		goto bad_config;
+	if (cfg->service && cmd_service_enter(cfg, errbuf,
+	    sizeof(errbuf)) == -1) {
+		fprintf(stderr, "og-veil: %s\n", errbuf);
+		config_clear(cfg);
+		rc = CMD_EXIT_FAIL;
+		goto done;
+	}
 	args->cfg = cfg;
 	rc = -1;
 	goto done;
@@ -559,6 +576,78 @@ done:
 	free(gopts);
 	free(gshort);
 	return (rc);
+}
+
+/*
+ * --service: act for the systemd service.  Run as root, become the owner
+ * of its state directory (DynamicUser='s UID, or User=), so that what
+ * login writes stays the service's and the checks of config_prepare_home()
+ * hold; run as anyone else, just use that directory.  -1 with errbuf.
+ */
+static int
+cmd_service_enter(struct veil_config *cfg, char *errbuf, size_t errlen)
+{
+	struct stat	 st;
+
+	if (lstat(cfg->home, &st) == -1) {
+		snprintf(errbuf, errlen, "%s: %s: the service has not run yet; "
+		    "sign it in as og-veil(1) SYSTEMD says", cfg->home,
+		    strerror(errno));
+		return (-1);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(errbuf, errlen, "%s is not the service's state "
+		    "directory (a symlink systemd did not make?)", cfg->home);
+		return (-1);
+	}
+	if (geteuid() != 0 || st.st_uid == 0)
+		return (0);
+	return (cmd_service_become(st.st_uid, st.st_gid, cfg->home, errbuf,
+	    errlen));
+}
+
+/*
+ * Become uid/gid for good, keeping only CAP_DAC_READ_SEARCH: systemd keeps
+ * DynamicUser= state under /var/lib/private (0700 root), which the
+ * service's UID cannot search outside the service's own namespace.  What
+ * og-veil creates then belongs to uid, as the service's own files do.
+ */
+static int
+cmd_service_become(uid_t uid, gid_t gid, const char *home, char *errbuf,
+    size_t errlen)
+{
+#ifdef __linux__
+	struct __user_cap_header_struct	 h;
+	struct __user_cap_data_struct	 d[_LINUX_CAPABILITY_U32S_3];
+
+	if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) == -1)
+		goto fail;
+#endif
+	if (setgroups(0, NULL) == -1 || setgid(gid) == -1 ||
+	    setuid(uid) == -1)
+		goto fail;
+	if (setuid(0) != -1 || geteuid() != uid) {
+		snprintf(errbuf, errlen, "could not drop root for uid %u",
+		    (unsigned int)uid);
+		return (-1);
+	}
+#ifdef __linux__
+	(void)prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L);
+	memset(&h, 0, sizeof(h));
+	memset(d, 0, sizeof(d));
+	h.version = _LINUX_CAPABILITY_VERSION_3;
+	d[CAP_TO_INDEX(CAP_DAC_READ_SEARCH)].effective =
+	    CAP_TO_MASK(CAP_DAC_READ_SEARCH);
+	d[CAP_TO_INDEX(CAP_DAC_READ_SEARCH)].permitted =
+	    CAP_TO_MASK(CAP_DAC_READ_SEARCH);
+	if (syscall(SYS_capset, &h, d) == -1)
+		goto fail;
+#endif
+	return (0);
+fail:
+	snprintf(errbuf, errlen, "cannot become uid %u (the owner of %s): %s",
+	    (unsigned int)uid, home, strerror(errno));
+	return (-1);
 }
 
 /* Prepare $OG_VEIL_HOME and open the store; NULL after printing why. */

@@ -15,6 +15,8 @@
 #define OG_VEIL_VERSION		PACKAGE_VERSION
 #define OG_VEIL_APP_NAME	"opengradient-veil"
 #define OG_VEIL_DEFAULT_HOST	"127.0.0.1"
+/* The state directory of contrib/og-veil.service (StateDirectory=). */
+#define OG_VEIL_SERVICE_HOME	"/var/lib/og-veil"
 #define OG_VEIL_DEFAULT_PORT	11434
 #define OG_VEIL_DEFAULT_APP_URL	"https://chat.opengradient.ai"
 #define OG_VEIL_DEFAULT_REFRESH	300
@@ -54,6 +56,7 @@ struct veil_config {
 	int		 tee_refresh_interval;	/* seconds, 0 = off */
 	int		 verbose;
 	int		 foreground;
+	int		 service;	/* --service: the systemd service's */
 	size_t		 max_body;
 	size_t		 max_response;
 	size_t		 max_unverified;
@@ -143,6 +146,8 @@ extern const struct config_option config_options[];
 size_t		 config_noptions(void);
 /* The row of a --name, or NULL. */
 const struct config_option *config_option_find(const char *);
+/* CONFIG_SRC_* of the setting named (CONFIG_SRC_DEFAULT when unknown). */
+int		 config_source(const struct veil_config *, const char *);
 /* Set one row from text with its CONFIG_SRC_*; -1 with errbuf. */
 int		 config_set_option(struct veil_config *,
 		    const struct config_option *, const char *, int, char *,
@@ -154,6 +159,8 @@ void		 config_clear(struct veil_config *);
 int		 config_check(const struct veil_config *, char *, size_t);
 /* The base URL agents use: http://host:port/v1 (new string). */
 char		*config_base_url(const struct veil_config *);
+/* A home systemd symlinked (DynamicUser=) becomes its real path. */
+int		 config_resolve_home(struct veil_config *, char *, size_t);
 /* Create $OG_VEIL_HOME 0700, refusing a symlink or group/other-writable one. */
 int		 config_prepare_home(const struct veil_config *, char *,
 		    size_t);
