@@ -109,7 +109,6 @@ struct store {
 
 static int	 store_err(char *, size_t, const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
-static int	 store_create_file(const char *, char *, size_t);
 static int	 store_migrate(struct store *, char *, size_t);
 static sqlite3_stmt *store_stmt(struct store *, enum store_stmt);
 static void	 store_bind_text(sqlite3_stmt *, int, const char *);
@@ -135,7 +134,7 @@ store_err(char *errbuf, size_t errlen, const char *fmt, ...)
  * Create the database file 0600 with O_EXCL, or check an existing one: a
  * regular file (not a symlink) that we own; a looser mode is tightened.
  */
-static int
+int
 store_create_file(const char *path, char *errbuf, size_t errlen)
 {
 	struct stat	 st;

@@ -176,7 +176,9 @@ void	 devnet_gateway_state_json(const struct devnet_gateway *, struct buf *);
 /*
  * Answer a wire request: the text "Echo: <last user text>" split into
  * tokens, or a tool call to the first offered tool when tools are present
- * and tool_choice is not "none".  See og-veil-devnet(1).
+ * and tool_choice is not "none"; an agent's command tool (Bash, exec_command)
+ * is called for "run: <command>" and its result answered "Tool result
+ * received: <result>".  See og-veil-devnet(1).
  */
 struct devnet_answer {
 	char		**tokens;	/* owned: content pieces, in order */
