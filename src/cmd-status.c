@@ -36,7 +36,10 @@ const struct cmd_entry cmd_status_entry = {
 	.options = cmd_status_options,
 	.usage = "[--json]",
 	.help = "Show the version, the signed-in account and whether the "
-	    "server runs.\nExit status 0 when it runs, 3 when it does not.",
+	    "server runs.\nExit status 0 when it runs and can serve, 3 when it "
+	    "does not run, 4 when it\nruns but cannot serve yet (not logged "
+	    "in, no usable TEE), 1 when it does\nnot answer.",
+	.flags = CMD_F_CLIENT,
 	.exec = cmd_status_exec
 };
 
@@ -66,6 +69,7 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 	size_t				 len;
 	long				 pid = 0;
 	int				 signed_in = 0, running, status, r;
+	int				 answering = 0, ready = 0;
 
 	(void)self;
 	memset(&s, 0, sizeof(s));
@@ -83,11 +87,16 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		signed_in = r == 0;
 	}
 	running = cmd_pidfile_read(cfg, &pid) == 1;
-	if (running && cmd_http(cfg, "GET", "/health", NULL, 0, 5, &status,
-	    &body, &len, errbuf, sizeof(errbuf)) == 0) {
+	/* Readiness: 200 serving, 503 and why not; older servers: 404. */
+	if (running && cmd_http(cfg, "GET", "/health/ready", NULL, 0, 5,
+	    &status, &body, &len, errbuf, sizeof(errbuf)) == 0) {
 		health = json_parse(body, len, NULL, &errstr);
 		tee_id = json_get_str(health, "tee_id");
-		hstatus = json_get_str(health, "status");
+		answering = 1;
+		if (status == 200)
+			ready = 1;
+		else if ((hstatus = json_get_str(health, "reason")) == NULL)
+			hstatus = "not ready";
 	} else if (running)
 		hstatus = "not answering";
 	url = config_base_url(cfg);
@@ -112,7 +121,8 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		buf_printf(&b, ", \"port\": %d", cfg->port);
 		cmd_status_str(&b, "base_url", url, 0);
 		cmd_status_str(&b, "tee_id", tee_id, 0);
-		cmd_status_str(&b, "health", hstatus, 0);
+		buf_printf(&b, ", \"ready\": %s", ready ? "true" : "false");
+		cmd_status_str(&b, "health", ready ? "ok" : hstatus, 0);
 		cmd_status_str(&b, "home", cfg->home, 0);
 		buf_add_str(&b, "}\n");
 		fwrite(b.data, 1, b.len, stdout);
@@ -138,8 +148,10 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 			    url);
 			printf("TEE:         %s\n", tee_id != NULL ? tee_id :
 			    "none selected yet");
-			if (hstatus != NULL && strcmp(hstatus, "ok") != 0)
-				printf("health:      %s\n", hstatus);
+			if (ready)
+				printf("ready:       yes\n");
+			else
+				printf("ready:       no: %s\n", hstatus);
 		} else
 			printf("server:      not running (start it with "
 			    "`og-veil serve`)\n");
@@ -148,5 +160,9 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 	free(body);
 	free(url);
 	session_clear(&s);
-	return (running ? CMD_EXIT_OK : CMD_EXIT_NOT_RUNNING);
+	if (!running)
+		return (CMD_EXIT_NOT_RUNNING);
+	if (!answering)
+		return (CMD_EXIT_FAIL);
+	return (ready ? CMD_EXIT_OK : CMD_EXIT_NOT_READY);
 }

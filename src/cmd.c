@@ -109,6 +109,33 @@ static int	 cmd_getopt(const char *, int, char **, const char *,
 		    struct cmd_args *, int);
 static const char *cmd_option_name(const struct option *, int);
 
+/* The command line's memory, for cmd_set_title(). */
+static char	*cmd_title_start;
+static size_t	 cmd_title_len;
+
+/*
+ * What ps shows for this process: the detached daemon was forked from
+ * whatever command started it (`og-veil restart`, a bare og-veil), so it
+ * says what it is instead.  Overwrites argv (the arguments were copied or
+ * are no longer needed) and sets the thread name.
+ */
+void
+cmd_set_title(const char *title)
+{
+	size_t	 n;
+
+#ifdef __linux__
+	(void)prctl(PR_SET_NAME, (unsigned long)title, 0L, 0L, 0L);
+#endif
+	if (cmd_title_start == NULL || cmd_title_len < 2)
+		return;
+	n = strlen(title);
+	if (n > cmd_title_len - 1)
+		n = cmd_title_len - 1;
+	memset(cmd_title_start, 0, cmd_title_len);
+	memcpy(cmd_title_start, title, n);
+}
+
 /* Exact name or alias, else a unique prefix; NULL (*ambiguous set). */
 const struct cmd_entry *
 cmd_find(const char *name, int *ambiguous)
@@ -473,6 +500,11 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 	memset(&ps, 0, sizeof(ps));
 	memset(args, 0, sizeof(*args));
 	*entry = NULL;
+	if (argc > 0 && argv[0] != NULL && argv[argc - 1] >= argv[0]) {
+		cmd_title_start = argv[0];
+		cmd_title_len = (size_t)(argv[argc - 1] +
+		    strlen(argv[argc - 1]) + 1 - argv[0]);
+	}
 
 	gopts = cmd_global_options_new(&ngopts, &gshort);
 	xasprintf(&shortopts, "+:%s", gshort);
@@ -564,6 +596,8 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 		rc = CMD_EXIT_FAIL;
 		goto done;
 	}
+	if (e == NULL || (e->flags & CMD_F_CLIENT))
+		cmd_client_adopt(cfg);
 	args->cfg = cfg;
 	rc = -1;
 	goto done;
@@ -652,6 +686,39 @@ fail:
 	snprintf(errbuf, errlen, "cannot become uid %u (the owner of %s): %s",
 	    (unsigned int)uid, home, strerror(errno));
 	return (-1);
+}
+
+/*
+ * A client verb talks to the server that runs from this home: its host,
+ * port and API key come from the server.conf it wrote once listening,
+ * unless given on the command line, in the environment or by -c.
+ */
+void
+cmd_client_adopt(struct veil_config *cfg)
+{
+	const struct config_option	*o;
+	struct veil_config		 run;
+	char				*path, errbuf[256];
+	long				 pid;
+
+	if (cmd_pidfile_read(cfg, &pid) != 1)
+		return;
+	path = config_path(cfg, CMD_SERVE_CONF);
+	if (access(path, R_OK) == -1 || config_init(&run, errbuf,
+	    sizeof(errbuf)) == -1) {
+		free(path);
+		return;
+	}
+	if (config_load_file(&run, path, errbuf, sizeof(errbuf)) == 0) {
+		for (o = config_options; o->co_name != NULL; o++)
+			if ((o->co_flags & CONFIG_F_CLIENT) &&
+			    cfg->source[o - config_options] ==
+			    CONFIG_SRC_DEFAULT)
+				config_copy_option(cfg, &run, o,
+				    CONFIG_SRC_DEFAULT);
+	}
+	config_clear(&run);
+	free(path);
 }
 
 /* Prepare $OG_VEIL_HOME and open the store; NULL after printing why. */

@@ -717,6 +717,44 @@ config_load_file(struct veil_config *cfg, const char *path, char *errbuf,
 	return (rc);
 }
 
+/* Copy row o's value from src into dst (what dst had is freed). */
+void
+config_copy_option(struct veil_config *dst, const struct veil_config *src,
+    const struct config_option *o, int srcname)
+{
+	char		*df = (char *)dst + o->co_offset;
+	const char	*sf = (const char *)src + o->co_offset;
+	char		**list, **sp;
+	size_t		 i;
+
+	switch (o->co_type) {
+	case CONFIG_T_STR:
+		sp = (char **)(void *)df;
+		config_str_free(o, *sp);
+		*sp = *(char *const *)(const void *)sf != NULL ?
+		    xstrdup(*(char *const *)(const void *)sf) : NULL;
+		break;
+	case CONFIG_T_INT:
+	case CONFIG_T_BOOL:
+	case CONFIG_T_COUNT:
+		memcpy(df, sf, sizeof(int));
+		break;
+	case CONFIG_T_SIZE:
+		memcpy(df, sf, sizeof(size_t));
+		break;
+	case CONFIG_T_LIST:
+		config_list_free(*(char ***)(void *)df);
+		*(char ***)(void *)df = NULL;
+		list = *(char **const *)(const void *)sf;
+		for (i = 0; list != NULL && list[i] != NULL; i++)
+			config_list_add((char ***)(void *)df, list[i]);
+		break;
+	case CONFIG_T_CLI:
+		return;
+	}
+	dst->source[o - config_options] = (unsigned char)srcname;
+}
+
 /* Free what cfg owns and zero it. */
 void
 config_clear(struct veil_config *cfg)
