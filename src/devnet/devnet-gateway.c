@@ -1161,6 +1161,8 @@ devnet_gateway_answer(struct devnet_gateway *gw, struct evhttp_request *req,
 	if (digest_gateway_request(wire, &dr, &errstr) == -1 ||
 	    devnet_model_answer(wire, &a, &errstr) == -1)
 		goto bad;
+	if (gw->gw_dn->dn_stream_frames > 0)
+		devnet_model_pad(&a, (size_t)gw->gw_dn->dn_stream_frames);
 	if (json_truthy(json_get(wire, "stream")))
 		stream = 1;
 	model = json_get_str(wire, "model");

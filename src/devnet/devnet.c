@@ -69,6 +69,7 @@ static const struct option devnet_longopts[] = {
 	{ "gateways", required_argument, NULL, 'g' },
 	{ "rsa-bits", required_argument, NULL, 'r' },
 	{ "stream-delay-ms", required_argument, NULL, 'd' },
+	{ "stream-frames", required_argument, NULL, 'f' },
 	{ "token-ttl", required_argument, NULL, 'T' },
 	{ "bench", no_argument, NULL, 'B' },
 	{ "fault", required_argument, NULL, 'F' },
@@ -715,6 +716,7 @@ devnet_usage(int status)
 	fprintf(f, "usage: og-veil-devnet [-v] [--state file] "
 	    "[--bundle file] [--tls] [--ca-out file]\n"
 	    "\t[--gateways n] [--rsa-bits 2048|4096] [--stream-delay-ms n]\n"
+	    "\t[--stream-frames n]\n"
 	    "\t[--token-ttl seconds] [--bench] "
 	    "[--fault name[=value][@gateway]] ...\n"
 	    "\t[--port-relay port] [--port-chain port] [--port-auth port]\n"
@@ -735,6 +737,8 @@ devnet_usage(int status)
 	    "  --rsa-bits BITS        gateway signing key size, 2048 or 4096\n"
 	    "  --stream-delay-ms N    delay between streamed frames"
 	    " (default 20)\n"
+	    "  --stream-frames N      text answers of at least N tokens"
+	    " (the echo repeated)\n"
 	    "  --token-ttl SECONDS    access token lifetime (default 3600)\n"
 	    "  --bench                benchmark mode: reused signatures, no"
 	    " stream delay\n\t\t\t (unless --stream-delay-ms)\n"
@@ -815,6 +819,14 @@ main(int argc, char **argv)
 				return (1);
 			}
 			delay_set = 1;
+			break;
+		case 'f':
+			dn->dn_stream_frames = (int)strtonum(optarg, 1,
+			    1000000, &errstr);
+			if (errstr != NULL) {
+				devnet_warnx("--stream-frames: %s", errstr);
+				return (1);
+			}
 			break;
 		case 'T':
 			dn->dn_token_ttl = (int)strtonum(optarg, 1,

@@ -71,6 +71,7 @@ struct devnet {
 	int			 dn_verbose;
 	int			 dn_rsa_bits;
 	int			 dn_stream_delay_ms;
+	int			 dn_stream_frames;	/* 0 or answer length */
 	int			 dn_token_ttl;	/* seconds */
 	struct devnet_gateway	**dn_gateways;	/* owned */
 	size_t			 dn_ngateways;
@@ -187,6 +188,8 @@ struct devnet_answer {
 int	 devnet_model_answer(const struct json_value *, struct devnet_answer *,
 	    const char **);
 void	 devnet_answer_clear(struct devnet_answer *);
+/* Repeat a text answer's tokens until it has at least n (--stream-frames). */
+void	 devnet_model_pad(struct devnet_answer *, size_t);
 
 /* The services: devnet-{relay,chain,auth,app,admin}.c. */
 int	 devnet_relay_start(struct devnet *, int, int *, const char **);
