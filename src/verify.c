@@ -396,7 +396,7 @@ verify_signature(const struct verify_key *vk, const uint8_t req_hash[32],
 	memcpy(m + 32, out_hash, 32);
 	memcpy(m + 64, ts, 32);
 	keccak256(m, sizeof(m), msg);
-	rv = verify_rsa_pss(vk, sig, siglen, msg, errstr);
+	rv = verify_key_pss(vk, sig, siglen, msg, errstr);
 	free(sig);
 	return (rv);
 }
