@@ -23,7 +23,7 @@
 #define CMD_TEST_PROMPT		"Say hello in one short sentence."
 #define CMD_TEST_TIMEOUT	300
 #define CMD_TEST_STREAM		301
-#define CMD_TEST_APPEAR		3	/* seconds for a starting server's pid */
+#define CMD_TEST_APPEAR		3	/* seconds for a new server's pid */
 #define CMD_TEST_START		60	/* and for its /health */
 
 static int	 cmd_test_exec(const struct cmd_entry *, struct cmd_args *);

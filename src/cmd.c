@@ -85,7 +85,7 @@ const struct cmd_entry *const cmd_table[] = {
 /* A global flag seen on the command line, applied after the environment. */
 struct cmd_setting {
 	const struct config_option *option;
-	const char		*value;		/* argv memory, or NULL */
+	char			*value;		/* argv memory, or NULL */
 };
 
 struct cmd_parse_state {
@@ -96,11 +96,14 @@ struct cmd_parse_state {
 	int			 version;
 };
 
-static int	 cmd_global(struct cmd_parse_state *, int, const char *);
+static int	 cmd_global(struct cmd_parse_state *, int, char *);
+static void	 cmd_wipe_secret_arg(struct cmd_setting *);
 static int	 cmd_option_has_arg(const struct config_option *);
 static struct option *cmd_global_options_new(size_t *, char **);
 static void	 cmd_help_line(FILE *, const char *, const char *);
 static void	 cmd_help_options(FILE *);
+static int	 cmd_client_given(const struct veil_config *,
+		    const struct config_option *);
 static int	 cmd_service_enter(struct veil_config *, char *, size_t);
 static int	 cmd_service_become(uid_t, gid_t, const char *, char *,
 		    size_t);
@@ -390,9 +393,25 @@ cmd_global_options_new(size_t *np, char **shortp)
 	return (opts);
 }
 
+/*
+ * Overwrite a secret flag's value (--api-key) in argv once it is copied,
+ * so that /proc/PID/cmdline and ps stop showing it (it showed until here:
+ * cmd-serve.c warns).  Not a file name (--api-key-file).
+ */
+static void
+cmd_wipe_secret_arg(struct cmd_setting *st)
+{
+	const struct config_option	*o = st->option;
+
+	if (st->value == NULL || !(o->co_flags & CONFIG_F_SECRET) ||
+	    (o->co_flags & CONFIG_F_ALIAS))
+		return;
+	memset(st->value, 'x', strlen(st->value));
+}
+
 /* Record a global flag; 0, or 1 when ch is not one. */
 static int
-cmd_global(struct cmd_parse_state *ps, int ch, const char *arg)
+cmd_global(struct cmd_parse_state *ps, int ch, char *arg)
 {
 	const struct config_option	*o = NULL;
 
@@ -581,6 +600,7 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 		    ps.settings[i].value, CONFIG_SRC_FLAG, errbuf,
 		    sizeof(errbuf)) == -1)
 			goto bad_config;
+		cmd_wipe_secret_arg(&ps.settings[i]);
 	}
 	if (cfg->service && config_source(cfg, "home") == CONFIG_SRC_DEFAULT) {
 		free(cfg->home);
@@ -688,6 +708,20 @@ fail:
 	return (-1);
 }
 
+/* 1 when o's field was set by anything but the default (aliases too). */
+static int
+cmd_client_given(const struct veil_config *cfg, const struct config_option *o)
+{
+	const struct config_option	*a;
+
+	for (a = config_options; a->co_name != NULL; a++)
+		if (a->co_offset == o->co_offset &&
+		    a->co_type != CONFIG_T_CLI &&
+		    cfg->source[a - config_options] != CONFIG_SRC_DEFAULT)
+			return (1);
+	return (0);
+}
+
 /*
  * A client verb talks to the server that runs from this home: its host,
  * port and API key come from the server.conf it wrote once listening,
@@ -712,8 +746,7 @@ cmd_client_adopt(struct veil_config *cfg)
 	if (config_load_file(&run, path, errbuf, sizeof(errbuf)) == 0) {
 		for (o = config_options; o->co_name != NULL; o++)
 			if ((o->co_flags & CONFIG_F_CLIENT) &&
-			    cfg->source[o - config_options] ==
-			    CONFIG_SRC_DEFAULT)
+			    !cmd_client_given(cfg, o))
 				config_copy_option(cfg, &run, o,
 				    CONFIG_SRC_DEFAULT);
 	}

@@ -81,6 +81,7 @@ enum config_type {
 #define CONFIG_F_NOFLAG		0x04	/* environment and file only */
 #define CONFIG_F_SECRET		0x08	/* wiped on free, never printed */
 #define CONFIG_F_CLIENT		0x10	/* clients take it from server.conf */
+#define CONFIG_F_ALIAS		0x20	/* sets the field of the row above */
 
 /* One setting (config.c explains how to add one). */
 struct config_option {
@@ -150,7 +151,7 @@ const struct config_option *config_option_find(const char *);
 void		 config_copy_option(struct veil_config *,
 		    const struct veil_config *, const struct config_option *,
 		    int);
-/* CONFIG_SRC_* of the setting named (CONFIG_SRC_DEFAULT when unknown). */
+/* Where the setting --name came from: CONFIG_SRC_* (DEFAULT if unknown). */
 int		 config_source(const struct veil_config *, const char *);
 /* Set one row from text with its CONFIG_SRC_*; -1 with errbuf. */
 int		 config_set_option(struct veil_config *,
@@ -189,8 +190,12 @@ void		 store_close(struct store *);
 int		 store_session_load(struct store *, struct session *);
 int		 store_session_save(struct store *, const struct session *);
 int		 store_session_delete(struct store *);
+/* Tokens of the session whose refresh token is the first argument. */
 int		 store_tokens_update(struct store *, const char *, const char *,
-		    int64_t);
+		    const char *, int64_t);
+/* The busy timeout (ms) for this connection: a few ms on the loop. */
+void		 store_set_busy_ms(struct store *, int);
+#define STORE_LOOP_BUSY_MS	5
 /* 1 when another connection changed the database since the last call. */
 int		 store_changed(struct store *);
 /* The raw getActiveTEEs result for (rpc, address, type), and when fetched. */
