@@ -34,6 +34,7 @@ extern const struct cmd_entry cmd_env_entry;
 extern const struct cmd_entry cmd_login_entry;
 extern const struct cmd_entry cmd_logout_entry;
 extern const struct cmd_entry cmd_models_entry;
+extern const struct cmd_entry cmd_receipts_entry;
 extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_setup_entry;
@@ -41,6 +42,7 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_test_entry;
 extern const struct cmd_entry cmd_update_entry;
+extern const struct cmd_entry cmd_verify_entry;
 
 static int	 cmd_help_exec(const struct cmd_entry *, struct cmd_args *);
 static void	 cmd_usage_globals(FILE *);
@@ -61,6 +63,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_env_entry,
 	&cmd_models_entry,
 	&cmd_test_entry,
+	&cmd_receipts_entry,
+	&cmd_verify_entry,
 	&cmd_login_entry,
 	&cmd_logout_entry,
 	&cmd_setup_entry,

@@ -179,8 +179,12 @@ void		 store_close(struct store *);
 int		 store_session_load(struct store *, struct session *);
 int		 store_session_save(struct store *, const struct session *);
 int		 store_session_delete(struct store *);
+/* Tokens of the session whose refresh token is the first argument. */
 int		 store_tokens_update(struct store *, const char *, const char *,
-		    int64_t);
+		    const char *, int64_t);
+/* The busy timeout (ms) for this connection: a few ms on the loop. */
+void		 store_set_busy_ms(struct store *, int);
+#define STORE_LOOP_BUSY_MS	5
 /* 1 when another connection changed the database since the last call. */
 int		 store_changed(struct store *);
 /* The raw getActiveTEEs result for (rpc, address, type), and when fetched. */
@@ -196,6 +200,47 @@ char		*store_pref_get(struct store *, const char *);
 void		 session_clear(struct session *);
 /* The schema version (PRAGMA user_version) this og-veil writes. */
 int		 store_schema_version(void);
+/*
+ * Create a state file 0600 (O_EXCL, no symlink), or check an existing one:
+ * a regular file we own, a looser mode tightened.  -1 with errbuf.
+ */
+int		 store_create_file(const char *, char *, size_t);
+
+/* receipt-store.c: receipts in $OG_VEIL_HOME/receipts.db (receipt.h). */
+struct receipt;
+struct receipt_store;
+typedef void (*receipt_store_cb)(void *, const struct receipt *);
+/* writable: the daemon (creates it); else read-only (CLI).  NULL: errbuf. */
+struct receipt_store *receipt_store_open(const char *, int, char *, size_t);
+void		 receipt_store_close(struct receipt_store *);
+int		 receipt_store_begin(struct receipt_store *);
+/* Commit, or roll back and -1. */
+int		 receipt_store_commit(struct receipt_store *);
+/* Insert one (an id already stored is kept); -1 busy or error. */
+int		 receipt_store_put(struct receipt_store *,
+		    const struct receipt *);
+/* Keep at most max_count rows and none older than max_age (0: no bound). */
+int		 receipt_store_prune(struct receipt_store *, uint64_t, int64_t,
+		    int64_t);
+/* 0 and r filled (caller clears), 1 when no such id, -1 on error. */
+int		 receipt_store_get(struct receipt_store *, const char *,
+		    struct receipt *);
+/* Newest first, created at or after since, at most limit (0: all). */
+int		 receipt_store_list(struct receipt_store *, int64_t, size_t,
+		    receipt_store_cb, void *);
+const char	*receipt_store_errmsg(struct receipt_store *);
+
+/* receipt-writer.c: receipts queued off the reply path, written in batches. */
+struct receipt_writer;
+struct event_base;
+/* Open receipts.db for writing; NULL with errbuf. */
+struct receipt_writer *receipt_writer_new(struct event_base *, const char *,
+		    uint64_t, int64_t, char *, size_t);
+/* Queue r; its contents move to the writer (r is left init'ed). */
+void		 receipt_writer_add(struct receipt_writer *, struct receipt *);
+size_t		 receipt_writer_queued(const struct receipt_writer *);
+/* Write what is queued (briefly retrying), then close. */
+void		 receipt_writer_free(struct receipt_writer *);
 
 /* auth.c: PROTOCOL.md §1, bundle validation (no I/O). */
 #define AUTH_MAX_BUNDLE		(1024U * 1024)	/* larger bundles are refused */
@@ -510,6 +555,38 @@ void		 server_notify(const char *);
 int		 server_conn_track(struct veil *, struct evhttp_request *);
 /* Route the connection's close to rq (NULL: forget it). */
 void		 server_conn_set_req(struct evhttp_request *, struct req *);
+
+/* metrics.c: counters and histograms for GET /metrics (Prometheus). */
+enum metrics_family {
+	METRICS_REQUESTS,	/* route, dialect, outcome */
+	METRICS_VERIFY_FAILURES, /* reason */
+	METRICS_RELAY_STATUS,	/* status */
+	METRICS_FAILOVERS,
+	METRICS_QUARANTINES,
+	METRICS_TEE_CHANGES,
+	METRICS_KEY_ROTATIONS,
+	METRICS_REGISTRY_READS,	/* result */
+	METRICS_TOKEN_REFRESHES, /* result */
+	METRICS_RECEIPTS,	/* result */
+	METRICS_PII_REDACTIONS,	/* kind */
+	METRICS_FIRST_BYTE,	/* histograms, seconds: dialect */
+	METRICS_VERIFIED,
+	METRICS_UPSTREAM,
+	METRICS_CPU,
+	METRICS__COUNT
+};
+/*
+ * Add n to a counter; the label pairs (name, value, ..., NULL) must come
+ * from bounded sets chosen by the code, never from agent or upstream text.
+ */
+void		 metrics_count(enum metrics_family, uint64_t, ...);
+/* One sample (seconds) of a histogram; label pairs as above. */
+void		 metrics_observe(enum metrics_family, double, ...);
+/* A series' value (labels exact, NULL: all series of the family summed). */
+uint64_t	 metrics_value(enum metrics_family, const char *);
+void		 metrics_reset(void);
+/* The text exposition; gauges read from vl (NULL: none), conns given. */
+void		 metrics_render(struct buf *, const struct veil *, size_t);
 
 /*
  * error.c: the one table of the errors og-veil answers with (code, HTTP
