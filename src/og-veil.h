@@ -79,6 +79,7 @@ enum config_type {
 #define CONFIG_F_NOFLAG		0x04	/* environment and file only */
 #define CONFIG_F_SECRET		0x08	/* wiped on free, never printed */
 #define CONFIG_F_CLIENT		0x10	/* clients take it from server.conf */
+#define CONFIG_F_ALIAS		0x20	/* sets the field of the row above */
 
 /* One setting (config.c explains how to add one). */
 struct config_option {
@@ -144,6 +145,8 @@ extern const struct config_option config_options[];
 size_t		 config_noptions(void);
 /* The row of a --name, or NULL. */
 const struct config_option *config_option_find(const char *);
+/* Where the setting --name came from: CONFIG_SRC_*. */
+int		 config_source(const struct veil_config *, const char *);
 /* Set one row from text with its CONFIG_SRC_*; -1 with errbuf. */
 int		 config_set_option(struct veil_config *,
 		    const struct config_option *, const char *, int, char *,
