@@ -51,6 +51,7 @@ struct veil_config {
 	char		*ca_file;	/* owned or NULL: extra trusted CA */
 	char		**allow_origins; /* owned, NULL-terminated */
 	char		**allow_hosts;	/* owned, NULL-terminated */
+	char		**model_aliases; /* owned, NULL-terminated FROM=TO */
 	int		 tee_refresh_interval;	/* seconds, 0 = off */
 	int		 verbose;
 	int		 foreground;
@@ -779,6 +780,17 @@ int		 anthropic_count_tokens(const struct json_value *,
 long long	 anthropic_estimate_tokens(size_t);
 
 /* responses.c: OpenAI Responses (/v1/responses). */
+
+/* model.c: the model a request runs on (--model-alias, og-veil(1)). */
+int		 model_alias_check(const char *, char *, size_t);
+/* A new string; *listed (may be NULL): the network lists the result. */
+char		*model_resolve(char *const *, const char *, int *);
+void		 model_apply(const struct veil_config *, struct json_value *);
+void		 model_aliases_json(const struct veil_config *, struct buf *,
+		    int);
+int		 model_alias_json_one(const struct veil_config *, const char *,
+		    struct buf *);
+void		 model_cleanup(void);
 
 /* api.c: the HTTP surface (PROTOCOL.md §10). */
 #define API_MODEL_CREATED	1735689600	/* "created" of /v1/models */
