@@ -24,6 +24,7 @@
 
 static int	 cmd_status_exec(const struct cmd_entry *, struct cmd_args *);
 static void	 cmd_status_str(struct buf *, const char *, const char *, int);
+static void	 cmd_status_registry(const char *, int64_t);
 
 static const struct option cmd_status_options[] = {
 	{ "json", no_argument, NULL, CMD_STATUS_JSON },
@@ -43,6 +44,21 @@ const struct cmd_entry cmd_status_entry = {
 	.exec = cmd_status_exec
 };
 
+/* Where the running server's registry came from, and how old it is. */
+static void
+cmd_status_registry(const char *source, int64_t age)
+{
+	if (source == NULL || age < 0)
+		return;
+	if (strcmp(source, "cache") == 0)
+		printf("TEE list:    the cached registry, %lld s old: the "
+		    "chain cannot be reached (the server keeps trying)\n",
+		    (long long)age);
+	else
+		printf("TEE list:    read from the chain %lld s ago\n",
+		    (long long)age);
+}
+
 /* ,"key":"value" or null. */
 static void
 cmd_status_str(struct buf *b, const char *key, const char *v, int first)
@@ -61,11 +77,14 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 	struct session			 s;
 	struct store			*st = NULL;
 	struct stat			 sb;
-	struct json_value		*health = NULL;
+	struct json_value		*health = NULL, *ready_doc = NULL;
 	struct buf			 b;
 	const char			*tee_id = NULL, *hstatus = NULL;
+	const char			*rsource = NULL;
+	int64_t				 rage = -1;
 	const char			*errstr;
-	char				*url, *body = NULL, errbuf[256];
+	char				*url, *body = NULL, *rbody = NULL;
+	char				 errbuf[256];
 	size_t				 len;
 	long				 pid = 0;
 	int				 signed_in = 0, running, status, r;
@@ -87,15 +106,26 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		signed_in = r == 0;
 	}
 	running = cmd_pidfile_read(cfg, &pid) == 1;
-	/* Readiness: 200 serving, 503 and why not; older servers: 404. */
-	if (running && cmd_http(cfg, "GET", "/health/ready", NULL, 0, 5,
-	    &status, &body, &len, errbuf, sizeof(errbuf)) == 0) {
+	/* Liveness and the registry's source from /health. */
+	if (running && cmd_http(cfg, "GET", "/health", NULL, 0, 5, &status,
+	    &body, &len, errbuf, sizeof(errbuf)) == 0) {
 		health = json_parse(body, len, NULL, &errstr);
 		tee_id = json_get_str(health, "tee_id");
 		answering = 1;
-		if (status == 200)
-			ready = 1;
-		else if ((hstatus = json_get_str(health, "reason")) == NULL)
+		rsource = json_get_str(health, "registry_source");
+		if (json_to_int64(json_get(health, "registry_age"),
+		    &rage) == -1)
+			rage = -1;
+		/* Readiness: 200 serving, else 503 and why not. */
+		if (cmd_http(cfg, "GET", "/health/ready", NULL, 0, 5,
+		    &status, &rbody, &len, errbuf, sizeof(errbuf)) == 0) {
+			ready_doc = json_parse(rbody, len, NULL, &errstr);
+			if (status == 200)
+				ready = 1;
+			else
+				hstatus = json_get_str(ready_doc, "reason");
+		}
+		if (!ready && hstatus == NULL)
 			hstatus = "not ready";
 	} else if (running)
 		hstatus = "not answering";
@@ -123,6 +153,12 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		cmd_status_str(&b, "tee_id", tee_id, 0);
 		buf_printf(&b, ", \"ready\": %s", ready ? "true" : "false");
 		cmd_status_str(&b, "health", ready ? "ok" : hstatus, 0);
+		cmd_status_str(&b, "registry_source", rsource, 0);
+		if (rage >= 0)
+			buf_printf(&b, ", \"registry_age\": %lld",
+			    (long long)rage);
+		else
+			buf_add_str(&b, ", \"registry_age\": null");
 		cmd_status_str(&b, "home", cfg->home, 0);
 		buf_add_str(&b, "}\n");
 		fwrite(b.data, 1, b.len, stdout);
@@ -148,6 +184,7 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 			    url);
 			printf("TEE:         %s\n", tee_id != NULL ? tee_id :
 			    "none selected yet");
+			cmd_status_registry(rsource, rage);
 			if (ready)
 				printf("ready:       yes\n");
 			else
@@ -157,7 +194,9 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 			    "`og-veil serve`)\n");
 	}
 	json_free(health);
+	json_free(ready_doc);
 	free(body);
+	free(rbody);
 	free(url);
 	session_clear(&s);
 	if (!running)

@@ -61,6 +61,8 @@ static int	 config_check_token(const struct config_option *,
 		    const char *, char **, char *, size_t);
 static int	 config_check_key_file(const struct config_option *,
 		    const char *, char **, char *, size_t);
+static int	 config_check_alias(const struct config_option *,
+		    const char *, char **, char *, size_t);
 
 #define CONFIG_FIELD(f)	offsetof(struct veil_config, f)
 #define CONFIG_BYTES	(SIZE_MAX / 4)
@@ -167,6 +169,11 @@ const struct config_option config_options[] = {
 	{ "allow-host", 0, "OG_VEIL_ALLOW_HOSTS", NULL, CONFIG_T_LIST,
 	  CONFIG_FIELD(allow_hosts), 0, 0, config_check_token, NULL,
 	  "--allow-host", "host", "allow this Host header (repeat)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "model-alias", 0, "OG_VEIL_MODEL_ALIASES", NULL, CONFIG_T_LIST,
+	  CONFIG_FIELD(model_aliases), 0, 0, config_check_alias, NULL,
+	  "--model-alias", "from=to",
+	  "run model TO when an agent asks for FROM (repeat)",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 
 	/* Limits. */
@@ -536,6 +543,18 @@ config_check_token(const struct config_option *o, const char *value,
 	return (0);
 }
 
+/* FROM=TO of --model-alias (model.c says what is allowed). */
+static int
+config_check_alias(const struct config_option *o, const char *value,
+    char **out, char *errbuf, size_t errlen)
+{
+	(void)o;
+	if (model_alias_check(value, errbuf, errlen) == -1)
+		return (-1);
+	*out = xstrdup(value);
+	return (0);
+}
+
 /* 0/1, yes/no, true/false, on/off. */
 static int
 config_bool(const char *what, const char *value, int *out, char *errbuf,
@@ -585,6 +604,8 @@ config_set_option(struct veil_config *cfg, const struct config_option *o,
 	long long	 n;
 	size_t		 i;
 	int		*ip, b = 0;
+	int		(*check)(const struct config_option *, const char *,
+			    char **, char *, size_t);
 
 	if (value == NULL && o->co_type != CONFIG_T_BOOL &&
 	    o->co_type != CONFIG_T_COUNT)
@@ -616,9 +637,9 @@ config_set_option(struct veil_config *cfg, const struct config_option *o,
 		    errlen));
 	case CONFIG_T_LIST:
 		lp = (char ***)(void *)field;
+		check = o->co_check != NULL ? o->co_check : config_check_token;
 		if (src == CONFIG_SRC_FLAG) {
-			if (config_check_token(o, value, &s, errbuf,
-			    errlen) == -1)
+			if (check(o, value, &s, errbuf, errlen) == -1)
 				return (-1);
 			config_list_add(lp, s);
 			free(s);
@@ -629,8 +650,7 @@ config_set_option(struct veil_config *cfg, const struct config_option *o,
 			copy = xstrdup(value);
 			for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
 			    tok = strtok_r(NULL, ", \t", &save)) {
-				if (config_check_token(o, tok, &s, errbuf,
-				    errlen) == -1) {
+				if (check(o, tok, &s, errbuf, errlen) == -1) {
 					free(copy);
 					return (-1);
 				}

@@ -26,10 +26,10 @@
 #define OG_VEIL_DEFAULT_MAX_HEADERS	(64U * 1024)
 #define OG_VEIL_DEFAULT_MAX_CONNS	8192
 /*
- * Registry entries cached in sqlite are served without the chain for this
- * long.
+ * After a failed registry read og-veil reads the chain again this soon
+ * (or after tee_refresh_interval, when that is shorter).
  */
-#define OG_VEIL_REGISTRY_TTL	3600
+#define OG_VEIL_REGISTRY_RETRY	30
 
 /* config.c: where a setting's value came from (veil_config.source[]). */
 #define CONFIG_SRC_DEFAULT	0
@@ -53,6 +53,7 @@ struct veil_config {
 	char		*ca_file;	/* owned or NULL: extra trusted CA */
 	char		**allow_origins; /* owned, NULL-terminated */
 	char		**allow_hosts;	/* owned, NULL-terminated */
+	char		**model_aliases; /* owned, NULL-terminated FROM=TO */
 	int		 tee_refresh_interval;	/* seconds, 0 = off */
 	int		 verbose;
 	int		 foreground;
@@ -430,6 +431,8 @@ struct veil {
 	size_t			 vl_ntees;
 	/* unix time of the registry read */
 	int64_t			 vl_tees_fetched;
+	/* 1: the registry is the sqlite cache (the chain is unreachable) */
+	int			 vl_tees_cached;
 	void			*vl_tee_waiters; /* tee.c: pending selections */
 	/* token.c: pending refreshes */
 	void			*vl_token_waiters;
@@ -539,6 +542,8 @@ struct tee	*tee_ref(struct tee *);
 void		 tee_unref(struct tee *);
 void		 tee_refresh_start(struct veil *);
 void		 tee_clear_all(struct veil *);
+/* ,"registry_source":"chain"|"cache"|null,"registry_age":secs|null */
+void		 tee_health_json(const struct veil *, struct buf *);
 
 /* relay.c: the relay call (PROTOCOL.md §5) and its error mapping. */
 #define RELAY_OK	0
@@ -807,6 +812,17 @@ int		 anthropic_count_tokens(const struct json_value *,
 long long	 anthropic_estimate_tokens(size_t);
 
 /* responses.c: OpenAI Responses (/v1/responses). */
+
+/* model.c: the model a request runs on (--model-alias, og-veil(1)). */
+int		 model_alias_check(const char *, char *, size_t);
+/* A new string; *listed (may be NULL): the network lists the result. */
+char		*model_resolve(char *const *, const char *, int *);
+void		 model_apply(const struct veil_config *, struct json_value *);
+void		 model_aliases_json(const struct veil_config *, struct buf *,
+		    int);
+int		 model_alias_json_one(const struct veil_config *, const char *,
+		    struct buf *);
+void		 model_cleanup(void);
 
 /* api.c: the HTTP surface (PROTOCOL.md §10). */
 #define API_MODEL_CREATED	1735689600	/* "created" of /v1/models */

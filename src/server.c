@@ -647,6 +647,7 @@ out:
 	if (vl.vl_store != NULL)
 		store_close(vl.vl_store);
 	session_clear(&vl.vl_session);
+	model_cleanup();
 	if (vl.vl_base != NULL)
 		event_base_free(vl.vl_base);
 	if (pidpath != NULL) {
