@@ -83,6 +83,8 @@ const struct cmd_entry *const cmd_table[] = {
 #define CMD_G_MAX_CONNS		268
 #define CMD_G_REFRESH		269
 #define CMD_G_MAX_HEADERS	270
+#define CMD_G_FIRST_BYTE	271
+#define CMD_G_KEEPALIVE		272
 #define CMD_G_SHORT		"c:hvV"
 
 static const struct option cmd_global_options[] = {
@@ -105,6 +107,8 @@ static const struct option cmd_global_options[] = {
 	{ "max-conns", required_argument, NULL, CMD_G_MAX_CONNS },
 	{ "max-headers", required_argument, NULL, CMD_G_MAX_HEADERS },
 	{ "tee-refresh-interval", required_argument, NULL, CMD_G_REFRESH },
+	{ "first-byte", required_argument, NULL, CMD_G_FIRST_BYTE },
+	{ "keepalive", required_argument, NULL, CMD_G_KEEPALIVE },
 	{ NULL, 0, NULL, 0 }
 };
 #define CMD_NGLOBAL \
@@ -176,7 +180,8 @@ cmd_usage(FILE *fp, const struct cmd_entry *e, int full)
 	fprintf(fp, "\nGlobal flags (before or after the command): -v, -c "
 	    "file, --host, --port,\n--tee-id, --expected-pcr, --app-url, "
 	    "--api-key, --ca-file, --allow-origin,\n--allow-host, --max-body, "
-	    "--max-response, --max-unverified, --max-conns.\n"
+	    "--max-response, --max-unverified, --max-conns, --first-byte,\n"
+	    "--keepalive.\n"
 	    "See og-veil(1).\n");
 }
 
@@ -221,6 +226,8 @@ cmd_help_exec(const struct cmd_entry *self, struct cmd_args *args)
 	    "  --max-response bytes     largest upstream response\n"
 	    "  --max-unverified bytes   streamed bytes held, all streams\n"
 	    "  --max-conns n            agent connections at once\n"
+	    "  --first-byte seconds     commit an unverified stream (2, 0 off)\n"
+	    "  --keepalive seconds      content-free keep-alive interval (10)\n"
 	    "\nSee og-veil(1).\n", OG_VEIL_DEFAULT_APP_URL);
 	return (CMD_EXIT_OK);
 }
@@ -247,7 +254,9 @@ cmd_global(struct cmd_parse_state *ps, int ch, const char *arg)
 		{ CMD_G_MAX_UNVERIFIED, "max-unverified" },
 		{ CMD_G_MAX_CONNS, "max-conns" },
 		{ CMD_G_MAX_HEADERS, "max-headers" },
-		{ CMD_G_REFRESH, "tee-refresh-interval" }
+		{ CMD_G_REFRESH, "tee-refresh-interval" },
+		{ CMD_G_FIRST_BYTE, "first-byte" },
+		{ CMD_G_KEEPALIVE, "keepalive" }
 	};
 	size_t	 i;
 

@@ -47,7 +47,9 @@ static const struct {
 	{ "OG_VEIL_MAX_UNVERIFIED", "max-unverified" },
 	{ "OG_VEIL_MAX_HEADERS", "max-headers" },
 	{ "OG_VEIL_MAX_CONNS", "max-conns" },
-	{ "OG_VEIL_TEE_REFRESH_INTERVAL", "tee-refresh-interval" }
+	{ "OG_VEIL_TEE_REFRESH_INTERVAL", "tee-refresh-interval" },
+	{ "OG_VEIL_FIRST_BYTE", "first-byte" },
+	{ "OG_VEIL_KEEPALIVE", "keepalive" }
 };
 
 #define CONFIG_NENV	(sizeof(config_env) / sizeof(config_env[0]))
@@ -322,6 +324,19 @@ config_set(struct veil_config *cfg, const char *name, const char *value,
 			    "refresh interval %.40s: must be 0 (off) to 604800 "
 			    "seconds", value));
 		cfg->tee_refresh_interval = (int)n;
+	} else if (strcmp(name, "first-byte") == 0) {
+		n = strtonum(value, 0, REQ_DEADLINE_SECONDS, &errstr);
+		if (errstr != NULL)
+			return (config_err(errbuf, errlen, "invalid first byte "
+			    "%.40s: must be 0 (off) to %d seconds", value,
+			    REQ_DEADLINE_SECONDS));
+		cfg->first_byte = (int)n;
+	} else if (strcmp(name, "keepalive") == 0) {
+		n = strtonum(value, 1, 300, &errstr);
+		if (errstr != NULL)
+			return (config_err(errbuf, errlen, "invalid keepalive "
+			    "%.40s: must be 1 to 300 seconds", value));
+		cfg->keepalive = (int)n;
 	} else
 		return (config_err(errbuf, errlen, "unknown option %s", name));
 	return (0);
@@ -346,6 +361,8 @@ config_init(struct veil_config *cfg, char *errbuf, size_t errlen)
 	cfg->max_unverified = OG_VEIL_DEFAULT_MAX_UNVERIFIED;
 	cfg->max_headers = OG_VEIL_DEFAULT_MAX_HEADERS;
 	cfg->max_conns = OG_VEIL_DEFAULT_MAX_CONNS;
+	cfg->first_byte = OG_VEIL_DEFAULT_FIRST_BYTE;
+	cfg->keepalive = OG_VEIL_DEFAULT_KEEPALIVE;
 
 	for (i = 0; i < CONFIG_NENV; i++) {
 		if ((v = getenv(config_env[i].env)) == NULL)
@@ -567,9 +584,11 @@ config_save_file(const struct veil_config *cfg, const char *path,
 	config_save_list(&b, "OG_VEIL_ALLOW_HOSTS", cfg->allow_hosts);
 	buf_printf(&b, "OG_VEIL_MAX_BODY=%zu\nOG_VEIL_MAX_RESPONSE=%zu\n"
 	    "OG_VEIL_MAX_UNVERIFIED=%zu\nOG_VEIL_MAX_HEADERS=%zu\n"
-	    "OG_VEIL_MAX_CONNS=%d\nOG_VEIL_TEE_REFRESH_INTERVAL=%d\n",
+	    "OG_VEIL_MAX_CONNS=%d\nOG_VEIL_TEE_REFRESH_INTERVAL=%d\n"
+	    "OG_VEIL_FIRST_BYTE=%d\nOG_VEIL_KEEPALIVE=%d\n",
 	    cfg->max_body, cfg->max_response, cfg->max_unverified,
-	    cfg->max_headers, cfg->max_conns, cfg->tee_refresh_interval);
+	    cfg->max_headers, cfg->max_conns, cfg->tee_refresh_interval,
+	    cfg->first_byte, cfg->keepalive);
 
 	xasprintf(&tmp, "%s.tmp", path);
 	(void)unlink(tmp);

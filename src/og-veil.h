@@ -23,6 +23,8 @@
 #define OG_VEIL_DEFAULT_MAX_UNVERIFIED	(512U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_HEADERS	(64U * 1024)
 #define OG_VEIL_DEFAULT_MAX_CONNS	8192
+#define OG_VEIL_DEFAULT_FIRST_BYTE	2	/* seconds, 0 = off */
+#define OG_VEIL_DEFAULT_KEEPALIVE	10	/* seconds */
 /*
  * Registry entries cached in sqlite are served without the chain for this
  * long.
@@ -49,6 +51,8 @@ struct veil_config {
 	size_t		 max_unverified;
 	size_t		 max_headers;
 	int		 max_conns;
+	int		 first_byte;	/* seconds to a stream commit, 0 off */
+	int		 keepalive;	/* seconds between keep-alives */
 };
 
 /* The login session of PROTOCOL.md §1, as stored. */
