@@ -226,8 +226,8 @@ cmd_help_exec(const struct cmd_entry *self, struct cmd_args *args)
 	    "  --max-response bytes     largest upstream response\n"
 	    "  --max-unverified bytes   streamed bytes held, all streams\n"
 	    "  --max-conns n            agent connections at once\n"
-	    "  --first-byte seconds     commit an unverified stream (2, 0 off)\n"
-	    "  --keepalive seconds      content-free keep-alive interval (10)\n"
+	    "  --first-byte seconds     commit a held stream after (2)\n"
+	    "  --keepalive seconds      between keep-alives (10)\n"
 	    "\nSee og-veil(1).\n", OG_VEIL_DEFAULT_APP_URL);
 	return (CMD_EXIT_OK);
 }
