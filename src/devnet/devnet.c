@@ -54,7 +54,8 @@ static const char *devnet_fault_names[DEVNET_F__COUNT] = {
 	[DEVNET_F_AUTH_DOWN] = "auth-down",
 	[DEVNET_F_EXPIRE_TOKEN] = "expire-token",
 	[DEVNET_F_REVOKE_TOKEN] = "revoke-token",
-	[DEVNET_F_UNSIGNED_EXTRA] = "unsigned-extra"
+	[DEVNET_F_UNSIGNED_EXTRA] = "unsigned-extra",
+	[DEVNET_F_RELAY_DELAY] = "relay-delay"
 };
 
 static int	devnet_verbose;
