@@ -505,6 +505,7 @@ struct req {
 #define RQ_REPLIED		 0x10		/* the agent has its answer */
 #define RQ_INCLUDE_USAGE	 0x20		/* stream_options */
 #define RQ_DELIVERING		 0x40		/* bytes went to the agent */
+#define RQ_COMMITTED		 0x80		/* 200 sent, content held */
 	struct veil		*rq_veil;	/* back-pointer, not owned */
 	struct evhttp_request	*rq_in;		/* evhttp owns it */
 	struct json_value	*rq_body;	/* owned: the agent's body */
@@ -519,6 +520,7 @@ struct req {
 	struct stream		*rq_stream;	/* owned: held until verified */
 	struct event		*rq_timeout;	/* owned: deadline */
 	struct event		*rq_watch;	/* owned: agent socket EOF */
+	struct commit		*rq_commit;	/* owned: early reply */
 	const char		*rq_free_reason;
 	/* relay status before recheck */
 	int			 rq_refused;
@@ -542,6 +544,19 @@ struct json_value *req_proof_json(const struct req *,
 		    const struct verify_proof *);
 /* "chatcmpl-" + 24 hex: a new string. */
 char		*req_completion_id(void);
+
+/* commit.c: a held stream committed early, with content-free keep-alives. */
+struct commit;
+/* Arm the first-byte timer of a stream request (first_byte 0: nothing). */
+void		 commit_arm(struct req *);
+/* No more keep-alives (the replay starts or the request ends). */
+void		 commit_stop(struct req *);
+/* End a committed stream with the in-band error, no content. */
+void		 commit_fail(struct req *, const char *, const char *);
+void		 commit_free(struct commit *);
+/* The Chat Completions forms: keep-alive, in-band error (appended). */
+void		 commit_chat_keepalive(struct buf *);
+void		 commit_chat_error(struct buf *, const char *, const char *);
 
 /* stream.c: the streaming verifier (PROTOCOL.md §6, §8, §9, §10). */
 struct stream	*stream_new(struct req *);

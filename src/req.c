@@ -209,6 +209,7 @@ req_start(struct veil *vl, struct evhttp_request *er)
 		req_fail(rq, 400, "invalid_request_error", NULL, errstr);
 		return;
 	}
+	commit_arm(rq);
 	req_enter_state(rq, REQ_SELECT);
 	tee_select(vl, req_tee_cb, rq);
 }
@@ -659,6 +660,8 @@ req_fail(struct req *rq, int status, const char *code, const char *param,
 	if (!(rq->rq_flags & (RQ_CLIENT_GONE | RQ_REPLIED))) {
 		if (rq->rq_flags & RQ_DELIVERING)
 			evhttp_send_reply_end(rq->rq_in);
+		else if (rq->rq_flags & RQ_COMMITTED)
+			commit_fail(rq, code, message);
 		else
 			api_reply_error(rq->rq_in, status, code, param,
 			    message);
@@ -684,6 +687,7 @@ req_free(struct req *rq, const char *reason)
 		evtimer_del(rq->rq_timeout);
 	if (rq->rq_watch != NULL)
 		event_del(rq->rq_watch);
+	commit_stop(rq);
 	if (event_base_once(rq->rq_veil->vl_base, -1, EV_TIMEOUT,
 	    req_teardown_cb, rq, &tv) == -1)
 		fatalx("event_base_once");
@@ -702,14 +706,18 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 	rq->rq_relay = NULL;
 	if (!(rq->rq_flags & RQ_REPLIED)) {
 		/* Orphaned by a gone agent: this only frees it. */
-		api_reply_error(rq->rq_in, 503, "shutting_down", NULL,
-		    "og-veil is shutting down; retry shortly");
+		if (rq->rq_flags & RQ_COMMITTED)
+			evhttp_send_reply_end(rq->rq_in);
+		else
+			api_reply_error(rq->rq_in, 503, "shutting_down", NULL,
+			    "og-veil is shutting down; retry shortly");
 		rq->rq_flags |= RQ_REPLIED;
 	}
 	if (rq->rq_timeout != NULL)
 		event_free(rq->rq_timeout);
 	if (rq->rq_watch != NULL)
 		event_free(rq->rq_watch);
+	commit_free(rq->rq_commit);
 	stream_free(rq->rq_stream);
 	buf_clear(&rq->rq_resp, 0);
 	buf_clear(&rq->rq_sealed, 0);

@@ -314,13 +314,18 @@ stream_finish(struct stream *st, int *status, const char **code,
 	    rq->rq_tee->te_id);
 	if (rq->rq_flags & RQ_CLIENT_GONE)
 		return (0);
-	oh = evhttp_request_get_output_headers(rq->rq_in);
-	evhttp_add_header(oh, "Content-Type", "text/event-stream");
-	evhttp_add_header(oh, "Cache-Control", "no-cache");
-	evhttp_add_header(oh, "X-OpenGradient-Verified", "true");
-	evhttp_add_header(oh, "X-OpenGradient-TEE-Id", rq->rq_tee->te_id);
+	/* A committed stream's headers left before the verdict (commit.c). */
+	commit_stop(rq);
+	if (!(rq->rq_flags & RQ_COMMITTED)) {
+		oh = evhttp_request_get_output_headers(rq->rq_in);
+		evhttp_add_header(oh, "Content-Type", "text/event-stream");
+		evhttp_add_header(oh, "Cache-Control", "no-cache");
+		evhttp_add_header(oh, "X-OpenGradient-Verified", "true");
+		evhttp_add_header(oh, "X-OpenGradient-TEE-Id",
+		    rq->rq_tee->te_id);
+		evhttp_send_reply_start(rq->rq_in, 200, "OK");
+	}
 	rq->rq_flags |= RQ_DELIVERING | RQ_REPLIED;
-	evhttp_send_reply_start(rq->rq_in, 200, "OK");
 	if ((eb = evbuffer_new()) == NULL)
 		fatalx("evbuffer_new");
 	evbuffer_add(eb, st->st_out.data, st->st_out.len);
