@@ -34,8 +34,8 @@ ALL_LDFLAGS =	$(SANITIZE) $(LDFLAGS)
 
 # Leaf modules: bytes in, bytes or an error out.  Unit tests, fuzzers, the
 # vector driver and the devnet link only these.
-CORE_NAMES =	xmalloc bytes json pyjson keccak hpke ohttp digest sse verify \
-		abi registry compat/strlcpy compat/strtonum
+CORE_NAMES =	xmalloc bytes escape json pyjson keccak hpke ohttp digest sse \
+		verify pii abi registry compat/strlcpy compat/strtonum
 CORE_SRCS =	$(wildcard $(CORE_NAMES:%=src/%.c))
 DAEMON_SRCS =	$(filter-out $(CORE_SRCS) src/og-veil.c,$(wildcard src/*.c))
 DEVNET_SRCS =	$(wildcard src/devnet/*.c)

@@ -55,6 +55,8 @@ static const char *devnet_fault_names[DEVNET_F__COUNT] = {
 	[DEVNET_F_EXPIRE_TOKEN] = "expire-token",
 	[DEVNET_F_REVOKE_TOKEN] = "revoke-token",
 	[DEVNET_F_UNSIGNED_EXTRA] = "unsigned-extra",
+	[DEVNET_F_SLOW_AUTH] = "slow-auth",
+	[DEVNET_F_HOSTILE_ENDPOINT] = "hostile-endpoint",
 	[DEVNET_F_RELAY_DELAY] = "relay-delay"
 };
 

@@ -50,6 +50,8 @@ enum devnet_fault {
 	DEVNET_F_EXPIRE_TOKEN,		/* relay rejects current token */
 	DEVNET_F_REVOKE_TOKEN,		/* refresh token revoked: 400 */
 	DEVNET_F_UNSIGNED_EXTRA,	/* unsigned text beside the signed */
+	DEVNET_F_SLOW_AUTH,		/* value: ms before a refresh answer */
+	DEVNET_F_HOSTILE_ENDPOINT,	/* registry endpoint with CR LF, ESC */
 	DEVNET_F_RELAY_DELAY,		/* value: ms the relay holds a call */
 	DEVNET_F__COUNT
 };

@@ -252,8 +252,8 @@ test_values(void)
 	TEST_EQ_STR(cfg.allow_hosts[1], "b.example");
 	TEST_EQ_INT(config_set(&cfg, "tee-refresh-interval", "-1", err,
 	    sizeof(err)), -1);
-	TEST_EQ_INT(cfg.first_byte, OG_VEIL_DEFAULT_FIRST_BYTE);
-	TEST_EQ_INT(cfg.keepalive, OG_VEIL_DEFAULT_KEEPALIVE);
+	TEST_EQ_INT(cfg.first_byte, 2);
+	TEST_EQ_INT(cfg.keepalive, 10);
 	TEST_EQ_INT(config_set(&cfg, "first-byte", "0", err, sizeof(err)), 0);
 	TEST_EQ_INT(cfg.first_byte, 0);
 	TEST_EQ_INT(config_set(&cfg, "first-byte", "601", err, sizeof(err)),
