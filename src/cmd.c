@@ -34,6 +34,7 @@ extern const struct cmd_entry cmd_env_entry;
 extern const struct cmd_entry cmd_login_entry;
 extern const struct cmd_entry cmd_logout_entry;
 extern const struct cmd_entry cmd_models_entry;
+extern const struct cmd_entry cmd_receipts_entry;
 extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_setup_entry;
@@ -41,6 +42,7 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_test_entry;
 extern const struct cmd_entry cmd_update_entry;
+extern const struct cmd_entry cmd_verify_entry;
 
 static int	 cmd_help_exec(const struct cmd_entry *, struct cmd_args *);
 static void	 cmd_usage_globals(FILE *);
@@ -61,6 +63,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_env_entry,
 	&cmd_models_entry,
 	&cmd_test_entry,
+	&cmd_receipts_entry,
+	&cmd_verify_entry,
 	&cmd_login_entry,
 	&cmd_logout_entry,
 	&cmd_setup_entry,
@@ -79,7 +83,7 @@ const struct cmd_entry *const cmd_table[] = {
 /* A global flag seen on the command line, applied after the environment. */
 struct cmd_setting {
 	const struct config_option *option;
-	const char		*value;		/* argv memory, or NULL */
+	char			*value;		/* argv memory, or NULL */
 };
 
 struct cmd_parse_state {
@@ -90,7 +94,8 @@ struct cmd_parse_state {
 	int			 version;
 };
 
-static int	 cmd_global(struct cmd_parse_state *, int, const char *);
+static int	 cmd_global(struct cmd_parse_state *, int, char *);
+static void	 cmd_wipe_secret_arg(struct cmd_setting *);
 static int	 cmd_option_has_arg(const struct config_option *);
 static struct option *cmd_global_options_new(size_t *, char **);
 static void	 cmd_help_line(FILE *, const char *, const char *);
@@ -354,9 +359,25 @@ cmd_global_options_new(size_t *np, char **shortp)
 	return (opts);
 }
 
+/*
+ * Overwrite a secret flag's value (--api-key) in argv once it is copied,
+ * so that /proc/PID/cmdline and ps stop showing it (it showed until here:
+ * cmd-serve.c warns).  Not a file name (--api-key-file).
+ */
+static void
+cmd_wipe_secret_arg(struct cmd_setting *st)
+{
+	const struct config_option	*o = st->option;
+
+	if (st->value == NULL || !(o->co_flags & CONFIG_F_SECRET) ||
+	    (o->co_flags & CONFIG_F_ALIAS))
+		return;
+	memset(st->value, 'x', strlen(st->value));
+}
+
 /* Record a global flag; 0, or 1 when ch is not one. */
 static int
-cmd_global(struct cmd_parse_state *ps, int ch, const char *arg)
+cmd_global(struct cmd_parse_state *ps, int ch, char *arg)
 {
 	const struct config_option	*o = NULL;
 
@@ -540,6 +561,7 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 		    ps.settings[i].value, CONFIG_SRC_FLAG, errbuf,
 		    sizeof(errbuf)) == -1)
 			goto bad_config;
+		cmd_wipe_secret_arg(&ps.settings[i]);
 	}
 	if (config_check(cfg, errbuf, sizeof(errbuf)) == -1)
 		goto bad_config;

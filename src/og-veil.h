@@ -51,6 +51,7 @@ struct veil_config {
 	char		*ca_file;	/* owned or NULL: extra trusted CA */
 	char		**allow_origins; /* owned, NULL-terminated */
 	char		**allow_hosts;	/* owned, NULL-terminated */
+	char		**model_aliases; /* owned, NULL-terminated FROM=TO */
 	int		 tee_refresh_interval;	/* seconds, 0 = off */
 	int		 verbose;
 	int		 foreground;
@@ -80,6 +81,7 @@ enum config_type {
 #define CONFIG_F_NOFLAG		0x04	/* environment and file only */
 #define CONFIG_F_SECRET		0x08	/* wiped on free, never printed */
 #define CONFIG_F_CLIENT		0x10	/* clients take it from server.conf */
+#define CONFIG_F_ALIAS		0x20	/* sets the field of the row above */
 
 /* One setting (config.c explains how to add one). */
 struct config_option {
@@ -145,6 +147,8 @@ extern const struct config_option config_options[];
 size_t		 config_noptions(void);
 /* The row of a --name, or NULL. */
 const struct config_option *config_option_find(const char *);
+/* Where the setting --name came from: CONFIG_SRC_*. */
+int		 config_source(const struct veil_config *, const char *);
 /* Set one row from text with its CONFIG_SRC_*; -1 with errbuf. */
 int		 config_set_option(struct veil_config *,
 		    const struct config_option *, const char *, int, char *,
@@ -180,8 +184,12 @@ void		 store_close(struct store *);
 int		 store_session_load(struct store *, struct session *);
 int		 store_session_save(struct store *, const struct session *);
 int		 store_session_delete(struct store *);
+/* Tokens of the session whose refresh token is the first argument. */
 int		 store_tokens_update(struct store *, const char *, const char *,
-		    int64_t);
+		    const char *, int64_t);
+/* The busy timeout (ms) for this connection: a few ms on the loop. */
+void		 store_set_busy_ms(struct store *, int);
+#define STORE_LOOP_BUSY_MS	5
 /* 1 when another connection changed the database since the last call. */
 int		 store_changed(struct store *);
 /* The raw getActiveTEEs result for (rpc, address, type), and when fetched. */
@@ -197,6 +205,47 @@ char		*store_pref_get(struct store *, const char *);
 void		 session_clear(struct session *);
 /* The schema version (PRAGMA user_version) this og-veil writes. */
 int		 store_schema_version(void);
+/*
+ * Create a state file 0600 (O_EXCL, no symlink), or check an existing one:
+ * a regular file we own, a looser mode tightened.  -1 with errbuf.
+ */
+int		 store_create_file(const char *, char *, size_t);
+
+/* receipt-store.c: receipts in $OG_VEIL_HOME/receipts.db (receipt.h). */
+struct receipt;
+struct receipt_store;
+typedef void (*receipt_store_cb)(void *, const struct receipt *);
+/* writable: the daemon (creates it); else read-only (CLI).  NULL: errbuf. */
+struct receipt_store *receipt_store_open(const char *, int, char *, size_t);
+void		 receipt_store_close(struct receipt_store *);
+int		 receipt_store_begin(struct receipt_store *);
+/* Commit, or roll back and -1. */
+int		 receipt_store_commit(struct receipt_store *);
+/* Insert one (an id already stored is kept); -1 busy or error. */
+int		 receipt_store_put(struct receipt_store *,
+		    const struct receipt *);
+/* Keep at most max_count rows and none older than max_age (0: no bound). */
+int		 receipt_store_prune(struct receipt_store *, uint64_t, int64_t,
+		    int64_t);
+/* 0 and r filled (caller clears), 1 when no such id, -1 on error. */
+int		 receipt_store_get(struct receipt_store *, const char *,
+		    struct receipt *);
+/* Newest first, created at or after since, at most limit (0: all). */
+int		 receipt_store_list(struct receipt_store *, int64_t, size_t,
+		    receipt_store_cb, void *);
+const char	*receipt_store_errmsg(struct receipt_store *);
+
+/* receipt-writer.c: receipts queued off the reply path, written in batches. */
+struct receipt_writer;
+struct event_base;
+/* Open receipts.db for writing; NULL with errbuf. */
+struct receipt_writer *receipt_writer_new(struct event_base *, const char *,
+		    uint64_t, int64_t, char *, size_t);
+/* Queue r; its contents move to the writer (r is left init'ed). */
+void		 receipt_writer_add(struct receipt_writer *, struct receipt *);
+size_t		 receipt_writer_queued(const struct receipt_writer *);
+/* Write what is queued (briefly retrying), then close. */
+void		 receipt_writer_free(struct receipt_writer *);
 
 /* auth.c: PROTOCOL.md §1, bundle validation (no I/O). */
 #define AUTH_MAX_BUNDLE		(1024U * 1024)	/* larger bundles are refused */
@@ -512,6 +561,38 @@ int		 server_conn_track(struct veil *, struct evhttp_request *);
 /* Route the connection's close to rq (NULL: forget it). */
 void		 server_conn_set_req(struct evhttp_request *, struct req *);
 
+/* metrics.c: counters and histograms for GET /metrics (Prometheus). */
+enum metrics_family {
+	METRICS_REQUESTS,	/* route, dialect, outcome */
+	METRICS_VERIFY_FAILURES, /* reason */
+	METRICS_RELAY_STATUS,	/* status */
+	METRICS_FAILOVERS,
+	METRICS_QUARANTINES,
+	METRICS_TEE_CHANGES,
+	METRICS_KEY_ROTATIONS,
+	METRICS_REGISTRY_READS,	/* result */
+	METRICS_TOKEN_REFRESHES, /* result */
+	METRICS_RECEIPTS,	/* result */
+	METRICS_PII_REDACTIONS,	/* kind */
+	METRICS_FIRST_BYTE,	/* histograms, seconds: dialect */
+	METRICS_VERIFIED,
+	METRICS_UPSTREAM,
+	METRICS_CPU,
+	METRICS__COUNT
+};
+/*
+ * Add n to a counter; the label pairs (name, value, ..., NULL) must come
+ * from bounded sets chosen by the code, never from agent or upstream text.
+ */
+void		 metrics_count(enum metrics_family, uint64_t, ...);
+/* One sample (seconds) of a histogram; label pairs as above. */
+void		 metrics_observe(enum metrics_family, double, ...);
+/* A series' value (labels exact, NULL: all series of the family summed). */
+uint64_t	 metrics_value(enum metrics_family, const char *);
+void		 metrics_reset(void);
+/* The text exposition; gauges read from vl (NULL: none), conns given. */
+void		 metrics_render(struct buf *, const struct veil *, size_t);
+
 /*
  * error.c: the one table of the errors og-veil answers with (code, HTTP
  * status, the OpenAI `code` string, a default message).  Each dialect
@@ -697,6 +778,17 @@ int		 anthropic_count_tokens(const struct json_value *,
 long long	 anthropic_estimate_tokens(size_t);
 
 /* responses.c: OpenAI Responses (/v1/responses). */
+
+/* model.c: the model a request runs on (--model-alias, og-veil(1)). */
+int		 model_alias_check(const char *, char *, size_t);
+/* A new string; *listed (may be NULL): the network lists the result. */
+char		*model_resolve(char *const *, const char *, int *);
+void		 model_apply(const struct veil_config *, struct json_value *);
+void		 model_aliases_json(const struct veil_config *, struct buf *,
+		    int);
+int		 model_alias_json_one(const struct veil_config *, const char *,
+		    struct buf *);
+void		 model_cleanup(void);
 
 /* api.c: the HTTP surface (PROTOCOL.md §10). */
 #define API_MODEL_CREATED	1735689600	/* "created" of /v1/models */
