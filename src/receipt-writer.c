@@ -22,7 +22,6 @@
 #define RECEIPT_QUEUE_MAX	4096	/* receipts waiting; older dropped */
 #define RECEIPT_BATCH_MAX	256	/* per flush, to bound loop time */
 #define RECEIPT_RETRY_MS	250	/* after a busy database */
-#define RECEIPT_PRUNE_EVERY	64	/* receipts between pruning passes */
 
 struct receipt_writer {
 	struct event_base	*rw_base;	/* not owned */
@@ -33,7 +32,6 @@ struct receipt_writer {
 	size_t			 rw_n;
 	uint64_t		 rw_max_count;
 	int64_t			 rw_max_age;
-	unsigned int		 rw_since_prune;
 	int			 rw_pending;	/* the timer is armed */
 };
 
@@ -56,7 +54,6 @@ receipt_writer_new(struct event_base *base, const char *home,
 	rw->rw_max_age = max_age;
 	rw->rw_q = xcalloc(RECEIPT_QUEUE_MAX, sizeof(*rw->rw_q));
 	rw->rw_ev = evtimer_new(base, receipt_writer_flush_cb, rw);
-	rw->rw_since_prune = RECEIPT_PRUNE_EVERY;	/* prune at the first */
 	return (rw);
 }
 
@@ -112,14 +109,11 @@ receipt_writer_flush(struct receipt_writer *rw)
 			return (-1);
 		}
 	}
-	rw->rw_since_prune += (unsigned int)n;
-	if (rw->rw_since_prune >= RECEIPT_PRUNE_EVERY) {
-		pruned = receipt_store_prune(rw->rw_store, rw->rw_max_count,
-		    rw->rw_max_age, (int64_t)time(NULL));
-		if (pruned > 0)
-			log_debug("receipts: retention removed %d", pruned);
-		rw->rw_since_prune = 0;
-	}
+	/* Both bounds are index ranges: pruning costs what it removes. */
+	pruned = receipt_store_prune(rw->rw_store, rw->rw_max_count,
+	    rw->rw_max_age, (int64_t)time(NULL));
+	if (pruned > 0)
+		log_debug("receipts: retention removed %d", pruned);
 	if (receipt_store_commit(rw->rw_store) == -1)
 		return (-1);
 	for (i = 0; i < n; i++) {
