@@ -230,7 +230,7 @@ api_model_json(struct buf *b, const char *id)
 }
 
 static void
-api_models_reply(struct evhttp_request *er)
+api_models_reply(struct veil *vl, struct evhttp_request *er)
 {
 	struct buf	b;
 	size_t		i;
@@ -242,12 +242,13 @@ api_models_reply(struct evhttp_request *er)
 			buf_add_str(&b, ",");
 		api_model_json(&b, api_models[i]);
 	}
+	model_aliases_json(vl->vl_cfg, &b, API_NMODELS > 0);
 	buf_add_str(&b, "]}");
 	api_reply_json(er, 200, &b);
 }
 
 static void
-api_model(struct evhttp_request *er, const char *rest)
+api_model(struct veil *vl, struct evhttp_request *er, const char *rest)
 {
 	struct buf	 b;
 	char		*id, *msg;
@@ -263,6 +264,12 @@ api_model(struct evhttp_request *er, const char *rest)
 			continue;
 		buf_init(&b);
 		api_model_json(&b, api_models[i]);
+		api_reply_json(er, 200, &b);
+		free(id);
+		return;
+	}
+	buf_init(&b);
+	if (model_alias_json_one(vl->vl_cfg, id, &b)) {
 		api_reply_json(er, 200, &b);
 		free(id);
 		return;
@@ -577,10 +584,10 @@ api_request_cb(struct evhttp_request *er, void *arg)
 		api_metrics(vl, er);
 		return;
 	case API_R_MODELS:
-		api_models_reply(er);
+		api_models_reply(vl, er);
 		return;
 	case API_R_MODEL:
-		api_model(er, rest);
+		api_model(vl, er, rest);
 		return;
 	case API_R_CHAT:
 	case API_R_COUNT_TOKENS:

@@ -51,6 +51,7 @@ struct veil_config {
 	char		*ca_file;	/* owned or NULL: extra trusted CA */
 	char		**allow_origins; /* owned, NULL-terminated */
 	char		**allow_hosts;	/* owned, NULL-terminated */
+	char		**model_aliases; /* owned, NULL-terminated FROM=TO */
 	int		 tee_refresh_interval;	/* seconds, 0 = off */
 	int		 verbose;
 	int		 foreground;
@@ -82,6 +83,7 @@ enum config_type {
 #define CONFIG_F_NOFLAG		0x04	/* environment and file only */
 #define CONFIG_F_SECRET		0x08	/* wiped on free, never printed */
 #define CONFIG_F_CLIENT		0x10	/* clients take it from server.conf */
+#define CONFIG_F_ALIAS		0x20	/* sets the field of the row above */
 
 /* One setting (config.c explains how to add one). */
 struct config_option {
@@ -147,6 +149,8 @@ extern const struct config_option config_options[];
 size_t		 config_noptions(void);
 /* The row of a --name, or NULL. */
 const struct config_option *config_option_find(const char *);
+/* Where the setting --name came from: CONFIG_SRC_*. */
+int		 config_source(const struct veil_config *, const char *);
 /* Set one row from text with its CONFIG_SRC_*; -1 with errbuf. */
 int		 config_set_option(struct veil_config *,
 		    const struct config_option *, const char *, int, char *,
@@ -182,8 +186,12 @@ void		 store_close(struct store *);
 int		 store_session_load(struct store *, struct session *);
 int		 store_session_save(struct store *, const struct session *);
 int		 store_session_delete(struct store *);
+/* Tokens of the session whose refresh token is the first argument. */
 int		 store_tokens_update(struct store *, const char *, const char *,
-		    int64_t);
+		    const char *, int64_t);
+/* The busy timeout (ms) for this connection: a few ms on the loop. */
+void		 store_set_busy_ms(struct store *, int);
+#define STORE_LOOP_BUSY_MS	5
 /* 1 when another connection changed the database since the last call. */
 int		 store_changed(struct store *);
 /* The raw getActiveTEEs result for (rpc, address, type), and when fetched. */
@@ -782,6 +790,17 @@ int		 anthropic_count_tokens(const struct json_value *,
 long long	 anthropic_estimate_tokens(size_t);
 
 /* responses.c: OpenAI Responses (/v1/responses). */
+
+/* model.c: the model a request runs on (--model-alias, og-veil(1)). */
+int		 model_alias_check(const char *, char *, size_t);
+/* A new string; *listed (may be NULL): the network lists the result. */
+char		*model_resolve(char *const *, const char *, int *);
+void		 model_apply(const struct veil_config *, struct json_value *);
+void		 model_aliases_json(const struct veil_config *, struct buf *,
+		    int);
+int		 model_alias_json_one(const struct veil_config *, const char *,
+		    struct buf *);
+void		 model_cleanup(void);
 
 /* api.c: the HTTP surface (PROTOCOL.md §10). */
 #define API_MODEL_CREATED	1735689600	/* "created" of /v1/models */

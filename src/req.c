@@ -171,9 +171,9 @@ req_start(struct veil *vl, struct evhttp_request *er,
 	struct evbuffer		*in;
 	struct json_limits	 lim;
 	struct validate_error	 ve;
-	struct json_value	*model, *so, *iu, *parsed;
+	struct json_value	*so, *iu, *parsed;
 	struct timeval		 tv = { REQ_DEADLINE_SECONDS, 0 };
-	const char		*errstr, *base;
+	const char		*errstr;
 	const uint8_t		*body;
 	size_t			 len;
 	char			*msg, emsg[512], eparam[128];
@@ -239,11 +239,8 @@ req_start(struct veil *vl, struct evhttp_request *er,
 		    ve.message);
 		return;
 	}
-	/* An agent's "provider/model" names the OpenGradient model. */
-	model = json_get(rq->rq_body, "model");
-	if (model != NULL && json_is(model, JSON_STRING) &&
-	    (base = api_model_base(model->s)) != model->s)
-		json_object_set(rq->rq_body, "model", json_new_string(base));
+	/* The model the enclave runs: aliases, "provider/model" (model.c). */
+	model_apply(vl->vl_cfg, rq->rq_body);
 	render_clear(&rq->rq_render);
 	render_init(&rq->rq_render, dl, rq->rq_agent,
 	    json_get_str(rq->rq_body, "model"));

@@ -454,6 +454,8 @@ server_run(const struct veil_config *cfg)
 		goto out;
 	}
 	vl.vl_logged_in = r == 0;
+	/* From here on the store is used from the loop: never wait long. */
+	store_set_busy_ms(vl.vl_store, STORE_LOOP_BUSY_MS);
 	if (!vl.vl_logged_in)
 		log_warnx("not logged in: run `og-veil login`; requests get "
 		    "401 until then");
@@ -556,6 +558,7 @@ out:
 	if (vl.vl_store != NULL)
 		store_close(vl.vl_store);
 	session_clear(&vl.vl_session);
+	model_cleanup();
 	if (vl.vl_base != NULL)
 		event_base_free(vl.vl_base);
 	if (pidpath != NULL) {

@@ -2,8 +2,10 @@
  * store.c: og-veil's state in sqlite3, $OG_VEIL_HOME/og-veil.db: the login
  * session of PROTOCOL.md §1 (with the tokens of §2), the raw registry answer
  * of §3 as a cache, and small preferences.  The file is created 0600 before
- * sqlite opens it; WAL, a 5 s busy timeout, secure_delete so a logout
- * overwrites the tokens, and a schema versioned by PRAGMA user_version.
+ * sqlite opens it; WAL, a 5 s busy timeout (the daemon's loop lowers it to
+ * a few ms with store_set_busy_ms() and retries later), secure_delete so a
+ * logout overwrites the tokens, and a schema versioned by PRAGMA
+ * user_version.
  * Other processes' commits (a login while the daemon runs) are seen through
  * PRAGMA data_version.
  */
@@ -54,7 +56,7 @@ static const char *const store_sql[STORE__COUNT] = {
 	[STORE_SESSION_DELETE] = "DELETE FROM session",
 	[STORE_TOKENS_UPDATE] = "UPDATE session SET access_token = ?,"
 	    " refresh_token = coalesce(?, refresh_token), expires_at = ?,"
-	    " saved_at = ? WHERE id = 1",
+	    " saved_at = ? WHERE id = 1 AND refresh_token IS ?",
 	[STORE_REGISTRY_SAVE] = "INSERT OR REPLACE INTO registry_cache"
 	    " (rpc_url, address, tee_type, data, fetched_at)"
 	    " VALUES (?, lower(?), ?, ?, ?)",
@@ -272,6 +274,16 @@ fail:
 	return (NULL);
 }
 
+/*
+ * How long a statement waits for another process's lock before it fails
+ * with SQLITE_BUSY: the daemon's loop cannot wait 5 s (STORE_BUSY_MS).
+ */
+void
+store_set_busy_ms(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(st->st_db, ms);
+}
+
 /* Finalize every statement and close; NULL is a no-op. */
 void
 store_close(struct store *st)
@@ -457,11 +469,14 @@ store_session_delete(struct store *st)
 
 /*
  * After a refresh (PROTOCOL.md §2): the new access token, the new refresh
- * token when one was given (NULL keeps the old), and the expiry.  1 when
- * there is no session to update.
+ * token when one was given (NULL keeps the old), and the expiry, written
+ * only to the session the refresh renewed: the one whose stored refresh
+ * token is still old (NULL: a session without one).  1 when there is no
+ * such session (another login replaced it, or a logout removed it), -1
+ * when it could not be written (the database is busy: try again).
  */
 int
-store_tokens_update(struct store *st, const char *access,
+store_tokens_update(struct store *st, const char *old, const char *access,
     const char *refresh, int64_t expires_at)
 {
 	sqlite3_stmt	*s;
@@ -475,6 +490,7 @@ store_tokens_update(struct store *st, const char *access,
 	store_bind_text(s, 2, refresh);
 	sqlite3_bind_int64(s, 3, expires_at);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)time(NULL));
+	store_bind_text(s, 5, old);
 	if (store_step_done(s) == -1)
 		return (-1);
 	n = sqlite3_changes(st->st_db);

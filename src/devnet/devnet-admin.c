@@ -201,12 +201,14 @@ admin_stats(struct devnet *dn, struct evhttp_request *req)
 
 	buf_init(&b);
 	buf_printf(&b, "{\"relay_requests\":%llu,\"relay_connections\":%llu,"
-	    "\"relay_errors\":%llu,\"token_refreshes\":%llu,"
+	    "\"relay_errors\":%llu,\"relay_billing_frames\":%llu,"
+	    "\"token_refreshes\":%llu,"
 	    "\"chain_calls\":%llu,\"auth_calls\":%llu,\"app_calls\":%llu,"
 	    "\"gateways\":[",
 	    (unsigned long long)dn->dn_relay_requests,
 	    (unsigned long long)dn->dn_relay_connections,
 	    (unsigned long long)dn->dn_relay_errors,
+	    (unsigned long long)dn->dn_relay_billing,
 	    (unsigned long long)dn->dn_token_refreshes,
 	    (unsigned long long)dn->dn_chain_calls,
 	    (unsigned long long)dn->dn_auth_calls,
