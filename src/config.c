@@ -194,7 +194,8 @@ const struct config_option config_options[] = {
 	/* Privacy and evidence. */
 	{ "pii-scrub", 0, "OG_VEIL_PII_SCRUB", NULL, CONFIG_T_BOOL,
 	  CONFIG_FIELD(pii_scrub), 0, 1, NULL, NULL, "PII scrub", NULL,
-	  "redact personal data before sealing", CONFIG_F_SERVE | CONFIG_F_SAVE },
+	  "redact personal data before sealing",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "keep-content", 0, "OG_VEIL_KEEP_CONTENT", NULL, CONFIG_T_BOOL,
 	  CONFIG_FIELD(keep_content), 0, 1, NULL, NULL, "keep content", NULL,
 	  "keep the request and answer in receipts",

@@ -146,7 +146,8 @@ outcome_receipt(struct req *rq, const struct answer *an)
 		    rq->rq_digest.canonical_len + 1);
 		r.canonical_len = rq->rq_digest.canonical_len;
 		if (an->an_signed != NULL) {
-			r.output = xmemdup(an->an_signed, an->an_signed_len + 1);
+			r.output = xmemdup(an->an_signed,
+			    an->an_signed_len + 1);
 			r.output_len = an->an_signed_len;
 		} else {
 			r.output = xmemdup(an->an_text != NULL ? an->an_text :
