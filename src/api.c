@@ -310,8 +310,10 @@ api_health(struct veil *vl, struct evhttp_request *er)
 		buf_add_str(&b, "null");
 	buf_add_str(&b, ",\"version\":");
 	pyjson_write_string(&b, OG_VEIL_VERSION, strlen(OG_VEIL_VERSION), 0);
-	buf_printf(&b, ",\"logged_in\":%s}",
+	buf_printf(&b, ",\"logged_in\":%s",
 	    vl->vl_logged_in ? "true" : "false");
+	tee_health_json(vl, &b);
+	buf_add_str(&b, "}");
 	api_reply_json(er, 200, &b);
 }
 

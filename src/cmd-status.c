@@ -24,6 +24,7 @@
 
 static int	 cmd_status_exec(const struct cmd_entry *, struct cmd_args *);
 static void	 cmd_status_str(struct buf *, const char *, const char *, int);
+static void	 cmd_status_registry(const char *, int64_t);
 
 static const struct option cmd_status_options[] = {
 	{ "json", no_argument, NULL, CMD_STATUS_JSON },
@@ -39,6 +40,21 @@ const struct cmd_entry cmd_status_entry = {
 	    "server runs.\nExit status 0 when it runs, 3 when it does not.",
 	.exec = cmd_status_exec
 };
+
+/* Where the running server's registry came from, and how old it is. */
+static void
+cmd_status_registry(const char *source, int64_t age)
+{
+	if (source == NULL || age < 0)
+		return;
+	if (strcmp(source, "cache") == 0)
+		printf("TEE list:    the cached registry, %lld s old: the "
+		    "chain cannot be reached (the server keeps trying)\n",
+		    (long long)age);
+	else
+		printf("TEE list:    read from the chain %lld s ago\n",
+		    (long long)age);
+}
 
 /* ,"key":"value" or null. */
 static void
@@ -61,6 +77,8 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 	struct json_value		*health = NULL;
 	struct buf			 b;
 	const char			*tee_id = NULL, *hstatus = NULL;
+	const char			*rsource = NULL;
+	int64_t				 rage = -1;
 	const char			*errstr;
 	char				*url, *body = NULL, errbuf[256];
 	size_t				 len;
@@ -88,6 +106,10 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		health = json_parse(body, len, NULL, &errstr);
 		tee_id = json_get_str(health, "tee_id");
 		hstatus = json_get_str(health, "status");
+		rsource = json_get_str(health, "registry_source");
+		if (json_to_int64(json_get(health, "registry_age"),
+		    &rage) == -1)
+			rage = -1;
 	} else if (running)
 		hstatus = "not answering";
 	url = config_base_url(cfg);
@@ -113,6 +135,12 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		cmd_status_str(&b, "base_url", url, 0);
 		cmd_status_str(&b, "tee_id", tee_id, 0);
 		cmd_status_str(&b, "health", hstatus, 0);
+		cmd_status_str(&b, "registry_source", rsource, 0);
+		if (rage >= 0)
+			buf_printf(&b, ", \"registry_age\": %lld",
+			    (long long)rage);
+		else
+			buf_add_str(&b, ", \"registry_age\": null");
 		cmd_status_str(&b, "home", cfg->home, 0);
 		buf_add_str(&b, "}\n");
 		fwrite(b.data, 1, b.len, stdout);
@@ -138,6 +166,7 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 			    url);
 			printf("TEE:         %s\n", tee_id != NULL ? tee_id :
 			    "none selected yet");
+			cmd_status_registry(rsource, rage);
 			if (hstatus != NULL && strcmp(hstatus, "ok") != 0)
 				printf("health:      %s\n", hstatus);
 		} else

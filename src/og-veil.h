@@ -24,10 +24,10 @@
 #define OG_VEIL_DEFAULT_MAX_HEADERS	(64U * 1024)
 #define OG_VEIL_DEFAULT_MAX_CONNS	8192
 /*
- * Registry entries cached in sqlite are served without the chain for this
- * long.
+ * After a failed registry read og-veil reads the chain again this soon
+ * (or after tee_refresh_interval, when that is shorter).
  */
-#define OG_VEIL_REGISTRY_TTL	3600
+#define OG_VEIL_REGISTRY_RETRY	30
 
 /* config.c: where a setting's value came from (veil_config.source[]). */
 #define CONFIG_SRC_DEFAULT	0
@@ -412,6 +412,8 @@ struct veil {
 	size_t			 vl_ntees;
 	/* unix time of the registry read */
 	int64_t			 vl_tees_fetched;
+	/* 1: the registry is the sqlite cache (the chain is unreachable) */
+	int			 vl_tees_cached;
 	void			*vl_tee_waiters; /* tee.c: pending selections */
 	/* token.c: pending refreshes */
 	void			*vl_token_waiters;
@@ -523,6 +525,8 @@ struct tee	*tee_ref(struct tee *);
 void		 tee_unref(struct tee *);
 void		 tee_refresh_start(struct veil *);
 void		 tee_clear_all(struct veil *);
+/* ,"registry_source":"chain"|"cache"|null,"registry_age":secs|null */
+void		 tee_health_json(const struct veil *, struct buf *);
 
 /* relay.c: the relay call (PROTOCOL.md §5) and its error mapping. */
 #define RELAY_OK	0
