@@ -239,9 +239,10 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 			if (hstatus != NULL && strcmp(hstatus, "ok") != 0)
 				printf("health:      %s\n", hstatus);
 			if (fig.have)
-				printf("answers:     %.0f verified, %.0f refused "
-				    "(%.0f failed verification), %.0f "
-				    "receipts\n", fig.verified, fig.refused,
+				printf("answers:     %.0f verified, %.0f "
+				    "refused (%.0f failed verification), "
+				    "%.0f receipts\n", fig.verified,
+				    fig.refused,
 				    fig.verify_failed, fig.receipts);
 		} else
 			printf("server:      not running (start it with "
