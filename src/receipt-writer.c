@@ -39,7 +39,7 @@ struct receipt_writer {
 	uint64_t		 rw_max_count;
 	int64_t			 rw_max_age;
 	int			 rw_pending;	/* the timer is armed */
-	int64_t			 rw_pruned_at;	/* unix time of the last prune */
+	int64_t			 rw_pruned_at;	/* time of the last prune */
 	int			 rw_prune_due;	/* receipts since that prune */
 };
 

@@ -59,6 +59,14 @@ fault_clear
 promtool check metrics <"$T/metrics.txt" >"$T/promtool.out" 2>&1 ||
     { cat "$T/promtool.out"; fail "promtool rejects /metrics after traffic"; }
 
+# og-veil status shows the headline figures from the same counters.
+"$VEIL_BIN" status --port "$VEIL_PORT" >"$T/status.out" 2>&1 || true
+grep -q '^answers: *2 verified, 5 refused (4 failed verification), 2 receipts' \
+    "$T/status.out" || { cat "$T/status.out"; fail "status headline figures"; }
+"$VEIL_BIN" status --json --port "$VEIL_PORT" >"$T/body" 2>&1 || true
+expect_json answers.verified 2
+expect_json answers.verification_failures 4
+
 # Behind the API key when one is set.
 veil_stop
 veil_start --api-key metrics-key-123
