@@ -178,7 +178,8 @@ float_matches_ref(double x)
 		return (1);
 	pyjson_float_repr(x, r, sizeof(r));
 	if (strtod(r, NULL) != x) {
-		fprintf(stderr, "  repr(%.17g) = %s does not read back\n", x, r);
+		fprintf(stderr, "  repr(%.17g) = %s does not read back\n",
+		    x, r);
 		return (0);
 	}
 	ref_repr_digits(fabs(x), a, sizeof(a));
