@@ -18,7 +18,12 @@
 #define OG_VEIL_DEFAULT_PORT	11434
 #define OG_VEIL_DEFAULT_APP_URL	"https://chat.opengradient.ai"
 #define OG_VEIL_DEFAULT_REFRESH	300
-#define OG_VEIL_DEFAULT_MAX_BODY	(32U * 1024 * 1024)
+/*
+ * The network refuses encapsulated requests over 512 KiB (PROTOCOL.md §5);
+ * a body may be larger than what it seals to (whitespace, fields the wire
+ * drops), so 8 times that.
+ */
+#define OG_VEIL_DEFAULT_MAX_BODY	(4U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_RESPONSE	(32U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_UNVERIFIED	(512U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_HEADERS	(64U * 1024)
@@ -286,7 +291,8 @@ struct veil {
 	struct http_client	*vl_http;	/* owned: outbound pool */
 	TAILQ_HEAD(, req)	 vl_reqs;	/* requests in flight */
 	size_t			 vl_nreqs;
-	size_t			 vl_unverified;	/* bytes held, all streams */
+	/* budget.c: bytes held for requests (bodies, answers, streams) */
+	size_t			 vl_unverified;
 	int			 vl_draining;	/* SIGTERM: no new requests */
 	/* Upstream state (tee.c, token.c): see their sections. */
 	struct tee		*vl_tee;	/* counted: current selection */
@@ -449,6 +455,18 @@ int		 server_conn_track(struct veil *, struct evhttp_request *);
 /* Route the connection's close to rq (NULL: forget it). */
 void		 server_conn_set_req(struct evhttp_request *, struct req *);
 
+/* budget.c: memory held for requests, one process-wide cap. */
+#define BUDGET_PARSE_FACTOR	8
+#define BUDGET_PARSE_MIN	(16U * 1024 * 1024)
+struct json_value;
+int		 budget_charge(struct veil *, size_t *, size_t);
+void		 budget_uncharge(struct veil *, size_t *, size_t);
+void		 budget_release(struct veil *, size_t *);
+size_t		 budget_parse_cap(const struct veil_config *);
+/* The tree is the caller's; *msg is new (the caller frees it) on NULL. */
+struct json_value *budget_json_parse(struct veil *, const void *, size_t,
+		    unsigned int, size_t *, int *, char **);
+
 /* api.c: the OpenAI surface (PROTOCOL.md §10). */
 #define API_MODEL_CREATED	1735689600	/* "created" of /v1/models */
 /* The evhttp general callback; arg is the struct veil. */
@@ -513,6 +531,7 @@ struct req {
 	int			 rq_relay_done;	/* rc_done came for rq_relay */
 	struct buf		 rq_resp;	/* non-stream ciphertext */
 	struct stream		*rq_stream;	/* owned: held until verified */
+	size_t			 rq_held;	/* budget.c: bytes charged */
 	struct event		*rq_timeout;	/* owned: deadline */
 	struct event		*rq_watch;	/* owned: agent socket EOF */
 	const char		*rq_free_reason;

@@ -139,7 +139,6 @@ req_start(struct veil *vl, struct evhttp_request *er)
 {
 	struct req		*rq;
 	struct evbuffer		*in;
-	struct json_limits	 lim;
 	struct validate_error	 ve;
 	struct json_value	*model, *so, *iu;
 	struct timeval		 tv = { REQ_DEADLINE_SECONDS, 0 };
@@ -147,6 +146,7 @@ req_start(struct veil *vl, struct evhttp_request *er)
 	const uint8_t		*body;
 	size_t			 len;
 	char			*msg;
+	int			 status;
 
 	rq = xcalloc(1, sizeof(*rq));
 	rq->rq_id = ++vl->vl_next_id;
@@ -178,13 +178,12 @@ req_start(struct veil *vl, struct evhttp_request *er)
 		return;
 	}
 	body = evbuffer_pullup(in, -1);
-	memset(&lim, 0, sizeof(lim));
-	lim.max_bytes = vl->vl_cfg->max_body;
-	lim.max_depth = REQ_MAX_JSON_DEPTH;
-	rq->rq_body = json_parse((const char *)body, len, &lim, &errstr);
+	rq->rq_body = budget_json_parse(vl, body, len, REQ_MAX_JSON_DEPTH,
+	    &rq->rq_held, &status, &msg);
 	if (rq->rq_body == NULL) {
-		xasprintf(&msg, "the body is not valid JSON: %s", errstr);
-		req_fail(rq, 400, "invalid_json", NULL, msg);
+		req_fail(rq, status, status == 400 ? "invalid_json" :
+		    status == 413 ? "request_too_large" : "overloaded", NULL,
+		    msg);
 		free(msg);
 		return;
 	}
@@ -309,6 +308,12 @@ req_relay_data_cb(void *arg, const uint8_t *p, size_t len)
 	if (len > rq->rq_veil->vl_cfg->max_response - rq->rq_resp.len) {
 		req_fail(rq, 502, "response_too_large", NULL,
 		    "response exceeds the buffer cap (OG_VEIL_MAX_RESPONSE)");
+		return (0);
+	}
+	if (budget_charge(rq->rq_veil, &rq->rq_held, len) == -1) {
+		req_fail(rq, 503, "overloaded", NULL, "og-veil is overloaded: "
+		    "answers in flight hold its memory budget "
+		    "(OG_VEIL_MAX_UNVERIFIED); retry shortly");
 		return (0);
 	}
 	buf_add(&rq->rq_resp, p, len);
@@ -557,7 +562,8 @@ req_collect_done(struct req *rq)
 		return;
 	}
 	buf_clear(&rq->rq_resp, 0);
-	doc = json_parse((const char *)pt.data, pt.len, NULL, &errstr);
+	doc = json_parse_mem((const char *)pt.data, pt.len, NULL,
+	    budget_parse_cap(rq->rq_veil->vl_cfg), NULL, &errstr);
 	buf_clear(&pt, 1);
 	if (doc == NULL || !json_is(doc, JSON_OBJECT)) {
 		json_free(doc);
@@ -711,6 +717,7 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 	if (rq->rq_watch != NULL)
 		event_free(rq->rq_watch);
 	stream_free(rq->rq_stream);
+	budget_release(vl, &rq->rq_held);
 	buf_clear(&rq->rq_resp, 0);
 	buf_clear(&rq->rq_sealed, 0);
 	json_free(rq->rq_body);

@@ -123,6 +123,12 @@ stream_account(struct stream *st)
 	vl->vl_unverified -= st->st_counted;
 	vl->vl_unverified += held;
 	st->st_counted = held;
+	if (vl->vl_unverified > vl->vl_cfg->max_unverified) {
+		stream_set_error(st, 503, "overloaded", "og-veil is "
+		    "overloaded: streams in flight hold its memory budget "
+		    "(%s); retry shortly", "OG_VEIL_MAX_UNVERIFIED");
+		return (-1);
+	}
 	if (held > vl->vl_cfg->max_response) {
 		stream_set_error(st, 502, "response_too_large",
 		    "response exceeds the buffer cap (%s)",
