@@ -34,8 +34,8 @@ ALL_LDFLAGS =	$(SANITIZE) $(LDFLAGS)
 
 # Leaf modules: bytes in, bytes or an error out.  Unit tests, fuzzers, the
 # vector driver and the devnet link only these.
-CORE_NAMES =	xmalloc bytes json pyjson keccak hpke ohttp digest sse verify \
-		abi registry compat/strlcpy compat/strtonum
+CORE_NAMES =	xmalloc bytes escape json pyjson keccak hpke ohttp digest sse \
+		verify pii receipt abi registry compat/strlcpy compat/strtonum
 CORE_SRCS =	$(wildcard $(CORE_NAMES:%=src/%.c))
 DAEMON_SRCS =	$(filter-out $(CORE_SRCS) src/og-veil.c,$(wildcard src/*.c))
 DEVNET_SRCS =	$(wildcard src/devnet/*.c)
@@ -50,9 +50,11 @@ UNIT_SRCS =	$(wildcard tests/unit/test-*.c)
 UNIT_CORE =	$(filter $(CORE_NAMES:%=tests/unit/test-%.c),$(UNIT_SRCS))
 UNIT_DEVNET =	$(filter tests/unit/test-devnet-%.c,$(UNIT_SRCS))
 UNIT_DAEMON =	$(filter-out $(UNIT_CORE) $(UNIT_DEVNET),$(UNIT_SRCS))
-# Devnet tests link the devnet objects they test (never devnet.c's main).
+# Devnet tests link the devnet objects they test (never devnet.c's main),
+# from an archive so that a test takes only the objects it calls.
 DEVNET_TEST_OBJS = $(O)/src/devnet/devnet-gateway.o \
 		$(O)/src/devnet/devnet-model.o
+DEVNET_TEST_LIB = $(O)/libdevnet-test.a
 UNIT_BINS =	$(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
 VEC_SRCS =	$(wildcard tests/vectors/*.c)
 FUZZ_SRCS =	$(wildcard tests/fuzz/fuzz-*.c)
@@ -76,6 +78,10 @@ $(CORE_LIB): $(CORE_OBJS)
 	ar rcs $@ $^
 
 $(DAEMON_LIB): $(DAEMON_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(DEVNET_TEST_LIB): $(DEVNET_TEST_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -103,11 +109,11 @@ $(UNIT_DAEMON:tests/unit/%.c=$(O)/tests/unit/%): $(O)/tests/unit/%: \
 	    $(DAEMON_LIB) $(CORE_LIB) $(DAEMON_LIBS) -lm
 
 $(UNIT_DEVNET:tests/unit/%.c=$(O)/tests/unit/%): $(O)/tests/unit/%: \
-    tests/unit/%.c tests/unit/test.h src/devnet/devnet.h $(DEVNET_TEST_OBJS) \
+    tests/unit/%.c tests/unit/test.h src/devnet/devnet.h $(DEVNET_TEST_LIB) \
     $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Isrc/devnet -Itests/unit $(ALL_LDFLAGS) -o $@ $< \
-	    $(DEVNET_TEST_OBJS) $(CORE_LIB) $(DAEMON_LIBS) -lm
+	    $(DEVNET_TEST_LIB) $(CORE_LIB) $(DAEMON_LIBS) -lm
 
 $(O)/tests/vectors/vectors: $(VEC_SRCS) tests/vectors/vec.h $(CORE_LIB)
 	@mkdir -p $(@D)

@@ -2,7 +2,8 @@
 # install-deps.sh MODE: make sure what MODE needs is installed.
 #   build  compiler, autoconf, pkg-config and the -dev packages
 #   check  build + what the test suites drive (curl, node + the openai npm
-#          package, chromium, valgrind, mandoc, clang, python3)
+#          package, the agents Claude Code and Codex from npm, chromium,
+#          valgrind, mandoc, clang, python3)
 #   bench  build + wrk and procps
 # As root, missing Debian packages are installed with apt-get; otherwise the
 # exact apt-get line is printed and the script fails.
@@ -42,5 +43,13 @@ fi
 if [ "$mode" = check ] && [ ! -d "$top/tests/clients/node_modules/openai" ]; then
 	echo "install-deps: npm install (tests/clients)"
 	(cd "$top/tests/clients" && npm install --no-audit --no-fund --silent)
+fi
+# The real agents (Claude Code, Codex CLI), pinned by tests/agents'
+# package-lock.json; each npm package carries its native binary.
+agents=$top/tests/agents/node_modules/.bin
+if [ "$mode" = check ] && { [ ! -x "$agents/claude" ] ||
+    [ ! -x "$agents/codex" ]; }; then
+	echo "install-deps: npm ci (tests/agents)"
+	(cd "$top/tests/agents" && npm ci --no-audit --no-fund --silent)
 fi
 exit 0

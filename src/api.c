@@ -47,7 +47,8 @@ static const char *const api_models[] = {
 #define API_NMODELS	(sizeof(api_models) / sizeof(api_models[0]))
 
 enum api_route_kind {
-	API_R_CHAT,
+	API_R_CHAT,		/* a sealed request, in the route's dialect */
+	API_R_COUNT_TOKENS,
 	API_R_MODELS,
 	API_R_MODEL,
 	API_R_HEALTH
@@ -60,22 +61,25 @@ struct api_route {
 	int			 methods;	/* EVHTTP_REQ_* allowed */
 	const char		*allow;
 	int			 need_key;
+	const struct dialect	*dialect;	/* errors and answers */
 };
 
 static const struct api_route api_routes[] = {
 	{ .path = "/v1/chat/completions", .kind = API_R_CHAT,
-	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1 },
+	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1,
+	  .dialect = &dialect_chat },
 	{ .path = "/chat/completions", .kind = API_R_CHAT,
-	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1 },
+	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1,
+	  .dialect = &dialect_chat },
 	{ .path = "/v1/models", .kind = API_R_MODELS,
 	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
-	  .need_key = 1 },
+	  .need_key = 1, .dialect = &dialect_chat },
 	{ .path = "/v1/models/", .prefix = 1, .kind = API_R_MODEL,
 	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
-	  .need_key = 1 },
+	  .need_key = 1, .dialect = &dialect_chat },
 	{ .path = "/health", .kind = API_R_HEALTH,
 	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
-	  .need_key = 0 },
+	  .need_key = 0, .dialect = &dialect_chat },
 };
 
 static const char *
@@ -141,26 +145,6 @@ api_model_known(const char *id)
 	return (0);
 }
 
-/* Append {"error": {...}} to b; code and param may be NULL. */
-void
-api_error_json(struct buf *b, const char *message, const char *code,
-    const char *param)
-{
-	buf_add_str(b, "{\"error\":{\"message\":");
-	pyjson_write_string(b, message, strlen(message), 0);
-	buf_add_str(b, ",\"type\":\"veil_error\",\"param\":");
-	if (param != NULL && *param != '\0')
-		pyjson_write_string(b, param, strlen(param), 0);
-	else
-		buf_add_str(b, "null");
-	buf_add_str(b, ",\"code\":");
-	if (code != NULL)
-		pyjson_write_string(b, code, strlen(code), 0);
-	else
-		buf_add_str(b, "null");
-	buf_add_str(b, "}}");
-}
-
 /* Send b as JSON with status; b is cleared. */
 void
 api_reply_json(struct evhttp_request *er, int status, struct buf *b)
@@ -193,7 +177,7 @@ api_reply_json(struct evhttp_request *er, int status, struct buf *b)
 	evbuffer_free(eb);
 }
 
-/* Send the OpenAI error envelope with an actionable message. */
+/* Send the chat (OpenAI) error envelope with an actionable message. */
 void
 api_reply_error(struct evhttp_request *er, int status, const char *code,
     const char *param, const char *message)
@@ -201,7 +185,23 @@ api_reply_error(struct evhttp_request *er, int status, const char *code,
 	struct buf	b;
 
 	buf_init(&b);
-	api_error_json(&b, message, code, param);
+	chat_error_json(&b, message, "veil_error", code, param);
+	api_reply_json(er, status, &b);
+}
+
+/* An error of the table in dialect dl's envelope. */
+void
+api_fail(struct evhttp_request *er, const struct dialect *dl,
+    enum error_code code, int status, const char *param, const char *detail)
+{
+	const struct error_def	*ed = error_def(code);
+	struct buf		 b;
+
+	if (status == 0)
+		status = ed->status != 0 ? ed->status : 502;
+	buf_init(&b);
+	dl->dl_error(&b, ed, status, param, detail != NULL ? detail :
+	    ed->message);
 	api_reply_json(er, status, &b);
 }
 
@@ -240,7 +240,7 @@ api_model(struct evhttp_request *er, const char *rest)
 
 	id = evhttp_uridecode(rest, 0, NULL);
 	if (id == NULL) {
-		api_reply_error(er, 400, NULL, NULL, "bad model id in path");
+		api_fail(er, &dialect_chat, ERROR_BAD_MODEL_ID, 0, NULL, NULL);
 		return;
 	}
 	for (i = 0; i < API_NMODELS; i++) {
@@ -254,7 +254,7 @@ api_model(struct evhttp_request *er, const char *rest)
 	}
 	xasprintf(&msg, "The model '%s' does not exist: GET /v1/models "
 	    "lists the OpenGradient models", id);
-	api_reply_error(er, 404, "model_not_found", "model", msg);
+	api_fail(er, &dialect_chat, ERROR_MODEL_NOT_FOUND, 0, "model", msg);
 	free(msg);
 	free(id);
 }
@@ -354,10 +354,12 @@ api_key_ok(struct veil *vl, struct evkeyvalq *ih)
 
 	if (key == NULL)
 		return (1);
+	/* Anthropic clients send x-api-key; either header may carry it. */
 	auth = evhttp_find_header(ih, "Authorization");
-	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
+	if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0)
+		auth += 7;
+	else if ((auth = evhttp_find_header(ih, "x-api-key")) == NULL)
 		return (0);
-	auth += 7;
 	while (*auth == ' ')
 		auth++;
 	/* Hash both so that neither the length nor a prefix leaks. */
@@ -464,51 +466,47 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	struct evkeyvalq	*ih = evhttp_request_get_input_headers(er);
 	struct evkeyvalq	*oh = evhttp_request_get_output_headers(er);
 	const struct api_route	*r;
+	const struct dialect	*dl;
 	const struct evhttp_uri	*uri;
 	const char		*path, *origin, *rest = NULL, *why;
 	enum evhttp_cmd_type	 method = evhttp_request_get_command(er);
 	char			*msg;
 
+	uri = evhttp_request_get_evhttp_uri(er);
+	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	if (path == NULL || *path == '\0')
+		path = "/";
+	r = api_route_find(path, &rest);
+	/* Errors in the agent's own envelope from the first one. */
+	dl = r != NULL ? r->dialect : &dialect_chat;
 	if (api_headers_size(ih) > vl->vl_cfg->max_headers) {
 		/* evhttp's own limit is set above ours so that we say 431. */
 		evhttp_add_header(oh, "Connection", "close");
-		api_reply_error(er, 431, "headers_too_large", NULL,
-		    "request headers exceed the size limit "
-		    "(OG_VEIL_MAX_HEADERS)");
+		api_fail(er, dl, ERROR_HEADERS_TOO_LARGE, 0, NULL, NULL);
 		return;
 	}
 	if (server_conn_track(vl, er) == -1) {
 		evhttp_add_header(oh, "Connection", "close");
 		evhttp_add_header(oh, "Retry-After", "1");
-		api_reply_error(er, 503, "too_many_connections", NULL,
-		    "og-veil has too many open connections; retry shortly");
+		api_fail(er, dl, ERROR_TOO_MANY_CONNECTIONS, 0, NULL, NULL);
 		return;
 	}
 	if (!api_host_ok(vl, evhttp_find_header(ih, "Host"))) {
-		api_reply_error(er, 403, "host_not_allowed", NULL,
-		    "Host header not allowed (DNS rebinding guard): add it "
-		    "with --allow-host or OG_VEIL_ALLOW_HOSTS, or set an API "
-		    "key");
+		api_fail(er, dl, ERROR_HOST_NOT_ALLOWED, 0, NULL, NULL);
 		return;
 	}
 	origin = evhttp_find_header(ih, "Origin");
 	if (origin != NULL && !api_in_list(vl->vl_cfg->allow_origins, origin,
 	    strlen(origin))) {
-		api_reply_error(er, 403, "origin_not_allowed", NULL,
-		    "cross-origin requests are refused: add the origin with "
-		    "--allow-origin or OG_VEIL_ALLOW_ORIGINS");
+		api_fail(er, dl, ERROR_ORIGIN_NOT_ALLOWED, 0, NULL, NULL);
 		return;
 	}
-	uri = evhttp_request_get_evhttp_uri(er);
-	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	if (path == NULL || *path == '\0')
-		path = "/";
-	if ((r = api_route_find(path, &rest)) == NULL) {
+	if (r == NULL) {
 		api_cors(er, origin);
 		xasprintf(&msg, "no route for %s: og-veil serves POST "
-		    "/v1/chat/completions, GET /v1/models and GET /health",
-		    path);
-		api_reply_error(er, 404, "not_found", NULL, msg);
+		    "/v1/chat/completions, POST /v1/messages, POST "
+		    "/v1/responses, GET /v1/models and GET /health", path);
+		api_fail(er, dl, ERROR_NOT_FOUND, 0, NULL, msg);
 		free(msg);
 		return;
 	}
@@ -522,7 +520,8 @@ api_request_cb(struct evhttp_request *er, void *arg)
 		api_cors(er, origin);
 		evhttp_add_header(oh, "Access-Control-Allow-Methods", r->allow);
 		evhttp_add_header(oh, "Access-Control-Allow-Headers",
-		    "Authorization, Content-Type");
+		    "Authorization, Content-Type, x-api-key, "
+		    "anthropic-version, anthropic-beta");
 		evhttp_add_header(oh, "Access-Control-Max-Age", "600");
 		evhttp_send_reply(er, 204, "No Content", NULL);
 		return;
@@ -530,18 +529,17 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	api_cors(er, origin);
 	if (((int)method & r->methods) == 0) {
 		evhttp_add_header(oh, "Allow", r->allow);
-		api_reply_error(er, 405, "method_not_allowed", NULL,
-		    r->kind == API_R_CHAT ?
-		    "use POST for /v1/chat/completions" :
-		    "use GET for this path");
+		xasprintf(&msg, "use %s for %s", (r->methods &
+		    EVHTTP_REQ_POST) ? "POST" : "GET", r->path);
+		api_fail(er, dl, ERROR_METHOD_NOT_ALLOWED, 0, NULL,
+		    r->kind == API_R_CHAT || r->kind == API_R_COUNT_TOKENS ?
+		    msg : "use GET for this path");
+		free(msg);
 		return;
 	}
 	if (r->need_key && !api_key_ok(vl, ih)) {
 		evhttp_add_header(oh, "WWW-Authenticate", "Bearer");
-		api_reply_error(er, 401, "invalid_api_key", NULL,
-		    "missing or wrong API key: send Authorization: Bearer "
-		    "<key> with the key og-veil was started with "
-		    "(--api-key or OG_VEIL_API_KEY)");
+		api_fail(er, dl, ERROR_INVALID_API_KEY, 0, NULL, NULL);
 		return;
 	}
 	switch (r->kind) {
@@ -555,30 +553,27 @@ api_request_cb(struct evhttp_request *er, void *arg)
 		api_model(er, rest);
 		return;
 	case API_R_CHAT:
+	case API_R_COUNT_TOKENS:
 		break;
 	}
 
 	if ((why = api_framing_bad(ih)) != NULL) {
 		evhttp_add_header(oh, "Connection", "close");
-		api_reply_error(er, 400, "bad_request", NULL, why);
+		api_fail(er, dl, ERROR_BAD_FRAMING, 0, NULL, why);
 		return;
 	}
 	if (!api_is_json(evhttp_find_header(ih, "Content-Type"))) {
-		api_reply_error(er, 415, "unsupported_media_type", NULL,
-		    "Content-Type must be application/json");
+		api_fail(er, dl, ERROR_UNSUPPORTED_MEDIA_TYPE, 0, NULL, NULL);
 		return;
 	}
 	if (vl->vl_draining) {
 		evhttp_add_header(oh, "Retry-After", "5");
-		api_reply_error(er, 503, "shutting_down", NULL,
-		    "og-veil is shutting down; retry shortly");
+		api_fail(er, dl, ERROR_SHUTTING_DOWN, 0, NULL, NULL);
 		return;
 	}
 	if (vl->vl_unverified >= vl->vl_cfg->max_unverified) {
 		evhttp_add_header(oh, "Retry-After", "1");
-		api_reply_error(er, 503, "overloaded", NULL,
-		    "og-veil is holding too many unverified bytes; "
-		    "retry shortly");
+		api_fail(er, dl, ERROR_OVERLOADED, 0, NULL, NULL);
 		return;
 	}
 	if (!vl->vl_logged_in && vl->vl_store != NULL &&
@@ -588,11 +583,11 @@ api_request_cb(struct evhttp_request *er, void *arg)
 		    store_session_load(vl->vl_store, &vl->vl_session) == 0;
 	}
 	if (!vl->vl_logged_in) {
-		api_reply_error(er, 401, "not_logged_in", NULL,
+		api_fail(er, dl, ERROR_NOT_LOGGED_IN, 0, NULL,
 		    "not logged in: run `og-veil login`");
 		return;
 	}
-	req_start(vl, er);
+	req_start(vl, er, r->dialect);
 }
 
 /* The i-th built-in model id, or NULL past the end (`og-veil models`). */

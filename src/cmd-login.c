@@ -107,7 +107,7 @@ cmd_login_run(struct cmd_args *args, int manual, int open_browser)
 		    "(tee_registry_rpc_url, tee_registry_address): og-veil "
 		    "cannot serve until you sign in with a bundle that has "
 		    "them\n");
-	if (cmd_server_pid(cfg, &pid) == 1)
+	if (cmd_pidfile_read(cfg, &pid) == 1)
 		printf("The running server (pid %ld) uses this login from now "
 		    "on.\n", pid);
 	rc = CMD_EXIT_OK;

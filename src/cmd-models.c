@@ -34,7 +34,7 @@ cmd_models_exec(const struct cmd_entry *self, struct cmd_args *args)
 	int			 status;
 
 	(void)self;
-	if (cmd_server_pid(args->cfg, &pid) == 1 && cmd_http(args->cfg, "GET",
+	if (cmd_pidfile_read(args->cfg, &pid) == 1 && cmd_http(args->cfg, "GET",
 	    "/v1/models", NULL, 0, 10, &status, &body, &len, errbuf,
 	    sizeof(errbuf)) == 0 && status == 200 &&
 	    (doc = json_parse(body, len, NULL, &errstr)) != NULL &&

@@ -59,7 +59,7 @@ cmd_serve_exec(const struct cmd_entry *self, struct cmd_args *args)
 		fprintf(stderr, "og-veil: %s\n", errbuf);
 		return (CMD_EXIT_FAIL);
 	}
-	r = cmd_server_pid(cfg, &pid);
+	r = cmd_pidfile_read(cfg, &pid);
 	if (r == 1) {
 		fprintf(stderr, "og-veil: already running (pid %ld) from %s: "
 		    "stop it first with `og-veil stop`\n", pid, cfg->home);
@@ -140,7 +140,7 @@ cmd_serve_start(struct cmd_args *args)
 		fprintf(stderr, "og-veil: %s\n", errbuf);
 		return (CMD_EXIT_FAIL);
 	}
-	r = cmd_server_pid(cfg, &pid);
+	r = cmd_pidfile_read(cfg, &pid);
 	if (r == 1) {
 		fprintf(stderr, "og-veil: already running (pid %ld)\n", pid);
 		return (CMD_EXIT_FAIL);
@@ -215,13 +215,13 @@ cmd_serve_start(struct cmd_args *args)
 			break;
 		if (pfd.revents & (POLLIN | POLLHUP))
 			died = 1;
-		else if (cmd_server_pid(cfg, &pid) == 1 &&
+		else if (cmd_pidfile_read(cfg, &pid) == 1 &&
 		    cmd_serve_healthy(cfg))
 			ready = 1;
 	}
 	close(pipefd[0]);
 	url = config_base_url(cfg);
-	if (ready && cmd_server_pid(cfg, &pid) == 1) {
+	if (ready && cmd_pidfile_read(cfg, &pid) == 1) {
 		printf("og-veil %s running at %s (pid %ld)\nlog: %s\n",
 		    OG_VEIL_VERSION, url, pid, logpath);
 		printf("Point agents at it:\n  export OPENAI_BASE_URL=%s\n"

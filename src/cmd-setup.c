@@ -63,7 +63,7 @@ cmd_setup_exec(const struct cmd_entry *self, struct cmd_args *args)
 	    args->flags[CMD_SETUP_NO_BROWSER] == 0);
 	if (rc != CMD_EXIT_OK)
 		return (rc);
-	if (cmd_server_pid(args->cfg, &pid) == 1) {
+	if (cmd_pidfile_read(args->cfg, &pid) == 1) {
 		printf("og-veil is already running (pid %ld).\n", pid);
 		return (CMD_EXIT_OK);
 	}

@@ -82,7 +82,7 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		}
 		signed_in = r == 0;
 	}
-	running = cmd_server_pid(cfg, &pid) == 1;
+	running = cmd_pidfile_read(cfg, &pid) == 1;
 	if (running && cmd_http(cfg, "GET", "/health", NULL, 0, 5, &status,
 	    &body, &len, errbuf, sizeof(errbuf)) == 0) {
 		health = json_parse(body, len, NULL, &errstr);

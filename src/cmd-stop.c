@@ -85,7 +85,7 @@ cmd_stop_exec(const struct cmd_entry *entry, struct cmd_args *args)
 	long				 pid;
 	int				 r;
 
-	r = cmd_server_pid(cfg, &pid);
+	r = cmd_pidfile_read(cfg, &pid);
 	if (r == -1)
 		cmd_pidfile_remove_stale(cfg, pid);
 	if (r != 1) {
@@ -101,7 +101,7 @@ cmd_stop_exec(const struct cmd_entry *entry, struct cmd_args *args)
 	}
 	printf("stopping og-veil (pid %ld)...\n", pid);
 	fflush(stdout);
-	if (cmd_wait_exit(pid, CMD_STOP_TIMEOUT) == -1) {
+	if (cmd_pidfile_wait_exit(pid, CMD_STOP_TIMEOUT) == -1) {
 		fprintf(stderr, "og-veil: pid %ld did not exit within %d s; "
 		    "`kill -9 %ld` ends it at once\n", pid, CMD_STOP_TIMEOUT,
 		    pid);

@@ -127,7 +127,7 @@ cmd_test_exec(const struct cmd_entry *self, struct cmd_args *args)
 	model = args->values['m'] != NULL ? args->values['m'] : CMD_TEST_MODEL;
 	prompt = args->argc > 0 ? args->argv[0] : CMD_TEST_PROMPT;
 	stream = args->flags[CMD_TEST_STREAM] > 0;
-	if (cmd_server_pid(cfg, &pid) != 1) {
+	if (cmd_pidfile_read(cfg, &pid) != 1) {
 		fprintf(stderr, "og-veil: the server is not running: start it "
 		    "with `og-veil serve`\n");
 		return (CMD_EXIT_FAIL);

@@ -1,9 +1,10 @@
 /*
  * cmd.c: the command table, unique-prefix lookup and the command line
- * parser (global flags before or after the command, the command's own
- * flags from its entry), plus what several commands share: the store, the
- * pidfile and a small blocking HTTP client for the server on loopback (the
- * CLI may block; the daemon never does).  PROTOCOL.md §10 for the answers.
+ * parser (global flags, from config_options[], before or after the
+ * command; the command's own flags from its entry), both help texts, and
+ * what several commands share: the store and reading a file descriptor.
+ * The pidfile is cmd-pidfile.c's, the client of the running server
+ * cmd-http.c's.
  */
 #include "compat.h"
 
@@ -33,6 +34,7 @@ extern const struct cmd_entry cmd_env_entry;
 extern const struct cmd_entry cmd_login_entry;
 extern const struct cmd_entry cmd_logout_entry;
 extern const struct cmd_entry cmd_models_entry;
+extern const struct cmd_entry cmd_receipts_entry;
 extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_setup_entry;
@@ -40,8 +42,10 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_test_entry;
 extern const struct cmd_entry cmd_update_entry;
+extern const struct cmd_entry cmd_verify_entry;
 
 static int	 cmd_help_exec(const struct cmd_entry *, struct cmd_args *);
+static void	 cmd_usage_globals(FILE *);
 
 const struct cmd_entry cmd_help_entry = {
 	.name = "help",
@@ -59,6 +63,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_env_entry,
 	&cmd_models_entry,
 	&cmd_test_entry,
+	&cmd_receipts_entry,
+	&cmd_verify_entry,
 	&cmd_login_entry,
 	&cmd_logout_entry,
 	&cmd_setup_entry,
@@ -67,71 +73,36 @@ const struct cmd_entry *const cmd_table[] = {
 	NULL
 };
 
-/* Global flags: accepted before or after the command. */
-#define CMD_G_HOST		256
-#define CMD_G_PORT		257
-#define CMD_G_TEE_ID		258
-#define CMD_G_PCR		259
-#define CMD_G_APP_URL		260
-#define CMD_G_API_KEY		261
-#define CMD_G_CA_FILE		262
-#define CMD_G_ALLOW_ORIGIN	263
-#define CMD_G_ALLOW_HOST	264
-#define CMD_G_MAX_BODY		265
-#define CMD_G_MAX_RESPONSE	266
-#define CMD_G_MAX_UNVERIFIED	267
-#define CMD_G_MAX_CONNS		268
-#define CMD_G_REFRESH		269
-#define CMD_G_MAX_HEADERS	270
-#define CMD_G_SHORT		"c:hvV"
-
-static const struct option cmd_global_options[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "host", required_argument, NULL, CMD_G_HOST },
-	{ "port", required_argument, NULL, CMD_G_PORT },
-	{ "tee-id", required_argument, NULL, CMD_G_TEE_ID },
-	{ "expected-pcr", required_argument, NULL, CMD_G_PCR },
-	{ "app-url", required_argument, NULL, CMD_G_APP_URL },
-	{ "api-key", required_argument, NULL, CMD_G_API_KEY },
-	{ "ca-file", required_argument, NULL, CMD_G_CA_FILE },
-	{ "allow-origin", required_argument, NULL, CMD_G_ALLOW_ORIGIN },
-	{ "allow-host", required_argument, NULL, CMD_G_ALLOW_HOST },
-	{ "max-body", required_argument, NULL, CMD_G_MAX_BODY },
-	{ "max-response", required_argument, NULL, CMD_G_MAX_RESPONSE },
-	{ "max-unverified", required_argument, NULL, CMD_G_MAX_UNVERIFIED },
-	{ "max-conns", required_argument, NULL, CMD_G_MAX_CONNS },
-	{ "max-headers", required_argument, NULL, CMD_G_MAX_HEADERS },
-	{ "tee-refresh-interval", required_argument, NULL, CMD_G_REFRESH },
-	{ NULL, 0, NULL, 0 }
-};
-#define CMD_NGLOBAL \
-	(sizeof(cmd_global_options) / sizeof(cmd_global_options[0]) - 1)
+/*
+ * Global flags, accepted before or after the command: config_options[]
+ * (config.c), row i as getopt value CMD_OPT_CONFIG + i, or its letter.
+ * The command's own flags use values below CMD_MAXOPT.
+ */
+#define CMD_OPT_CONFIG		1024
 
 /* A global flag seen on the command line, applied after the environment. */
 struct cmd_setting {
-	const char	*name;		/* config_set() name */
-	const char	*value;		/* argv memory */
+	const struct config_option *option;
+	const char		*value;		/* argv memory, or NULL */
 };
 
 struct cmd_parse_state {
 	struct cmd_setting	*settings;
 	size_t			 nsettings;
 	const char		*conf_file;
-	int			 verbose;
 	int			 help;
 	int			 version;
 };
 
 static int	 cmd_global(struct cmd_parse_state *, int, const char *);
+static int	 cmd_option_has_arg(const struct config_option *);
+static struct option *cmd_global_options_new(size_t *, char **);
+static void	 cmd_help_line(FILE *, const char *, const char *);
+static void	 cmd_help_options(FILE *);
 static int	 cmd_getopt(const char *, int, char **, const char *,
 		    const struct option *, struct cmd_parse_state *,
 		    struct cmd_args *, int);
 static const char *cmd_option_name(const struct option *, int);
-static int	 cmd_pid_alive(long);
-static int	 cmd_connect(const struct veil_config *, char *, size_t);
 
 /* Exact name or alias, else a unique prefix; NULL (*ambiguous set). */
 const struct cmd_entry *
@@ -173,17 +144,48 @@ cmd_usage(FILE *fp, const struct cmd_entry *e, int full)
 	if (e->alias != NULL)
 		fprintf(fp, "alias: %s\n", e->alias);
 	fprintf(fp, "\n%s\n", e->help);
-	fprintf(fp, "\nGlobal flags (before or after the command): -v, -c "
-	    "file, --host, --port,\n--tee-id, --expected-pcr, --app-url, "
-	    "--api-key, --ca-file, --allow-origin,\n--allow-host, --max-body, "
-	    "--max-response, --max-unverified, --max-conns.\n"
-	    "See og-veil(1).\n");
+	cmd_usage_globals(fp);
+}
+
+/* The global flags in one wrapped paragraph (cmd_usage()'s full form). */
+static void
+cmd_usage_globals(FILE *fp)
+{
+	const struct config_option	*o;
+	char				 item[64];
+	size_t				 col, len;
+
+	fprintf(fp, "\nGlobal flags (before or after the command):");
+	col = 44;
+	for (o = config_options; o->co_name != NULL; o++) {
+		if (o->co_flags & CONFIG_F_NOFLAG)
+			continue;
+		if (o->co_letter != 0)
+			snprintf(item, sizeof(item), " -%c (--%s)%s",
+			    o->co_letter, o->co_name,
+			    o[1].co_name != NULL ? "," : ".");
+		else
+			snprintf(item, sizeof(item), " --%s%s", o->co_name,
+			    o[1].co_name != NULL ? "," : ".");
+		len = strlen(item);
+		if (col + len > 72) {
+			fputc('\n', fp);
+			col = 0;
+			fputs(item + 1, fp);
+			len--;
+		} else
+			fputs(item, fp);
+		col += len;
+	}
+	fprintf(fp, "\nServer flags apply to serve, restart and a bare "
+	    "og-veil; `og-veil help` lists\nthem all.  See og-veil(1).\n");
 }
 
 static int
 cmd_help_exec(const struct cmd_entry *self, struct cmd_args *args)
 {
 	const struct cmd_entry	*const *e, *found;
+	char			 left[128], *line, *dot;
 	int			 ambiguous;
 
 	(void)self;
@@ -201,81 +203,194 @@ cmd_help_exec(const struct cmd_entry *self, struct cmd_args *args)
 	printf("Without a command: sign in on first use, then start the "
 	    "server in the\nbackground (or say that it runs).\n\n"
 	    "commands:\n");
-	for (e = cmd_table; *e != NULL; e++)
-		printf("  %-8s %s%s%s\n", (*e)->name, (*e)->usage,
-		    (*e)->usage[0] != '\0' ? "  " : "", (*e)->help);
-	printf("\nglobal flags:\n"
-	    "  -c file                  read OG_VEIL_* settings from file\n"
-	    "  -v, --verbose            debug logging\n"
-	    "  -V, --version            print the version\n"
-	    "  --host host              listen address (127.0.0.1)\n"
-	    "  --port port              listen port (11434)\n"
-	    "  --tee-id id              use only this TEE (0x + 64 hex)\n"
-	    "  --expected-pcr hash      require this PCR hash (0x + 64 hex)\n"
-	    "  --app-url url            the Chat app (%s)\n"
-	    "  --api-key key            require this key from agents\n"
-	    "  --ca-file file           extra trusted CA certificates\n"
-	    "  --allow-origin origin    allow this browser Origin (repeat)\n"
-	    "  --allow-host host        allow this Host header (repeat)\n"
-	    "  --max-body bytes         largest request body\n"
-	    "  --max-response bytes     largest upstream response\n"
-	    "  --max-unverified bytes   streamed bytes held, all streams\n"
-	    "  --max-conns n            agent connections at once\n"
-	    "\nSee og-veil(1).\n", OG_VEIL_DEFAULT_APP_URL);
+	for (e = cmd_table; *e != NULL; e++) {
+		/* The name, its usage and the first sentence of its help. */
+		snprintf(left, sizeof(left), "%s%s%s", (*e)->name,
+		    (*e)->usage[0] != '\0' ? " " : "", (*e)->usage);
+		line = xstrdup((*e)->help);
+		for (dot = line; *dot != '\0'; dot++) {
+			if ((*dot == '.' || *dot == ':') &&
+			    (dot[1] == ' ' || dot[1] == '\n')) {
+				dot[0] = '.';
+				dot[1] = '\0';
+				break;
+			}
+			if (*dot == '\n')
+				*dot = ' ';
+		}
+		cmd_help_line(stdout, left, line);
+		free(line);
+	}
+	cmd_help_options(stdout);
 	return (CMD_EXIT_OK);
+}
+
+/*
+ * Print "  left  text" with text wrapped at 79 columns under column 27
+ * (left on a line of its own when it is wider).
+ */
+static void
+cmd_help_line(FILE *fp, const char *left, const char *text)
+{
+	const char	*p = text, *sp;
+	size_t		 col, n;
+
+	if (strlen(left) + 2 > 25) {
+		fprintf(fp, "  %s\n%27s", left, "");
+	} else
+		fprintf(fp, "  %-25s", left);
+	col = 27;
+	while (*p != '\0') {
+		/* The next word and the blank before it. */
+		for (sp = p; *sp == ' '; sp++)
+			;
+		n = strcspn(sp, " ");
+		if (col > 27 && col + (size_t)(sp - p) + n > 79) {
+			fprintf(fp, "\n%27s", "");
+			col = 27;
+			p = sp;
+		}
+		fwrite(p, 1, (size_t)(sp - p) + n, fp);
+		col += (size_t)(sp - p) + n;
+		p = sp + n;
+	}
+	fputc('\n', fp);
+}
+
+/* Every row of config_options[], grouped, for `og-veil help`. */
+static void
+cmd_help_options(FILE *fp)
+{
+	static const struct {
+		const char	*title;
+		int		 mask, want;
+	} group[] = {
+		{ "global flags:", CONFIG_F_SERVE | CONFIG_F_NOFLAG, 0 },
+		{ "server flags (serve, restart and a bare og-veil):",
+		  CONFIG_F_SERVE | CONFIG_F_NOFLAG, CONFIG_F_SERVE },
+		{ "environment only:", CONFIG_F_NOFLAG, CONFIG_F_NOFLAG }
+	};
+	const struct config_option	*o;
+	char				 left[128], text[512];
+	size_t				 g;
+
+	for (g = 0; g < sizeof(group) / sizeof(group[0]); g++) {
+		fprintf(fp, "\n%s\n", group[g].title);
+		for (o = config_options; o->co_name != NULL; o++) {
+			if ((o->co_flags & group[g].mask) != group[g].want)
+				continue;
+			if (o->co_flags & CONFIG_F_NOFLAG)
+				snprintf(left, sizeof(left), "%s=%s",
+				    o->co_env, o->co_arg != NULL ? o->co_arg :
+				    "value");
+			else
+				snprintf(left, sizeof(left), "%s%c%s--%s%s%s",
+				    o->co_letter != 0 ? "-" : "",
+				    o->co_letter != 0 ? o->co_letter : ' ',
+				    o->co_letter != 0 ? ", " : "", o->co_name,
+				    o->co_arg != NULL ? " " : "",
+				    o->co_arg != NULL ? o->co_arg : "");
+			if (o->co_letter == 0 && !(o->co_flags &
+			    CONFIG_F_NOFLAG))
+				memmove(left, left + 1, strlen(left));
+			if (o->co_flags & CONFIG_F_NOFLAG || (o->co_env ==
+			    NULL && o->co_default == NULL))
+				snprintf(text, sizeof(text), "%s", o->co_help);
+			else
+				snprintf(text, sizeof(text), "%s [%s%s%s]",
+				    o->co_help, o->co_default != NULL ?
+				    o->co_default : "", o->co_default != NULL &&
+				    o->co_env != NULL ? ", " : "",
+				    o->co_env != NULL ? o->co_env : "");
+			cmd_help_line(fp, left, text);
+		}
+	}
+	fprintf(fp, "\nIn brackets: the default and the variable that sets it "
+	    "(also as a NAME=value\nline of a -c file); flags win.  See "
+	    "og-veil(1).\n");
+}
+
+/* 1 when the global flag of o takes an argument. */
+static int
+cmd_option_has_arg(const struct config_option *o)
+{
+	switch (o->co_type) {
+	case CONFIG_T_BOOL:
+	case CONFIG_T_COUNT:
+		return (0);
+	case CONFIG_T_CLI:
+		return (o->co_arg != NULL);
+	default:
+		return (1);
+	}
+}
+
+/*
+ * getopt_long's table of the global flags (a new array, terminated) and
+ * the short option letters (a new string in *shortp).
+ */
+static struct option *
+cmd_global_options_new(size_t *np, char **shortp)
+{
+	const struct config_option	*o;
+	struct option			*opts;
+	struct buf			 b;
+	size_t				 n = 0, i;
+
+	opts = xcalloc(config_noptions() + 1, sizeof(*opts));
+	buf_init(&b);
+	for (i = 0; i < config_noptions(); i++) {
+		o = &config_options[i];
+		if (o->co_flags & CONFIG_F_NOFLAG)
+			continue;
+		opts[n].name = o->co_name;
+		opts[n].has_arg = cmd_option_has_arg(o) ? required_argument :
+		    no_argument;
+		opts[n].val = o->co_letter != 0 ? o->co_letter :
+		    CMD_OPT_CONFIG + (int)i;
+		n++;
+		if (o->co_letter != 0)
+			buf_printf(&b, "%c%s", o->co_letter,
+			    cmd_option_has_arg(o) ? ":" : "");
+	}
+	*np = n;
+	*shortp = (char *)buf_detach(&b, NULL);
+	return (opts);
 }
 
 /* Record a global flag; 0, or 1 when ch is not one. */
 static int
 cmd_global(struct cmd_parse_state *ps, int ch, const char *arg)
 {
-	static const struct {
-		int		 ch;
-		const char	*name;
-	} map[] = {
-		{ CMD_G_HOST, "host" },
-		{ CMD_G_PORT, "port" },
-		{ CMD_G_TEE_ID, "tee-id" },
-		{ CMD_G_PCR, "expected-pcr" },
-		{ CMD_G_APP_URL, "app-url" },
-		{ CMD_G_API_KEY, "api-key" },
-		{ CMD_G_CA_FILE, "ca-file" },
-		{ CMD_G_ALLOW_ORIGIN, "allow-origin" },
-		{ CMD_G_ALLOW_HOST, "allow-host" },
-		{ CMD_G_MAX_BODY, "max-body" },
-		{ CMD_G_MAX_RESPONSE, "max-response" },
-		{ CMD_G_MAX_UNVERIFIED, "max-unverified" },
-		{ CMD_G_MAX_CONNS, "max-conns" },
-		{ CMD_G_MAX_HEADERS, "max-headers" },
-		{ CMD_G_REFRESH, "tee-refresh-interval" }
-	};
-	size_t	 i;
+	const struct config_option	*o = NULL;
 
-	switch (ch) {
-	case 'c':
-		ps->conf_file = arg;
-		return (0);
-	case 'h':
-		ps->help = 1;
-		return (0);
-	case 'v':
-		ps->verbose++;
-		return (0);
-	case 'V':
-		ps->version = 1;
-		return (0);
-	}
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (map[i].ch != ch)
-			continue;
-		ps->settings = xreallocarray(ps->settings, ps->nsettings + 1,
-		    sizeof(*ps->settings));
-		ps->settings[ps->nsettings].name = map[i].name;
-		ps->settings[ps->nsettings].value = arg;
-		ps->nsettings++;
+	if (ch >= CMD_OPT_CONFIG &&
+	    (size_t)(ch - CMD_OPT_CONFIG) < config_noptions())
+		o = &config_options[ch - CMD_OPT_CONFIG];
+	else if (ch > 0 && ch < 256) {
+		for (o = config_options; o->co_name != NULL; o++)
+			if (o->co_letter == ch &&
+			    !(o->co_flags & CONFIG_F_NOFLAG))
+				break;
+		if (o->co_name == NULL)
+			return (1);
+	} else
+		return (1);
+	if (o->co_type == CONFIG_T_CLI) {
+		if (strcmp(o->co_name, "config") == 0)
+			ps->conf_file = arg;
+		else if (strcmp(o->co_name, "help") == 0)
+			ps->help = 1;
+		else if (strcmp(o->co_name, "version") == 0)
+			ps->version = 1;
 		return (0);
 	}
-	return (1);
+	ps->settings = xreallocarray(ps->settings, ps->nsettings + 1,
+	    sizeof(*ps->settings));
+	ps->settings[ps->nsettings].option = o;
+	ps->settings[ps->nsettings].value = arg;
+	ps->nsettings++;
+	return (0);
 }
 
 /* The --name of an option value, for messages. */
@@ -344,9 +459,9 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 {
 	struct cmd_parse_state	 ps;
 	const struct cmd_entry	*e = NULL;
-	struct option		*opts = NULL;
-	char			*shortopts = NULL, errbuf[512];
-	size_t			 nopts = 0, i;
+	struct option		*opts = NULL, *gopts;
+	char			*shortopts = NULL, *gshort, errbuf[512];
+	size_t			 nopts = 0, ngopts, i;
 	int			 rc, ambiguous, subargc, cfg_ok = 0;
 	char			**subargv;
 
@@ -354,8 +469,11 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 	memset(args, 0, sizeof(*args));
 	*entry = NULL;
 
-	rc = cmd_getopt("", argc, argv, "+:" CMD_G_SHORT, cmd_global_options,
-	    &ps, args, 0);
+	gopts = cmd_global_options_new(&ngopts, &gshort);
+	xasprintf(&shortopts, "+:%s", gshort);
+	rc = cmd_getopt("", argc, argv, shortopts, gopts, &ps, args, 0);
+	free(shortopts);
+	shortopts = NULL;
 	if (rc != -1) {
 		fprintf(stderr, "run `og-veil help` for the commands and "
 		    "flags\n");
@@ -374,12 +492,12 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 		    i++)
 			;
 		nopts = i;
-		opts = xcalloc(CMD_NGLOBAL + nopts + 1, sizeof(*opts));
-		memcpy(opts, cmd_global_options, CMD_NGLOBAL * sizeof(*opts));
+		opts = xcalloc(ngopts + nopts + 1, sizeof(*opts));
+		memcpy(opts, gopts, ngopts * sizeof(*opts));
 		if (nopts > 0)
-			memcpy(opts + CMD_NGLOBAL, e->options,
+			memcpy(opts + ngopts, e->options,
 			    nopts * sizeof(*opts));
-		xasprintf(&shortopts, ":%s%s", e->args.template, CMD_G_SHORT);
+		xasprintf(&shortopts, ":%s%s", e->args.template, gshort);
 		rc = cmd_getopt(e->name, subargc, subargv, shortopts, opts,
 		    &ps, args, 1);
 		if (rc != -1) {
@@ -422,11 +540,11 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 	    errbuf, sizeof(errbuf)) == -1)
 		goto bad_config;
 	for (i = 0; i < ps.nsettings; i++) {
-		if (config_set(cfg, ps.settings[i].name, ps.settings[i].value,
-		    errbuf, sizeof(errbuf)) == -1)
+		if (config_set_option(cfg, ps.settings[i].option,
+		    ps.settings[i].value, CONFIG_SRC_FLAG, errbuf,
+		    sizeof(errbuf)) == -1)
 			goto bad_config;
 	}
-	cfg->verbose = ps.verbose;
 	if (config_check(cfg, errbuf, sizeof(errbuf)) == -1)
 		goto bad_config;
 	args->cfg = cfg;
@@ -442,6 +560,8 @@ done:
 	free(ps.settings);
 	free(opts);
 	free(shortopts);
+	free(gopts);
+	free(gshort);
 	return (rc);
 }
 
@@ -458,144 +578,6 @@ cmd_store_open(const struct veil_config *cfg)
 		return (NULL);
 	}
 	return (st);
-}
-
-/* 1 when pid is a live process (a zombie counts as gone). */
-static int
-cmd_pid_alive(long pid)
-{
-	char	 path[64], buf[512], *p;
-	FILE	*fp;
-	size_t	 n;
-
-	if (pid <= 0)
-		return (0);
-	if (kill((pid_t)pid, 0) == -1 && errno != EPERM)
-		return (0);
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if ((fp = fopen(path, "r")) == NULL)
-		return (1);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) != NULL && p[1] == ' ' && p[2] == 'Z')
-		return (0);
-	return (1);
-}
-
-/*
- * The running server from its pidfile, which it holds an fcntl lock on:
- * 1 and *pid when locked, 0 when there is no pidfile, -1 when the file is
- * stale (nobody holds the lock; *pid is what it says, 0 when unreadable).
- */
-int
-cmd_server_pid(const struct veil_config *cfg, long *pid)
-{
-	struct flock	 fl;
-	char		*path, buf[32];
-	ssize_t		 n;
-	int		 fd, rc;
-	long		 p;
-
-	*pid = 0;
-	xasprintf(&path, "%s/%s", cfg->home, SERVER_PIDFILE);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	free(path);
-	if (fd == -1)
-		return (0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	p = strtol(buf, NULL, 10);
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) {
-		*pid = fl.l_pid > 0 ? (long)fl.l_pid : p;
-		rc = 1;
-	} else {
-		*pid = p > 0 ? p : 0;
-		rc = -1;
-	}
-	close(fd);
-	return (rc);
-}
-
-/* Remove a stale pidfile and say why it was stale. */
-void
-cmd_pidfile_remove_stale(const struct veil_config *cfg, long pid)
-{
-	char	*path;
-
-	xasprintf(&path, "%s/%s", cfg->home, SERVER_PIDFILE);
-	if (unlink(path) == 0 || errno == ENOENT) {
-		if (pid <= 0)
-			printf("removed an unreadable stale pidfile %s\n",
-			    path);
-		else if (cmd_pid_alive(pid))
-			printf("removed stale pidfile %s (pid %ld is not "
-			    "og-veil)\n", path, pid);
-		else
-			printf("removed stale pidfile %s (pid %ld is gone)\n",
-			    path, pid);
-	} else
-		fprintf(stderr, "og-veil: cannot remove %s: %s\n", path,
-		    strerror(errno));
-	free(path);
-}
-
-/* Wait up to secs for pid to exit; 0 when it did. */
-int
-cmd_wait_exit(long pid, int secs)
-{
-	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
-	int		 i;
-
-	for (i = 0; i < secs * 20; i++) {
-		if (!cmd_pid_alive(pid))
-			return (0);
-		nanosleep(&ts, NULL);
-	}
-	return (cmd_pid_alive(pid) ? -1 : 0);
-}
-
-/* A TCP connection to the configured host and port; -1 with errbuf. */
-static int
-cmd_connect(const struct veil_config *cfg, char *errbuf, size_t errlen)
-{
-	struct addrinfo	 hints, *res = NULL, *ai;
-	const char	*host = cfg->host;
-	char		 port[16];
-	int		 fd = -1, e;
-
-	if (strcmp(host, "0.0.0.0") == 0)
-		host = "127.0.0.1";
-	else if (strcmp(host, "::") == 0)
-		host = "::1";
-	snprintf(port, sizeof(port), "%d", cfg->port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	if ((e = getaddrinfo(host, port, &hints, &res)) != 0) {
-		snprintf(errbuf, errlen, "%s: %s", host, gai_strerror(e));
-		return (-1);
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-		if (fd == -1)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		e = errno;
-		close(fd);
-		fd = -1;
-		errno = e;
-	}
-	if (fd == -1)
-		snprintf(errbuf, errlen, "cannot connect to %s:%s: %s", host,
-		    port, strerror(errno));
-	freeaddrinfo(res);
-	return (fd);
 }
 
 /* Read up to max bytes of fd into a new string; -1 on error or over max. */
@@ -634,161 +616,4 @@ cmd_read_all(int fd, size_t max, char **out, size_t *outlen)
 	*out = p;
 	*outlen = len;
 	return (0);
-}
-
-/* Decode a chunked body in place; -1 when malformed. */
-static int
-cmd_http_dechunk(char *p, size_t *lenp)
-{
-	size_t		 in = 0, out = 0, len = *lenp;
-	unsigned long	 n;
-	char		*end;
-
-	for (;;) {
-		if (in >= len)
-			return (-1);
-		errno = 0;
-		n = strtoul(p + in, &end, 16);
-		if (errno != 0 || end == p + in)
-			return (-1);
-		if ((end = strstr(end, "\r\n")) == NULL)
-			return (-1);
-		in = (size_t)(end - p) + 2;
-		if (n == 0)
-			break;
-		if (n > len - in || len - in - n < 2)
-			return (-1);
-		memmove(p + out, p + in, n);
-		out += n;
-		in += n + 2;
-	}
-	p[out] = '\0';
-	*lenp = out;
-	return (0);
-}
-
-/*
- * A blocking HTTP/1.0 request to the running server (loopback; CLI only).
- * method, path, optional JSON body; timeout in seconds for the whole
- * exchange.  0 with *status and a new NUL-terminated *body, or -1.
- */
-int
-cmd_http(const struct veil_config *cfg, const char *method, const char *path,
-    const char *body, size_t bodylen, int timeout, int *status, char **resp,
-    size_t *resplen, char *errbuf, size_t errlen)
-{
-	struct pollfd	 pfd;
-	struct buf	 hb;
-	char		*req = NULL, *p = NULL, *hend, *line, *te;
-	size_t		 len = 0, cap = 0, off, reqlen = 0;
-	ssize_t		 n;
-	time_t		 deadline = time(NULL) + timeout;
-	int		 fd, chunked = 0, rc = -1, ms;
-
-	*resp = NULL;
-	*resplen = 0;
-	if ((fd = cmd_connect(cfg, errbuf, errlen)) == -1)
-		return (-1);
-	buf_init(&hb);
-	buf_printf(&hb, "%s %s HTTP/1.0\r\nHost: %s%s%s:%d\r\n"
-	    "User-Agent: og-veil/%s\r\nAccept: */*\r\n"
-	    "Connection: close\r\n", method, path,
-	    strchr(cfg->host, ':') != NULL ? "[" : "", cfg->host,
-	    strchr(cfg->host, ':') != NULL ? "]" : "", cfg->port,
-	    OG_VEIL_VERSION);
-	if (cfg->api_key != NULL)
-		buf_printf(&hb, "Authorization: Bearer %s\r\n", cfg->api_key);
-	if (body != NULL)
-		buf_printf(&hb, "Content-Type: application/json\r\n"
-		    "Content-Length: %zu\r\n", bodylen);
-	buf_add_str(&hb, "\r\n");
-	req = (char *)buf_detach(&hb, &reqlen);
-	for (off = 0; off < reqlen; off += (size_t)n) {
-		n = write(fd, req + off, reqlen - off);
-		if (n <= 0) {
-			snprintf(errbuf, errlen, "write: %s", strerror(errno));
-			goto done;
-		}
-	}
-	for (off = 0; body != NULL && off < bodylen; off += (size_t)n) {
-		n = write(fd, body + off, bodylen - off);
-		if (n <= 0) {
-			snprintf(errbuf, errlen, "write: %s", strerror(errno));
-			goto done;
-		}
-	}
-	for (;;) {
-		ms = (int)(deadline - time(NULL)) * 1000;
-		if (ms <= 0) {
-			snprintf(errbuf, errlen, "no complete answer within %d "
-			    "seconds", timeout);
-			goto done;
-		}
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, ms) == -1) {
-			if (errno == EINTR)
-				continue;
-			snprintf(errbuf, errlen, "poll: %s", strerror(errno));
-			goto done;
-		}
-		if (cap - len < 16384) {
-			cap = cap == 0 ? 65536 : cap * 2;
-			p = xrealloc(p, cap + 1);
-		}
-		n = read(fd, p + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(errbuf, errlen, "read: %s", strerror(errno));
-			goto done;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > 256U * 1024 * 1024) {
-			snprintf(errbuf, errlen, "answer too large");
-			goto done;
-		}
-	}
-	if (p == NULL) {
-		snprintf(errbuf, errlen, "the server closed the connection "
-		    "without an answer");
-		goto done;
-	}
-	p[len] = '\0';
-	if (len < 12 || strncmp(p, "HTTP/1.", 7) != 0 ||
-	    (hend = strstr(p, "\r\n\r\n")) == NULL) {
-		snprintf(errbuf, errlen, "malformed HTTP answer");
-		goto done;
-	}
-	*status = atoi(p + 9);
-	*hend = '\0';
-	for (line = strstr(p, "\r\n"); line != NULL;
-	    line = strstr(line + 2, "\r\n")) {
-		if (strncasecmp(line + 2, "Transfer-Encoding:", 18) != 0)
-			continue;
-		te = line + 20;
-		while (*te == ' ')
-			te++;
-		if (strncasecmp(te, "chunked", 7) == 0)
-			chunked = 1;
-	}
-	off = (size_t)(hend - p) + 4;
-	len -= off;
-	memmove(p, p + off, len);
-	p[len] = '\0';
-	if (chunked && cmd_http_dechunk(p, &len) == -1) {
-		snprintf(errbuf, errlen, "malformed chunked answer");
-		goto done;
-	}
-	*resp = p;
-	*resplen = len;
-	p = NULL;
-	rc = 0;
-done:
-	close(fd);
-	free(p);
-	xfree_secret(req, reqlen);
-	return (rc);
 }

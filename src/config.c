@@ -2,9 +2,11 @@
  * config.c: og-veil's configuration: built-in defaults, then the OG_VEIL_*
  * environment (and SSL_CERT_FILE), then an optional env-style file (-c),
  * then command-line flags, each value validated as it is set with a message
- * that says what to do.  Also the state directory $OG_VEIL_HOME (created
- * 0700; a symlinked or group/other-writable one is refused).  The pins are
- * PROTOCOL.md §3's tee_id and pcr_hash, kept as 0x + lower-case hex.
+ * that says what to do.  Every setting is one row of config_options[]
+ * below, which feeds all of those, server.conf and both help texts.  Also
+ * the state directory $OG_VEIL_HOME (created 0700; a symlinked or
+ * group/other-writable one is refused).  The pins are PROTOCOL.md §3's
+ * tee_id and pcr_hash, kept as 0x + lower-case hex.
  */
 #include "compat.h"
 
@@ -17,40 +19,17 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "bytes.h"
 #include "og-veil.h"
 #include "xmalloc.h"
-
-/* The environment variables config_init() reads, and the option each sets. */
-static const struct {
-	const char	*env;
-	const char	*name;
-} config_env[] = {
-	{ "OG_VEIL_HOME", "home" },
-	{ "OG_VEIL_HOST", "host" },
-	{ "OG_VEIL_PORT", "port" },
-	{ "OG_VEIL_TEE_ID", "tee-id" },
-	{ "OG_VEIL_EXPECTED_PCR_HASH", "expected-pcr" },
-	{ "OG_VEIL_APP_URL", "app-url" },
-	{ "OG_VEIL_API_KEY", "api-key" },
-	{ "SSL_CERT_FILE", "ca-file" },
-	{ "OG_VEIL_CA_FILE", "ca-file" },
-	{ "OG_VEIL_ALLOW_ORIGINS", "allow-origins" },
-	{ "OG_VEIL_ALLOW_HOSTS", "allow-hosts" },
-	{ "OG_VEIL_MAX_BODY", "max-body" },
-	{ "OG_VEIL_MAX_RESPONSE", "max-response" },
-	{ "OG_VEIL_MAX_UNVERIFIED", "max-unverified" },
-	{ "OG_VEIL_MAX_HEADERS", "max-headers" },
-	{ "OG_VEIL_MAX_CONNS", "max-conns" },
-	{ "OG_VEIL_TEE_REFRESH_INTERVAL", "tee-refresh-interval" }
-};
-
-#define CONFIG_NENV	(sizeof(config_env) / sizeof(config_env[0]))
 
 static int	 config_err(char *, size_t, const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
@@ -62,6 +41,179 @@ static void	 config_list_add(char ***, const char *);
 static void	 config_list_free(char **);
 static char	*config_default_home(void);
 static int	 config_mkdirs(const char *, char *, size_t);
+static const struct config_option *config_option_env(const char *);
+static int	 config_bool(const char *, const char *, int *, char *,
+		    size_t);
+static void	 config_str_free(const struct config_option *, char *);
+static int	 config_check_home(const struct config_option *,
+		    const char *, char **, char *, size_t);
+static int	 config_check_host(const struct config_option *,
+		    const char *, char **, char *, size_t);
+static int	 config_check_hex32(const struct config_option *,
+		    const char *, char **, char *, size_t);
+static int	 config_check_url(const struct config_option *,
+		    const char *, char **, char *, size_t);
+static int	 config_check_key(const struct config_option *,
+		    const char *, char **, char *, size_t);
+static int	 config_check_token(const struct config_option *,
+		    const char *, char **, char *, size_t);
+
+#define CONFIG_FIELD(f)	offsetof(struct veil_config, f)
+#define CONFIG_BYTES	(SIZE_MAX / 4)
+
+/*
+ * Every setting of og-veil, one row each: the --flag (and -letter), the
+ * environment variable (also the NAME of the -c file and of server.conf),
+ * where the value lives in struct veil_config, how it is checked, the
+ * default, and the help line.  cmd.c builds getopt's long options and both
+ * help texts from it; config_init() the defaults and the environment;
+ * config_load_file() the -c file; config_save_file() server.conf.
+ *
+ * To add a setting:
+ *   1. add the field to struct veil_config (og-veil.h), with its ownership
+ *      comment;
+ *   2. add one row here, in the group it belongs to (the order is the
+ *      order of `og-veil help` and of server.conf):
+ *	{ "max-things", 0, "OG_VEIL_MAX_THINGS", NULL, CONFIG_T_INT,
+ *	  CONFIG_FIELD(max_things), 1, 1000, NULL, "64", "max things",
+ *	  "n", "things at once", CONFIG_F_SERVE | CONFIG_F_SAVE },
+ *      Types: CONFIG_T_STR (char *, owned; "" clears it unless the check
+ *      says otherwise), CONFIG_T_INT (int, min..max), CONFIG_T_SIZE
+ *      (size_t bytes with k/m/g, min..max), CONFIG_T_LIST (char **: the
+ *      flag adds one and may repeat, the environment gives a comma- or
+ *      space-separated list), CONFIG_T_BOOL (int 0/1: the flag takes no
+ *      argument, the environment 0/1/yes/no/true/false), CONFIG_T_COUNT
+ *      (int: a flag without argument, counted, like -v), CONFIG_T_CLI (no
+ *      field: cmd.c acts on it, like -c, -h, -V).  A check function
+ *      normalizes a string (see config_check_host()); NULL takes the text
+ *      as it is.  The default is text, parsed as if given (NULL: none).
+ *      Flags: CONFIG_F_SERVE (only the server uses it: listed under
+ *      "server flags"), CONFIG_F_SAVE (written to server.conf, so that
+ *      `og-veil restart` starts the server as it ran), CONFIG_F_NOFLAG
+ *      (environment and file only), CONFIG_F_SECRET (wiped on free, never
+ *      printed), CONFIG_F_CLIENT (the client verbs take it from the
+ *      running server's server.conf unless given: host, port, api-key);
+ *   3. use cfg->max_things; document the flag and the variable in
+ *      man/og-veil.1 (FLAGS and ENVIRONMENT) and contrib/og-veil.env.example
+ *      (tests/integration/200-cli-usage.sh checks that every row is there).
+ * Nothing else names a setting: no getopt value, no env table, no help line.
+ * A flag of one command only (status --json) stays in that command's
+ * cmd_entry instead.
+ */
+const struct config_option config_options[] = {
+	/* The command line itself (cmd.c). */
+	{ "config", 'c', NULL, NULL, CONFIG_T_CLI, 0, 0, 0, NULL, NULL,
+	  "config file", "file", "read OG_VEIL_* settings from file", 0 },
+	{ "help", 'h', NULL, NULL, CONFIG_T_CLI, 0, 0, 0, NULL, NULL, "help",
+	  NULL, "show this help (or a command's)", 0 },
+	{ "verbose", 'v', NULL, NULL, CONFIG_T_COUNT, CONFIG_FIELD(verbose),
+	  0, 0, NULL, NULL, "verbose", NULL, "debug logging", 0 },
+	{ "version", 'V', NULL, NULL, CONFIG_T_CLI, 0, 0, 0, NULL, NULL,
+	  "version", NULL, "print the version", 0 },
+
+	/* Where og-veil keeps its state, and where it listens. */
+	{ "home", 0, "OG_VEIL_HOME", NULL, CONFIG_T_STR, CONFIG_FIELD(home),
+	  0, 0, config_check_home, NULL, "home", "dir",
+	  "the state directory (~/.opengradient/veil)", CONFIG_F_NOFLAG },
+	{ "host", 0, "OG_VEIL_HOST", NULL, CONFIG_T_STR, CONFIG_FIELD(host),
+	  0, 0, config_check_host, OG_VEIL_DEFAULT_HOST, "host", "host",
+	  "listen address", CONFIG_F_SAVE | CONFIG_F_CLIENT },
+	{ "port", 0, "OG_VEIL_PORT", NULL, CONFIG_T_INT, CONFIG_FIELD(port),
+	  1, 65535, NULL, "11434", "port", "port", "listen port",
+	  CONFIG_F_SAVE | CONFIG_F_CLIENT },
+	{ "api-key", 0, "OG_VEIL_API_KEY", NULL, CONFIG_T_STR,
+	  CONFIG_FIELD(api_key), 0, 0, config_check_key, NULL, "API key",
+	  "key", "require this key from agents",
+	  CONFIG_F_SAVE | CONFIG_F_SECRET | CONFIG_F_CLIENT },
+	{ "app-url", 0, "OG_VEIL_APP_URL", NULL, CONFIG_T_STR,
+	  CONFIG_FIELD(app_url), 0, 0, config_check_url,
+	  OG_VEIL_DEFAULT_APP_URL, "app URL", "url",
+	  "the Chat app og-veil login uses", CONFIG_F_SAVE },
+	{ "ca-file", 0, "OG_VEIL_CA_FILE", "SSL_CERT_FILE", CONFIG_T_STR,
+	  CONFIG_FIELD(ca_file), 0, 0, NULL, NULL, "CA file", "file",
+	  "extra trusted CA certificates", CONFIG_F_SAVE },
+
+	/* What the server trusts and whom it serves. */
+	{ "tee-id", 0, "OG_VEIL_TEE_ID", NULL, CONFIG_T_STR,
+	  CONFIG_FIELD(tee_id), 0, 0, config_check_hex32, NULL, "tee id",
+	  "id", "use only this TEE (0x + 64 hex)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "expected-pcr", 0, "OG_VEIL_EXPECTED_PCR_HASH", NULL, CONFIG_T_STR,
+	  CONFIG_FIELD(expected_pcr), 0, 0, config_check_hex32, NULL,
+	  "expected PCR hash", "hash", "require this PCR hash (0x + 64 hex)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "tee-refresh-interval", 0, "OG_VEIL_TEE_REFRESH_INTERVAL", NULL,
+	  CONFIG_T_INT, CONFIG_FIELD(tee_refresh_interval), 0, 86400 * 7,
+	  NULL, "300", "TEE refresh interval", "secs",
+	  "re-read the TEE registry this often (0: never)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "allow-origin", 0, "OG_VEIL_ALLOW_ORIGINS", NULL, CONFIG_T_LIST,
+	  CONFIG_FIELD(allow_origins), 0, 0, config_check_token, NULL,
+	  "--allow-origin", "origin", "allow this browser Origin (repeat)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "allow-host", 0, "OG_VEIL_ALLOW_HOSTS", NULL, CONFIG_T_LIST,
+	  CONFIG_FIELD(allow_hosts), 0, 0, config_check_token, NULL,
+	  "--allow-host", "host", "allow this Host header (repeat)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+
+	/* Limits. */
+	{ "max-body", 0, "OG_VEIL_MAX_BODY", NULL, CONFIG_T_SIZE,
+	  CONFIG_FIELD(max_body), 1024, CONFIG_BYTES, NULL, "4m",
+	  "max body", "bytes", "largest request body",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "max-response", 0, "OG_VEIL_MAX_RESPONSE", NULL, CONFIG_T_SIZE,
+	  CONFIG_FIELD(max_response), 1024, CONFIG_BYTES, NULL, "32m",
+	  "max response", "bytes", "largest upstream response",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "max-unverified", 0, "OG_VEIL_MAX_UNVERIFIED", NULL, CONFIG_T_SIZE,
+	  CONFIG_FIELD(max_unverified), 1024, CONFIG_BYTES, NULL, "512m",
+	  "max unverified", "bytes", "memory held for requests in flight",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "max-headers", 0, "OG_VEIL_MAX_HEADERS", NULL, CONFIG_T_SIZE,
+	  CONFIG_FIELD(max_headers), 1024, 16U << 20, NULL, "64k",
+	  "max headers", "bytes", "largest request head",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "max-conns", 0, "OG_VEIL_MAX_CONNS", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(max_conns), 1, 1000000, NULL, "8192", "max conns", "n",
+	  "agent connections at once", CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ NULL, 0, NULL, NULL, CONFIG_T_CLI, 0, 0, 0, NULL, NULL, NULL, NULL,
+	  NULL, 0 }
+};
+
+/* The rows of config_options[], without the terminator. */
+size_t
+config_noptions(void)
+{
+	return (sizeof(config_options) / sizeof(config_options[0]) - 1);
+}
+
+/* The row of a --name (flag or not), or NULL. */
+const struct config_option *
+config_option_find(const char *name)
+{
+	const struct config_option	*o;
+
+	for (o = config_options; o->co_name != NULL; o++)
+		if (strcmp(o->co_name, name) == 0)
+			return (o);
+	return (NULL);
+}
+
+/* The row read from an environment (or file) NAME, or NULL. */
+static const struct config_option *
+config_option_env(const char *env)
+{
+	const struct config_option	*o;
+
+	for (o = config_options; o->co_name != NULL; o++)
+		if ((o->co_env != NULL && strcmp(o->co_env, env) == 0) ||
+		    (o->co_env_alt != NULL && strcmp(o->co_env_alt, env) == 0))
+			return (o);
+	return (NULL);
+}
+
+_Static_assert(sizeof(config_options) / sizeof(config_options[0]) <=
+    CONFIG_MAX_OPTIONS, "config_options[] outgrew CONFIG_MAX_OPTIONS");
 
 static int
 config_err(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -75,7 +227,6 @@ config_err(char *errbuf, size_t errlen, const char *fmt, ...)
 	}
 	return (-1);
 }
-
 /* 32 bytes of hex (0x optional) into a new "0x" + lower-case hex string. */
 static int
 config_hex32(const char *what, const char *value, char **out, char *errbuf,
@@ -198,184 +349,309 @@ config_default_home(void)
 	return (s);
 }
 
+
+/* The checks of string settings: 0 and a new *out (NULL clears), or -1. */
+
+static int
+config_check_home(const struct config_option *o, const char *value,
+    char **out, char *errbuf, size_t errlen)
+{
+	size_t	 len;
+
+	(void)o;
+	if (value[0] != '/')
+		return (config_err(errbuf, errlen, "invalid home \"%s\": "
+		    "OG_VEIL_HOME must be an absolute path%s", value,
+		    value[0] == '\0' ? " (unset it for the default)" : ""));
+	*out = xstrdup(value);
+	len = strlen(*out);
+	while (len > 1 && (*out)[len - 1] == '/')
+		(*out)[--len] = '\0';
+	return (0);
+}
+
+static int
+config_check_host(const struct config_option *o, const char *value,
+    char **out, char *errbuf, size_t errlen)
+{
+	(void)o;
+	if (value[0] == '\0' || strlen(value) > 253 ||
+	    strpbrk(value, " \t\r\n/") != NULL)
+		return (config_err(errbuf, errlen, "invalid host \"%.80s\": "
+		    "give an address such as 127.0.0.1 or ::1", value));
+	*out = xstrdup(value);
+	return (0);
+}
+
+static int
+config_check_hex32(const struct config_option *o, const char *value,
+    char **out, char *errbuf, size_t errlen)
+{
+	*out = NULL;
+	if (value[0] == '\0')
+		return (0);
+	return (config_hex32(o->co_what, value, out, errbuf, errlen));
+}
+
+static int
+config_check_url(const struct config_option *o, const char *value,
+    char **out, char *errbuf, size_t errlen)
+{
+	size_t	 len;
+
+	if ((strncmp(value, "https://", 8) != 0 &&
+	    strncmp(value, "http://", 7) != 0) ||
+	    strpbrk(value, " \t\r\n\"<>") != NULL || strlen(value) > 2048)
+		return (config_err(errbuf, errlen, "invalid %s \"%.80s\": must "
+		    "start with https:// (or http://)", o->co_what, value));
+	*out = xstrdup(value);
+	len = strlen(*out);
+	while (len > 8 && (*out)[len - 1] == '/')
+		(*out)[--len] = '\0';
+	return (0);
+}
+
+static int
+config_check_key(const struct config_option *o, const char *value,
+    char **out, char *errbuf, size_t errlen)
+{
+	size_t	 len;
+
+	*out = NULL;
+	if (value[0] == '\0')
+		return (0);
+	for (len = 0; value[len] != '\0'; len++)
+		if (!isgraph((unsigned char)value[len]))
+			return (config_err(errbuf, errlen, "invalid %s: only "
+			    "printable characters, no spaces", o->co_what));
+	if (len > 1024)
+		return (config_err(errbuf, errlen, "invalid %s: longer than "
+		    "1024 bytes", o->co_what));
+	*out = xstrdup(value);
+	return (0);
+}
+
+/* One list element: no blanks, no commas (the environment's separator). */
+static int
+config_check_token(const struct config_option *o, const char *value,
+    char **out, char *errbuf, size_t errlen)
+{
+	if (value[0] == '\0' || strpbrk(value, " \t\r\n,") != NULL)
+		return (config_err(errbuf, errlen, "invalid %s \"%.80s\"",
+		    o->co_what, value));
+	*out = xstrdup(value);
+	return (0);
+}
+
+/* 0/1, yes/no, true/false, on/off. */
+static int
+config_bool(const char *what, const char *value, int *out, char *errbuf,
+    size_t errlen)
+{
+	static const char	*const yes[] = { "1", "yes", "true", "on" };
+	static const char	*const no[] = { "0", "no", "false", "off" };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*out = 1;
+			return (0);
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*out = 0;
+			return (0);
+		}
+	}
+	return (config_err(errbuf, errlen, "invalid %s \"%.40s\": must be "
+	    "1 or 0 (yes/no, true/false, on/off)", what, value));
+}
+
+/* Free a string setting's value (wiped first when secret). */
+static void
+config_str_free(const struct config_option *o, char *s)
+{
+	if (s != NULL && (o->co_flags & CONFIG_F_SECRET))
+		xfree_secret(s, strlen(s));
+	else
+		free(s);
+}
+
 /*
- * Set one option by its long name (the flag without dashes) from text.
- * Environment, file and flags all come through here.  -1 with errbuf.
+ * Set row o from text.  src is CONFIG_SRC_*: from a flag a list takes one
+ * element and a bool or count takes no value (NULL); from the defaults,
+ * the environment or a file a list is comma- or space-separated and a
+ * bool is 0/1.  -1 with errbuf, cfg unchanged.
+ */
+int
+config_set_option(struct veil_config *cfg, const struct config_option *o,
+    const char *value, int src, char *errbuf, size_t errlen)
+{
+	char		*field = (char *)cfg + o->co_offset;
+	char		**sp, ***lp, *s = NULL, *copy, *tok, *save;
+	const char	*errstr;
+	long long	 n;
+	size_t		 i;
+	int		*ip, b = 0;
+
+	if (value == NULL && o->co_type != CONFIG_T_BOOL &&
+	    o->co_type != CONFIG_T_COUNT)
+		return (config_err(errbuf, errlen, "missing value for %s",
+		    o->co_name));
+	switch (o->co_type) {
+	case CONFIG_T_STR:
+		sp = (char **)(void *)field;
+		if (o->co_check != NULL) {
+			if (o->co_check(o, value, &s, errbuf, errlen) == -1)
+				return (-1);
+		} else if (value[0] != '\0')
+			s = xstrdup(value);
+		config_str_free(o, *sp);
+		*sp = s;
+		break;
+	case CONFIG_T_INT:
+		n = strtonum(value, o->co_min, o->co_max, &errstr);
+		if (errstr != NULL)
+			return (config_err(errbuf, errlen, "invalid %s %.40s: "
+			    "must be %lld-%lld", o->co_what, value, o->co_min,
+			    o->co_max));
+		ip = (int *)(void *)field;
+		*ip = (int)n;
+		break;
+	case CONFIG_T_SIZE:
+		return (config_size(o->co_what, value, (size_t)o->co_min,
+		    (size_t)o->co_max, (size_t *)(void *)field, errbuf,
+		    errlen));
+	case CONFIG_T_LIST:
+		lp = (char ***)(void *)field;
+		if (src == CONFIG_SRC_FLAG) {
+			if (config_check_token(o, value, &s, errbuf,
+			    errlen) == -1)
+				return (-1);
+			config_list_add(lp, s);
+			free(s);
+			break;
+		}
+		/* Check every element before adding any. */
+		for (i = 0; i < 2; i++) {
+			copy = xstrdup(value);
+			for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
+			    tok = strtok_r(NULL, ", \t", &save)) {
+				if (config_check_token(o, tok, &s, errbuf,
+				    errlen) == -1) {
+					free(copy);
+					return (-1);
+				}
+				if (i == 1)
+					config_list_add(lp, s);
+				free(s);
+			}
+			free(copy);
+		}
+		break;
+	case CONFIG_T_BOOL:
+		ip = (int *)(void *)field;
+		if (value == NULL)
+			*ip = 1;
+		else if (config_bool(o->co_what, value, &b, errbuf,
+		    errlen) == -1)
+			return (-1);
+		else
+			*ip = b;
+		break;
+	case CONFIG_T_COUNT:
+		ip = (int *)(void *)field;
+		if (value == NULL) {
+			(*ip)++;
+			break;
+		}
+		n = strtonum(value, 0, 100, &errstr);
+		if (errstr != NULL)
+			return (config_err(errbuf, errlen, "invalid %s %.40s: "
+			    "must be 0-100", o->co_what, value));
+		*ip = (int)n;
+		break;
+	case CONFIG_T_CLI:
+		return (config_err(errbuf, errlen, "%s is not a setting",
+		    o->co_name));
+	}
+	cfg->source[o - config_options] = (unsigned char)src;
+	return (0);
+}
+
+/*
+ * Set one option by its long name (the flag without dashes) from text, as
+ * a flag does (a list option takes one element).  -1 with errbuf.
  */
 int
 config_set(struct veil_config *cfg, const char *name, const char *value,
     char *errbuf, size_t errlen)
 {
-	const char	*errstr;
-	char		*copy, *tok, *save;
-	long long	 n;
-	size_t		 len;
+	const struct config_option	*o;
 
-	if (strcmp(name, "home") == 0) {
-		if (value[0] != '/')
-			return (config_err(errbuf, errlen, "invalid home "
-			    "\"%s\": OG_VEIL_HOME must be an absolute path",
-			    value));
-		free(cfg->home);
-		cfg->home = xstrdup(value);
-		len = strlen(cfg->home);
-		while (len > 1 && cfg->home[len - 1] == '/')
-			cfg->home[--len] = '\0';
-	} else if (strcmp(name, "host") == 0) {
-		if (value[0] == '\0' || strlen(value) > 253 ||
-		    strpbrk(value, " \t\r\n/") != NULL)
-			return (config_err(errbuf, errlen, "invalid host "
-			    "\"%.80s\": give an address such as 127.0.0.1 or "
-			    "::1", value));
-		free(cfg->host);
-		cfg->host = xstrdup(value);
-	} else if (strcmp(name, "port") == 0) {
-		n = strtonum(value, 1, 65535, &errstr);
-		if (errstr != NULL)
-			return (config_err(errbuf, errlen, "invalid port "
-			    "%.40s: must be 1-65535", value));
-		cfg->port = (int)n;
-	} else if (strcmp(name, "tee-id") == 0) {
-		if (value[0] == '\0') {
-			free(cfg->tee_id);
-			cfg->tee_id = NULL;
-			return (0);
-		}
-		return (config_hex32("tee id", value, &cfg->tee_id, errbuf,
-		    errlen));
-	} else if (strcmp(name, "expected-pcr") == 0) {
-		if (value[0] == '\0') {
-			free(cfg->expected_pcr);
-			cfg->expected_pcr = NULL;
-			return (0);
-		}
-		return (config_hex32("expected PCR hash", value,
-		    &cfg->expected_pcr, errbuf, errlen));
-	} else if (strcmp(name, "app-url") == 0) {
-		if ((strncmp(value, "https://", 8) != 0 &&
-		    strncmp(value, "http://", 7) != 0) ||
-		    strpbrk(value, " \t\r\n\"<>") != NULL ||
-		    strlen(value) > 2048)
-			return (config_err(errbuf, errlen, "invalid app URL "
-			    "\"%.80s\": must start with https:// (or http://)",
-			    value));
-		free(cfg->app_url);
-		cfg->app_url = xstrdup(value);
-		len = strlen(cfg->app_url);
-		while (len > 8 && cfg->app_url[len - 1] == '/')
-			cfg->app_url[--len] = '\0';
-	} else if (strcmp(name, "api-key") == 0) {
-		free(cfg->api_key);
-		cfg->api_key = NULL;
-		if (value[0] == '\0')
-			return (0);
-		for (len = 0; value[len] != '\0'; len++)
-			if (!isgraph((unsigned char)value[len]))
-				return (config_err(errbuf, errlen, "invalid "
-				    "API key: only printable characters, no "
-				    "spaces"));
-		if (len > 1024)
-			return (config_err(errbuf, errlen, "invalid API key: "
-			    "longer than 1024 bytes"));
-		cfg->api_key = xstrdup(value);
-	} else if (strcmp(name, "ca-file") == 0) {
-		free(cfg->ca_file);
-		cfg->ca_file = value[0] == '\0' ? NULL : xstrdup(value);
-	} else if (strcmp(name, "allow-origin") == 0 ||
-	    strcmp(name, "allow-host") == 0) {
-		if (value[0] == '\0' || strpbrk(value, " \t\r\n,") != NULL)
-			return (config_err(errbuf, errlen, "invalid --%s "
-			    "\"%.80s\"", name, value));
-		config_list_add(name[6] == 'o' ? &cfg->allow_origins :
-		    &cfg->allow_hosts, value);
-	} else if (strcmp(name, "allow-origins") == 0 ||
-	    strcmp(name, "allow-hosts") == 0) {
-		/* The environment's comma- or space-separated form. */
-		copy = xstrdup(value);
-		for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
-		    tok = strtok_r(NULL, ", \t", &save))
-			config_list_add(name[6] == 'o' ? &cfg->allow_origins :
-			    &cfg->allow_hosts, tok);
-		free(copy);
-	} else if (strcmp(name, "max-body") == 0) {
-		return (config_size("max body", value, 1024, SIZE_MAX / 4,
-		    &cfg->max_body, errbuf, errlen));
-	} else if (strcmp(name, "max-response") == 0) {
-		return (config_size("max response", value, 1024, SIZE_MAX / 4,
-		    &cfg->max_response, errbuf, errlen));
-	} else if (strcmp(name, "max-unverified") == 0) {
-		return (config_size("max unverified", value, 1024, SIZE_MAX / 4,
-		    &cfg->max_unverified, errbuf, errlen));
-	} else if (strcmp(name, "max-headers") == 0) {
-		return (config_size("max headers", value, 1024, 16U << 20,
-		    &cfg->max_headers, errbuf, errlen));
-	} else if (strcmp(name, "max-conns") == 0) {
-		n = strtonum(value, 1, 1000000, &errstr);
-		if (errstr != NULL)
-			return (config_err(errbuf, errlen, "invalid max conns "
-			    "%.40s: must be 1-1000000", value));
-		cfg->max_conns = (int)n;
-	} else if (strcmp(name, "tee-refresh-interval") == 0) {
-		n = strtonum(value, 0, 86400 * 7, &errstr);
-		if (errstr != NULL)
-			return (config_err(errbuf, errlen, "invalid TEE "
-			    "refresh interval %.40s: must be 0 (off) to 604800 "
-			    "seconds", value));
-		cfg->tee_refresh_interval = (int)n;
-	} else
+	if ((o = config_option_find(name)) == NULL ||
+	    o->co_type == CONFIG_T_CLI)
 		return (config_err(errbuf, errlen, "unknown option %s", name));
-	return (0);
+	return (config_set_option(cfg, o, value, CONFIG_SRC_FLAG, errbuf,
+	    errlen));
 }
 
 /* Defaults, then the environment; -1 with a message in errbuf. */
 int
 config_init(struct veil_config *cfg, char *errbuf, size_t errlen)
 {
-	const char	*v;
-	char		 sub[256];
-	size_t		 i;
+	const struct config_option	*o;
+	const char			*env[2], *v;
+	char				 sub[256];
+	size_t				 i;
 
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->home = config_default_home();
-	cfg->host = xstrdup(OG_VEIL_DEFAULT_HOST);
-	cfg->port = OG_VEIL_DEFAULT_PORT;
-	cfg->app_url = xstrdup(OG_VEIL_DEFAULT_APP_URL);
-	cfg->tee_refresh_interval = OG_VEIL_DEFAULT_REFRESH;
-	cfg->max_body = OG_VEIL_DEFAULT_MAX_BODY;
-	cfg->max_response = OG_VEIL_DEFAULT_MAX_RESPONSE;
-	cfg->max_unverified = OG_VEIL_DEFAULT_MAX_UNVERIFIED;
-	cfg->max_headers = OG_VEIL_DEFAULT_MAX_HEADERS;
-	cfg->max_conns = OG_VEIL_DEFAULT_MAX_CONNS;
-
-	for (i = 0; i < CONFIG_NENV; i++) {
-		if ((v = getenv(config_env[i].env)) == NULL)
+	for (o = config_options; o->co_name != NULL; o++) {
+		if (o->co_default == NULL)
 			continue;
-		if (*v == '\0' && strcmp(config_env[i].name, "home") == 0)
-			continue;
-		if (config_set(cfg, config_env[i].name, v, sub,
-		    sizeof(sub)) == -1) {
-			/* On failure cfg holds nothing the caller must free. */
+		if (config_set_option(cfg, o, o->co_default,
+		    CONFIG_SRC_DEFAULT, sub, sizeof(sub)) == -1) {
 			config_clear(cfg);
-			return (config_err(errbuf, errlen, "%s (from %s)", sub,
-			    config_env[i].env));
+			return (config_err(errbuf, errlen, "built-in default "
+			    "of --%s: %s", o->co_name, sub));
+		}
+	}
+	cfg->home = config_default_home();
+
+	for (o = config_options; o->co_name != NULL; o++) {
+		/* The alternative first, so that OG_VEIL_* wins. */
+		env[0] = o->co_env_alt;
+		env[1] = o->co_env;
+		for (i = 0; i < 2; i++) {
+			if (env[i] == NULL || (v = getenv(env[i])) == NULL)
+				continue;
+			if (config_set_option(cfg, o, v, CONFIG_SRC_ENV, sub,
+			    sizeof(sub)) == -1) {
+				/* On failure cfg holds nothing to free. */
+				config_clear(cfg);
+				return (config_err(errbuf, errlen,
+				    "%s (from %s)", sub, env[i]));
+			}
 		}
 	}
 	return (0);
 }
 
 /*
- * Read an env-style file (the -c file; contrib/og-veil.env.example): lines
- * NAME=value with the names config_init() reads, '#' comments and blank
- * lines; values may be quoted.  Unknown names are refused.
+ * Read an env-style file (the -c file, server.conf;
+ * contrib/og-veil.env.example): lines NAME=value with the names
+ * config_init() reads, '#' comments and blank lines; values may be quoted.
+ * Unknown names are refused.
  */
 int
 config_load_file(struct veil_config *cfg, const char *path, char *errbuf,
     size_t errlen)
 {
-	FILE	*fp;
-	char	 line[4096], sub[256], *p, *eq, *val, *end;
-	size_t	 i, lineno = 0, vlen;
-	int	 found, rc = 0;
+	const struct config_option	*o;
+	FILE				*fp;
+	char				 line[4096], sub[256], *p, *eq;
+	char				*val, *end;
+	size_t				 lineno = 0, vlen;
+	int				 rc = 0;
 
 	if ((fp = fopen(path, "r")) == NULL)
 		return (config_err(errbuf, errlen, "%s: %s", path,
@@ -408,25 +684,18 @@ config_load_file(struct veil_config *cfg, const char *path, char *errbuf,
 		for (end = eq; end > p && isspace((unsigned char)end[-1]);
 		    end--)
 			end[-1] = '\0';
-		found = 0;
-		for (i = 0; i < CONFIG_NENV; i++) {
-			if (strcmp(config_env[i].env, p) != 0)
-				continue;
-			found = 1;
-			if (config_set(cfg, config_env[i].name, val, sub,
-			    sizeof(sub)) == -1) {
-				rc = config_err(errbuf, errlen, "%s:%zu: %s",
-				    path, lineno, sub);
-				goto done;
-			}
-		}
-		if (!found) {
+		if ((o = config_option_env(p)) == NULL) {
 			rc = config_err(errbuf, errlen, "%s:%zu: unknown "
 			    "setting %.64s", path, lineno, p);
 			break;
 		}
+		if (config_set_option(cfg, o, val, CONFIG_SRC_FILE, sub,
+		    sizeof(sub)) == -1) {
+			rc = config_err(errbuf, errlen, "%s:%zu: %s", path,
+			    lineno, sub);
+			break;
+		}
 	}
-done:
 	fclose(fp);
 	return (rc);
 }
@@ -435,16 +704,16 @@ done:
 void
 config_clear(struct veil_config *cfg)
 {
-	free(cfg->home);
-	free(cfg->host);
-	free(cfg->tee_id);
-	free(cfg->expected_pcr);
-	free(cfg->app_url);
-	if (cfg->api_key != NULL)
-		xfree_secret(cfg->api_key, strlen(cfg->api_key));
-	free(cfg->ca_file);
-	config_list_free(cfg->allow_origins);
-	config_list_free(cfg->allow_hosts);
+	const struct config_option	*o;
+	char				*field;
+
+	for (o = config_options; o->co_name != NULL; o++) {
+		field = (char *)cfg + o->co_offset;
+		if (o->co_type == CONFIG_T_STR)
+			config_str_free(o, *(char **)(void *)field);
+		else if (o->co_type == CONFIG_T_LIST)
+			config_list_free(*(char ***)(void *)field);
+	}
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -517,59 +786,61 @@ config_path(const struct veil_config *cfg, const char *name)
 	return (s);
 }
 
-/* Append NAME=value to b when value is set. */
-static void
-config_save_str(struct buf *b, const char *name, const char *value)
-{
-	if (value != NULL)
-		buf_printf(b, "%s=%s\n", name, value);
-}
-
-/* Append NAME=a,b,c for a non-empty list. */
-static void
-config_save_list(struct buf *b, const char *name, char **list)
-{
-	size_t	i;
-
-	if (list == NULL || list[0] == NULL)
-		return;
-	buf_printf(b, "%s=", name);
-	for (i = 0; list[i] != NULL; i++)
-		buf_printf(b, "%s%s", i == 0 ? "" : ",", list[i]);
-	buf_add_str(b, "\n");
-}
-
 /*
  * Write the settings in effect to path (created 0600 next to it, then
  * renamed) in the format config_load_file() reads, so that `og-veil
- * restart` starts the server again exactly as it ran.  The API key is
- * among them: the file is the owner's only, in the 0700 home.
+ * restart` starts the server again exactly as it ran: every row with
+ * CONFIG_F_SAVE.  The API key is among them: the file is the owner's only,
+ * in the 0700 home.
  */
 int
 config_save_file(const struct veil_config *cfg, const char *path,
     char *errbuf, size_t errlen)
 {
-	struct buf	 b;
-	char		*tmp;
-	int		 fd, rc = 0;
+	const struct config_option	*o;
+	const char			*field;
+	char				**list, *tmp, *s;
+	struct buf			 b;
+	size_t				 i;
+	int				 fd, rc = 0;
 
 	buf_init(&b);
 	buf_add_str(&b, "# og-veil: the running server's settings, written "
 	    "by `og-veil serve`\n# and read by `og-veil restart`.\n");
-	config_save_str(&b, "OG_VEIL_HOST", cfg->host);
-	buf_printf(&b, "OG_VEIL_PORT=%d\n", cfg->port);
-	config_save_str(&b, "OG_VEIL_TEE_ID", cfg->tee_id);
-	config_save_str(&b, "OG_VEIL_EXPECTED_PCR_HASH", cfg->expected_pcr);
-	config_save_str(&b, "OG_VEIL_APP_URL", cfg->app_url);
-	config_save_str(&b, "OG_VEIL_API_KEY", cfg->api_key);
-	config_save_str(&b, "OG_VEIL_CA_FILE", cfg->ca_file);
-	config_save_list(&b, "OG_VEIL_ALLOW_ORIGINS", cfg->allow_origins);
-	config_save_list(&b, "OG_VEIL_ALLOW_HOSTS", cfg->allow_hosts);
-	buf_printf(&b, "OG_VEIL_MAX_BODY=%zu\nOG_VEIL_MAX_RESPONSE=%zu\n"
-	    "OG_VEIL_MAX_UNVERIFIED=%zu\nOG_VEIL_MAX_HEADERS=%zu\n"
-	    "OG_VEIL_MAX_CONNS=%d\nOG_VEIL_TEE_REFRESH_INTERVAL=%d\n",
-	    cfg->max_body, cfg->max_response, cfg->max_unverified,
-	    cfg->max_headers, cfg->max_conns, cfg->tee_refresh_interval);
+	for (o = config_options; o->co_name != NULL; o++) {
+		if (!(o->co_flags & CONFIG_F_SAVE) || o->co_env == NULL)
+			continue;
+		field = (const char *)cfg + o->co_offset;
+		switch (o->co_type) {
+		case CONFIG_T_STR:
+			s = *(char *const *)(const void *)field;
+			if (s != NULL)
+				buf_printf(&b, "%s=%s\n", o->co_env, s);
+			break;
+		case CONFIG_T_INT:
+		case CONFIG_T_BOOL:
+		case CONFIG_T_COUNT:
+			buf_printf(&b, "%s=%d\n", o->co_env,
+			    *(const int *)(const void *)field);
+			break;
+		case CONFIG_T_SIZE:
+			buf_printf(&b, "%s=%zu\n", o->co_env,
+			    *(const size_t *)(const void *)field);
+			break;
+		case CONFIG_T_LIST:
+			list = *(char **const *)(const void *)field;
+			if (list == NULL || list[0] == NULL)
+				break;
+			buf_printf(&b, "%s=", o->co_env);
+			for (i = 0; list[i] != NULL; i++)
+				buf_printf(&b, "%s%s", i == 0 ? "" : ",",
+				    list[i]);
+			buf_add_str(&b, "\n");
+			break;
+		case CONFIG_T_CLI:
+			break;
+		}
+	}
 
 	xasprintf(&tmp, "%s.tmp", path);
 	(void)unlink(tmp);

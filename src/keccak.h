@@ -15,6 +15,8 @@ struct keccak_ctx {
 	size_t		 pos;		/* bytes absorbed into this block */
 };
 
+/* The permutation itself, on lanes read little-endian (tests, bench). */
+void	keccak_f1600(uint64_t[25]);
 void	keccak256_init(struct keccak_ctx *);
 void	keccak256_update(struct keccak_ctx *, const void *, size_t);
 void	keccak256_final(struct keccak_ctx *, uint8_t[KECCAK256_LEN]);

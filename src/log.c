@@ -4,7 +4,12 @@
  * detached (reopened on SIGHUP for rotation).  Each line carries a UTC
  * timestamp and a level; debug lines only with -v; colours only on a TTY.
  * libevent's internal messages and OpenSSL's error queue are routed here.
- * Callers never pass a token, prompt or completion (STYLE.md §3.3).
+ * Callers never pass a token, prompt or completion (STYLE.md §3.3), and
+ * libevent's debug output is never enabled: it quotes every header, the
+ * bearer token and the agent's API key among them, at any -v.  A message
+ * may still carry text an upstream chose (a registry endpoint, a relay's
+ * error): every control character is written as \xNN, so no message can
+ * forge a line or drive a terminal.
  */
 #include "compat.h"
 
@@ -23,8 +28,12 @@
 #include <event2/event.h>
 #include <openssl/err.h>
 
+#include "bytes.h"
+#include "escape.h"
 #include "og-veil.h"
 #include "xmalloc.h"
+
+#define LOG_MAX_LINE	(16 * 1024)	/* longer messages are cut */
 
 enum log_level {
 	LOG_LEVEL_DEBUG,
@@ -53,13 +62,16 @@ static void	 log_vlog(enum log_level, const char *, const char *, va_list)
 static void	 log_event_cb(int, const char *);
 static FILE	*log_open_file(const char *);
 
-/* libevent's own messages (event_set_log_callback) at the matching level. */
+/*
+ * libevent's own messages (event_set_log_callback) at the matching level.
+ * Its debug messages are dropped even if something enabled them: they
+ * quote headers.
+ */
 static void
 log_event_cb(int severity, const char *msg)
 {
 	switch (severity) {
 	case EVENT_LOG_DEBUG:
-		log_debug("libevent: %s", msg);
 		break;
 	case EVENT_LOG_MSG:
 		log_info("libevent: %s", msg);
@@ -108,8 +120,8 @@ log_init(int foreground, int verbose, const char *path)
 	log_fp = fp != NULL ? fp : stderr;
 	log_colour = isatty(fileno(log_fp)) && getenv("NO_COLOR") == NULL;
 	event_set_log_callback(log_event_cb);
-	if (verbose > 1)
-		event_enable_debug_logging(EVENT_DBG_ALL);
+	/* Never event_enable_debug_logging(): see the top of this file. */
+	event_enable_debug_logging(EVENT_DBG_NONE);
 }
 
 /* Reopen the log file (SIGHUP after rotation); 0, or -1 keeping the old. */
@@ -148,15 +160,38 @@ log_vlog(enum log_level level, const char *suffix, const char *fmt,
 	FILE		*fp = log_fp != NULL ? log_fp : stderr;
 	struct timeval	 tv;
 	struct tm	 tm;
-	char		 ts[32];
+	struct buf	 line;
+	char		 ts[32], small[512], *msg = small;
 	int		 colour = log_fp != NULL ? log_colour :
-			    isatty(STDERR_FILENO);
+			    isatty(STDERR_FILENO), n;
+	va_list		 ap2;
 
 	if (level == LOG_LEVEL_DEBUG && log_verbose == 0)
 		return;
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+
+	va_copy(ap2, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap2);
+	va_end(ap2);
+	if (n < 0) {
+		small[0] = '\0';
+		n = 0;
+	} else if ((size_t)n >= sizeof(small)) {
+		if (n > LOG_MAX_LINE)
+			n = LOG_MAX_LINE;
+		msg = xmalloc((size_t)n + 1);
+		(void)vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	}
+	buf_init(&line);
+	escape_ctl(&line, msg, (size_t)n, 0);
+	if (msg != small)
+		free(msg);
+	if (suffix != NULL) {
+		buf_add_str(&line, ": ");
+		escape_ctl(&line, suffix, strlen(suffix), 0);
+	}
 
 	flockfile(fp);
 	if (colour && log_levels[level].colour[0] != '\0')
@@ -166,12 +201,12 @@ log_vlog(enum log_level level, const char *suffix, const char *fmt,
 	else
 		fprintf(fp, "%s.%03dZ %-5s ", ts, (int)(tv.tv_usec / 1000),
 		    log_levels[level].name);
-	vfprintf(fp, fmt, ap);
-	if (suffix != NULL)
-		fprintf(fp, ": %s", suffix);
+	if (line.len > 0)
+		fwrite(line.data, 1, line.len, fp);
 	fputc('\n', fp);
 	fflush(fp);
 	funlockfile(fp);
+	buf_clear(&line, 0);
 }
 
 /* A warning with strerror(errno) appended. */

@@ -50,7 +50,7 @@ og_veil_default(struct cmd_args *args)
 		if ((r = cmd_login_run(args, 0, 1)) != CMD_EXIT_OK)
 			return (r);
 	}
-	if (cmd_server_pid(args->cfg, &pid) == 1) {
+	if (cmd_pidfile_read(args->cfg, &pid) == 1) {
 		url = config_base_url(args->cfg);
 		printf("og-veil is already running (pid %ld) at %s\n", pid,
 		    url);

@@ -34,7 +34,17 @@
  */
 #define OG_VEIL_REGISTRY_TTL	3600
 
-/* Resolved configuration: defaults, then OG_VEIL_* environment, then flags. */
+/* config.c: where a setting's value came from (veil_config.source[]). */
+#define CONFIG_SRC_DEFAULT	0
+#define CONFIG_SRC_ENV		1
+#define CONFIG_SRC_FILE		2	/* -c file (or server.conf) */
+#define CONFIG_SRC_FLAG		3
+#define CONFIG_MAX_OPTIONS	96	/* rows of config_options[] at most */
+
+/*
+ * Resolved configuration: defaults, then OG_VEIL_* environment, then -c,
+ * then flags.  Each setting is a row of config_options[] (config.c).
+ */
 struct veil_config {
 	char		*home;		/* owned: $OG_VEIL_HOME */
 	char		*host;		/* owned */
@@ -54,6 +64,44 @@ struct veil_config {
 	size_t		 max_unverified;
 	size_t		 max_headers;
 	int		 max_conns;
+	/* CONFIG_SRC_* of each config_options[] row */
+	unsigned char	 source[CONFIG_MAX_OPTIONS];
+};
+
+/* A setting's type: how its text is parsed and what its field is. */
+enum config_type {
+	CONFIG_T_STR,		/* char *, owned; NULL when unset */
+	CONFIG_T_INT,		/* int, co_min..co_max */
+	CONFIG_T_SIZE,		/* size_t bytes (k/m/g), co_min..co_max */
+	CONFIG_T_LIST,		/* char **, owned, NULL-terminated */
+	CONFIG_T_BOOL,		/* int 0/1; the flag takes no argument */
+	CONFIG_T_COUNT,		/* int; the flag counts (-vv) */
+	CONFIG_T_CLI		/* no field: the parser acts (-c, -h, -V) */
+};
+#define CONFIG_F_SERVE		0x01	/* the server's only: "server flags" */
+#define CONFIG_F_SAVE		0x02	/* in server.conf, for restart */
+#define CONFIG_F_NOFLAG		0x04	/* environment and file only */
+#define CONFIG_F_SECRET		0x08	/* wiped on free, never printed */
+#define CONFIG_F_CLIENT		0x10	/* clients take it from server.conf */
+
+/* One setting (config.c explains how to add one). */
+struct config_option {
+	const char	*co_name;	/* --name; config_set()'s name */
+	int		 co_letter;	/* -letter, or 0 */
+	const char	*co_env;	/* OG_VEIL_* (and file NAME), or NULL */
+	const char	*co_env_alt;	/* read before co_env, or NULL */
+	enum config_type co_type;
+	size_t		 co_offset;	/* of the field in veil_config */
+	long long	 co_min;	/* CONFIG_T_INT, CONFIG_T_SIZE */
+	long long	 co_max;
+	/* A string's check: 0 and new *out (NULL: unset), or -1 (errbuf). */
+	int		(*co_check)(const struct config_option *,
+			    const char *, char **, char *, size_t);
+	const char	*co_default;	/* text, parsed as if given, or NULL */
+	const char	*co_what;	/* its name in messages: "max body" */
+	const char	*co_arg;	/* its argument in help, or NULL */
+	const char	*co_help;	/* one line for `og-veil help` */
+	int		 co_flags;	/* CONFIG_F_* */
 };
 
 /* The login session of PROTOCOL.md §1, as stored. */
@@ -95,6 +143,15 @@ __attribute__((__noreturn__)) void fatalx(const char *, ...)
 void		 log_openssl(const char *);
 
 /* config.c */
+/* Every setting, NULL-name terminated; config_noptions() rows. */
+extern const struct config_option config_options[];
+size_t		 config_noptions(void);
+/* The row of a --name, or NULL. */
+const struct config_option *config_option_find(const char *);
+/* Set one row from text with its CONFIG_SRC_*; -1 with errbuf. */
+int		 config_set_option(struct veil_config *,
+		    const struct config_option *, const char *, int, char *,
+		    size_t);
 /* Defaults and environment into cfg; -1 with a message in errbuf. */
 int		 config_init(struct veil_config *, char *, size_t);
 void		 config_clear(struct veil_config *);
@@ -126,8 +183,12 @@ void		 store_close(struct store *);
 int		 store_session_load(struct store *, struct session *);
 int		 store_session_save(struct store *, const struct session *);
 int		 store_session_delete(struct store *);
+/* Tokens of the session whose refresh token is the first argument. */
 int		 store_tokens_update(struct store *, const char *, const char *,
-		    int64_t);
+		    const char *, int64_t);
+/* The busy timeout (ms) for this connection: a few ms on the loop. */
+void		 store_set_busy_ms(struct store *, int);
+#define STORE_LOOP_BUSY_MS	5
 /* 1 when another connection changed the database since the last call. */
 int		 store_changed(struct store *);
 /* The raw getActiveTEEs result for (rpc, address, type), and when fetched. */
@@ -143,6 +204,47 @@ char		*store_pref_get(struct store *, const char *);
 void		 session_clear(struct session *);
 /* The schema version (PRAGMA user_version) this og-veil writes. */
 int		 store_schema_version(void);
+/*
+ * Create a state file 0600 (O_EXCL, no symlink), or check an existing one:
+ * a regular file we own, a looser mode tightened.  -1 with errbuf.
+ */
+int		 store_create_file(const char *, char *, size_t);
+
+/* receipt-store.c: receipts in $OG_VEIL_HOME/receipts.db (receipt.h). */
+struct receipt;
+struct receipt_store;
+typedef void (*receipt_store_cb)(void *, const struct receipt *);
+/* writable: the daemon (creates it); else read-only (CLI).  NULL: errbuf. */
+struct receipt_store *receipt_store_open(const char *, int, char *, size_t);
+void		 receipt_store_close(struct receipt_store *);
+int		 receipt_store_begin(struct receipt_store *);
+/* Commit, or roll back and -1. */
+int		 receipt_store_commit(struct receipt_store *);
+/* Insert one (an id already stored is kept); -1 busy or error. */
+int		 receipt_store_put(struct receipt_store *,
+		    const struct receipt *);
+/* Keep at most max_count rows and none older than max_age (0: no bound). */
+int		 receipt_store_prune(struct receipt_store *, uint64_t, int64_t,
+		    int64_t);
+/* 0 and r filled (caller clears), 1 when no such id, -1 on error. */
+int		 receipt_store_get(struct receipt_store *, const char *,
+		    struct receipt *);
+/* Newest first, created at or after since, at most limit (0: all). */
+int		 receipt_store_list(struct receipt_store *, int64_t, size_t,
+		    receipt_store_cb, void *);
+const char	*receipt_store_errmsg(struct receipt_store *);
+
+/* receipt-writer.c: receipts queued off the reply path, written in batches. */
+struct receipt_writer;
+struct event_base;
+/* Open receipts.db for writing; NULL with errbuf. */
+struct receipt_writer *receipt_writer_new(struct event_base *, const char *,
+		    uint64_t, int64_t, char *, size_t);
+/* Queue r; its contents move to the writer (r is left init'ed). */
+void		 receipt_writer_add(struct receipt_writer *, struct receipt *);
+size_t		 receipt_writer_queued(const struct receipt_writer *);
+/* Write what is queued (briefly retrying), then close. */
+void		 receipt_writer_free(struct receipt_writer *);
 
 /* auth.c: PROTOCOL.md §1, bundle validation (no I/O). */
 #define AUTH_MAX_BUNDLE		(1024U * 1024)	/* larger bundles are refused */
@@ -210,12 +312,18 @@ int		 cmd_parse(int, char **, const struct cmd_entry **,
 void		 cmd_usage(FILE *, const struct cmd_entry *, int);
 /* Prepare $OG_VEIL_HOME and open the store; NULL after printing why. */
 struct store	*cmd_store_open(const struct veil_config *);
+/* Read up to max bytes of fd into a new NUL-terminated string; -1 over. */
+int		 cmd_read_all(int, size_t, char **, size_t *);
+
+/* cmd-pidfile.c */
 /* The running server: 1 and *pid, 0 not running, or -1 stale (pid given). */
-int		 cmd_server_pid(const struct veil_config *, long *);
+int		 cmd_pidfile_read(const struct veil_config *, long *);
 /* Remove a stale pidfile, saying why it was stale. */
 void		 cmd_pidfile_remove_stale(const struct veil_config *, long);
 /* Wait up to the seconds given for pid to exit; 0 when it did. */
-int		 cmd_wait_exit(long, int);
+int		 cmd_pidfile_wait_exit(long, int);
+
+/* cmd-http.c */
 /*
  * A blocking HTTP/1.0 request to the server on loopback (CLI only):
  * 0 with *status and a new *body (NUL-terminated), -1 with errbuf.
@@ -223,8 +331,6 @@ int		 cmd_wait_exit(long, int);
 int		 cmd_http(const struct veil_config *, const char *,
 		    const char *, const char *, size_t, int, int *, char **,
 		    size_t *, char *, size_t);
-/* Read up to max bytes of fd into a new NUL-terminated string; -1 over. */
-int		 cmd_read_all(int, size_t, char **, size_t *);
 
 /* cmd-serve.c */
 /* Start the daemon detached and wait until it is ready. */
@@ -455,6 +561,225 @@ int		 server_conn_track(struct veil *, struct evhttp_request *);
 /* Route the connection's close to rq (NULL: forget it). */
 void		 server_conn_set_req(struct evhttp_request *, struct req *);
 
+/* metrics.c: counters and histograms for GET /metrics (Prometheus). */
+enum metrics_family {
+	METRICS_REQUESTS,	/* route, dialect, outcome */
+	METRICS_VERIFY_FAILURES, /* reason */
+	METRICS_RELAY_STATUS,	/* status */
+	METRICS_FAILOVERS,
+	METRICS_QUARANTINES,
+	METRICS_TEE_CHANGES,
+	METRICS_KEY_ROTATIONS,
+	METRICS_REGISTRY_READS,	/* result */
+	METRICS_TOKEN_REFRESHES, /* result */
+	METRICS_RECEIPTS,	/* result */
+	METRICS_PII_REDACTIONS,	/* kind */
+	METRICS_FIRST_BYTE,	/* histograms, seconds: dialect */
+	METRICS_VERIFIED,
+	METRICS_UPSTREAM,
+	METRICS_CPU,
+	METRICS__COUNT
+};
+/*
+ * Add n to a counter; the label pairs (name, value, ..., NULL) must come
+ * from bounded sets chosen by the code, never from agent or upstream text.
+ */
+void		 metrics_count(enum metrics_family, uint64_t, ...);
+/* One sample (seconds) of a histogram; label pairs as above. */
+void		 metrics_observe(enum metrics_family, double, ...);
+/* A series' value (labels exact, NULL: all series of the family summed). */
+uint64_t	 metrics_value(enum metrics_family, const char *);
+void		 metrics_reset(void);
+/* The text exposition; gauges read from vl (NULL: none), conns given. */
+void		 metrics_render(struct buf *, const struct veil *, size_t);
+
+/*
+ * error.c: the one table of the errors og-veil answers with (code, HTTP
+ * status, the OpenAI `code` string, a default message).  Each dialect
+ * wraps an entry in its own envelope (dl_error, dl_stream_error): the
+ * error class or Anthropic error type follows from the status.
+ */
+enum error_code {
+	ERROR_EMPTY_BODY,
+	ERROR_BODY_TOO_LARGE,
+	ERROR_INVALID_JSON,
+	ERROR_INVALID_REQUEST,
+	ERROR_CONTEXT_LENGTH,
+	ERROR_NO_TEE,
+	ERROR_ENCAPSULATION,
+	ERROR_RELAY,
+	ERROR_RESPONSE_TOO_LARGE,
+	ERROR_NOT_LOGGED_IN,
+	ERROR_UPSTREAM_UNREACHABLE,
+	ERROR_UPSTREAM,
+	ERROR_UPSTREAM_TIMEOUT,
+	ERROR_VERIFICATION,
+	ERROR_CLIENT_CLOSED,
+	ERROR_SHUTTING_DOWN,
+	ERROR_HEADERS_TOO_LARGE,
+	ERROR_TOO_MANY_CONNECTIONS,
+	ERROR_HOST_NOT_ALLOWED,
+	ERROR_ORIGIN_NOT_ALLOWED,
+	ERROR_NOT_FOUND,
+	ERROR_METHOD_NOT_ALLOWED,
+	ERROR_INVALID_API_KEY,
+	ERROR_BAD_FRAMING,
+	ERROR_UNSUPPORTED_MEDIA_TYPE,
+	ERROR_OVERLOADED,
+	ERROR_MODEL_NOT_FOUND,
+	ERROR_BAD_MODEL_ID
+};
+struct error_def {
+	enum error_code	 code;
+	int		 status;	/* 0: the caller's (relay errors) */
+	const char	*name;		/* OpenAI error.code, or NULL */
+	const char	*message;	/* default message */
+};
+/* The table entry of a code (never NULL). */
+const struct error_def *error_def(enum error_code);
+/* The OpenAI error class of a status: invalid_request_error, ... */
+const char	*error_openai_type(int);
+/* The Anthropic error type of a status: invalid_request_error, ... */
+const char	*error_anthropic_type(int);
+
+/*
+ * answer.c: the verified answer, the one value verification produces
+ * (PROTOCOL.md §8, §9) and every dialect renders (§10).  Nothing in it was
+ * left unverified: the text or the tool calls the enclave signed (never
+ * both), a finish_reason token, numeric usage, a model name and the proof.
+ * For a stream it also holds the verified frames, as values, in order.
+ */
+struct answer {
+	int			 an_stream;
+	int			 an_tools;	/* signed: the tool calls */
+	char			*an_text;	/* owned or NULL: null */
+	size_t			 an_text_len;
+	/* owned or NULL: [{id, type, function: {name, arguments}}] */
+	struct json_value	*an_calls;
+	char			*an_finish;	/* owned or NULL: a token */
+	struct json_value	*an_usage;	/* owned or NULL: numbers */
+	char			*an_model;	/* owned: the model to show */
+	struct verify_proof	 an_proof;
+	/* owned: the enclave's tee_* fields, as it sent them (an object) */
+	struct json_value	*an_tee;
+	/* owned, non-stream: the OpenAI chat.completion (scrub_response) */
+	struct json_value	*an_chat;
+	/*
+	 * owned, stream: the frames as chat.completion.chunk values in the
+	 * signed form (scrub_chunk, scrub_chunk_form), the final one last.
+	 */
+	struct json_value	**an_frames;
+	size_t			 an_nframes;
+};
+/* Where a verifier reports why nothing may be delivered. */
+struct answer_error {
+	enum error_code	 code;
+	char		 message[512];
+};
+/* What an answer is verified against: the TEE and the sealed request. */
+struct answer_check {
+	const struct verify_key	*vkey;
+	const char		*tee_id;
+	const uint8_t		*request_hash;	/* 32 bytes */
+	const char		*model;		/* the request's model */
+	size_t			 max_mem;	/* parsed answer; 0: no cap */
+};
+void		 answer_init(struct answer *);
+void		 answer_clear(struct answer *);
+/*
+ * Non-stream: open the single-shot response, verify it, fill an.  0, or
+ * -1 with the error (nothing may be delivered).
+ */
+int		 answer_open(const struct ohttp_ctx *, const uint8_t *, size_t,
+		    const struct answer_check *, struct answer *,
+		    struct answer_error *);
+void		 answer_set_error(struct answer_error *, enum error_code,
+		    const char *, ...)
+		    __attribute__((__format__(__printf__, 3, 4)));
+
+/*
+ * The dialects (chat.c, anthropic.c, responses.c): translation of the
+ * agent's body into the OpenAI chat body PROTOCOL.md §7 seals, and the
+ * rendering of a verified answer or an error in the agent's API.
+ *
+ * The delivery path (req.c) drives a renderer in this order:
+ *   non-stream: dl_answer (verified), or dl_error;
+ *   stream:     [commit: headers, dl_stream_begin] [dl_stream_keepalive]*
+ *               then dl_stream_answer (the verified frames and the end:
+ *               [DONE], message_stop, response.completed), or, once
+ *               committed, dl_stream_error (in-band, ends the stream);
+ *               before a commit an error is dl_error with its status.
+ * Renderers only append to a buffer; req.c writes it.  A commit before
+ * verification (issue 11) sends 200 and dl_stream_begin, which carries no
+ * content; dl_stream_answer then omits what begin already sent.
+ */
+struct render {
+	const struct dialect	*rd_dialect;	/* not owned */
+	char			*rd_id;		/* owned: msg_..., resp_... */
+	char			*rd_model;	/* owned: the agent's model */
+	long long		 rd_created;
+	int			 rd_flags;
+#define RENDER_BEGUN		 0x01	/* dl_stream_begin was sent */
+#define RENDER_INCLUDE_USAGE	 0x02	/* chat stream_options */
+	uint64_t		 rd_seq;	/* responses sequence_number */
+	/* not owned: the agent's own body (echoed fields), or NULL */
+	const struct json_value	*rd_body;
+	/* verification block of §10 for the answer (set by req.c) */
+	struct json_value	*rd_proof;	/* owned or NULL */
+};
+struct dialect {
+	const char	*dl_name;	/* "chat", "anthropic", "responses" */
+	const char	*dl_id_prefix;	/* "chatcmpl-", "msg_", "resp_" */
+	/*
+	 * The agent's body into an OpenAI chat body (*out, new) and its
+	 * stream flag; NULL translate: the body is one already.  -1 with
+	 * a 400 message (param may stay "").
+	 */
+	int		(*dl_translate)(const struct json_value *,
+			    struct json_value **, int *, char *, size_t,
+			    char *, size_t);
+	/* The error envelope for status (a reply not yet committed). */
+	void		(*dl_error)(struct buf *, const struct error_def *, int,
+			    const char *, const char *);
+	/* The verified non-stream body; -1 with err when it cannot be. */
+	int		(*dl_answer)(struct render *, const struct answer *,
+			    struct buf *, struct answer_error *);
+	/* A committed stream's opening events (no content; may be none). */
+	void		(*dl_stream_begin)(struct render *, struct buf *);
+	/* A content-free keep-alive event. */
+	void		(*dl_stream_keepalive)(struct render *, struct buf *);
+	/* The verified stream through its end; -1 with err. */
+	int		(*dl_stream_answer)(struct render *,
+			    const struct answer *, struct buf *,
+			    struct answer_error *);
+	/* An in-band error ending a committed stream. */
+	void		(*dl_stream_error)(struct render *,
+			    const struct error_def *, int, const char *,
+			    struct buf *);
+};
+extern const struct dialect dialect_chat;
+extern const struct dialect dialect_anthropic;
+extern const struct dialect dialect_responses;
+void		 render_init(struct render *, const struct dialect *,
+		    const struct json_value *, const char *);
+void		 render_clear(struct render *);
+
+/* chat.c: OpenAI Chat Completions (today's answers, byte for byte). */
+/* The OpenAI envelope with the given error type (veil_error for chat). */
+void		 chat_error_json(struct buf *, const char *, const char *,
+		    const char *, const char *);
+/* One SSE "data: <compact json>\n\n" event. */
+void		 chat_sse_data(struct buf *, const struct json_value *);
+
+/* anthropic.c: Anthropic Messages (/v1/messages). */
+/* count_tokens: the conservative estimate for a body; -1 with a 400. */
+int		 anthropic_count_tokens(const struct json_value *,
+		    long long *, char *, size_t);
+/* The token estimate of n bytes of sealed request (see og-veil(1)). */
+long long	 anthropic_estimate_tokens(size_t);
+
+/* responses.c: OpenAI Responses (/v1/responses). */
+
 /* budget.c: memory held for requests, one process-wide cap. */
 #define BUDGET_PARSE_FACTOR	8
 #define BUDGET_PARSE_MIN	(16U * 1024 * 1024)
@@ -467,16 +792,19 @@ size_t		 budget_parse_cap(const struct veil_config *);
 struct json_value *budget_json_parse(struct veil *, const void *, size_t,
 		    unsigned int, size_t *, int *, char **);
 
-/* api.c: the OpenAI surface (PROTOCOL.md §10). */
+/* api.c: the HTTP surface (PROTOCOL.md §10). */
 #define API_MODEL_CREATED	1735689600	/* "created" of /v1/models */
 /* The evhttp general callback; arg is the struct veil. */
 void		 api_request_cb(struct evhttp_request *, void *);
-/* Send the OpenAI error envelope; code and param may be NULL. */
+/* Send the chat (OpenAI) error envelope; code and param may be NULL. */
 void		 api_reply_error(struct evhttp_request *, int, const char *,
 		    const char *, const char *);
-/* Append the error envelope JSON to b. */
-void		 api_error_json(struct buf *, const char *, const char *,
-		    const char *);
+/*
+ * Send an error of the table in a dialect's envelope; status 0 is the
+ * table's; detail NULL is the table's message.
+ */
+void		 api_fail(struct evhttp_request *, const struct dialect *,
+		    enum error_code, int, const char *, const char *);
 /* Send b as application/json with status (b is cleared). */
 void		 api_reply_json(struct evhttp_request *, int, struct buf *);
 /* 1 when id (after any provider/ prefix) is an OpenGradient model. */
@@ -499,6 +827,8 @@ int		 validate_chat_request(const struct json_value *,
 /* req.c: one agent request, REQ_NEW to REQ_DELIVER. */
 #define REQ_DEADLINE_SECONDS	600	/* whole request, agent to last byte */
 #define REQ_MAX_JSON_DEPTH	64
+/* The gateway refuses an encapsulated request larger (PROTOCOL.md §5). */
+#define REQ_MAX_SEALED		(512U * 1024)
 enum req_state {
 	REQ_NEW,
 	REQ_SELECT,
@@ -517,11 +847,14 @@ struct req {
 #define RQ_RETRIED		 0x04		/* failover used (once) */
 #define RQ_DONE			 0x08		/* req_free() called */
 #define RQ_REPLIED		 0x10		/* the agent has its answer */
-#define RQ_INCLUDE_USAGE	 0x20		/* stream_options */
 #define RQ_DELIVERING		 0x40		/* bytes went to the agent */
+#define RQ_COMMITTED		 0x80		/* 200 and headers sent */
 	struct veil		*rq_veil;	/* back-pointer, not owned */
 	struct evhttp_request	*rq_in;		/* evhttp owns it */
-	struct json_value	*rq_body;	/* owned: the agent's body */
+	const struct dialect	*rq_dialect;	/* not owned: a static */
+	struct render		 rq_render;	/* owned */
+	struct json_value	*rq_agent;	/* owned or NULL: as sent */
+	struct json_value	*rq_body;	/* owned: the chat body */
 	struct digest_request	 rq_digest;	/* owned: wire and canonical */
 	struct tee		*rq_tee;	/* counted reference */
 	struct ohttp_ctx	 rq_ohttp;	/* owned; wiped on free */
@@ -540,33 +873,56 @@ struct req {
 	char			*rq_refused_msg; /* owned: its message */
 	TAILQ_ENTRY(req)	 rq_entry;	/* on vl_reqs */
 };
-/* Take over an agent's POST /v1/chat/completions (api.c checked it). */
-void		 req_start(struct veil *, struct evhttp_request *);
+/* Take over an agent's POST in a dialect (api.c checked the guards). */
+void		 req_start(struct veil *, struct evhttp_request *,
+		    const struct dialect *);
 void		 req_enter_state(struct req *, enum req_state);
-/* Answer with the error envelope (unless the agent left), then free. */
-void		 req_fail(struct req *, int, const char *, const char *,
-		    const char *);
+/*
+ * Fail with an error of the table (detail NULL: its message), in the
+ * request's dialect: the envelope, or in-band once committed; then free.
+ */
+void		 req_fail(struct req *, enum error_code, const char *);
+/* The same with a status (0: the table's) and a param ("" or NULL). */
+void		 req_fail_status(struct req *, enum error_code, int,
+		    const char *, const char *);
 /* The only exit: cancels upstream, wipes secrets; the memory goes later. */
 void		 req_free(struct req *, const char *);
 /* The agent's connection closed. */
 void		 req_client_gone(struct req *);
 /* Fail every request in flight (shutdown). */
 void		 req_abort_all(struct veil *, const char *);
+/*
+ * The delivery path.  req_commit(): a stream's 200, headers and the
+ * dialect's opening (no content; idempotent).  req_keepalive(): one
+ * content-free event on a committed stream.  req_deliver(): a verified
+ * answer rendered in the dialect, with the proof headers and block, then
+ * req_free(); the answer is cleared.
+ */
+void		 req_commit(struct req *);
+void		 req_keepalive(struct req *);
+void		 req_deliver(struct req *, struct answer *);
 /* The verification block of §10 (an object) for a proof; new value. */
 struct json_value *req_proof_json(const struct req *,
 		    const struct verify_proof *);
 /* "chatcmpl-" + 24 hex: a new string. */
 char		*req_completion_id(void);
+/* prefix + 24 random hex digits: a new string. */
+char		*req_random_id(const char *);
 
-/* stream.c: the streaming verifier (PROTOCOL.md §6, §8, §9, §10). */
-struct stream	*stream_new(struct req *);
+/*
+ * stream.c: the streaming verifier (PROTOCOL.md §6, §8, §9): ciphertext
+ * in, a verified struct answer out.  It knows no request and no evhttp:
+ * held bytes count against max (per stream) and *unverified (shared).
+ */
+struct stream	*stream_new(const struct ohttp_ctx *, const char *, size_t,
+		    size_t *);
 void		 stream_free(struct stream *);
-/* Ciphertext from the relay; -1 with status and message set. */
-int		 stream_feed(struct stream *, const uint8_t *, size_t, int *,
-		    const char **, const char **);
-/* End of body: verify everything, then replay to the agent; -1 on failure. */
-int		 stream_finish(struct stream *, int *, const char **,
-		    const char **);
+/* Ciphertext from the relay; -1 with the error. */
+int		 stream_feed(struct stream *, const uint8_t *, size_t,
+		    struct answer_error *);
+/* End of body: verify everything and fill the answer; -1 on failure. */
+int		 stream_finish(struct stream *, const struct answer_check *,
+		    struct answer *, struct answer_error *);
 /* Bytes this stream holds unverified. */
 size_t		 stream_held(const struct stream *);
 
@@ -576,7 +932,10 @@ struct json_value *scrub_response(const struct json_value *, const char *,
 struct json_value *scrub_chunk(const struct json_value *, const char *,
 		    long long, const char *, int *);
 void		 scrub_chunk_form(struct json_value *, int);
-int		 scrub_replay_form(struct buf *, int);
 struct json_value *scrub_usage(const struct json_value *);
+/* The enclave's tee_* proof fields of an answer: a new object. */
+struct json_value *scrub_proof_fields(const struct json_value *);
+/* About the bytes v takes as compact JSON (for memory caps). */
+size_t		 scrub_size(const struct json_value *);
 
 #endif /* OG_VEIL_H */

@@ -74,9 +74,9 @@ req_enter_state(struct req *rq, enum req_state st)
 	rq->rq_state = st;
 }
 
-/* "chatcmpl-" and 24 random hex digits: a new string. */
+/* prefix and 24 random hex digits: a new string. */
 char *
-req_completion_id(void)
+req_random_id(const char *prefix)
 {
 	uint8_t	 r[12];
 	char	 hex[25], *s;
@@ -84,8 +84,37 @@ req_completion_id(void)
 	if (RAND_bytes(r, sizeof(r)) != 1)
 		fatalx("RAND_bytes");
 	hex_encode(r, sizeof(r), hex);
-	xasprintf(&s, "chatcmpl-%s", hex);
+	xasprintf(&s, "%s%s", prefix, hex);
 	return (s);
+}
+
+/* "chatcmpl-" and 24 random hex digits: a new string. */
+char *
+req_completion_id(void)
+{
+	return (req_random_id("chatcmpl-"));
+}
+
+/* A renderer's state for a request in dialect dl of model (copied). */
+void
+render_init(struct render *rd, const struct dialect *dl,
+    const struct json_value *agent, const char *model)
+{
+	memset(rd, 0, sizeof(*rd));
+	rd->rd_dialect = dl;
+	rd->rd_id = req_random_id(dl->dl_id_prefix);
+	rd->rd_model = xstrdup(model != NULL ? model : "");
+	rd->rd_created = (long long)time(NULL);
+	rd->rd_body = agent;
+}
+
+void
+render_clear(struct render *rd)
+{
+	free(rd->rd_id);
+	free(rd->rd_model);
+	json_free(rd->rd_proof);
+	memset(rd, 0, sizeof(*rd));
 }
 
 /*
@@ -130,29 +159,32 @@ req_watch_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	log_info("req %016" PRIx64 ": agent went away", rq->rq_id);
 	/* The reply goes nowhere, but lets evhttp close the connection. */
-	req_fail(rq, 499, "client_closed", NULL, "agent went away");
+	req_fail(rq, ERROR_CLIENT_CLOSED, NULL);
 }
 
-/* Take over an agent's POST /v1/chat/completions. */
+/* Take over an agent's POST in dialect dl. */
 void
-req_start(struct veil *vl, struct evhttp_request *er)
+req_start(struct veil *vl, struct evhttp_request *er,
+    const struct dialect *dl)
 {
 	struct req		*rq;
 	struct evbuffer		*in;
 	struct validate_error	 ve;
-	struct json_value	*model, *so, *iu;
+	struct json_value	*model, *so, *iu, *parsed;
 	struct timeval		 tv = { REQ_DEADLINE_SECONDS, 0 };
 	const char		*errstr, *base;
 	const uint8_t		*body;
 	size_t			 len;
-	char			*msg;
-	int			 status;
+	char			*msg, emsg[512], eparam[128];
+	int			 stream = 0, status;
 
 	rq = xcalloc(1, sizeof(*rq));
 	rq->rq_id = ++vl->vl_next_id;
 	rq->rq_veil = vl;
 	rq->rq_in = er;
+	rq->rq_dialect = dl;
 	rq->rq_state = REQ_NEW;
+	render_init(&rq->rq_render, dl, NULL, NULL);
 	buf_init(&rq->rq_resp);
 	buf_init(&rq->rq_sealed);
 	TAILQ_INSERT_TAIL(&vl->vl_reqs, rq, rq_entry);
@@ -163,32 +195,44 @@ req_start(struct veil *vl, struct evhttp_request *er)
 		fatalx("evtimer_new");
 	evtimer_add(rq->rq_timeout, &tv);
 	req_watch_start(rq);
-	log_debug("req %016" PRIx64 ": new", rq->rq_id);
+	log_debug("req %016" PRIx64 ": new (%s)", rq->rq_id, dl->dl_name);
 
 	in = evhttp_request_get_input_buffer(er);
 	len = evbuffer_get_length(in);
 	if (len == 0) {
-		req_fail(rq, 400, "invalid_request_error", NULL,
-		    "empty body: send a JSON chat completion request");
+		req_fail(rq, ERROR_EMPTY_BODY, dl == &dialect_chat ?
+		    "empty body: send a JSON chat completion request" : NULL);
 		return;
 	}
 	if (len > vl->vl_cfg->max_body) {
-		req_fail(rq, 413, "request_too_large", NULL,
-		    "request body exceeds the size limit (OG_VEIL_MAX_BODY)");
+		req_fail(rq, ERROR_BODY_TOO_LARGE, NULL);
 		return;
 	}
 	body = evbuffer_pullup(in, -1);
-	rq->rq_body = budget_json_parse(vl, body, len, REQ_MAX_JSON_DEPTH,
+	parsed = budget_json_parse(vl, body, len, REQ_MAX_JSON_DEPTH,
 	    &rq->rq_held, &status, &msg);
-	if (rq->rq_body == NULL) {
-		req_fail(rq, status, status == 400 ? "invalid_json" :
-		    status == 413 ? "request_too_large" : "overloaded", NULL,
+	if (parsed == NULL) {
+		req_fail(rq, status == 400 ? ERROR_INVALID_JSON :
+		    status == 413 ? ERROR_BODY_TOO_LARGE : ERROR_OVERLOADED,
 		    msg);
 		free(msg);
 		return;
 	}
+	if (dl->dl_translate == NULL) {
+		rq->rq_body = parsed;
+		stream = json_is(json_get(parsed, "stream"), JSON_TRUE);
+	} else {
+		rq->rq_agent = parsed;
+		eparam[0] = '\0';
+		if (dl->dl_translate(parsed, &rq->rq_body, &stream, emsg,
+		    sizeof(emsg), eparam, sizeof(eparam)) == -1) {
+			req_fail_status(rq, ERROR_INVALID_REQUEST, 0, eparam,
+			    emsg);
+			return;
+		}
+	}
 	if (validate_chat_request(rq->rq_body, &ve) == -1) {
-		req_fail(rq, 400, "invalid_request_error", ve.param,
+		req_fail_status(rq, ERROR_INVALID_REQUEST, 0, ve.param,
 		    ve.message);
 		return;
 	}
@@ -197,15 +241,18 @@ req_start(struct veil *vl, struct evhttp_request *er)
 	if (model != NULL && json_is(model, JSON_STRING) &&
 	    (base = api_model_base(model->s)) != model->s)
 		json_object_set(rq->rq_body, "model", json_new_string(base));
-	if (json_is(json_get(rq->rq_body, "stream"), JSON_TRUE))
+	render_clear(&rq->rq_render);
+	render_init(&rq->rq_render, dl, rq->rq_agent,
+	    json_get_str(rq->rq_body, "model"));
+	if (stream)
 		rq->rq_flags |= RQ_STREAM;
 	so = json_get(rq->rq_body, "stream_options");
 	iu = so != NULL ? json_get(so, "include_usage") : NULL;
 	if (iu != NULL && json_is(iu, JSON_TRUE))
-		rq->rq_flags |= RQ_INCLUDE_USAGE;
+		rq->rq_render.rd_flags |= RENDER_INCLUDE_USAGE;
 	if (digest_build_request(rq->rq_body, (rq->rq_flags & RQ_STREAM) != 0,
 	    &rq->rq_digest, &errstr) == -1) {
-		req_fail(rq, 400, "invalid_request_error", NULL, errstr);
+		req_fail(rq, ERROR_INVALID_REQUEST, errstr);
 		return;
 	}
 	req_enter_state(rq, REQ_SELECT);
@@ -223,8 +270,8 @@ req_tee_cb(void *arg, struct tee *te, int status, const char *msg)
 		return;
 	}
 	if (te == NULL) {
-		req_fail(rq, status >= 400 ? status : 503, "no_tee", NULL,
-		    msg != NULL ? msg : "no usable TEE in the registry");
+		req_fail_status(rq, ERROR_NO_TEE, status >= 400 ? status : 503,
+		    NULL, msg);
 		return;
 	}
 	if (rq->rq_tee != NULL)
@@ -253,13 +300,25 @@ req_send(struct req *rq)
 	    &rq->rq_sealed, &errstr) == -1) {
 		xasprintf(&msg, "cannot encrypt for TEE %s: %s",
 		    rq->rq_tee->te_id, errstr);
-		req_fail(rq, 502, "encapsulation_failed", NULL, msg);
+		req_fail(rq, ERROR_ENCAPSULATION, msg);
 		free(msg);
 		return;
 	}
 	rq->rq_have_ohttp = 1;
+	/* PROTOCOL.md §5: the gateway would refuse it; tell the agent now. */
+	if (rq->rq_sealed.len > REQ_MAX_SEALED) {
+		xasprintf(&msg, "prompt is too long: the request seals to %zu "
+		    "bytes, over the network's limit of %u bytes (512 KiB); "
+		    "shorten or compact the conversation", rq->rq_sealed.len,
+		    REQ_MAX_SEALED);
+		req_fail(rq, ERROR_CONTEXT_LENGTH, msg);
+		free(msg);
+		return;
+	}
 	if (rq->rq_flags & RQ_STREAM)
-		rq->rq_stream = stream_new(rq);
+		rq->rq_stream = stream_new(&rq->rq_ohttp,
+		    json_get_str(rq->rq_body, "model"),
+		    vl->vl_cfg->max_response, &vl->vl_unverified);
 	req_enter_state(rq, REQ_RELAY);
 	log_debug("req %016" PRIx64 ": to TEE %s%s", rq->rq_id,
 	    rq->rq_tee->te_id, (rq->rq_flags & RQ_STREAM) ? " (stream)" : "");
@@ -269,7 +328,7 @@ req_send(struct req *rq)
 	if (rq->rq_relay_done)
 		return;		/* rc_done already came */
 	if (rc == NULL) {
-		req_fail(rq, 502, "relay_error", NULL,
+		req_fail_status(rq, ERROR_RELAY, 502, NULL,
 		    "cannot start the relay call");
 		return;
 	}
@@ -290,9 +349,8 @@ req_relay_start_cb(void *arg, int status)
 static int
 req_relay_data_cb(void *arg, const uint8_t *p, size_t len)
 {
-	struct req	*rq = arg;
-	const char	*code, *msg;
-	int		 status;
+	struct req		*rq = arg;
+	struct answer_error	 ae;
 
 	/* Never -1: a failed request is cancelled from req_teardown_cb(). */
 	if (rq->rq_flags & RQ_DONE)
@@ -300,18 +358,21 @@ req_relay_data_cb(void *arg, const uint8_t *p, size_t len)
 	if (rq->rq_state != REQ_COLLECT)
 		req_enter_state(rq, REQ_COLLECT);
 	if (rq->rq_stream != NULL) {
-		if (stream_feed(rq->rq_stream, p, len, &status, &code,
-		    &msg) == -1)
-			req_fail(rq, status, code, NULL, msg);
+		if (stream_feed(rq->rq_stream, p, len, &ae) == -1)
+			req_fail(rq, ae.code, ae.message);
+		else if (rq->rq_veil->vl_unverified >
+		    rq->rq_veil->vl_cfg->max_unverified)
+			req_fail(rq, ERROR_OVERLOADED, "og-veil is overloaded: "
+			    "streams in flight hold its memory budget "
+			    "(OG_VEIL_MAX_UNVERIFIED); retry shortly");
 		return (0);
 	}
 	if (len > rq->rq_veil->vl_cfg->max_response - rq->rq_resp.len) {
-		req_fail(rq, 502, "response_too_large", NULL,
-		    "response exceeds the buffer cap (OG_VEIL_MAX_RESPONSE)");
+		req_fail(rq, ERROR_RESPONSE_TOO_LARGE, NULL);
 		return (0);
 	}
 	if (budget_charge(rq->rq_veil, &rq->rq_held, len) == -1) {
-		req_fail(rq, 503, "overloaded", NULL, "og-veil is overloaded: "
+		req_fail(rq, ERROR_OVERLOADED, "og-veil is overloaded: "
 		    "answers in flight hold its memory budget "
 		    "(OG_VEIL_MAX_UNVERIFIED); retry shortly");
 		return (0);
@@ -340,10 +401,19 @@ req_relay_error(struct req *rq, int status, const char *msg)
 {
 	char	*m;
 
+	if (status == 413) {
+		/* §5: the gateway's limit on the sealed request. */
+		xasprintf(&m, "prompt is too long: the network refused the "
+		    "request as too large (%u bytes at most sealed): %s",
+		    REQ_MAX_SEALED, msg != NULL ? msg : "413");
+		req_fail(rq, ERROR_CONTEXT_LENGTH, m);
+		free(m);
+		return;
+	}
 	xasprintf(&m, "relay error %d: %s", status,
 	    msg != NULL ? msg : "no message");
-	req_fail(rq, status >= 400 && status <= 599 ? status : 502,
-	    "relay_error", NULL, m);
+	req_fail_status(rq, ERROR_RELAY, status >= 400 && status <= 599 ?
+	    status : 502, NULL, m);
 	free(m);
 }
 
@@ -359,7 +429,7 @@ req_recheck_cb(void *arg, struct tee *te, int status, const char *msg)
 		return;
 	}
 	if (te == NULL && status != 0) {
-		req_fail(rq, status, "no_tee", NULL, msg);
+		req_fail_status(rq, ERROR_NO_TEE, status, NULL, msg);
 		return;
 	}
 	if (te == NULL) {
@@ -380,7 +450,6 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 {
 	struct req	*rq = arg;
 	struct evkeyvalq *oh;
-	const char	*code, *emsg;
 	char		*m;
 	int		 st;
 
@@ -389,16 +458,7 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 	if (rq->rq_flags & RQ_DONE)
 		return;
 	if (result == RELAY_OK) {
-		if (rq->rq_stream == NULL) {
-			req_collect_done(rq);
-			return;
-		}
-		req_enter_state(rq, REQ_VERIFY);
-		if (stream_finish(rq->rq_stream, &st, &code, &emsg) == -1) {
-			req_fail(rq, st, code, NULL, emsg);
-			return;
-		}
-		req_free(rq, "stream delivered");
+		req_collect_done(rq);
 		return;
 	}
 	if (req_unreachable(result, status, msg) &&
@@ -438,9 +498,7 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 	}
 	switch (result) {
 	case RELAY_E_AUTH:
-		req_fail(rq, 401, "not_logged_in", NULL, msg != NULL ? msg :
-		    "the Chat session expired or was signed out: run "
-		    "`og-veil login`");
+		req_fail(rq, ERROR_NOT_LOGGED_IN, msg);
 		return;
 	case RELAY_E_HTTP:
 		if ((status == 429 || status == 503) && retry_after != NULL &&
@@ -449,9 +507,7 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 			evhttp_add_header(oh, "Retry-After", retry_after);
 		}
 		if (status == 401 || status == 403) {
-			req_fail(rq, 401, "not_logged_in", NULL,
-			    "the Chat session expired or was signed out: run "
-			    "`og-veil login`");
+			req_fail(rq, ERROR_NOT_LOGGED_IN, NULL);
 			return;
 		}
 		req_relay_error(rq, status, msg);
@@ -461,7 +517,7 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 		    msg != NULL ? msg : "connect failed");
 		st = msg != NULL && (strcasestr(msg, "timeout") != NULL ||
 		    strcasestr(msg, "timed out") != NULL) ? 504 : 502;
-		req_fail(rq, st, "upstream_unreachable", NULL, m);
+		req_fail_status(rq, ERROR_UPSTREAM_UNREACHABLE, st, NULL, m);
 		free(m);
 		return;
 	default:
@@ -469,7 +525,7 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 		    msg != NULL ? msg : "I/O error");
 		st = msg != NULL && (strcasestr(msg, "timeout") != NULL ||
 		    strcasestr(msg, "timed out") != NULL) ? 504 : 502;
-		req_fail(rq, st, "upstream_error", NULL, m);
+		req_fail_status(rq, ERROR_UPSTREAM, st, NULL, m);
 		free(m);
 		return;
 	}
@@ -519,122 +575,150 @@ req_proof_json(const struct req *rq, const struct verify_proof *pf)
 	return (o);
 }
 
-/* The message of an error body: body.error as a string or error.message. */
-static const char *
-req_error_message(const struct json_value *body)
-{
-	const struct json_value	*e;
-	const char		*s;
-
-	if ((e = json_get(body, "error")) != NULL) {
-		if (json_is(e, JSON_STRING))
-			return (e->s);
-		if ((s = json_get_str(e, "message")) != NULL)
-			return (s);
-	}
-	if ((s = json_get_str(body, "detail")) != NULL)
-		return (s);
-	return ("the TEE answered with an error");
-}
-
-/* Non-stream: open, check the status, verify, deliver. */
+/* End of the answer: verify it (answer.c, stream.c), then deliver it. */
 static void
 req_collect_done(struct req *rq)
 {
-	struct buf		 pt, out;
-	struct json_value	*doc, *inner, *sv, *resp;
-	struct verify_proof	 pf;
-	struct evkeyvalq	*oh;
-	const char		*errstr;
-	char			*output = NULL, *msg;
-	size_t			 outlen = 0;
-	int64_t			 status = 200;
+	struct answer		 an;
+	struct answer_error	 ae;
+	struct answer_check	 ck;
+	int			 r;
 
 	req_enter_state(rq, REQ_VERIFY);
-	buf_init(&pt);
-	if (ohttp_open_response(&rq->rq_ohttp, rq->rq_resp.data,
-	    rq->rq_resp.len, &pt, &errstr) == -1) {
-		xasprintf(&msg, "verification failed: the TEE's response does "
-		    "not decrypt (%s); nothing was delivered", errstr);
-		req_fail(rq, 502, "verification_failed", NULL, msg);
-		free(msg);
-		buf_clear(&pt, 1);
+	memset(&ck, 0, sizeof(ck));
+	ck.vkey = rq->rq_tee->te_vkey;
+	ck.tee_id = rq->rq_tee->te_id;
+	ck.request_hash = rq->rq_digest.request_hash;
+	ck.model = json_get_str(rq->rq_body, "model");
+	ck.max_mem = budget_parse_cap(rq->rq_veil->vl_cfg);
+	if (rq->rq_stream != NULL)
+		r = stream_finish(rq->rq_stream, &ck, &an, &ae);
+	else {
+		r = answer_open(&rq->rq_ohttp, rq->rq_resp.data,
+		    rq->rq_resp.len, &ck, &an, &ae);
+		buf_clear(&rq->rq_resp, 0);
+	}
+	if (r == -1) {
+		if (ae.code == ERROR_VERIFICATION)
+			log_warnx("req %016" PRIx64 ": %s", rq->rq_id,
+			    ae.message);
+		req_fail(rq, ae.code, ae.message);
 		return;
 	}
-	buf_clear(&rq->rq_resp, 0);
-	doc = json_parse_mem((const char *)pt.data, pt.len, NULL,
-	    budget_parse_cap(rq->rq_veil->vl_cfg), NULL, &errstr);
-	buf_clear(&pt, 1);
-	if (doc == NULL || !json_is(doc, JSON_OBJECT)) {
-		json_free(doc);
-		req_fail(rq, 502, "upstream_error", NULL,
-		    "the TEE's answer is not a JSON object");
-		return;
-	}
-	inner = doc;
-	sv = json_get(doc, "status");
-	if (sv != NULL && json_is(sv, JSON_INT) &&
-	    json_get(doc, "body") != NULL) {
-		if (json_to_int64(sv, &status) == -1)
-			status = 502;
-		inner = json_get(doc, "body");
-	}
-	if (status >= 400) {
-		xasprintf(&msg, "the TEE answered %lld: %s", (long long)status,
-		    req_error_message(inner));
-		req_fail(rq, 502, "upstream_error", NULL, msg);
-		free(msg);
-		json_free(doc);
-		return;
-	}
-	if (!json_is(inner, JSON_OBJECT)) {
-		req_fail(rq, 502, "upstream_error", NULL,
-		    "the TEE's answer body is not a JSON object");
-		json_free(doc);
-		return;
-	}
-	if (digest_response_output(inner, &output, &outlen, &errstr) == -1 ||
-	    verify_response_key(inner, rq->rq_tee->te_vkey,
-	    rq->rq_tee->te_id,
-	    rq->rq_digest.request_hash, output, outlen, &pf, &errstr) == -1) {
-		log_warnx("req %016" PRIx64 ": verification failed: %s",
-		    rq->rq_id, errstr);
-		xasprintf(&msg, "verification failed: %s; nothing was "
-		    "delivered", errstr);
-		req_fail(rq, 502, "verification_failed", NULL, msg);
-		free(msg);
-		free(output);
-		json_free(doc);
-		return;
-	}
+	req_deliver(rq, &an);
+}
 
-	/*
-	 * §10 delivers the answer §9 verified: only the signed output of §8
-	 * (choices[0]'s content or tool calls) and metadata without text;
-	 * other choices, refusal, reasoning and extra fields are unsigned
-	 * and dropped (scrub.c).
-	 */
-	req_enter_state(rq, REQ_DELIVER);
-	resp = scrub_response(inner, json_get_str(rq->rq_body, "model"),
-	    output, outlen);
-	free(output);
-	json_free(doc);
-	json_object_set(resp, "opengradient_verification",
-	    req_proof_json(rq, &pf));
-	buf_init(&out);
-	pyjson_write(&out, resp, PYJSON_COMPACT);
-	json_free(resp);
-	oh = evhttp_request_get_output_headers(rq->rq_in);
-	evhttp_add_header(oh, "X-OpenGradient-Verified", "true");
-	evhttp_add_header(oh, "X-OpenGradient-TEE-Id", rq->rq_tee->te_id);
-	if (!(rq->rq_flags & RQ_CLIENT_GONE)) {
-		api_reply_json(rq->rq_in, 200, &out);
-		rq->rq_flags |= RQ_REPLIED;
+/* Write b to a committed stream (nothing when the agent left). */
+static void
+req_send_chunk(struct req *rq, struct buf *b)
+{
+	struct evbuffer	*eb;
+
+	if (b->len > 0 && !(rq->rq_flags & RQ_CLIENT_GONE)) {
+		if ((eb = evbuffer_new()) == NULL)
+			fatalx("evbuffer_new");
+		evbuffer_add(eb, b->data, b->len);
+		evhttp_send_reply_chunk(rq->rq_in, eb);
+		evbuffer_free(eb);
 	}
-	buf_clear(&out, 0);
-	log_info("req %016" PRIx64 ": verified by TEE %s", rq->rq_id,
-	    rq->rq_tee->te_id);
-	req_free(rq, "delivered");
+	buf_clear(b, 1);
+}
+
+/* A stream's 200 and headers, and the dialect's opening events. */
+void
+req_commit(struct req *rq)
+{
+	struct evkeyvalq	*oh;
+	struct buf		 b;
+
+	if (rq->rq_flags & (RQ_COMMITTED | RQ_REPLIED | RQ_DONE))
+		return;
+	rq->rq_flags |= RQ_COMMITTED | RQ_DELIVERING;
+	if (rq->rq_flags & RQ_CLIENT_GONE)
+		return;
+	oh = evhttp_request_get_output_headers(rq->rq_in);
+	evhttp_add_header(oh, "Content-Type", "text/event-stream");
+	evhttp_add_header(oh, "Cache-Control", "no-cache");
+	if (rq->rq_tee != NULL)
+		evhttp_add_header(oh, "X-OpenGradient-TEE-Id",
+		    rq->rq_tee->te_id);
+	evhttp_send_reply_start(rq->rq_in, 200, "OK");
+	buf_init(&b);
+	rq->rq_dialect->dl_stream_begin(&rq->rq_render, &b);
+	rq->rq_render.rd_flags |= RENDER_BEGUN;
+	req_send_chunk(rq, &b);
+}
+
+/* One content-free event on a committed stream. */
+void
+req_keepalive(struct req *rq)
+{
+	struct buf	b;
+
+	if (!(rq->rq_flags & RQ_COMMITTED) ||
+	    (rq->rq_flags & (RQ_REPLIED | RQ_DONE)))
+		return;
+	buf_init(&b);
+	rq->rq_dialect->dl_stream_keepalive(&rq->rq_render, &b);
+	req_send_chunk(rq, &b);
+}
+
+/*
+ * The one delivery path: a verified answer rendered in the request's
+ * dialect, with the proof headers and the §10 verification block.
+ */
+void
+req_deliver(struct req *rq, struct answer *an)
+{
+	const struct dialect	*dl = rq->rq_dialect;
+	struct answer_error	 ae;
+	struct evkeyvalq	*oh;
+	struct buf		 b;
+	int			 r;
+
+	req_enter_state(rq, REQ_DELIVER);
+	json_free(rq->rq_render.rd_proof);
+	rq->rq_render.rd_proof = req_proof_json(rq, &an->an_proof);
+	buf_init(&b);
+	if (an->an_stream)
+		r = dl->dl_stream_answer(&rq->rq_render, an, &b, &ae);
+	else
+		r = dl->dl_answer(&rq->rq_render, an, &b, &ae);
+	answer_clear(an);
+	if (r == -1) {
+		buf_clear(&b, 1);
+		req_fail(rq, ae.code, ae.message);
+		return;
+	}
+	log_info("req %016" PRIx64 ": %sverified by TEE %s", rq->rq_id,
+	    rq->rq_flags & RQ_STREAM ? "stream " : "", rq->rq_tee->te_id);
+	if (rq->rq_flags & RQ_CLIENT_GONE) {
+		buf_clear(&b, 1);
+		req_free(rq, "delivered");
+		return;
+	}
+	oh = evhttp_request_get_output_headers(rq->rq_in);
+	if (!(rq->rq_flags & RQ_COMMITTED)) {
+		evhttp_add_header(oh, "X-OpenGradient-Verified", "true");
+		evhttp_add_header(oh, "X-OpenGradient-TEE-Id",
+		    rq->rq_tee->te_id);
+	}
+	if (!(rq->rq_flags & RQ_STREAM)) {
+		api_reply_json(rq->rq_in, 200, &b);
+		rq->rq_flags |= RQ_REPLIED;
+		req_free(rq, "delivered");
+		return;
+	}
+	if (!(rq->rq_flags & RQ_COMMITTED)) {
+		evhttp_add_header(oh, "Content-Type", "text/event-stream");
+		evhttp_add_header(oh, "Cache-Control", "no-cache");
+		evhttp_send_reply_start(rq->rq_in, 200, "OK");
+		rq->rq_flags |= RQ_COMMITTED;
+	}
+	rq->rq_flags |= RQ_DELIVERING | RQ_REPLIED;
+	req_send_chunk(rq, &b);
+	evhttp_send_reply_end(rq->rq_in);
+	req_free(rq, "stream delivered");
 }
 
 static void
@@ -649,28 +733,56 @@ req_timeout_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	xasprintf(&msg, "upstream timeout: no verified answer within %d s",
 	    REQ_DEADLINE_SECONDS);
-	req_fail(rq, 504, "upstream_timeout", NULL, msg);
+	req_fail(rq, ERROR_UPSTREAM_TIMEOUT, msg);
 	free(msg);
 }
 
-/* Answer with the error envelope unless the agent left; then free. */
+/* An error of the table, in the request's dialect; then free. */
 void
-req_fail(struct req *rq, int status, const char *code, const char *param,
-    const char *message)
+req_fail(struct req *rq, enum error_code code, const char *detail)
 {
+	req_fail_status(rq, code, 0, NULL, detail);
+}
+
+/*
+ * The envelope with status (0: the table's), unless the agent left or
+ * has its answer; in-band on a committed stream.  Then free.
+ */
+void
+req_fail_status(struct req *rq, enum error_code code, int status,
+    const char *param, const char *detail)
+{
+	const struct error_def	*ed = error_def(code);
+	struct evkeyvalq	*oh;
+	struct buf		 b;
+
 	if (rq->rq_flags & RQ_DONE)
 		return;
+	if (status == 0)
+		status = ed->status != 0 ? ed->status : 502;
+	if (detail == NULL)
+		detail = ed->message;
 	log_info("req %016" PRIx64 ": %d %s", rq->rq_id, status,
-	    code != NULL ? code : "error");
+	    ed->name != NULL ? ed->name : "error");
 	if (!(rq->rq_flags & (RQ_CLIENT_GONE | RQ_REPLIED))) {
-		if (rq->rq_flags & RQ_DELIVERING)
+		if (rq->rq_flags & RQ_COMMITTED) {
+			buf_init(&b);
+			rq->rq_dialect->dl_stream_error(&rq->rq_render, ed,
+			    status, detail, &b);
+			req_send_chunk(rq, &b);
 			evhttp_send_reply_end(rq->rq_in);
-		else
-			api_reply_error(rq->rq_in, status, code, param,
-			    message);
+		} else {
+			oh = evhttp_request_get_output_headers(rq->rq_in);
+			if (code == ERROR_OVERLOADED)
+				evhttp_add_header(oh, "Retry-After", "1");
+			buf_init(&b);
+			rq->rq_dialect->dl_error(&b, ed, status, param,
+			    detail);
+			api_reply_json(rq->rq_in, status, &b);
+		}
 		rq->rq_flags |= RQ_REPLIED;
 	}
-	req_free(rq, message);
+	req_free(rq, detail);
 }
 
 /* The only exit: stop everything now, release the memory after callbacks. */
@@ -708,8 +820,8 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 	rq->rq_relay = NULL;
 	if (!(rq->rq_flags & RQ_REPLIED)) {
 		/* Orphaned by a gone agent: this only frees it. */
-		api_reply_error(rq->rq_in, 503, "shutting_down", NULL,
-		    "og-veil is shutting down; retry shortly");
+		api_fail(rq->rq_in, rq->rq_dialect, ERROR_SHUTTING_DOWN, 0,
+		    NULL, NULL);
 		rq->rq_flags |= RQ_REPLIED;
 	}
 	if (rq->rq_timeout != NULL)
@@ -721,6 +833,8 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 	buf_clear(&rq->rq_resp, 0);
 	buf_clear(&rq->rq_sealed, 0);
 	json_free(rq->rq_body);
+	json_free(rq->rq_agent);
+	render_clear(&rq->rq_render);
 	free(rq->rq_refused_msg);
 	digest_request_clear(&rq->rq_digest);
 	if (rq->rq_have_ohttp)
@@ -751,5 +865,5 @@ req_abort_all(struct veil *vl, const char *why)
 
 	TAILQ_FOREACH(rq, &vl->vl_reqs, rq_entry)
 		if (!(rq->rq_flags & RQ_DONE))
-			req_fail(rq, 503, "shutting_down", NULL, why);
+			req_fail(rq, ERROR_SHUTTING_DOWN, why);
 }

@@ -29,6 +29,11 @@
 /* Longest model name or id passed through. */
 #define SCRUB_MAX_NAME	256
 
+/* The enclave's proof fields (§9), which carry no text of the model. */
+static const char *const scrub_proof[] = { "tee_signature",
+    "tee_request_hash", "tee_output_hash", "tee_timestamp", "tee_id" };
+#define SCRUB_NPROOF	(sizeof(scrub_proof) / sizeof(scrub_proof[0]))
+
 /* 1 when v is a string of 1..max bytes, each in the given class. */
 static int
 scrub_token(const struct json_value *v, size_t max, int lower_only)
@@ -107,8 +112,6 @@ struct json_value *
 scrub_response(const struct json_value *inner, const char *model,
     const char *out, size_t outlen)
 {
-	static const char *const scrub_proof[] = { "tee_signature",
-	    "tee_request_hash", "tee_output_hash", "tee_timestamp", "tee_id" };
 	const struct json_value	*choice, *msg, *fr, *tcs, *c, *v;
 	struct json_value	*o, *nc, *nm, *choices;
 	char			*id;
@@ -163,7 +166,7 @@ scrub_response(const struct json_value *inner, const char *model,
 	 * keeps it), so an agent can verify again: fields verify_response()
 	 * has just checked, which carry no text of the model.
 	 */
-	for (i = 0; i < sizeof(scrub_proof) / sizeof(scrub_proof[0]); i++) {
+	for (i = 0; i < SCRUB_NPROOF; i++) {
 		v = json_get(inner, scrub_proof[i]);
 		if (json_is(v, JSON_STRING) || json_is(v, JSON_INT))
 			json_object_set(o, scrub_proof[i], json_dup(v));
@@ -283,47 +286,47 @@ scrub_chunk_form(struct json_value *chunk, int tools)
 	json_object_del(delta, tools ? "content" : "tool_calls");
 }
 
-/*
- * Held replay text ("data: <chunk>\n\n" events, each a scrub_chunk() in
- * compact JSON, which holds no raw newline) rewritten with only the signed
- * form.  -1 when an event does not parse (cannot happen: we wrote it).
- */
-int
-scrub_replay_form(struct buf *held, int tools)
+/* The enclave's tee_* proof fields of a response or final frame: new. */
+struct json_value *
+scrub_proof_fields(const struct json_value *v)
 {
-	struct buf		 nb;
-	struct json_value	*v;
-	const char		*errstr;
-	const uint8_t		*p, *end, *e;
-	size_t			 n;
+	const struct json_value	*f;
+	struct json_value	*o;
+	size_t			 i;
 
-	buf_init(&nb);
-	p = held->data;
-	end = p + held->len;
-	while (p < end) {
-		n = (size_t)(end - p);
-		if (n < 8 || memcmp(p, "data: ", 6) != 0)
-			goto bad;
-		for (e = p + 6; e + 1 < end && !(e[0] == '\n' &&
-		    e[1] == '\n'); e++)
-			;
-		if (e + 1 >= end)
-			goto bad;
-		v = json_parse((const char *)p + 6, (size_t)(e - p - 6),
-		    NULL, &errstr);
-		if (v == NULL)
-			goto bad;
-		scrub_chunk_form(v, tools);
-		buf_add_str(&nb, "data: ");
-		pyjson_write(&nb, v, PYJSON_COMPACT);
-		buf_add_str(&nb, "\n\n");
-		json_free(v);
-		p = e + 2;
+	o = json_new_object();
+	for (i = 0; i < SCRUB_NPROOF; i++) {
+		f = json_get(v, scrub_proof[i]);
+		if (json_is(f, JSON_STRING) || json_is(f, JSON_INT))
+			json_object_set(o, scrub_proof[i], json_dup(f));
 	}
-	buf_clear(held, 1);
-	*held = nb;
-	return (0);
-bad:
-	buf_clear(&nb, 1);
-	return (-1);
+	return (o);
+}
+
+/* About the bytes of v as compact JSON: strings, keys, punctuation. */
+size_t
+scrub_size(const struct json_value *v)
+{
+	size_t	n = 2, i;
+
+	if (v == NULL)
+		return (0);
+	switch (v->type) {
+	case JSON_STRING:
+		return (v->len + 2);
+	case JSON_INT:
+	case JSON_FLOAT:
+		return (v->len);
+	case JSON_ARRAY:
+		for (i = 0; i < v->n; i++)
+			n += scrub_size(v->items[i]) + 1;
+		return (n);
+	case JSON_OBJECT:
+		for (i = 0; i < v->n; i++)
+			n += v->members[i].keylen + 4 +
+			    scrub_size(v->members[i].val);
+		return (n);
+	default:
+		return (5);
+	}
 }

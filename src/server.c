@@ -2,7 +2,8 @@
  * server.c: the lifecycle of `og-veil serve` (PROTOCOL.md §10): the
  * event_base and evdns_base, the pidfile ($OG_VEIL_HOME/og-veil.pid, locked
  * with fcntl while we run), the evhttp listener with its limits, the agent
- * connection count, signals (SIGTERM/SIGINT drain, SIGHUP reopens the log),
+ * connection count, signals (SIGTERM/SIGINT drain, SIGHUP and SIGUSR1
+ * reopen the log),
  * sd_notify readiness and the final teardown.
  */
 #include "compat.h"
@@ -345,7 +346,8 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	struct timeval	 tv = { 0, 100 * 1000 };
 
 	(void)what;
-	if (sig == SIGHUP) {
+	/* SIGUSR1 as well: its default action would end the daemon. */
+	if (sig == SIGHUP || sig == SIGUSR1) {
 		if (log_reopen() == -1)
 			log_warn("log reopen");
 		else
@@ -398,8 +400,9 @@ int
 server_run(const struct veil_config *cfg)
 {
 	struct veil	 vl;
-	struct event	*sigs[4];
-	const int	 signos[4] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE };
+	struct event	*sigs[5];
+	const int	 signos[5] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+			    SIGPIPE };
 	char		 errbuf[512], *pidpath = NULL;
 	int		 pidfd = -1, status = 1, r;
 	size_t		 i;
@@ -444,6 +447,8 @@ server_run(const struct veil_config *cfg)
 		goto out;
 	}
 	vl.vl_logged_in = r == 0;
+	/* From here on the store is used from the loop: never wait long. */
+	store_set_busy_ms(vl.vl_store, STORE_LOOP_BUSY_MS);
 	if (!vl.vl_logged_in)
 		log_warnx("not logged in: run `og-veil login`; requests get "
 		    "401 until then");
@@ -490,7 +495,7 @@ server_run(const struct veil_config *cfg)
 	log_info("og-veil %s listening on http://%s:%d/v1", OG_VEIL_VERSION,
 	    cfg->host, cfg->port);
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < sizeof(signos) / sizeof(signos[0]); i++) {
 		if (signos[i] == SIGPIPE)
 			continue;
 		sigs[i] = evsignal_new(vl.vl_base, signos[i], server_signal_cb,
@@ -517,7 +522,7 @@ out:
 	/* Deferred frees of the requests run here. */
 	if (vl.vl_base != NULL)
 		event_base_loop(vl.vl_base, EVLOOP_NONBLOCK);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigs[i] != NULL)
 			event_free(sigs[i]);
 	if (server_drain_ev != NULL) {

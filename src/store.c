@@ -2,8 +2,10 @@
  * store.c: og-veil's state in sqlite3, $OG_VEIL_HOME/og-veil.db: the login
  * session of PROTOCOL.md §1 (with the tokens of §2), the raw registry answer
  * of §3 as a cache, and small preferences.  The file is created 0600 before
- * sqlite opens it; WAL, a 5 s busy timeout, secure_delete so a logout
- * overwrites the tokens, and a schema versioned by PRAGMA user_version.
+ * sqlite opens it; WAL, a 5 s busy timeout (the daemon's loop lowers it to
+ * a few ms with store_set_busy_ms() and retries later), secure_delete so a
+ * logout overwrites the tokens, and a schema versioned by PRAGMA
+ * user_version.
  * Other processes' commits (a login while the daemon runs) are seen through
  * PRAGMA data_version.
  */
@@ -54,7 +56,7 @@ static const char *const store_sql[STORE__COUNT] = {
 	[STORE_SESSION_DELETE] = "DELETE FROM session",
 	[STORE_TOKENS_UPDATE] = "UPDATE session SET access_token = ?,"
 	    " refresh_token = coalesce(?, refresh_token), expires_at = ?,"
-	    " saved_at = ? WHERE id = 1",
+	    " saved_at = ? WHERE id = 1 AND refresh_token IS ?",
 	[STORE_REGISTRY_SAVE] = "INSERT OR REPLACE INTO registry_cache"
 	    " (rpc_url, address, tee_type, data, fetched_at)"
 	    " VALUES (?, lower(?), ?, ?, ?)",
@@ -109,7 +111,6 @@ struct store {
 
 static int	 store_err(char *, size_t, const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
-static int	 store_create_file(const char *, char *, size_t);
 static int	 store_migrate(struct store *, char *, size_t);
 static sqlite3_stmt *store_stmt(struct store *, enum store_stmt);
 static void	 store_bind_text(sqlite3_stmt *, int, const char *);
@@ -135,7 +136,7 @@ store_err(char *errbuf, size_t errlen, const char *fmt, ...)
  * Create the database file 0600 with O_EXCL, or check an existing one: a
  * regular file (not a symlink) that we own; a looser mode is tightened.
  */
-static int
+int
 store_create_file(const char *path, char *errbuf, size_t errlen)
 {
 	struct stat	 st;
@@ -271,6 +272,16 @@ fail:
 	free(path);
 	store_close(st);
 	return (NULL);
+}
+
+/*
+ * How long a statement waits for another process's lock before it fails
+ * with SQLITE_BUSY: the daemon's loop cannot wait 5 s (STORE_BUSY_MS).
+ */
+void
+store_set_busy_ms(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(st->st_db, ms);
 }
 
 /* Finalize every statement and close; NULL is a no-op. */
@@ -458,11 +469,14 @@ store_session_delete(struct store *st)
 
 /*
  * After a refresh (PROTOCOL.md §2): the new access token, the new refresh
- * token when one was given (NULL keeps the old), and the expiry.  1 when
- * there is no session to update.
+ * token when one was given (NULL keeps the old), and the expiry, written
+ * only to the session the refresh renewed: the one whose stored refresh
+ * token is still old (NULL: a session without one).  1 when there is no
+ * such session (another login replaced it, or a logout removed it), -1
+ * when it could not be written (the database is busy: try again).
  */
 int
-store_tokens_update(struct store *st, const char *access,
+store_tokens_update(struct store *st, const char *old, const char *access,
     const char *refresh, int64_t expires_at)
 {
 	sqlite3_stmt	*s;
@@ -476,6 +490,7 @@ store_tokens_update(struct store *st, const char *access,
 	store_bind_text(s, 2, refresh);
 	sqlite3_bind_int64(s, 3, expires_at);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)time(NULL));
+	store_bind_text(s, 5, old);
 	if (store_step_done(s) == -1)
 		return (-1);
 	n = sqlite3_changes(st->st_db);

@@ -5,6 +5,16 @@
  * inside token_get().  Before each request the session is reloaded when
  * another process (og-veil login, logout) changed the store.  Tokens are
  * never logged.
+ *
+ * The session is known by the refresh token the store holds for it
+ * (ts_stored): refreshed tokens are written only where that is still the
+ * stored one, so a login made during a refresh wins and is used at once.
+ * A rotated refresh token is the only one that works (the old one is dead
+ * once rotated), so it is kept in memory and the write retried on a timer
+ * until it lands; the loop never waits on the database for more than a
+ * few ms.  Once the auth server refused the refresh token, every request
+ * gets 401 "run og-veil login" without asking it again, until the store
+ * changes (a login).
  */
 #include "compat.h"
 
@@ -24,6 +34,9 @@
 #include "xmalloc.h"
 
 #define TOKEN_MAX_ANSWER	(64 * 1024)
+#define TOKEN_RETRY_MIN_MS	100	/* first retry of a token write */
+#define TOKEN_RETRY_MAX_MS	5000
+#define TOKEN_FINAL_BUSY_MS	2000	/* the last try, at shutdown */
 
 struct token_waiter {
 	token_cb		 tw_cb;
@@ -42,6 +55,12 @@ struct token_state {
 	struct event		*ts_ev;		/* delivers ready waiters */
 	TAILQ_HEAD(, token_waiter) ts_waiters;
 	char			 ts_msg[256];
+	char			*ts_stored;	/* owned, secret: see the top */
+	int			 ts_known;	/* ts_stored is meaningful */
+	int			 ts_pending;	/* not in the store yet */
+	int			 ts_refused;	/* refresh token refused */
+	int			 ts_retry_ms;	/* 0: no write failed yet */
+	struct event		*ts_retry_ev;	/* retries the token write */
 };
 
 static const char token_msg_login[] =
@@ -53,6 +72,11 @@ static const char token_msg_revoked[] =
     "run `og-veil login`";
 
 static void	token_deliver_cb(evutil_socket_t, short, void *);
+static void	token_retry_cb(evutil_socket_t, short, void *);
+static int	token_adopt(struct veil *, struct token_state *, int);
+static int	token_reload(struct veil *, struct token_state *);
+static void	token_store(struct veil *, struct token_state *, int);
+static void	token_set_stored(struct token_state *, const char *);
 
 /* 1 when the access token must be refreshed at time now. */
 int
@@ -77,10 +101,35 @@ token_state(struct veil *v)
 	buf_init(&ts->ts_body);
 	TAILQ_INIT(&ts->ts_waiters);
 	if ((ts->ts_ev = event_new(v->vl_base, -1, 0, token_deliver_cb,
+	    ts)) == NULL ||
+	    (ts->ts_retry_ev = evtimer_new(v->vl_base, token_retry_cb,
 	    ts)) == NULL)
 		fatalx("token: cannot create an event");
+	/* The session server.c loaded is the one the store holds. */
+	if (v->vl_logged_in) {
+		token_set_stored(ts, v->vl_session.refresh_token);
+		ts->ts_known = 1;
+	}
 	v->vl_token_waiters = ts;
 	return (ts);
+}
+
+/* Remember r (NULL: none) as the refresh token the store holds. */
+static void
+token_set_stored(struct token_state *ts, const char *r)
+{
+	if (ts->ts_stored != NULL)
+		xfree_secret(ts->ts_stored, strlen(ts->ts_stored));
+	ts->ts_stored = r != NULL ? xstrdup(r) : NULL;
+}
+
+/* 1 when two refresh tokens (either may be NULL) are the same. */
+static int
+token_same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
 }
 
 /* Free the refresh state (shutdown); waiters are dropped silently. */
@@ -97,8 +146,19 @@ token_clear(struct veil *v)
 		TAILQ_REMOVE(&ts->ts_waiters, tw, tw_entry);
 		free(tw);
 	}
+	if (ts->ts_pending && v->vl_store != NULL) {
+		/* The loop is over: waiting a little is allowed now. */
+		store_set_busy_ms(v->vl_store, TOKEN_FINAL_BUSY_MS);
+		token_store(v, ts, 1);
+		if (ts->ts_pending)
+			log_warnx("token: the rotated refresh token could not "
+			    "be saved (the database stayed busy): the next "
+			    "start needs `og-veil login`");
+	}
 	buf_clear(&ts->ts_body, 1);
 	event_free(ts->ts_ev);
+	event_free(ts->ts_retry_ev);
+	token_set_stored(ts, NULL);
 	free(ts);
 	v->vl_token_waiters = NULL;
 }
@@ -164,29 +224,118 @@ token_add(struct token_state *ts, token_cb cb, void *arg, int ready,
 		event_active(ts->ts_ev, EV_TIMEOUT, 1);
 }
 
-/* Pick up a login or logout another process wrote to the store. */
-static void
-token_reload(struct veil *v)
+/*
+ * Load the stored session.  Unless force, keep ours when the store still
+ * holds our session (its refresh token is ts_stored): ours is as new or
+ * newer.  1 when the session changed (another login, or a logout), else 0.
+ */
+static int
+token_adopt(struct veil *v, struct token_state *ts, int force)
 {
 	struct session	s;
 	int		rc;
 
-	if (v->vl_store == NULL || store_changed(v->vl_store) != 1)
-		return;
 	memset(&s, 0, sizeof(s));
 	rc = store_session_load(v->vl_store, &s);
+	if (rc == -1) {
+		log_warnx("token: cannot reload the session; keeping it");
+		return (0);
+	}
+	if (rc == 0 && !force && v->vl_logged_in && ts->ts_known &&
+	    token_same(s.refresh_token, ts->ts_stored)) {
+		session_clear(&s);
+		return (0);
+	}
+	session_clear(&v->vl_session);
+	ts->ts_pending = 0;
+	ts->ts_retry_ms = 0;
+	evtimer_del(ts->ts_retry_ev);
+	ts->ts_refused = 0;
 	if (rc == 0) {
-		session_clear(&v->vl_session);
 		v->vl_session = s;
 		v->vl_logged_in = 1;
+		token_set_stored(ts, s.refresh_token);
+		ts->ts_known = 1;
 		log_info("token: session reloaded from the store");
-	} else if (rc == 1) {
-		session_clear(&v->vl_session);
+	} else {
 		memset(&v->vl_session, 0, sizeof(v->vl_session));
 		v->vl_logged_in = 0;
+		token_set_stored(ts, NULL);
+		ts->ts_known = 0;
 		log_info("token: logged out (store)");
-	} else
-		log_warnx("token: cannot reload the session; keeping it");
+	}
+	return (1);
+}
+
+/*
+ * Pick up a login or logout another process wrote to the store; 1 when
+ * the session changed.  Any change gives a refused session one more try.
+ */
+static int
+token_reload(struct veil *v, struct token_state *ts)
+{
+	if (v->vl_store == NULL || store_changed(v->vl_store) != 1)
+		return (0);
+	ts->ts_refused = 0;
+	return (token_adopt(v, ts, 0));
+}
+
+/*
+ * Write the session's tokens (ts_pending) where the store still holds our
+ * session.  On failure keep them and retry from a timer (unless final).
+ */
+static void
+token_store(struct veil *v, struct token_state *ts, int final)
+{
+	struct session	*s = &v->vl_session;
+	struct timeval	 tv;
+	int		 rc;
+
+	if (!ts->ts_pending)
+		return;
+	if (v->vl_store == NULL) {
+		ts->ts_pending = 0;
+		return;
+	}
+	rc = store_tokens_update(v->vl_store, ts->ts_stored, s->access_token,
+	    s->refresh_token, s->expires_at);
+	if (rc == 0) {
+		if (ts->ts_retry_ms > 0)
+			log_info("token: the refreshed tokens are stored now");
+		ts->ts_pending = 0;
+		ts->ts_retry_ms = 0;
+		token_set_stored(ts, s->refresh_token);
+		return;
+	}
+	if (rc == 1) {
+		/* Another login replaced the session meanwhile: it wins. */
+		log_info("token: the stored session changed during the "
+		    "refresh; dropping the old session's tokens");
+		(void)token_adopt(v, ts, 1);
+		return;
+	}
+	if (final)
+		return;
+	if (ts->ts_retry_ms == 0) {
+		log_warnx("token: cannot store the refreshed tokens (the "
+		    "database is busy or unwritable): keeping them in memory "
+		    "and retrying");
+		ts->ts_retry_ms = TOKEN_RETRY_MIN_MS;
+	} else if ((ts->ts_retry_ms *= 2) > TOKEN_RETRY_MAX_MS)
+		ts->ts_retry_ms = TOKEN_RETRY_MAX_MS;
+	tv.tv_sec = ts->ts_retry_ms / 1000;
+	tv.tv_usec = (ts->ts_retry_ms % 1000) * 1000;
+	evtimer_add(ts->ts_retry_ev, &tv);
+}
+
+static void
+token_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct token_state	*ts = arg;
+
+	(void)fd;
+	(void)what;
+	token_store(ts->ts_veil, ts, 0);
 }
 
 /*
@@ -264,7 +413,19 @@ token_done_cb(void *arg, int result, const char *msg)
 	int64_t			 exp;
 
 	ts->ts_http = NULL;
-	if (result != HTTP_CALL_OK) {
+	if (token_reload(v, ts)) {
+		/*
+		 * A login (or logout) replaced the session this refresh
+		 * renewed: its answer belongs to the old account.  Drop it;
+		 * the waiters get the new session's token.
+		 */
+		log_info("token: a new login replaced the session during the "
+		    "refresh; using it");
+		if (v->vl_logged_in && s->access_token != NULL)
+			token_answer_all(ts, 0, NULL);
+		else
+			token_answer_all(ts, 401, token_msg_login);
+	} else if (result != HTTP_CALL_OK) {
 		/*
 		 * The token is expired (or the relay refused it) and cannot
 		 * be renewed: the request is unauthenticated, hence 401, with
@@ -278,8 +439,10 @@ token_done_cb(void *arg, int result, const char *msg)
 		token_answer_all(ts, 401, ts->ts_msg);
 	} else if (ts->ts_status == 400 || ts->ts_status == 401 ||
 	    ts->ts_status == 403) {
-		log_warnx("token: refresh refused (HTTP %d): signed out",
-		    ts->ts_status);
+		/* Asking again cannot help: wait for a new login. */
+		log_warnx("token: refresh refused (HTTP %d): signed out; "
+		    "answering 401 until `og-veil login`", ts->ts_status);
+		ts->ts_refused = 1;
 		token_answer_all(ts, 401, token_msg_revoked);
 	} else if (ts->ts_status != 200) {
 		snprintf(ts->ts_msg, sizeof(ts->ts_msg),
@@ -302,12 +465,9 @@ token_done_cb(void *arg, int result, const char *msg)
 			s->refresh_token = refresh;
 		}
 		s->expires_at = exp;
-		if (v->vl_store != NULL && store_tokens_update(v->vl_store,
-		    s->access_token, s->refresh_token, s->expires_at) == -1)
-			log_warnx("token: cannot store the refreshed tokens");
-		/* Our own write must not read as another process's. */
-		if (v->vl_store != NULL)
-			(void)store_changed(v->vl_store);
+		/* Our own write does not count in store_changed(). */
+		ts->ts_pending = 1;
+		token_store(v, ts, 0);
 		log_info("token: refreshed");
 		token_answer_all(ts, 0, NULL);
 	}
@@ -335,6 +495,11 @@ token_start_refresh(struct veil *v, struct token_state *ts)
 
 	if (ts->ts_http != NULL)
 		return;
+	/* With no write pending the store holds what we hold. */
+	if (!ts->ts_pending) {
+		token_set_stored(ts, s->refresh_token);
+		ts->ts_known = 1;
+	}
 	req = json_new_object();
 	json_object_set(req, "refresh_token",
 	    json_new_string(s->refresh_token));
@@ -367,9 +532,13 @@ token_request(struct veil *v, token_cb cb, void *arg, int force)
 	struct token_state	*ts = token_state(v);
 	struct session		*s = &v->vl_session;
 
-	token_reload(v);
+	(void)token_reload(v, ts);
 	if (!v->vl_logged_in || s->access_token == NULL) {
 		token_add(ts, cb, arg, 1, 401, token_msg_login);
+		return;
+	}
+	if (ts->ts_refused) {
+		token_add(ts, cb, arg, 1, 401, token_msg_revoked);
 		return;
 	}
 	if (!force && ts->ts_http == NULL &&

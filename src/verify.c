@@ -31,6 +31,9 @@
 
 #define VERIFY_SALT_LEN	32
 
+static int	verify_timestamp_value(const struct json_value *, uint8_t[32],
+		    const char **);
+
 /* "0x" + hex(keccak256(der)). */
 void
 verify_tee_id(const uint8_t *der, size_t len, char out[VERIFY_TEE_ID_LEN + 1])
@@ -84,12 +87,19 @@ static int
 verify_timestamp(const struct json_value *obj, uint8_t ts[32],
     const char **errstr)
 {
-	const struct json_value	*v;
+	return (verify_timestamp_value(json_get(obj, "tee_timestamp"), ts,
+	    errstr));
+}
+
+/* verify_timestamp() of the value itself (NULL: absent). */
+static int
+verify_timestamp_value(const struct json_value *v, uint8_t ts[32],
+    const char **errstr)
+{
 	size_t			 i;
 	unsigned int		 carry;
 	int			 j;
 
-	v = json_get(obj, "tee_timestamp");
 	if (v == NULL || (v->type != JSON_INT && v->type != JSON_STRING) ||
 	    v->len == 0) {
 		*errstr = "response is missing an integer 'tee_timestamp' — "
@@ -317,4 +327,47 @@ verify_response_key(const struct json_value *obj,
 		memcpy(proof->msg_hash, msg, sizeof(msg));
 	}
 	return (0);
+}
+
+/*
+ * Step 4 alone, for a proof kept after the fact (a receipt): the signature
+ * (base64) over keccak256(req_hash || out_hash || uint256(timestamp)),
+ * timestamp in decimal.  0, or -1 with *errstr.
+ */
+int
+verify_signature(const struct verify_key *vk, const uint8_t req_hash[32],
+    const uint8_t out_hash[32], const char *timestamp, const char *sig_b64,
+    const char **errstr)
+{
+	struct json_value	 tsv;
+	uint8_t			 ts[32], m[96], msg[32], *sig = NULL;
+	size_t			 siglen;
+	int			 rv;
+
+	memset(&tsv, 0, sizeof(tsv));
+	tsv.type = JSON_STRING;
+	tsv.s = (char *)(uintptr_t)timestamp;
+	tsv.len = timestamp != NULL ? strlen(timestamp) : 0;
+	if (verify_timestamp_value(timestamp != NULL ? &tsv : NULL, ts,
+	    errstr) == -1)
+		return (-1);
+	if (sig_b64 == NULL || base64_decode_new(sig_b64, strlen(sig_b64),
+	    &sig, &siglen) == -1) {
+		*errstr = "the signature is not base64";
+		return (-1);
+	}
+	memcpy(m, req_hash, 32);
+	memcpy(m + 32, out_hash, 32);
+	memcpy(m + 64, ts, 32);
+	keccak256(m, sizeof(m), msg);
+	rv = verify_rsa_pss(vk, sig, siglen, msg, errstr);
+	free(sig);
+	return (rv);
+}
+
+/* The tee_id of a parsed key ("0x" + lower hex). */
+const char *
+verify_key_id(const struct verify_key *vk)
+{
+	return (vk->vk_id);
 }

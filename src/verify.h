@@ -51,4 +51,14 @@ int	verify_response_key(const struct json_value *,
 	    const struct verify_key *, const char *, const uint8_t[32],
 	    const char *, size_t, struct verify_proof *, const char **);
 
+/*
+ * Step 4 alone, for a proof kept after the fact (a receipt): the base64
+ * signature over keccak256(req_hash || out_hash || uint256(timestamp)),
+ * the timestamp in decimal.  0, or -1 with *errstr.
+ */
+int	verify_signature(const struct verify_key *, const uint8_t[32],
+	    const uint8_t[32], const char *, const char *, const char **);
+/* The key's tee_id, "0x" + lower hex (valid while the key lives). */
+const char *verify_key_id(const struct verify_key *);
+
 #endif /* VERIFY_H */

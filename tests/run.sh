@@ -11,6 +11,7 @@ logdir=$top/tests/logs
 rm -rf "$logdir"; mkdir -p "$logdir"
 total_pass=0
 total_fail=0
+total_skip=0
 
 # tally NAME LOGFILE: add the last "N passed, M failed" line of LOGFILE.
 tally() {
@@ -58,13 +59,16 @@ done
 if [ -x tests/integration/run.sh ]; then
 	echo "== integration"
 	O=$O sh tests/integration/run.sh >"$logdir/integration.log" 2>&1
-	grep -E '^(PASS|FAIL)' "$logdir/integration.log" | sed 's/^/  /'
+	grep -E '^(PASS|FAIL|SKIP)' "$logdir/integration.log" | sed 's/^/  /'
 	tally integration "$logdir/integration.log"
+	k=$(sed -n 's/^[0-9]* passed, [0-9]* failed, \([0-9]*\) skipped$/\1/p' \
+	    "$logdir/integration.log" | tail -n 1)
+	total_skip=$((total_skip + ${k:-0}))
 fi
 
 if [ -f tests/extra.sh ]; then
 	. tests/extra.sh
 fi
 
-echo "$total_pass passed, $total_fail failed"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" = 0 ]

@@ -3,7 +3,8 @@
  * refresh-token grant (PROTOCOL.md §2): apikey check, refresh-token
  * rotation (an old token is "Already Used"), access tokens shaped like a
  * JWT that expire after --token-ttl seconds.  Faults: expire-token,
- * revoke-token, auth-down.
+ * revoke-token, auth-down, slow-auth (the answer held back after the
+ * rotation).
  */
 #include "compat.h"
 
@@ -172,6 +173,24 @@ auth_reply(struct evhttp_request *req, int code, const char *key,
 	buf_clear(&b, 0);
 }
 
+/* An answer slow-auth holds back (the tokens are already rotated). */
+struct auth_delayed {
+	struct evhttp_request	*ad_req;
+	char			*ad_json;	/* owned, secret */
+};
+
+static void
+auth_delayed_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct auth_delayed	*ad = arg;
+
+	(void)fd;
+	(void)what;
+	devnet_reply_json(ad->ad_req, 200, ad->ad_json);
+	xfree_secret(ad->ad_json, strlen(ad->ad_json));
+	free(ad);
+}
+
 /* POST /auth/v1/token?grant_type=refresh_token (PROTOCOL.md §2). */
 static void
 auth_token(struct devnet *dn, struct evhttp_request *req)
@@ -180,6 +199,9 @@ auth_token(struct devnet *dn, struct evhttp_request *req)
 	struct json_value	*v = NULL;
 	struct json_limits	 lim = { AUTH_MAX_BODY, 16 };
 	struct buf		 b;
+	struct auth_delayed	*ad;
+	struct timeval		 tv;
+	long long		 ms;
 	const char		*grant, *apikey, *rt, *errstr;
 	char			*body = NULL;
 	size_t			 len, klen;
@@ -232,7 +254,18 @@ auth_token(struct devnet *dn, struct evhttp_request *req)
 	    "\"is_anonymous\":false}}", dn->dn_token_ttl,
 	    (long long)dn->dn_token_expires_at, dn->dn_user_id,
 	    DEVNET_USER_EMAIL);
-	devnet_reply_json(req, 200, (const char *)b.data);
+	ms = devnet_fault_value(dn, DEVNET_F_SLOW_AUTH);
+	if (devnet_fault_on(dn, DEVNET_F_SLOW_AUTH, -1) && ms > 0) {
+		ad = xcalloc(1, sizeof(*ad));
+		ad->ad_req = req;
+		ad->ad_json = xstrdup((const char *)b.data);
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		if (event_base_once(dn->dn_base, -1, EV_TIMEOUT,
+		    auth_delayed_cb, ad, &tv) == -1)
+			auth_delayed_cb(-1, 0, ad);
+	} else
+		devnet_reply_json(req, 200, (const char *)b.data);
 	buf_clear(&b, 1);
 	devnet_debug("auth: tokens rotated");
 	/* Keep the bundle file in step with the live session. */

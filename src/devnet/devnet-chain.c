@@ -78,17 +78,29 @@ chain_result(struct buf *b, const struct json_value *id, const char *result)
 	buf_add_str(b, "}");
 }
 
+/* The text hostile-endpoint appends: a forged log line, colours, OSC. */
+#define CHAIN_HOSTILE_TEXT \
+	"\r\n2026-01-01T00:00:00.000Z info  FORGED-LOG-LINE\033[31m" \
+	"\033]0;FORGED-TITLE\007"
+
 /* Gateway i's registry entry, with pcr-mismatch applied. */
 static void
 chain_entry(struct devnet *dn, size_t i, struct abi_tee *t)
 {
-	size_t	k;
+	char	*e;
+	size_t	 k;
 
 	memset(t, 0, sizeof(*t));
 	devnet_gateway_abi(dn->dn_gateways[i], t);
 	if (devnet_fault_on(dn, DEVNET_F_PCR_MISMATCH, (int)i)) {
 		for (k = 0; k < sizeof(t->pcr_hash); k++)
 			t->pcr_hash[k] ^= 0x5a;
+	}
+	if (devnet_fault_on(dn, DEVNET_F_HOSTILE_ENDPOINT, (int)i)) {
+		xasprintf(&e, "%s%s", t->endpoint, CHAIN_HOSTILE_TEXT);
+		free(t->endpoint);
+		t->endpoint = e;
+		t->endpoint_len = strlen(e);
 	}
 }
 

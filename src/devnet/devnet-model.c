@@ -15,6 +15,21 @@
  *    function.name, with arguments json.dumps({"input": <last user text>},
  *    sort_keys=True).  A tool list without a usable name falls back to the
  *    text answer.
+ *  - An agent's tool flow, when the tools include a command tool: a
+ *    function whose parameters list a property named in
+ *    devnet_model_cmd_params ("command": Claude Code's Bash, "cmd":
+ *    Codex's exec_command) as required with type "string".  Then, ahead of
+ *    the rules above:
+ *     - when the newest message (system and developer messages aside) is
+ *       a "tool" message answering the previous assistant message's call
+ *       of that tool: the text "Tool result received: " followed by that
+ *       message's content text (of the newest of several), no tool call;
+ *     - else, when tool_choice names no function: when it is not "none"
+ *       and the last user text has a line "run: <command>" (the last such
+ *       line; <command> is the rest of it without a trailing CR), one call
+ *       of the command tool with arguments json.dumps({<param>:
+ *       <command>}, sort_keys=True); otherwise the text answer, so that an
+ *       agent that offers its tools on every turn gets text.
  *
  * Tokens: the text is cut after every third word, a word being a run of
  * non-space bytes with the spaces that follow it; a piece longer than
@@ -44,6 +59,23 @@ static void	devnet_model_add_token(struct devnet_answer *, const char *,
 static void	devnet_model_tokenize(struct devnet_answer *, const char *,
 		    size_t);
 static const char *devnet_model_tool_name(const struct json_value *);
+static const char *devnet_model_cmd_tool(const struct json_value *,
+		    const char **);
+static const struct json_value *devnet_model_cmd_result(
+		    const struct json_value *, const char *);
+static int	devnet_model_run(const struct buf *, const char **, size_t *);
+static void	devnet_model_say(struct devnet_answer *, const char *,
+		    const struct buf *);
+
+/* Required string parameters that make a function an agent's command tool. */
+static const char *const devnet_model_cmd_params[] = {
+	"command",	/* Claude Code: Bash */
+	"cmd"		/* Codex: exec_command */
+};
+#define DEVNET_MODEL_NCMD_PARAMS \
+	(sizeof(devnet_model_cmd_params) / sizeof(devnet_model_cmd_params[0]))
+#define DEVNET_MODEL_RUN	"run: "
+#define DEVNET_MODEL_RESULT	"Tool result received: "
 
 /* The text of a message's content: a string or the text of its parts. */
 static void
@@ -167,16 +199,141 @@ devnet_model_tool_name(const struct json_value *wire)
 	return (NULL);
 }
 
+/*
+ * The first offered command tool's name, its command parameter in *param;
+ * NULL when there is none.
+ */
+static const char *
+devnet_model_cmd_tool(const struct json_value *wire, const char **param)
+{
+	const struct json_value	*tools, *fn, *params, *req, *prop;
+	const char		*name, *type;
+	size_t			 i, j, k;
+
+	tools = json_get(wire, "tools");
+	if (!json_is(tools, JSON_ARRAY))
+		return (NULL);
+	for (i = 0; i < tools->n; i++) {
+		fn = json_get(tools->items[i], "function");
+		name = json_get_str(fn, "name");
+		params = json_get(fn, "parameters");
+		req = json_get(params, "required");
+		if (name == NULL || *name == '\0' || !json_is(req, JSON_ARRAY))
+			continue;
+		for (j = 0; j < req->n; j++) {
+			if (!json_is(req->items[j], JSON_STRING))
+				continue;
+			for (k = 0; k < DEVNET_MODEL_NCMD_PARAMS; k++) {
+				if (strcmp(req->items[j]->s,
+				    devnet_model_cmd_params[k]) != 0)
+					continue;
+				prop = json_get(json_get(params, "properties"),
+				    devnet_model_cmd_params[k]);
+				type = json_get_str(prop, "type");
+				if (type == NULL || strcmp(type, "string") != 0)
+					continue;
+				*param = devnet_model_cmd_params[k];
+				return (name);
+			}
+		}
+	}
+	return (NULL);
+}
+
+/*
+ * The newest message when it is a "tool" message answering the previous
+ * assistant message's call of the function named tool, else NULL.
+ */
+static const struct json_value *
+devnet_model_cmd_result(const struct json_value *messages, const char *tool)
+{
+	const struct json_value	*m, *result = NULL, *calls;
+	const char		*role, *name;
+	size_t			 i, j;
+
+	for (i = messages->n; i > 0; i--) {
+		m = messages->items[i - 1];
+		if ((role = json_get_str(m, "role")) == NULL)
+			return (NULL);
+		if (strcmp(role, "system") == 0 ||
+		    strcmp(role, "developer") == 0)
+			continue;
+		if (strcmp(role, "tool") == 0) {
+			/* The newest of a run of results is the one shown. */
+			if (result == NULL)
+				result = m;
+			continue;
+		}
+		if (result == NULL || strcmp(role, "assistant") != 0)
+			return (NULL);
+		calls = json_get(m, "tool_calls");
+		if (!json_is(calls, JSON_ARRAY))
+			return (NULL);
+		for (j = 0; j < calls->n; j++) {
+			name = json_get_str(json_get(calls->items[j],
+			    "function"), "name");
+			if (name != NULL && strcmp(name, tool) == 0)
+				return (result);
+		}
+		return (NULL);
+	}
+	return (NULL);
+}
+
+/* The command of the last "run: " line of text: 1, or 0 when none. */
+static int
+devnet_model_run(const struct buf *text, const char **cmd, size_t *len)
+{
+	const char	*s = (const char *)text->data, *end, *nl;
+	size_t		 n = strlen(DEVNET_MODEL_RUN), i;
+	int		 found = 0;
+
+	for (i = 0; i + n <= text->len; i++) {
+		if ((i > 0 && s[i - 1] != '\n') ||
+		    memcmp(s + i, DEVNET_MODEL_RUN, n) != 0)
+			continue;
+		nl = memchr(s + i + n, '\n', text->len - i - n);
+		end = nl != NULL ? nl : s + text->len;
+		if (end > s + i + n && end[-1] == '\r')
+			end--;
+		if (end > s + i + n) {
+			*cmd = s + i + n;
+			*len = (size_t)(end - *cmd);
+			found = 1;
+		}
+	}
+	return (found);
+}
+
+/* The text answer: prefix, then body or "(nothing)" when it is empty. */
+static void
+devnet_model_say(struct devnet_answer *a, const char *prefix,
+    const struct buf *body)
+{
+	struct buf	text;
+
+	buf_init(&text);
+	buf_add_str(&text, prefix);
+	if (body->len == 0)
+		buf_add_str(&text, "(nothing)");
+	else
+		buf_add(&text, body->data, body->len);
+	devnet_model_tokenize(a, (const char *)text.data, text.len);
+	a->completion_tokens = (int)a->ntokens;
+	buf_clear(&text, 1);
+}
+
 /* Answer a decrypted wire request; clear a with devnet_answer_clear(). */
 int
 devnet_model_answer(const struct json_value *wire, struct devnet_answer *a,
     const char **errstr)
 {
-	const struct json_value	*messages, *m, *last = NULL;
-	const char		*role, *tool;
+	const struct json_value	*messages, *m, *last = NULL, *choice, *result;
+	const char		*role, *tool, *cmd_tool, *param, *cmd;
 	struct json_value	*args;
 	struct buf		 user, text;
-	size_t			 i;
+	size_t			 i, cmd_len;
+	int			 forced;
 
 	memset(a, 0, sizeof(*a));
 	messages = json_get(wire, "messages");
@@ -194,8 +351,39 @@ devnet_model_answer(const struct json_value *wire, struct devnet_answer *a,
 	if (last != NULL)
 		devnet_model_text(json_get(last, "content"), &user);
 	a->prompt_tokens = devnet_model_words(messages);
+	tool = devnet_model_tool_name(wire);
 
-	if ((tool = devnet_model_tool_name(wire)) != NULL) {
+	/* An agent's tool flow: see the top of this file. */
+	if ((cmd_tool = devnet_model_cmd_tool(wire, &param)) != NULL) {
+		if ((result = devnet_model_cmd_result(messages,
+		    cmd_tool)) != NULL) {
+			buf_init(&text);
+			devnet_model_text(json_get(result, "content"), &text);
+			devnet_model_say(a, DEVNET_MODEL_RESULT, &text);
+			buf_clear(&text, 1);
+			buf_clear(&user, 1);
+			return (0);
+		}
+		choice = json_get(wire, "tool_choice");
+		forced = json_get_str(json_get(choice, "function"),
+		    "name") != NULL;
+		if (tool != NULL && !forced &&
+		    devnet_model_run(&user, &cmd, &cmd_len)) {
+			a->tool_name = xstrdup(cmd_tool);
+			args = json_new_object();
+			json_object_set(args, param,
+			    json_new_stringn(cmd, cmd_len));
+			a->tool_args = pyjson_dumps(args, NULL);
+			json_free(args);
+			a->completion_tokens = 1;
+			buf_clear(&user, 1);
+			return (0);
+		}
+		if (!forced)
+			tool = NULL;
+	}
+
+	if (tool != NULL) {
 		a->tool_name = xstrdup(tool);
 		args = json_new_object();
 		json_object_set(args, "input", json_new_stringn(
@@ -207,15 +395,7 @@ devnet_model_answer(const struct json_value *wire, struct devnet_answer *a,
 		return (0);
 	}
 
-	buf_init(&text);
-	buf_add_str(&text, "Echo: ");
-	if (user.len == 0)
-		buf_add_str(&text, "(nothing)");
-	else
-		buf_add(&text, user.data, user.len);
-	devnet_model_tokenize(a, (const char *)text.data, text.len);
-	a->completion_tokens = (int)a->ntokens;
-	buf_clear(&text, 1);
+	devnet_model_say(a, "Echo: ", &user);
 	buf_clear(&user, 1);
 	return (0);
 }

@@ -54,7 +54,9 @@ static const char *devnet_fault_names[DEVNET_F__COUNT] = {
 	[DEVNET_F_AUTH_DOWN] = "auth-down",
 	[DEVNET_F_EXPIRE_TOKEN] = "expire-token",
 	[DEVNET_F_REVOKE_TOKEN] = "revoke-token",
-	[DEVNET_F_UNSIGNED_EXTRA] = "unsigned-extra"
+	[DEVNET_F_UNSIGNED_EXTRA] = "unsigned-extra",
+	[DEVNET_F_SLOW_AUTH] = "slow-auth",
+	[DEVNET_F_HOSTILE_ENDPOINT] = "hostile-endpoint"
 };
 
 static int	devnet_verbose;

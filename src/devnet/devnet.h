@@ -50,6 +50,8 @@ enum devnet_fault {
 	DEVNET_F_EXPIRE_TOKEN,		/* relay rejects current token */
 	DEVNET_F_REVOKE_TOKEN,		/* refresh token revoked: 400 */
 	DEVNET_F_UNSIGNED_EXTRA,	/* unsigned text beside the signed */
+	DEVNET_F_SLOW_AUTH,		/* value: ms before a refresh answer */
+	DEVNET_F_HOSTILE_ENDPOINT,	/* registry endpoint with CR LF, ESC */
 	DEVNET_F__COUNT
 };
 
@@ -174,7 +176,9 @@ void	 devnet_gateway_state_json(const struct devnet_gateway *, struct buf *);
 /*
  * Answer a wire request: the text "Echo: <last user text>" split into
  * tokens, or a tool call to the first offered tool when tools are present
- * and tool_choice is not "none".  See og-veil-devnet(1).
+ * and tool_choice is not "none"; an agent's command tool (Bash, exec_command)
+ * is called for "run: <command>" and its result answered "Tool result
+ * received: <result>".  See og-veil-devnet(1).
  */
 struct devnet_answer {
 	char		**tokens;	/* owned: content pieces, in order */

@@ -78,8 +78,11 @@ export async function chatStream(params) {
 		check(/^chatcmpl-/.test(c.id), 'chunk id ' + c.id);
 		eq(c.id, chunks[0].id, 'same id on every chunk');
 		check(Number.isInteger(c.created), 'created');
+		// PROTOCOL.md §10: only the last chunk, the one with the
+		// verification block, keeps the enclave's proof fields.
 		for (const k of Object.keys(c))
-			check(!k.startsWith('tee_'), 'tee field in chunk: ' + k);
+			check(!k.startsWith('tee_') || c.opengradient_verification,
+			    'tee field in a chunk before the last: ' + k);
 		const ch = c.choices && c.choices[0];
 		if (!ch || !ch.delta)
 			continue;
@@ -97,5 +100,15 @@ export async function chatStream(params) {
 	const withProof = chunks.filter((c) => c.opengradient_verification);
 	eq(withProof.length, 1, 'chunks with a verification block');
 	checkProof(withProof[0].opengradient_verification, teeId);
+	// The last chunk, or the one before the usage chunk.
+	check(chunks.indexOf(withProof[0]) >= chunks.length - 2,
+	    'the verification block is not on the last chunk');
+	for (const k of ['tee_signature', 'tee_request_hash', 'tee_output_hash',
+	    'tee_timestamp', 'tee_id'])
+		check(k in withProof[0], 'last chunk keeps ' + k);
+	const hex = (h) => String(h).replace(/^0x/i, '').toLowerCase();
+	eq(hex(withProof[0].tee_output_hash),
+	    hex(withProof[0].opengradient_verification.output_hash),
+	    'tee_output_hash is the verified output hash');
 	return { text, chunks, toolCalls: slots, final: withProof[0], teeId };
 }

@@ -12,6 +12,7 @@ out=${FUZZ_OUT:-build-fuzz}
 mkdir -p "$out"
 core="src/xmalloc.c src/bytes.c src/json.c src/pyjson.c src/keccak.c src/hpke.c
     src/ohttp.c src/digest.c src/sse.c src/verify.c src/abi.c src/registry.c
+    src/pii.c
     src/compat/strlcpy.c src/compat/strtonum.c"
 pass=0
 failn=0

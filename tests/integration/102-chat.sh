@@ -24,7 +24,16 @@ expect_header Content-Type text/event-stream
 expect_header Cache-Control no-cache
 [ "$(grep -c '^data: \[DONE\]$' "$T/body")" = 1 ] || fail "not exactly one [DONE]"
 tail -n 2 "$T/body" | grep -q '^data: \[DONE\]$' || fail "[DONE] not last"
-! grep -q '"tee_signature"' "$T/body" || fail "tee fields replayed"
+# PROTOCOL.md §10: the last chunk (the one with the verification block)
+# keeps the enclave's proof fields; no other chunk carries them.
+[ "$(grep -c '"tee_signature"' "$T/body")" = 1 ] ||
+    fail "tee_signature not on exactly one chunk"
+grep '"tee_signature"' "$T/body" | grep -q '"opengradient_verification"' ||
+    fail "the proof fields are not on the chunk with the verification block"
+for k in tee_request_hash tee_output_hash tee_timestamp tee_id; do
+	grep '"opengradient_verification"' "$T/body" | grep -q "\"$k\"" ||
+	    fail "last chunk lacks $k"
+done
 
 api_get /health
 expect_json status ok

@@ -36,7 +36,14 @@ for line in open(sys.argv[1], encoding='utf-8'):
         done += 1
     elif line.startswith('data: '):
         o = json.loads(line[6:])
-        assert not any(k.startswith('tee_') for k in o), o
+        # PROTOCOL.md §10: only the chunk with the verification block
+        # keeps the enclave's proof fields, all five, as it sent them.
+        if 'opengradient_verification' in o:
+            for k in ('tee_signature', 'tee_request_hash', 'tee_output_hash',
+                      'tee_timestamp', 'tee_id'):
+                assert k in o, (k, o)
+        else:
+            assert not any(k.startswith('tee_') for k in o), o
         for c in o.get('choices') or []:
             text += (c.get('delta') or {}).get('content') or ''
         if o.get('opengradient_verification', {}).get('verified') is True:

@@ -13,6 +13,7 @@
 #   api_get PATH             GET on og-veil; same outputs
 #   expect_status N | expect_json PATH VALUE | expect_header NAME VALUE
 #   expect_body_contains TEXT | expect_body_lacks TEXT | expect_nowhere TEXT
+#   skip REASON              the case cannot run here (SKIP, never PASS)
 #   fault NAME [GATEWAY] [VALUE] | fault_clear | devnet_admin PATH [JSON]
 #   jget FILE dotted.path    print a value of a JSON file (python3)
 #   node_client SCRIPT args  run tests/clients/SCRIPT against og-veil
@@ -36,6 +37,12 @@ STATUS=
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1
+}
+
+# skip REASON: the case cannot run here; run.sh counts it as skipped.
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
 }
 
 note() {

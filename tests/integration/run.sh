@@ -4,7 +4,8 @@
 # line "# tls: yes" run a second time with the devnet in --tls mode (unless
 # INTEGRATION_TLS=0).  Prints
 # PASS/FAIL per case, keeps failed cases' logs in tests/integration/logs/,
-# and ends with "N passed, M failed".
+# and ends with "N passed, M failed, K skipped".  A case that cannot run
+# here exits 77 after printing why (lib.sh's skip): SKIP, never PASS.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 O=${O:-build}
@@ -14,6 +15,7 @@ logs=$TOP/tests/integration/logs
 rm -rf "$logs"
 pass=0
 failn=0
+skipn=0
 CASE_TIMEOUT=${CASE_TIMEOUT:-180}
 
 run_case() {	# run_case FILE TLS
@@ -21,11 +23,18 @@ run_case() {	# run_case FILE TLS
 	[ "$2" = 1 ] && name="$name[tls]"
 	T=$(mktemp -d /tmp/og-veil-it.XXXXXX)
 	export T
-	if DEVNET_TLS=$2 timeout -k 5 "$CASE_TIMEOUT" sh -eu -c \
+	rc=0
+	DEVNET_TLS=$2 timeout -k 5 "$CASE_TIMEOUT" sh -eu -c \
 	    '. "$TOP/tests/integration/lib.sh"; . "$1"' sh "$1" \
-	    >"$T/case.log" 2>&1; then
+	    >"$T/case.log" 2>&1 || rc=$?
+	if [ "$rc" = 0 ]; then
 		echo "PASS $name"
 		pass=$((pass + 1))
+		rm -rf "$T"
+	elif [ "$rc" = 77 ]; then
+		echo "SKIP $name: $(grep '^SKIP: ' "$T/case.log" | tail -n 1 |
+		    cut -c7-)"
+		skipn=$((skipn + 1))
 		rm -rf "$T"
 	else
 		echo "FAIL $name"
@@ -46,5 +55,5 @@ for f in "$TOP"/tests/integration/[0-9][0-9][0-9]-*.sh; do
 		run_case "$f" 1
 	fi
 done
-echo "$pass passed, $failn failed"
+echo "$pass passed, $failn failed, $skipn skipped"
 [ "$failn" = 0 ]

@@ -21,7 +21,8 @@ test_envelope(void)
 	const char		*errstr;
 
 	buf_init(&b);
-	api_error_json(&b, "bad \"x\"\n\xc3\xa9", "model_not_found", "model");
+	chat_error_json(&b, "bad \"x\"\n\xc3\xa9", "veil_error",
+	    "model_not_found", "model");
 	v = json_parse((const char *)b.data, b.len, NULL, &errstr);
 	TEST_ASSERT(v != NULL);
 	e = json_get(v, "error");
@@ -32,7 +33,7 @@ test_envelope(void)
 	json_free(v);
 	buf_clear(&b, 0);
 
-	api_error_json(&b, "m", NULL, NULL);
+	chat_error_json(&b, "m", "veil_error", NULL, NULL);
 	v = json_parse((const char *)b.data, b.len, NULL, &errstr);
 	TEST_ASSERT(v != NULL);
 	e = json_get(v, "error");

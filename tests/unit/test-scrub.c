@@ -165,40 +165,69 @@ fail:
 }
 
 static int
-test_replay_form(void)
+test_chunk_form(void)
 {
-	struct buf	 b;
-	const char	*ev = "data: {\"choices\":[{\"index\":0,\"delta\":{"
-	    "\"content\":\"t\",\"tool_calls\":[{\"index\":0}]}}]}\n\n";
+	struct json_value	*v = NULL;
+	char			*s = NULL;
+	const char		*ev = "{\"choices\":[{\"index\":0,\"delta\":{"
+	    "\"content\":\"t\",\"tool_calls\":[{\"index\":0}]}}]}";
 
-	buf_init(&b);
-	buf_add_str(&b, ev);
-	buf_add_str(&b, ev);
-	TEST_EQ_INT(scrub_replay_form(&b, 0), 0);
-	buf_add(&b, "", 1);
-	TEST_EQ_STR((char *)b.data, "data: {\"choices\":[{\"index\":0,"
-	    "\"delta\":{\"content\":\"t\"}}]}\n\ndata: {\"choices\":[{"
-	    "\"index\":0,\"delta\":{\"content\":\"t\"}}]}\n\n");
-	buf_clear(&b, 0);
-	buf_add_str(&b, ev);
-	TEST_EQ_INT(scrub_replay_form(&b, 1), 0);
-	buf_add(&b, "", 1);
-	TEST_EQ_STR((char *)b.data, "data: {\"choices\":[{\"index\":0,"
-	    "\"delta\":{\"tool_calls\":[{\"index\":0}]}}]}\n\n");
-	buf_clear(&b, 0);
-	/* Not our own text: refused, left as it was. */
-	buf_add_str(&b, "data: {\"a\":1}\n\ndata: {\"b\"");
-	TEST_EQ_INT(scrub_replay_form(&b, 1), -1);
-	buf_clear(&b, 0);
-	buf_add_str(&b, "event: x\n\n");
-	TEST_EQ_INT(scrub_replay_form(&b, 0), -1);
-	buf_clear(&b, 0);
-	TEST_EQ_INT(scrub_replay_form(&b, 0), 0);
-	TEST_EQ_INT(b.len, 0);
-	buf_clear(&b, 0);
+	v = parse(ev);
+	scrub_chunk_form(v, 0);
+	s = text(v);
+	TEST_EQ_STR(s, "{\"choices\":[{\"index\":0,\"delta\":{"
+	    "\"content\":\"t\"}}]}");
+	free(s);
+	s = NULL;
+	json_free(v);
+	v = parse(ev);
+	scrub_chunk_form(v, 1);
+	s = text(v);
+	TEST_EQ_STR(s, "{\"choices\":[{\"index\":0,\"delta\":{"
+	    "\"tool_calls\":[{\"index\":0}]}}]}");
+	free(s);
+	s = NULL;
+	json_free(v);
+	/* No delta: left as it was. */
+	v = parse("{\"a\":1}");
+	scrub_chunk_form(v, 1);
+	s = text(v);
+	TEST_EQ_STR(s, "{\"a\":1}");
+	free(s);
+	json_free(v);
 	return (0);
 fail:
-	buf_clear(&b, 0);
+	free(s);
+	json_free(v);
+	return (-1);
+}
+
+static int
+test_proof_fields(void)
+{
+	struct json_value	*in, *out = NULL;
+	char			*s = NULL;
+
+	in = parse("{\"tee_id\":\"0xab\",\"tee_signature\":\"c2ln\","
+	    "\"tee_timestamp\":17,\"tee_output_hash\":{\"x\":\"UNSIGNED\"},"
+	    "\"tee_request_hash\":\"aa\",\"tee_extra\":\"UNSIGNED\","
+	    "\"choices\":[]}");
+	TEST_ASSERT(in != NULL);
+	out = scrub_proof_fields(in);
+	s = text(out);
+	TEST_EQ_STR(s, "{\"tee_signature\":\"c2ln\",\"tee_request_hash\":"
+	    "\"aa\",\"tee_timestamp\":17,\"tee_id\":\"0xab\"}");
+	/* scrub_size() is about the compact length. */
+	TEST_ASSERT(scrub_size(out) + 8 >= strlen(s));
+	TEST_ASSERT(scrub_size(out) <= strlen(s) + 8);
+	free(s);
+	json_free(out);
+	json_free(in);
+	return (0);
+fail:
+	free(s);
+	json_free(out);
+	json_free(in);
 	return (-1);
 }
 
@@ -207,7 +236,8 @@ static const struct test_case cases[] = {
 	{ "response-tools-only-signed", test_response_tools },
 	{ "response-parts-joined", test_response_parts },
 	{ "chunk-only-signed", test_chunk },
-	{ "replay-form", test_replay_form },
+	{ "chunk-form", test_chunk_form },
+	{ "proof-fields", test_proof_fields },
 };
 
 TEST_MAIN("test-scrub", cases)

@@ -255,22 +255,34 @@ test_session_round_trip(void)
 	session_clear(&out);
 
 	/* Refresh: a NULL refresh token keeps the old one. */
-	TEST_EQ_INT(store_tokens_update(st, "eyJ.access.2", NULL, 42), 0);
+	TEST_EQ_INT(store_tokens_update(st, "refresh-1", "eyJ.access.2", NULL,
+	    42), 0);
 	TEST_EQ_INT(store_session_load(st, &out), 0);
 	TEST_EQ_STR(out.access_token, "eyJ.access.2");
 	TEST_EQ_STR(out.refresh_token, "refresh-1");
 	TEST_EQ_INT(out.expires_at, 42);
 	session_clear(&out);
-	TEST_EQ_INT(store_tokens_update(st, "eyJ.access.3", "refresh-2", 43),
-	    0);
+	TEST_EQ_INT(store_tokens_update(st, "refresh-1", "eyJ.access.3",
+	    "refresh-2", 43), 0);
 	TEST_EQ_INT(store_session_load(st, &out), 0);
 	TEST_EQ_STR(out.refresh_token, "refresh-2");
+	session_clear(&out);
+	/*
+	 * A refresh of another session (its refresh token is no longer the
+	 * stored one: a login replaced it meanwhile) writes nothing.
+	 */
+	TEST_EQ_INT(store_tokens_update(st, "refresh-1", "eyJ.old-account",
+	    "refresh-old-2", 44), 1);
+	TEST_EQ_INT(store_session_load(st, &out), 0);
+	TEST_EQ_STR(out.access_token, "eyJ.access.3");
+	TEST_EQ_STR(out.refresh_token, "refresh-2");
+	TEST_EQ_INT(out.expires_at, 43);
 	session_clear(&out);
 
 	/* Logout. */
 	TEST_EQ_INT(store_session_delete(st), 0);
 	TEST_EQ_INT(store_session_load(st, &out), 1);
-	TEST_EQ_INT(store_tokens_update(st, "x", NULL, 1), 1);
+	TEST_EQ_INT(store_tokens_update(st, "refresh-2", "x", NULL, 1), 1);
 	/* A session without its required fields is not saved. */
 	free(in.supabase_url);
 	in.supabase_url = NULL;
@@ -366,6 +378,58 @@ fail:
 	store_close(a);
 	store_close(b);
 	session_clear(&in);
+	test_teardown();
+	return (-1);
+}
+
+/*
+ * Another process holds the write lock (BEGIN IMMEDIATE): with a short
+ * busy timeout the token write fails (-1, to be retried) instead of
+ * waiting 5 s, reads still work (WAL), and once the lock is gone the same
+ * write lands.
+ */
+static int
+test_busy_write(void)
+{
+	struct store	*st = NULL;
+	struct session	 in, out;
+	sqlite3		*db = NULL;
+	char		 err[256];
+
+	memset(&out, 0, sizeof(out));
+	test_session_fill(&in);
+	if (test_setup() == -1)
+		goto fail;
+	st = store_open(test_dir, err, sizeof(err));
+	TEST_ASSERT(st != NULL);
+	TEST_EQ_INT(store_session_save(st, &in), 0);
+	store_set_busy_ms(st, 5);
+	TEST_ASSERT(sqlite3_open(test_db, &db) == SQLITE_OK);
+	TEST_ASSERT(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK);
+	TEST_EQ_INT(store_tokens_update(st, "refresh-1", "eyJ.access.2",
+	    "refresh-2", 42), -1);
+	TEST_EQ_INT(store_session_load(st, &out), 0);
+	TEST_EQ_STR(out.refresh_token, "refresh-1");
+	session_clear(&out);
+	TEST_ASSERT(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL) ==
+	    SQLITE_OK);
+	TEST_EQ_INT(store_tokens_update(st, "refresh-1", "eyJ.access.2",
+	    "refresh-2", 42), 0);
+	TEST_EQ_INT(store_session_load(st, &out), 0);
+	TEST_EQ_STR(out.refresh_token, "refresh-2");
+	session_clear(&out);
+	sqlite3_close(db);
+	store_close(st);
+	session_clear(&in);
+	test_teardown();
+	return (0);
+fail:
+	if (db != NULL)
+		sqlite3_close(db);
+	store_close(st);
+	session_clear(&in);
+	session_clear(&out);
 	test_teardown();
 	return (-1);
 }
@@ -472,6 +536,7 @@ static const struct test_case cases[] = {
 	{ "session-round-trip", test_session_round_trip },
 	{ "logout-wipes-token", test_logout_wipes },
 	{ "changed-two-connections", test_changed_two_connections },
+	{ "busy-write", test_busy_write },
 	{ "registry-cache", test_registry_cache },
 	{ "prefs", test_prefs },
 	{ "session-clear", test_session_clear }

@@ -1,0 +1,170 @@
+/*
+ * chat.c: the OpenAI Chat Completions dialect (POST /v1/chat/completions),
+ * the form the enclave itself speaks (PROTOCOL.md §7, §10).  The agent's
+ * body is sealed as it is; answers are rendered exactly as og-veil always
+ * delivered them: the scrubbed chat.completion with its proof, or the
+ * verified chunks, the last one carrying the enclave's tee_* fields and
+ * the verification block, then data: [DONE].
+ */
+#include "compat.h"
+
+#include <sys/queue.h>
+
+#include <string.h>
+
+#include "bytes.h"
+#include "json.h"
+#include "pyjson.h"
+#include "og-veil.h"
+
+/* The OpenAI envelope; code and param may be NULL. */
+void
+chat_error_json(struct buf *b, const char *message, const char *type,
+    const char *code, const char *param)
+{
+	buf_add_str(b, "{\"error\":{\"message\":");
+	pyjson_write_string(b, message, strlen(message), 0);
+	buf_add_str(b, ",\"type\":");
+	pyjson_write_string(b, type, strlen(type), 0);
+	buf_add_str(b, ",\"param\":");
+	if (param != NULL && *param != '\0')
+		pyjson_write_string(b, param, strlen(param), 0);
+	else
+		buf_add_str(b, "null");
+	buf_add_str(b, ",\"code\":");
+	if (code != NULL)
+		pyjson_write_string(b, code, strlen(code), 0);
+	else
+		buf_add_str(b, "null");
+	buf_add_str(b, "}}");
+}
+
+/* One SSE data: event of compact JSON (which holds no raw newline). */
+void
+chat_sse_data(struct buf *b, const struct json_value *v)
+{
+	buf_add_str(b, "data: ");
+	pyjson_write(b, v, PYJSON_COMPACT);
+	buf_add_str(b, "\n\n");
+}
+
+/*
+ * PROTOCOL.md §10 names the type veil_error; the class of the status is
+ * not given here so that Chat Completions answers stay as they were.
+ */
+static void
+chat_error(struct buf *b, const struct error_def *ed, int status,
+    const char *param, const char *message)
+{
+	(void)status;
+	chat_error_json(b, message, "veil_error", ed->name, param);
+}
+
+/*
+ * obj (an object with members) as compact JSON, with the members of extra
+ * (an object) and then key: val appended, without copying obj.
+ */
+static void
+chat_write_with(struct buf *b, const struct json_value *obj,
+    const struct json_value *extra, const char *key,
+    const struct json_value *val)
+{
+	size_t	i;
+
+	pyjson_write(b, obj, PYJSON_COMPACT);
+	b->len--;		/* the closing brace */
+	for (i = 0; extra != NULL && i < extra->n; i++) {
+		buf_add_str(b, obj->n > 0 || i > 0 ? "," : "");
+		pyjson_write_string(b, extra->members[i].key,
+		    extra->members[i].keylen, 0);
+		buf_add_str(b, ":");
+		pyjson_write(b, extra->members[i].val, PYJSON_COMPACT);
+	}
+	if (val != NULL) {
+		if (obj->n > 0 || (extra != NULL && extra->n > 0))
+			buf_add_str(b, ",");
+		pyjson_write_string(b, key, strlen(key), 0);
+		buf_add_str(b, ":");
+		pyjson_write(b, val, PYJSON_COMPACT);
+	}
+	buf_add_str(b, "}");
+}
+
+static int
+chat_answer(struct render *rd, const struct answer *an, struct buf *b,
+    struct answer_error *ae)
+{
+	(void)ae;
+	/* scrub_response() already carries the tee_* fields. */
+	chat_write_with(b, an->an_chat, NULL, "opengradient_verification",
+	    rd->rd_proof);
+	return (0);
+}
+
+static void
+chat_stream_begin(struct render *rd, struct buf *b)
+{
+	(void)rd;
+	(void)b;		/* Chat Completions has no opening event. */
+}
+
+static void
+chat_stream_keepalive(struct render *rd, struct buf *b)
+{
+	(void)rd;
+	buf_add_str(b, ": keep-alive\n\n");
+}
+
+static int
+chat_stream_answer(struct render *rd, const struct answer *an,
+    struct buf *b, struct answer_error *ae)
+{
+	const struct json_value	*last;
+	struct json_value	*o;
+	size_t			 i;
+
+	(void)ae;
+	if (an->an_nframes == 0)
+		return (0);	/* stream_finish() always holds the final */
+	for (i = 0; i + 1 < an->an_nframes; i++)
+		chat_sse_data(b, an->an_frames[i]);
+	last = an->an_frames[an->an_nframes - 1];
+	buf_add_str(b, "data: ");
+	chat_write_with(b, last, an->an_tee, "opengradient_verification",
+	    rd->rd_proof);
+	buf_add_str(b, "\n\n");
+	if ((rd->rd_flags & RENDER_INCLUDE_USAGE) && an->an_usage != NULL) {
+		o = json_dup(last);
+		json_object_del(o, "choices");
+		json_object_set(o, "choices", json_new_array());
+		json_object_set(o, "usage", json_dup(an->an_usage));
+		chat_sse_data(b, o);
+		json_free(o);
+	}
+	buf_add_str(b, "data: [DONE]\n\n");
+	return (0);
+}
+
+/* In-band: the error object as a data: event, and no [DONE]. */
+static void
+chat_stream_error(struct render *rd, const struct error_def *ed,
+    int status, const char *message, struct buf *b)
+{
+	(void)rd;
+	buf_add_str(b, "data: ");
+	chat_error_json(b, message, error_openai_type(status), ed->name,
+	    NULL);
+	buf_add_str(b, "\n\n");
+}
+
+const struct dialect dialect_chat = {
+	.dl_name = "chat",
+	.dl_id_prefix = "chatcmpl-",
+	.dl_translate = NULL,
+	.dl_error = chat_error,
+	.dl_answer = chat_answer,
+	.dl_stream_begin = chat_stream_begin,
+	.dl_stream_keepalive = chat_stream_keepalive,
+	.dl_stream_answer = chat_stream_answer,
+	.dl_stream_error = chat_stream_error
+};

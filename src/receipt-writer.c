@@ -1,0 +1,183 @@
+/*
+ * receipt-writer.c: the daemon's side of receipts.  A verified answer's
+ * receipt is queued in memory and written later from a zero timer, after
+ * the answer went out, in one transaction per batch: writing never delays
+ * an answer.  The database is opened with no busy timeout, so a lock held
+ * by another process (a CLI reading while it checkpoints, say) never
+ * blocks the loop: the batch stays queued and is retried shortly.  The
+ * queue and each batch are bounded; retention is applied as batches land.
+ */
+#include "compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "og-veil.h"
+#include "receipt.h"
+#include "xmalloc.h"
+
+#define RECEIPT_QUEUE_MAX	4096	/* receipts waiting; older dropped */
+#define RECEIPT_BATCH_MAX	256	/* per flush, to bound loop time */
+#define RECEIPT_RETRY_MS	250	/* after a busy database */
+#define RECEIPT_PRUNE_EVERY	64	/* receipts between pruning passes */
+
+struct receipt_writer {
+	struct event_base	*rw_base;	/* not owned */
+	struct receipt_store	*rw_store;	/* owned */
+	struct event		*rw_ev;		/* owned: flush timer */
+	struct receipt		*rw_q;		/* owned: ring of receipts */
+	size_t			 rw_head;
+	size_t			 rw_n;
+	uint64_t		 rw_max_count;
+	int64_t			 rw_max_age;
+	unsigned int		 rw_since_prune;
+	int			 rw_pending;	/* the timer is armed */
+};
+
+static void	receipt_writer_flush_cb(evutil_socket_t, short, void *);
+
+struct receipt_writer *
+receipt_writer_new(struct event_base *base, const char *home,
+    uint64_t max_count, int64_t max_age, char *errbuf, size_t errlen)
+{
+	struct receipt_writer	*rw;
+
+	rw = xcalloc(1, sizeof(*rw));
+	if ((rw->rw_store = receipt_store_open(home, 1, errbuf, errlen)) ==
+	    NULL) {
+		free(rw);
+		return (NULL);
+	}
+	rw->rw_base = base;
+	rw->rw_max_count = max_count;
+	rw->rw_max_age = max_age;
+	rw->rw_q = xcalloc(RECEIPT_QUEUE_MAX, sizeof(*rw->rw_q));
+	rw->rw_ev = evtimer_new(base, receipt_writer_flush_cb, rw);
+	rw->rw_since_prune = RECEIPT_PRUNE_EVERY;	/* prune at the first */
+	return (rw);
+}
+
+static void
+receipt_writer_arm(struct receipt_writer *rw, int ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (rw->rw_pending)
+		return;
+	rw->rw_pending = 1;
+	evtimer_add(rw->rw_ev, &tv);
+}
+
+void
+receipt_writer_add(struct receipt_writer *rw, struct receipt *r)
+{
+	struct receipt	*slot;
+
+	if (rw->rw_n == RECEIPT_QUEUE_MAX) {
+		/* The oldest goes: a bounded queue, said in the metrics. */
+		receipt_clear(&rw->rw_q[rw->rw_head]);
+		rw->rw_head = (rw->rw_head + 1) % RECEIPT_QUEUE_MAX;
+		rw->rw_n--;
+		metrics_count(METRICS_RECEIPTS, 1, "result", "dropped", NULL);
+		log_warnx("receipts: the queue is full (the database is "
+		    "busy?): the oldest receipt was dropped");
+	}
+	slot = &rw->rw_q[(rw->rw_head + rw->rw_n) % RECEIPT_QUEUE_MAX];
+	*slot = *r;
+	receipt_init(r);
+	rw->rw_n++;
+	receipt_writer_arm(rw, 0);
+}
+
+/* Write up to a batch; 0 when done or dropped, -1 when busy (retry). */
+static int
+receipt_writer_flush(struct receipt_writer *rw)
+{
+	struct receipt	*r;
+	size_t		 i, n = rw->rw_n < RECEIPT_BATCH_MAX ? rw->rw_n :
+			    RECEIPT_BATCH_MAX;
+	int		 pruned;
+
+	if (n == 0)
+		return (0);
+	if (receipt_store_begin(rw->rw_store) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		r = &rw->rw_q[(rw->rw_head + i) % RECEIPT_QUEUE_MAX];
+		if (receipt_store_put(rw->rw_store, r) == -1) {
+			receipt_store_commit(rw->rw_store);
+			return (-1);
+		}
+	}
+	rw->rw_since_prune += (unsigned int)n;
+	if (rw->rw_since_prune >= RECEIPT_PRUNE_EVERY) {
+		pruned = receipt_store_prune(rw->rw_store, rw->rw_max_count,
+		    rw->rw_max_age, (int64_t)time(NULL));
+		if (pruned > 0)
+			log_debug("receipts: retention removed %d", pruned);
+		rw->rw_since_prune = 0;
+	}
+	if (receipt_store_commit(rw->rw_store) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		receipt_clear(&rw->rw_q[rw->rw_head]);
+		rw->rw_head = (rw->rw_head + 1) % RECEIPT_QUEUE_MAX;
+		rw->rw_n--;
+	}
+	metrics_count(METRICS_RECEIPTS, n, "result", "written", NULL);
+	return (0);
+}
+
+static void
+receipt_writer_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct receipt_writer	*rw = arg;
+
+	(void)fd;
+	(void)what;
+	rw->rw_pending = 0;
+	if (receipt_writer_flush(rw) == -1) {
+		log_debug("receipts: database busy (%s): retrying",
+		    receipt_store_errmsg(rw->rw_store));
+		receipt_writer_arm(rw, RECEIPT_RETRY_MS);
+		return;
+	}
+	if (rw->rw_n > 0)
+		receipt_writer_arm(rw, 0);
+}
+
+size_t
+receipt_writer_queued(const struct receipt_writer *rw)
+{
+	return (rw == NULL ? 0 : rw->rw_n);
+}
+
+void
+receipt_writer_free(struct receipt_writer *rw)
+{
+	int	 tries;
+
+	if (rw == NULL)
+		return;
+	/* At shutdown: a few short tries to write what is queued. */
+	for (tries = 0; rw->rw_n > 0 && tries < 20; tries++)
+		if (receipt_writer_flush(rw) == -1) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	if (rw->rw_n > 0)
+		log_warnx("receipts: %zu receipts could not be written at "
+		    "exit", rw->rw_n);
+	while (rw->rw_n > 0) {
+		receipt_clear(&rw->rw_q[rw->rw_head]);
+		rw->rw_head = (rw->rw_head + 1) % RECEIPT_QUEUE_MAX;
+		rw->rw_n--;
+	}
+	event_free(rw->rw_ev);
+	free(rw->rw_q);
+	receipt_store_close(rw->rw_store);
+	free(rw);
+}

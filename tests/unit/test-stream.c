@@ -1,0 +1,396 @@
+/*
+ * test-stream.c: the streaming verifier (PROTOCOL.md §6, §8, §9) end to
+ * end in memory: a real OHTTP exchange and a real RSA-PSS signature over
+ * chunked SSE frames, fed in pieces; the verified answer it produces (text
+ * or tool calls, never both, frames as values in the signed form, the
+ * enclave's proof fields), and every way it must refuse: a tampered
+ * output, a wrong tee_id, no final chunk, a flipped ciphertext byte, an
+ * upstream error event, a stream past its cap.  Held bytes go back to 0.
+ */
+#include "compat.h"
+
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "abi.h"
+#include "bytes.h"
+#include "hpke.h"
+#include "json.h"
+#include "keccak.h"
+#include "ohttp.h"
+#include "pyjson.h"
+#include "verify.h"
+#include "og-veil.h"
+#include "test.h"
+
+/* The TEE of every case: an OHTTP key and a signing key, made once. */
+static struct {
+	struct ohttp_key_config	 kc;
+	uint8_t			 sk[32];
+	EVP_PKEY		*rsa;
+	struct verify_key	*vkey;
+	char			 tee_id[VERIFY_TEE_ID_LEN + 1];
+	uint8_t			 request_hash[32];
+} tee;
+
+static int
+tee_setup(void)
+{
+	const char	*errstr;
+	uint8_t		*der = NULL, *p;
+	int		 len;
+
+	if (tee.rsa != NULL)
+		return (0);
+	if (hpke_generate_keypair(tee.sk, tee.kc.pk, &errstr) == -1)
+		return (-1);
+	tee.kc.key_id = 1;
+	tee.kc.kem_id = HPKE_KEM_X25519_SHA256;
+	tee.kc.kdf_id = HPKE_KDF_HKDF_SHA256;
+	tee.kc.aead_id = HPKE_AEAD_CHACHA20POLY1305;
+	if ((tee.rsa = EVP_RSA_gen(2048)) == NULL ||
+	    (len = i2d_PUBKEY(tee.rsa, NULL)) <= 0)
+		return (-1);
+	der = malloc((size_t)len);
+	p = der;
+	if (i2d_PUBKEY(tee.rsa, &p) != len) {
+		free(der);
+		return (-1);
+	}
+	verify_tee_id(der, (size_t)len, tee.tee_id);
+	tee.vkey = verify_key_new(der, (size_t)len);
+	free(der);
+	memset(tee.request_hash, 0x5a, sizeof(tee.request_hash));
+	return (tee.vkey != NULL ? 0 : -1);
+}
+
+/* The base64 RSA-PSS signature of §9 over (request, output, ts). */
+static char *
+sign(const uint8_t *out_hash, uint64_t ts)
+{
+	struct keccak_ctx	 kc;
+	EVP_MD_CTX		*md;
+	EVP_PKEY_CTX		*pctx = NULL;
+	uint8_t			 t[32], msg[32], sig[512];
+	size_t			 siglen = sizeof(sig);
+	char			*s = NULL;
+
+	abi_u256_from_u64(ts, t);
+	keccak256_init(&kc);
+	keccak256_update(&kc, tee.request_hash, 32);
+	keccak256_update(&kc, out_hash, 32);
+	keccak256_update(&kc, t, sizeof(t));
+	keccak256_final(&kc, msg);
+	if ((md = EVP_MD_CTX_new()) != NULL &&
+	    EVP_DigestSignInit(md, &pctx, EVP_sha256(), NULL, tee.rsa) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) == 1 &&
+	    EVP_DigestSign(md, sig, &siglen, msg, sizeof(msg)) == 1)
+		s = base64_encode_new(sig, siglen);
+	EVP_MD_CTX_free(md);
+	return (s);
+}
+
+/* How a case's gateway misbehaves. */
+#define F_TAMPER	0x01	/* signs an output other than the frames' */
+#define F_NO_FINAL	0x02	/* the final chunk never comes */
+#define F_FLIP		0x04	/* one ciphertext byte flipped */
+#define F_WRONG_ID	0x08	/* tee_id of another key */
+
+/*
+ * Seal frames (SSE text each) and a final frame signing output (usage
+ * and finish reason given) as the gateway does; ciphertext into ct, the
+ * client's context into cctx.
+ */
+static int
+seal_stream(struct ohttp_ctx *cctx, const char *const *frames,
+    const char *finish, const char *output, int faults, struct buf *ct)
+{
+	struct ohttp_ctx	 sctx;
+	struct ohttp_sealer	*sl;
+	struct buf		 req, pt, fin;
+	const char		*errstr, *signed_out;
+	uint8_t			 oh[32];
+	char			 ohex[65], rhex[65], *sig;
+	size_t			 i;
+	int			 rv = -1;
+
+	buf_init(&req);
+	buf_init(&pt);
+	buf_init(&fin);
+	if (ohttp_encap_request(cctx, &tee.kc, (const uint8_t *)"{}", 2, &req,
+	    &errstr) == -1 ||
+	    ohttp_decap_request(&sctx, &tee.kc, tee.sk, req.data, req.len,
+	    &pt, &errstr) == -1)
+		goto out;
+	if ((sl = ohttp_sealer_new(&sctx, NULL, ct, &errstr)) == NULL)
+		goto out;
+	for (i = 0; frames[i] != NULL; i++)
+		if (ohttp_sealer_chunk(sl, (const uint8_t *)frames[i],
+		    strlen(frames[i]), 0, ct, &errstr) == -1)
+			goto seal;
+	signed_out = (faults & F_TAMPER) ? "something else" : output;
+	keccak256(signed_out, strlen(signed_out), oh);
+	hex_encode(oh, 32, ohex);
+	hex_encode(tee.request_hash, 32, rhex);
+	if ((sig = sign(oh, 1767225600)) == NULL)
+		goto seal;
+	buf_printf(&fin, "data: {\"choices\": [{\"delta\": {}, \"index\": 0, "
+	    "\"finish_reason\": \"%s\"}], \"model\": \"gm\", \"usage\": "
+	    "{\"prompt_tokens\": 3, \"completion_tokens\": 2, \"note\": "
+	    "\"x\"}, "
+	    "\"tee_signature\": \"%s\", \"tee_timestamp\": 1767225600, "
+	    "\"tee_request_hash\": \"%s\", \"tee_output_hash\": \"0x%s\", "
+	    "\"tee_id\": \"%s\"}\n\ndata: [DONE]\n\n", finish, sig, rhex, ohex,
+	    (faults & F_WRONG_ID) ? "0x00000000000000000000000000000000000000"
+	    "00000000000000000000000001" : tee.tee_id);
+	free(sig);
+	if (!(faults & F_NO_FINAL) && ohttp_sealer_chunk(sl, fin.data,
+	    fin.len, 1, ct, &errstr) == -1)
+		goto seal;
+	if ((faults & F_FLIP) && ct->len > 40)
+		ct->data[40] ^= 0x01;
+	rv = 0;
+seal:
+	ohttp_sealer_free(sl);
+out:
+	ohttp_ctx_clear(&sctx);
+	buf_clear(&req, 0);
+	buf_clear(&pt, 0);
+	buf_clear(&fin, 0);
+	return (rv);
+}
+
+/* Feed ct in pieces of step bytes and finish; the verifier's result. */
+static int
+run(struct ohttp_ctx *cctx, const struct buf *ct, size_t step, size_t max,
+    struct answer *an, struct answer_error *ae)
+{
+	struct answer_check	 ck;
+	struct stream		*st;
+	size_t			 unverified = 0, off, n;
+	int			 rv = 0;
+
+	memset(&ck, 0, sizeof(ck));
+	ck.vkey = tee.vkey;
+	ck.tee_id = tee.tee_id;
+	ck.request_hash = tee.request_hash;
+	ck.model = "req-model";
+	st = stream_new(cctx, "req-model", max, &unverified);
+	for (off = 0; off < ct->len && rv == 0; off += n) {
+		n = ct->len - off < step ? ct->len - off : step;
+		rv = stream_feed(st, ct->data + off, n, ae);
+		if (rv == 0 && unverified != stream_held(st))
+			rv = -2;
+	}
+	if (rv == 0)
+		rv = stream_finish(st, &ck, an, ae);
+	stream_free(st);
+	if (unverified != 0)
+		return (-3);	/* held bytes not given back */
+	return (rv);
+}
+
+#define D(s)	"data: {\"choices\":[{\"delta\":{\"content\":\"" s "\"}," \
+	"\"index\":0,\"finish_reason\":null}],\"model\":\"gm\"}\n\n"
+
+static char *
+text(const struct json_value *v)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	pyjson_write(&b, v, PYJSON_COMPACT);
+	buf_add(&b, "", 1);
+	return ((char *)buf_detach(&b, NULL));
+}
+
+static int
+test_text(void)
+{
+	static const char *const frames[] = { "data: {\"choices\":[{\"delta\":"
+	    "{\"role\":\"assistant\",\"content\":\"\"},\"index\":0}]}\n\n",
+	    D("Hel"), ": comment\n\n" D("lo"), NULL };
+	static const size_t	 steps[] = { 1, 7, 64, 100000 };
+	struct ohttp_ctx	 cctx;
+	struct answer		 an;
+	struct answer_error	 ae;
+	struct buf		 ct;
+	char			*s = NULL;
+	size_t			 i, k;
+
+	answer_init(&an);
+	buf_init(&ct);
+	TEST_ASSERT(tee_setup() == 0);
+	TEST_ASSERT(seal_stream(&cctx, frames, "stop", "Hello", 0, &ct) == 0);
+	for (k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+		TEST_EQ_INT(run(&cctx, &ct, steps[k], 1 << 20, &an, &ae), 0);
+		TEST_EQ_INT(an.an_stream, 1);
+		TEST_EQ_INT(an.an_tools, 0);
+		TEST_EQ_STR(an.an_text, "Hello");
+		TEST_EQ_INT(an.an_text_len, 5);
+		TEST_ASSERT(an.an_calls == NULL);
+		TEST_EQ_STR(an.an_finish, "stop");
+		TEST_EQ_STR(an.an_model, "gm");
+		TEST_EQ_STR(an.an_proof.tee_id, tee.tee_id);
+		s = text(an.an_usage);
+		TEST_EQ_STR(s, "{\"prompt_tokens\":3,\"completion_tokens\":2}");
+		free(s);
+		s = NULL;
+		TEST_EQ_INT(an.an_tee->n, 5);
+		TEST_EQ_STR(json_get_str(an.an_tee, "tee_id"), tee.tee_id);
+		/* Three frames and the final, as values, no proof fields. */
+		TEST_EQ_INT(an.an_nframes, 4);
+		for (i = 0; i < an.an_nframes; i++) {
+			TEST_ASSERT(json_get(an.an_frames[i],
+			    "tee_signature") == NULL);
+			TEST_EQ_STR(json_get_str(an.an_frames[i], "object"),
+			    "chat.completion.chunk");
+		}
+		s = text(json_get(an.an_frames[1], "choices"));
+		TEST_EQ_STR(s, "[{\"index\":0,\"delta\":{\"content\":\"Hel\"},"
+		    "\"finish_reason\":null}]");
+		free(s);
+		s = NULL;
+		answer_clear(&an);
+	}
+	ohttp_ctx_clear(&cctx);
+	buf_clear(&ct, 0);
+	return (0);
+fail:
+	free(s);
+	answer_clear(&an);
+	buf_clear(&ct, 0);
+	return (-1);
+}
+
+static int
+test_tools(void)
+{
+	static const char *const frames[] = {
+	    "data: {\"choices\":[{\"delta\":{\"content\":\"UNSIGNED\","
+	    "\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":"
+	    "\"function\",\"function\":{\"name\":\"Bash\",\"arguments\":"
+	    "\"{\\\"command\\\":\"}}]},\"index\":0}]}\n\n",
+	    "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,"
+	    "\"function\":{\"arguments\":\"\\\"ls\\\"}\"}}]},"
+	    "\"index\":0}]}\n\n",
+	    NULL };
+	const char		*out = "[{\"function\": {\"arguments\": "
+	    "\"{\\\"command\\\":\\\"ls\\\"}\", \"name\": \"Bash\"}, \"id\": "
+	    "\"call_1\", \"type\": \"function\"}]";
+	struct ohttp_ctx	 cctx;
+	struct answer		 an;
+	struct answer_error	 ae;
+	struct buf		 ct;
+	char			*s = NULL;
+	size_t			 i;
+
+	answer_init(&an);
+	buf_init(&ct);
+	TEST_ASSERT(tee_setup() == 0);
+	TEST_ASSERT(seal_stream(&cctx, frames, "tool_calls", out, 0,
+	    &ct) == 0);
+	TEST_EQ_INT(run(&cctx, &ct, 13, 1 << 20, &an, &ae), 0);
+	TEST_EQ_INT(an.an_tools, 1);
+	TEST_ASSERT(an.an_text == NULL);
+	TEST_EQ_STR(an.an_finish, "tool_calls");
+	s = text(an.an_calls);
+	TEST_EQ_STR(s, "[{\"function\":{\"arguments\":\"{\\\"command\\\":"
+	    "\\\"ls\\\"}\",\"name\":\"Bash\"},\"id\":\"call_1\",\"type\":"
+	    "\"function\"}]");
+	free(s);
+	s = NULL;
+	/* The unsigned content beside signed tool calls is gone. */
+	for (i = 0; i < an.an_nframes; i++) {
+		s = text(an.an_frames[i]);
+		TEST_ASSERT(strstr(s, "UNSIGNED") == NULL);
+		free(s);
+		s = NULL;
+	}
+	answer_clear(&an);
+	ohttp_ctx_clear(&cctx);
+	buf_clear(&ct, 0);
+	return (0);
+fail:
+	free(s);
+	answer_clear(&an);
+	buf_clear(&ct, 0);
+	return (-1);
+}
+
+/* Each fault: refused with the error of the table and nothing held. */
+static int
+test_refused(void)
+{
+	static const char *const frames[] = { D("Hi"), NULL };
+	static const char *const errframes[] = { D("Hi"),
+	    "data: {\"error\": \"model overloaded\"}\n\n", NULL };
+	static const struct {
+		int			 faults;
+		const char *const	*frames;
+		size_t			 max;
+		enum error_code		 code;
+		const char		*says;
+	} cases[] = {
+		{ F_TAMPER, frames, 1 << 20, ERROR_VERIFICATION,
+		  "output hash" },
+		{ F_WRONG_ID, frames, 1 << 20, ERROR_VERIFICATION, "tee_id" },
+		{ F_NO_FINAL, frames, 1 << 20, ERROR_VERIFICATION,
+		  "incomplete" },
+		{ F_FLIP, frames, 1 << 20, ERROR_VERIFICATION,
+		  "does not decrypt" },
+		{ 0, errframes, 1 << 20, ERROR_UPSTREAM, "model overloaded" },
+		{ 0, frames, 64, ERROR_RESPONSE_TOO_LARGE,
+		  "OG_VEIL_MAX_RESPONSE" },
+	};
+	struct ohttp_ctx	 cctx;
+	struct answer		 an;
+	struct answer_error	 ae;
+	struct buf		 ct;
+	size_t			 i;
+
+	answer_init(&an);
+	buf_init(&ct);
+	TEST_ASSERT(tee_setup() == 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_clear(&ct, 0);
+		memset(&ae, 0, sizeof(ae));
+		TEST_ASSERT(seal_stream(&cctx, cases[i].frames, "stop", "Hi",
+		    cases[i].faults, &ct) == 0);
+		if (run(&cctx, &ct, 5, cases[i].max, &an, &ae) != -1) {
+			fprintf(stderr, "  case %zu: not refused\n", i);
+			goto fail;
+		}
+		TEST_EQ_INT(ae.code, cases[i].code);
+		if (strstr(ae.message, cases[i].says) == NULL) {
+			fprintf(stderr, "  case %zu: \"%s\" lacks \"%s\"\n", i,
+			    ae.message, cases[i].says);
+			goto fail;
+		}
+		TEST_ASSERT(an.an_text == NULL && an.an_nframes == 0);
+		ohttp_ctx_clear(&cctx);
+	}
+	buf_clear(&ct, 0);
+	return (0);
+fail:
+	answer_clear(&an);
+	buf_clear(&ct, 0);
+	return (-1);
+}
+
+static const struct test_case cases[] = {
+	{ "text-verified-any-pieces", test_text },
+	{ "tools-signed-form-only", test_tools },
+	{ "faults-refused", test_refused },
+};
+
+TEST_MAIN("test-stream", cases)
