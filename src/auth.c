@@ -218,11 +218,19 @@ auth_bundle_parse(const char *text, size_t len, struct session *s,
 		goto done;
 	if (present)
 		t.expires_at = n;
-	if (auth_int(root, "expires_in", "expires_in", 0, 10LL * 365 * 86400,
-	    &present, &n, errbuf, errlen) == -1)
+	/*
+	 * expires_in is what was left when the page wrote the bundle: a
+	 * bundle handed over late has a negative one.  expires_at wins; an
+	 * expired token is refreshed before its first use (§2).
+	 */
+	if (auth_int(root, "expires_in", "expires_in", -10LL * 365 * 86400,
+	    10LL * 365 * 86400, &present, &n, errbuf, errlen) == -1)
 		goto done;
-	if (present && t.expires_at == 0)
+	if (present && t.expires_at == 0) {
 		t.expires_at = (int64_t)time(NULL) + n;
+		if (t.expires_at < 1)
+			t.expires_at = 1;
+	}
 
 	user = json_get(root, "user");
 	if (user != NULL && user->type != JSON_NULL) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -107,6 +108,12 @@ cmd_login_run(struct cmd_args *args, int manual, int open_browser)
 		    "(tee_registry_rpc_url, tee_registry_address): og-veil "
 		    "cannot serve until you sign in with a bundle that has "
 		    "them\n");
+	/* A bundle handed over late: normal, §2 refreshes it. */
+	if (token_expired(&s, (int64_t)time(NULL)))
+		printf("The access token in this bundle has already expired; "
+		    "%s.\n", s.refresh_token != NULL ? "og-veil refreshes it "
+		    "before its first use" : "it holds no refresh token, so "
+		    "the relay may refuse it: if so, sign in again");
 	if (cmd_pidfile_read(cfg, &pid) == 1)
 		printf("The running server (pid %ld) uses this login from now "
 		    "on.\n", pid);

@@ -422,6 +422,16 @@ digest_canonical(const struct json_value *body, struct json_value **canonp,
 	}
 	json_object_set(canon, "temperature", temp);
 	v = json_get(body, "max_tokens");
+	/*
+	 * §7: the gateway reads no max_completion_tokens (what current SDKs
+	 * send), so the client sends and hashes it as max_tokens.  Only the
+	 * client: the gateway's side hashes the wire as the enclave does.
+	 */
+	if ((v == NULL || v->type == JSON_NULL) && wirep != NULL) {
+		v = json_get(body, "max_completion_tokens");
+		if (!json_is(v, JSON_INT) && !json_is(v, JSON_FLOAT))
+			v = NULL;
+	}
 	if (v != NULL && v->type != JSON_NULL)
 		json_object_set(canon, "max_tokens", json_dup(v));
 	for (i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
@@ -470,7 +480,9 @@ digest_build_request(const struct json_value *body, int stream,
 	memset(dr, 0, sizeof(*dr));
 	if (digest_canonical(body, &dr->canonical, &dr->wire, errstr) == -1)
 		return (-1);
-	if ((tc = json_get(body, "tool_choice")) != NULL)
+	/* §7: passed through when present and not null. */
+	if ((tc = json_get(body, "tool_choice")) != NULL &&
+	    tc->type != JSON_NULL)
 		json_object_set(dr->wire, "tool_choice", json_dup(tc));
 	if (stream)
 		json_object_set(dr->wire, "stream", json_new_bool(1));

@@ -3,7 +3,9 @@
  * the single-shot and chunked (draft-ietf-ohai-chunked-ohttp) responses,
  * both roles: og-veil encapsulates and opens, og-veil-devnet decapsulates
  * and seals.  PROTOCOL.md §4 and §6.  The chunked opener accepts the body
- * in pieces of any size and holds at most one chunk.
+ * in pieces of any size and holds at most one chunk; it skips the plaintext
+ * billing frame a gateway writes for the relay, which the relay's filter
+ * (ohttp_filter_*) strips or passes on.
  */
 #include "compat.h"
 
@@ -30,9 +32,31 @@ enum ohttp_stream_state {
 	OHTTP_S_NONCE,		/* collecting the 32-byte response_nonce */
 	OHTTP_S_LEN,		/* collecting a chunk's varint length */
 	OHTTP_S_CHUNK,		/* collecting a non-final sealed chunk */
+	OHTTP_S_BILLING,	/* inside a plaintext billing frame */
 	OHTTP_S_FINAL,		/* after varint(0): the rest is the final */
 	OHTTP_S_DONE,		/* final chunk opened */
 	OHTTP_S_FAILED		/* an error was reported; nothing more */
+};
+
+/*
+ * A billing frame being skipped (PROTOCOL.md §6): magic || be32 length ||
+ * cost JSON.  Only the header is held; the JSON is counted past.
+ */
+struct ohttp_billing {
+	uint8_t		 bl_hdr[OHTTP_BILLING_HDR_LEN];
+	size_t		 bl_got;		/* header bytes held */
+	uint32_t	 bl_left;		/* JSON bytes still to skip */
+};
+
+/* Relay side: passes a chunked body on, with or without billing frames. */
+struct ohttp_filter {
+	enum ohttp_stream_state	 of_state;
+	int			 of_strip;	/* drop billing frames */
+	size_t			 of_frames;	/* billing frames seen */
+	size_t			 of_got;	/* nonce or varint bytes */
+	uint8_t			 of_varint[8];
+	uint64_t		 of_left;	/* chunk bytes to pass */
+	struct ohttp_billing	 of_bill;
 };
 
 /* Gateway side: seals the chunks of one response. */
@@ -56,6 +80,7 @@ struct ohttp_stream {
 	uint8_t			 os_nonce[HPKE_NONCE_LEN];
 	uint64_t		 os_counter;	/* next chunk's index */
 	uint64_t		 os_need;	/* sealed length expected */
+	struct ohttp_billing	 os_bill;	/* a frame being skipped */
 	struct buf		 os_in;		/* owned: a partial field */
 	struct buf		 os_pt;		/* owned: a chunk's plaintext */
 };
@@ -73,6 +98,8 @@ static int	ohttp_stream_open(struct ohttp_stream *, const uint8_t *,
 		    size_t, int, const char **);
 static int	ohttp_stream_len(struct ohttp_stream *, const uint8_t **,
 		    size_t *, const char **);
+static int	ohttp_billing_skip(struct ohttp_billing *, const uint8_t **,
+		    size_t *, struct buf *, const char **);
 
 /* hdr = keyId || kemId || kdfId || aeadId, PROTOCOL.md §4. */
 static void
@@ -391,6 +418,193 @@ ohttp_sealer_free(struct ohttp_sealer *sl)
 	free(sl);
 }
 
+/*
+ * Skip (or, when copy is not NULL, copy) one billing frame: 1 when it
+ * ended, 0 when more bytes are needed, -1 when it is not a billing frame
+ * or longer than OHTTP_BILLING_MAX.
+ */
+static int
+ohttp_billing_skip(struct ohttp_billing *bl, const uint8_t **p, size_t *len,
+    struct buf *copy, const char **errstr)
+{
+	size_t	 n;
+
+	while (*len > 0 && bl->bl_got < OHTTP_BILLING_HDR_LEN) {
+		n = OHTTP_BILLING_HDR_LEN - bl->bl_got;
+		n = *len < n ? *len : n;
+		memcpy(bl->bl_hdr + bl->bl_got, *p, n);
+		/* The magic is checked as it arrives, not only at its end. */
+		if (memcmp(bl->bl_hdr, OHTTP_BILLING_MAGIC, bl->bl_got + n <
+		    OHTTP_BILLING_MAGIC_LEN ? bl->bl_got + n :
+		    OHTTP_BILLING_MAGIC_LEN) != 0) {
+			*errstr = "chunk shorter than the AEAD tag "
+			    "(and not a billing frame)";
+			return (-1);
+		}
+		if (copy != NULL)
+			buf_add(copy, *p, n);
+		bl->bl_got += n;
+		*p += n;
+		*len -= n;
+		if (bl->bl_got < OHTTP_BILLING_HDR_LEN)
+			continue;
+		bl->bl_left = (uint32_t)bl->bl_hdr[OHTTP_BILLING_MAGIC_LEN] <<
+		    24 | (uint32_t)bl->bl_hdr[OHTTP_BILLING_MAGIC_LEN + 1] <<
+		    16 | (uint32_t)bl->bl_hdr[OHTTP_BILLING_MAGIC_LEN + 2] <<
+		    8 | (uint32_t)bl->bl_hdr[OHTTP_BILLING_MAGIC_LEN + 3];
+		/* §6: bound it; a frame is a few hundred bytes of JSON. */
+		if (bl->bl_left > OHTTP_BILLING_MAX) {
+			*errstr = "billing frame too large";
+			return (-1);
+		}
+	}
+	if (bl->bl_got < OHTTP_BILLING_HDR_LEN)
+		return (0);
+	n = *len < bl->bl_left ? *len : bl->bl_left;
+	if (copy != NULL)
+		buf_add(copy, *p, n);
+	bl->bl_left -= (uint32_t)n;
+	*p += n;
+	*len -= n;
+	return (bl->bl_left == 0 ? 1 : 0);
+}
+
+/*
+ * Gateway: append a billing frame (PROTOCOL.md §6) holding the cost JSON
+ * to out; it goes just before the final chunk, in plaintext, for the relay.
+ */
+int
+ohttp_billing_frame(const uint8_t *json, size_t len, struct buf *out,
+    const char **errstr)
+{
+	uint8_t	 be[4];
+
+	if (len > OHTTP_BILLING_MAX) {
+		*errstr = "billing frame too large";
+		return (-1);
+	}
+	be[0] = (uint8_t)(len >> 24);
+	be[1] = (uint8_t)(len >> 16);
+	be[2] = (uint8_t)(len >> 8);
+	be[3] = (uint8_t)len;
+	buf_add(out, OHTTP_BILLING_MAGIC, OHTTP_BILLING_MAGIC_LEN);
+	buf_add(out, be, sizeof(be));
+	buf_add(out, json, len);
+	return (0);
+}
+
+/*
+ * Relay: a filter that passes a chunked response body on unchanged except
+ * for billing frames, which it drops when strip is set.
+ */
+struct ohttp_filter *
+ohttp_filter_new(int strip)
+{
+	struct ohttp_filter	*of;
+
+	of = xcalloc(1, sizeof(*of));
+	of->of_state = OHTTP_S_NONCE;
+	of->of_strip = strip;
+	return (of);
+}
+
+/*
+ * Pass len bytes of the body through the filter, appending what goes on to
+ * out.  -1 when the framing is broken; the caller may pass the rest as is.
+ */
+int
+ohttp_filter_feed(struct ohttp_filter *of, const uint8_t *p, size_t len,
+    struct buf *out, const char **errstr)
+{
+	struct bytes_reader	 rd;
+	uint64_t		 v;
+	size_t			 n, need;
+	int			 rc;
+
+	while (len > 0) {
+		switch (of->of_state) {
+		case OHTTP_S_NONCE:
+			n = OHTTP_NONCE_LEN - of->of_got;
+			n = len < n ? len : n;
+			buf_add(out, p, n);
+			of->of_got += n;
+			p += n;
+			len -= n;
+			if (of->of_got == OHTTP_NONCE_LEN) {
+				of->of_got = 0;
+				of->of_state = OHTTP_S_LEN;
+			}
+			break;
+		case OHTTP_S_LEN:
+			if (of->of_got == 0 && *p == OHTTP_BILLING_FIRST) {
+				memset(&of->of_bill, 0, sizeof(of->of_bill));
+				of->of_frames++;
+				of->of_state = OHTTP_S_BILLING;
+				break;
+			}
+			of->of_varint[of->of_got++] = *p;
+			buf_add(out, p, 1);
+			p++;
+			len--;
+			need = (size_t)1 << (of->of_varint[0] >> 6);
+			if (of->of_got < need)
+				break;
+			bytes_reader_init(&rd, of->of_varint, of->of_got);
+			of->of_got = 0;
+			if (bytes_get_varint(&rd, &v) == -1) {
+				*errstr = "bad chunk length";
+				of->of_state = OHTTP_S_FAILED;
+				return (-1);
+			}
+			of->of_left = v;
+			of->of_state = v == 0 ? OHTTP_S_FINAL : OHTTP_S_CHUNK;
+			break;
+		case OHTTP_S_BILLING:
+			rc = ohttp_billing_skip(&of->of_bill, &p, &len,
+			    of->of_strip ? NULL : out, errstr);
+			if (rc == -1) {
+				of->of_state = OHTTP_S_FAILED;
+				return (-1);
+			}
+			if (rc == 1)
+				of->of_state = OHTTP_S_LEN;
+			break;
+		case OHTTP_S_CHUNK:
+			n = len < of->of_left ? len : (size_t)of->of_left;
+			buf_add(out, p, n);
+			of->of_left -= n;
+			p += n;
+			len -= n;
+			if (of->of_left == 0)
+				of->of_state = OHTTP_S_LEN;
+			break;
+		case OHTTP_S_FINAL:
+			buf_add(out, p, len);
+			len = 0;
+			break;
+		case OHTTP_S_DONE:
+		case OHTTP_S_FAILED:
+			*errstr = "response framing already broken";
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Billing frames the filter has seen (stripped or passed on). */
+size_t
+ohttp_filter_frames(const struct ohttp_filter *of)
+{
+	return (of->of_frames);
+}
+
+/* Free a filter; NULL does nothing. */
+void
+ohttp_filter_free(struct ohttp_filter *of)
+{
+	free(of);
+}
+
 /* A new chunked opener; NULL when the context's AEAD is unknown. */
 struct ohttp_stream *
 ohttp_stream_new(const struct ohttp_ctx *ctx, ohttp_chunk_cb cb, void *arg)
@@ -497,6 +711,7 @@ ohttp_stream_feed(struct ohttp_stream *os, const uint8_t *p, size_t len,
     const char **errstr)
 {
 	size_t	 n;
+	int	 rc;
 
 	while (len > 0) {
 		switch (os->os_state) {
@@ -516,8 +731,26 @@ ohttp_stream_feed(struct ohttp_stream *os, const uint8_t *p, size_t len,
 			os->os_state = OHTTP_S_LEN;
 			break;
 		case OHTTP_S_LEN:
+			/*
+			 * §6: 0x0A would be a 10-byte chunk, shorter than
+			 * the tag: it can only start a billing frame.
+			 */
+			if (os->os_in.len == 0 && *p == OHTTP_BILLING_FIRST) {
+				memset(&os->os_bill, 0, sizeof(os->os_bill));
+				os->os_state = OHTTP_S_BILLING;
+				break;
+			}
 			if (ohttp_stream_len(os, &p, &len, errstr) == -1)
 				return (-1);
+			break;
+		case OHTTP_S_BILLING:
+			rc = ohttp_billing_skip(&os->os_bill, &p, &len, NULL,
+			    errstr);
+			if (rc == -1)
+				return (ohttp_stream_fail(os, *errstr, errstr));
+			/* Not a chunk: the counter stays where it is. */
+			if (rc == 1)
+				os->os_state = OHTTP_S_LEN;
 			break;
 		case OHTTP_S_CHUNK:
 			/* A whole chunk in this piece: open it in place. */
@@ -584,6 +817,9 @@ ohttp_stream_finish(struct ohttp_stream *os, const char **errstr)
 	case OHTTP_S_CHUNK:
 		return (ohttp_stream_fail(os, "response truncated in a chunk",
 		    errstr));
+	case OHTTP_S_BILLING:
+		return (ohttp_stream_fail(os,
+		    "response truncated in a billing frame", errstr));
 	case OHTTP_S_FINAL:
 		rc = ohttp_stream_open(os, os->os_in.data, os->os_in.len, 1,
 		    errstr);

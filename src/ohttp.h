@@ -18,6 +18,16 @@
 /* The longest sealed chunk the opener holds (and the sealer writes). */
 #define OHTTP_MAX_CHUNK		(16 * 1024 * 1024)
 
+/*
+ * PROTOCOL.md §6: the gateway's plaintext billing frame in a chunked body,
+ * magic || be32 length || cost JSON, at most OHTTP_BILLING_MAX of JSON.
+ */
+#define OHTTP_BILLING_MAGIC	"\n--opengradient-ohttp-billing-v1--\n"
+#define OHTTP_BILLING_MAGIC_LEN	35
+#define OHTTP_BILLING_HDR_LEN	(OHTTP_BILLING_MAGIC_LEN + 4)
+#define OHTTP_BILLING_FIRST	0x0a
+#define OHTTP_BILLING_MAX	(64 * 1024)
+
 /* The recipient key a registry entry advertises (its ohttpConfig). */
 struct ohttp_key_config {
 	uint8_t		 key_id;
@@ -69,6 +79,19 @@ struct ohttp_sealer *ohttp_sealer_new(const struct ohttp_ctx *,
 int	ohttp_sealer_chunk(struct ohttp_sealer *, const uint8_t *, size_t, int,
 	    struct buf *, const char **);
 void	ohttp_sealer_free(struct ohttp_sealer *);
+/* Gateway: append a billing frame holding the cost JSON (§6) to out. */
+int	ohttp_billing_frame(const uint8_t *, size_t, struct buf *,
+	    const char **);
+
+/* Relay: passes a chunked body on, dropping billing frames when strip. */
+struct ohttp_filter;
+struct ohttp_filter *ohttp_filter_new(int);
+/* Append what goes on to out; -1 when the framing is broken. */
+int	ohttp_filter_feed(struct ohttp_filter *, const uint8_t *, size_t,
+	    struct buf *, const char **);
+/* Billing frames seen so far. */
+size_t	ohttp_filter_frames(const struct ohttp_filter *);
+void	ohttp_filter_free(struct ohttp_filter *);
 
 /* Client: incremental chunked response opener, bytes in any pieces. */
 struct ohttp_stream;

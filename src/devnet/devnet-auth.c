@@ -123,6 +123,12 @@ devnet_auth_issue(struct devnet *dn)
 		xfree_secret(dn->dn_refresh_token,
 		    strlen(dn->dn_refresh_token));
 	dn->dn_token_expires_at = (int64_t)time(NULL) + dn->dn_token_ttl;
+	/* --bundle-late: the first token had expired when it was handed on. */
+	if (dn->dn_bundle_late > 0) {
+		dn->dn_token_expires_at = (int64_t)time(NULL) -
+		    dn->dn_bundle_late;
+		dn->dn_bundle_late = 0;
+	}
 	dn->dn_access_token = auth_jwt_new(dn, "authenticated",
 	    dn->dn_token_expires_at);
 	dn->dn_refresh_token = auth_random_new(18);

@@ -46,6 +46,29 @@
 #define DEVNET_GATEWAY_TEE_ID_LEN	VERIFY_TEE_ID_LEN
 #define DEVNET_GATEWAY_MAX_DEPTH	64
 #define DEVNET_GATEWAY_ERROR_EVENT	"Stream processing failed"
+/* PROTOCOL.md §5: the live gateway's limit on hdr || enc || ct. */
+#define DEVNET_GATEWAY_MAX_ENCAP	(512U * 1024)
+
+/* gateway-status: the plaintext refusals a live gateway sends (§5). */
+static const struct {
+	int		 status;
+	const char	*reason;
+	const char	*detail;
+} devnet_gateway_refusals[] = {
+	{ 400, "Bad Request", "Model 'x' is not supported by this TEE" },
+	{ 402, "Payment Required", "Insufficient balance for this request" },
+	{ 403, "Forbidden", "Request refused" },
+	{ 404, "Not Found", "Not Found" },
+	{ 405, "Method Not Allowed", "use POST" },
+	{ 413, "Payload Too Large", "encapsulated request too large" },
+	{ 429, "Too Many Requests", "Rate limit exceeded, retry later" },
+	{ 451, "Unavailable For Legal Reasons",
+	    "Request blocked by the content policy" },
+	{ 500, "Internal Server Error", "Internal gateway error" },
+	{ 503, "Service Unavailable", "Model backend overloaded" },
+};
+#define DEVNET_GATEWAY_NREFUSALS	(sizeof(devnet_gateway_refusals) / \
+	sizeof(devnet_gateway_refusals[0]))
 
 /* What a response proves, before it is written in one of its shapes. */
 struct devnet_gateway_proof {
@@ -69,6 +92,7 @@ struct devnet_gateway_stream {
 	int			 gs_delay_ms;
 	int			 gs_fault;	/* DROP_FINAL, TRUNCATE, KILL */
 	size_t			 gs_cut;	/* frame where the fault hits */
+	char			*gs_billing;	/* owned or NULL: cost JSON */
 	struct event		*gs_timer;	/* owned */
 	struct devnet_gateway_stream *gs_prev;
 	struct devnet_gateway_stream *gs_next_stream;
@@ -103,6 +127,7 @@ struct devnet_gateway {
 
 static int	 devnet_gateway_keys(struct devnet_gateway *, const char **);
 static int	 devnet_gateway_cert(struct devnet_gateway *, const char **);
+static void	 devnet_gateway_refuse(struct evhttp_request *, long long);
 static void	 devnet_gateway_reply_detail(struct evhttp_request *, int,
 		    const char *);
 static void	 devnet_gateway_send_sealed(struct evhttp_request *,
@@ -126,9 +151,11 @@ static char	*devnet_gateway_frame(const struct json_value *);
 static struct json_value *devnet_gateway_delta_frame(struct json_value *,
 		    const char *, const char *);
 static void	 devnet_gateway_add_frame(char ***, size_t *, char *);
+static char	*devnet_gateway_billing(const struct devnet_gateway *,
+		    const char *, const struct devnet_answer *);
 static void	 devnet_gateway_stream_start(struct devnet_gateway *,
 		    struct evhttp_request *, struct ohttp_ctx *, char **,
-		    size_t);
+		    size_t, char *);
 static void	 devnet_gateway_stream_free(struct devnet_gateway_stream *);
 static void	 devnet_gateway_stream_cb(evutil_socket_t, short, void *);
 static void	 devnet_gateway_stream_close_cb(struct evhttp_connection *,
@@ -449,7 +476,12 @@ devnet_gateway_reply_detail(struct evhttp_request *req, int code,
 {
 	struct evbuffer	*evb;
 	struct buf	 b;
+	const char	*reason = "Bad Request";
+	size_t		 i;
 
+	for (i = 0; i < DEVNET_GATEWAY_NREFUSALS; i++)
+		if (devnet_gateway_refusals[i].status == code)
+			reason = devnet_gateway_refusals[i].reason;
 	buf_init(&b);
 	buf_add_str(&b, "{\"detail\": ");
 	pyjson_write_string(&b, msg, strlen(msg), PYJSON_ENSURE_ASCII);
@@ -458,10 +490,27 @@ devnet_gateway_reply_detail(struct evhttp_request *req, int code,
 	evbuffer_add(evb, b.data, b.len);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json");
-	evhttp_send_reply(req, code, code == 405 ? "Method Not Allowed" :
-	    "Bad Request", evb);
+	if (code == 429)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", "5");
+	evhttp_send_reply(req, code, reason, evb);
 	evbuffer_free(evb);
 	buf_clear(&b, 0);
+}
+
+/* gateway-status: refuse in plaintext with the chosen status (§5). */
+static void
+devnet_gateway_refuse(struct evhttp_request *req, long long status)
+{
+	const char	*detail = "Request refused";
+	size_t		 i;
+
+	if (status < 400 || status > 599)
+		status = 400;
+	for (i = 0; i < DEVNET_GATEWAY_NREFUSALS; i++)
+		if (devnet_gateway_refusals[i].status == status)
+			detail = devnet_gateway_refusals[i].detail;
+	devnet_gateway_reply_detail(req, (int)status, detail);
 }
 
 /*
@@ -725,7 +774,8 @@ devnet_gateway_single(struct devnet_gateway *gw, struct evhttp_request *req,
 	json_object_set(choice, "index", json_new_int(0));
 	json_object_set(choice, "message", msg);
 	json_object_set(choice, "finish_reason", json_new_string(
-	    a->tool_name != NULL ? "tool_calls" : "stop"));
+	    a->tool_name != NULL ? "tool_calls" : a->truncated ? "length" :
+	    "stop"));
 	choices = json_new_array();
 	json_array_add(choices, choice);
 	if (extra)
@@ -953,7 +1003,8 @@ devnet_gateway_stream_frames(struct devnet_gateway *gw, const char *model,
 		    json_new_string(DEVNET_GATEWAY_ERROR_EVENT));
 	} else {
 		f = devnet_gateway_delta_frame(json_new_object(),
-		    a->tool_name != NULL ? "tool_calls" : "stop", model);
+		    a->tool_name != NULL ? "tool_calls" : a->truncated ?
+		    "length" : "stop", model);
 		devnet_gateway_put_proof(f, pf, variant);
 		json_object_set(f, "usage", devnet_gateway_usage(a));
 		if (extra)
@@ -964,11 +1015,38 @@ devnet_gateway_stream_frames(struct devnet_gateway *gw, const char *model,
 	devnet_gateway_add_frame(frames, nframes, xstrdup("data: [DONE]\n\n"));
 }
 
-/* Begin a chunked response (§6) and send frames on a timer. */
+/*
+ * The cost JSON of a streamed answer, for the relay's billing frame (§6):
+ * a new string.  The live gateway's field set is its own; the relay only
+ * needs it to be JSON.
+ */
+static char *
+devnet_gateway_billing(const struct devnet_gateway *gw, const char *model,
+    const struct devnet_answer *a)
+{
+	struct json_value	*o;
+	char			*s;
+
+	o = json_new_object();
+	json_object_set(o, "tee_id", json_new_string(gw->gw_tee_id));
+	json_object_set(o, "model", json_new_string(model));
+	json_object_set(o, "prompt_tokens", json_new_int(a->prompt_tokens));
+	json_object_set(o, "completion_tokens",
+	    json_new_int(a->completion_tokens));
+	json_object_set(o, "cost_usd", json_new_string("0.000001"));
+	s = pyjson_dumps(o, NULL);
+	json_free(o);
+	return (s);
+}
+
+/*
+ * Begin a chunked response (§6) and send frames on a timer; billing (owned,
+ * or NULL) goes in a billing frame before the final chunk.
+ */
 static void
 devnet_gateway_stream_start(struct devnet_gateway *gw,
     struct evhttp_request *req, struct ohttp_ctx *octx, char **frames,
-    size_t nframes)
+    size_t nframes, char *billing)
 {
 	struct devnet			*dn = gw->gw_dn;
 	struct devnet_gateway_stream	*gs;
@@ -985,6 +1063,7 @@ devnet_gateway_stream_start(struct devnet_gateway *gw,
 	OPENSSL_cleanse(octx, sizeof(*octx));
 	gs->gs_frames = frames;
 	gs->gs_nframes = nframes;
+	gs->gs_billing = billing;
 	gs->gs_delay_ms = dn->dn_stream_delay_ms;
 	if (devnet_fault_on(dn, DEVNET_F_SLOW_STREAM, gw->gw_index))
 		gs->gs_delay_ms = (int)devnet_fault_value(dn,
@@ -1010,6 +1089,7 @@ devnet_gateway_stream_start(struct devnet_gateway *gw,
 		for (i = 0; i < nframes; i++)
 			free(frames[i]);
 		free(frames);
+		free(billing);
 		ohttp_ctx_clear(&gs->gs_octx);
 		free(gs);
 		return;
@@ -1063,6 +1143,7 @@ devnet_gateway_stream_free(struct devnet_gateway_stream *gs)
 	for (i = 0; i < gs->gs_nframes; i++)
 		xfree_secret(gs->gs_frames[i], strlen(gs->gs_frames[i]));
 	free(gs->gs_frames);
+	free(gs->gs_billing);
 	free(gs);
 }
 
@@ -1114,6 +1195,13 @@ devnet_gateway_stream_cb(evutil_socket_t fd, short what, void *arg)
 
 	frame = gs->gs_frames[gs->gs_next];
 	buf_init(&out);
+	/*
+	 * §6: the plaintext billing frame for the relay, just before final
+	 * (a few hundred bytes: it cannot exceed the bound).
+	 */
+	if (final && gs->gs_billing != NULL)
+		(void)ohttp_billing_frame((const uint8_t *)gs->gs_billing,
+		    strlen(gs->gs_billing), &out, &errstr);
 	if (ohttp_sealer_chunk(gs->gs_sealer, (const uint8_t *)frame,
 	    strlen(frame), final, &out, &errstr) == -1) {
 		/* Cannot happen with a valid context; end the body short. */
@@ -1161,6 +1249,8 @@ devnet_gateway_answer(struct devnet_gateway *gw, struct evhttp_request *req,
 	if (digest_gateway_request(wire, &dr, &errstr) == -1 ||
 	    devnet_model_answer(wire, &a, &errstr) == -1)
 		goto bad;
+	if (gw->gw_dn->dn_stream_frames > 0)
+		devnet_model_pad(&a, (size_t)gw->gw_dn->dn_stream_frames);
 	if (json_truthy(json_get(wire, "stream")))
 		stream = 1;
 	model = json_get_str(wire, "model");
@@ -1187,7 +1277,8 @@ devnet_gateway_answer(struct devnet_gateway *gw, struct evhttp_request *req,
 	if (stream) {
 		devnet_gateway_stream_frames(gw, model, &a, call_id, &pf,
 		    variant, &frames, &nframes);
-		devnet_gateway_stream_start(gw, req, octx, frames, nframes);
+		devnet_gateway_stream_start(gw, req, octx, frames, nframes,
+		    devnet_gateway_billing(gw, model, &a));
 	} else
 		devnet_gateway_single(gw, req, octx, model, &a, call_id, &pf,
 		    variant);
@@ -1221,7 +1312,7 @@ devnet_gateway_fail(struct devnet_gateway *gw, struct evhttp_request *req,
 	json_free(f);
 	devnet_gateway_add_frame(&frames, &nframes,
 	    xstrdup("data: [DONE]\n\n"));
-	devnet_gateway_stream_start(gw, req, octx, frames, nframes);
+	devnet_gateway_stream_start(gw, req, octx, frames, nframes, NULL);
 }
 
 /* Any path, POST: an OHTTP encapsulated request (PROTOCOL.md §4, §5). */
@@ -1250,12 +1341,24 @@ devnet_gateway_request_cb(struct evhttp_request *req, void *arg)
 	    strstr(h, "message/ohttp-chunked-res") != NULL)
 		stream = 1;
 
+	if (devnet_fault_on(gw->gw_dn, DEVNET_F_GATEWAY_STATUS,
+	    gw->gw_index)) {
+		devnet_gateway_refuse(req, devnet_fault_value(gw->gw_dn,
+		    DEVNET_F_GATEWAY_STATUS));
+		return;
+	}
+
 	len = evbuffer_get_length(in);
 	memset(&octx, 0, sizeof(octx));
 	buf_init(&pt);
-	if (len == 0 || len > DEVNET_MAX_BODY) {
+	if (len == 0) {
 		devnet_gateway_reply_detail(req, 400,
-		    "missing or oversized OHTTP request");
+		    "missing OHTTP request");
+		return;
+	}
+	if (len > DEVNET_GATEWAY_MAX_ENCAP) {
+		devnet_gateway_reply_detail(req, 413,
+		    "encapsulated request too large");
 		return;
 	}
 	if (ohttp_decap_request(&octx, &gw->gw_kc, gw->gw_sk,
@@ -1270,6 +1373,9 @@ devnet_gateway_request_cb(struct evhttp_request *req, void *arg)
 	lim.max_depth = DEVNET_GATEWAY_MAX_DEPTH;
 	wire = json_parse(pt.len > 0 ? (const char *)pt.data : "", pt.len,
 	    &lim, &errstr);
+	if (wire != NULL && json_is(wire, JSON_OBJECT))
+		devnet_admin_received(gw->gw_dn, (const char *)pt.data,
+		    pt.len);
 	buf_clear(&pt, 1);
 	if (wire == NULL || !json_is(wire, JSON_OBJECT)) {
 		if (wire != NULL)

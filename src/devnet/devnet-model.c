@@ -66,6 +66,8 @@ static const struct json_value *devnet_model_cmd_result(
 static int	devnet_model_run(const struct buf *, const char **, size_t *);
 static void	devnet_model_say(struct devnet_answer *, const char *,
 		    const struct buf *);
+static void	devnet_model_cap(struct devnet_answer *,
+		    const struct json_value *);
 
 /* Required string parameters that make a function an agent's command tool. */
 static const char *const devnet_model_cmd_params[] = {
@@ -76,6 +78,26 @@ static const char *const devnet_model_cmd_params[] = {
 	(sizeof(devnet_model_cmd_params) / sizeof(devnet_model_cmd_params[0]))
 #define DEVNET_MODEL_RUN	"run: "
 #define DEVNET_MODEL_RESULT	"Tool result received: "
+
+/*
+ * Like the live gateway, stop after max_tokens tokens (finish_reason
+ * "length").  It reads max_tokens only: a request carrying only
+ * max_completion_tokens is not capped by it (PROTOCOL.md §7).
+ */
+static void
+devnet_model_cap(struct devnet_answer *a, const struct json_value *max)
+{
+	int64_t		 n;
+	size_t		 i;
+
+	if (!json_is(max, JSON_INT) || json_to_int64(max, &n) == -1 || n < 1 ||
+	    (uint64_t)n >= a->ntokens)
+		return;
+	for (i = (size_t)n; i < a->ntokens; i++)
+		free(a->tokens[i]);
+	a->ntokens = (size_t)n;
+	a->truncated = 1;
+}
 
 /* The text of a message's content: a string or the text of its parts. */
 static void
@@ -396,8 +418,27 @@ devnet_model_answer(const struct json_value *wire, struct devnet_answer *a,
 	}
 
 	devnet_model_say(a, "Echo: ", &user);
+	devnet_model_cap(a, json_get(wire, "max_tokens"));
+	a->completion_tokens = (int)a->ntokens;
 	buf_clear(&user, 1);
 	return (0);
+}
+
+/*
+ * The benchmark's long generations: a text answer's tokens repeated in
+ * order until there are at least n (one content frame each).
+ */
+void
+devnet_model_pad(struct devnet_answer *a, size_t n)
+{
+	size_t	i, have = a->ntokens;
+
+	if (a->tool_name != NULL || have == 0)
+		return;
+	for (i = 0; a->ntokens < n; i++)
+		devnet_model_add_token(a, a->tokens[i % have],
+		    strlen(a->tokens[i % have]));
+	a->completion_tokens = (int)a->ntokens;
 }
 
 /* Free what devnet_model_answer() put in a. */

@@ -3,7 +3,11 @@
  * the bearer token and the X-TEE-ID header, forwards the opaque OHTTP body
  * to the named gateway with a real HTTP POST over a pool of keep-alive
  * connections, and streams the gateway's answer back as it arrives.
- * Faults: relay-status, relay-close, expire-token.
+ * Like the live relay it strips the plaintext billing frame a gateway
+ * writes into a chunked answer (PROTOCOL.md §6); relay-forward-billing
+ * passes it on instead.
+ * Faults: relay-status, relay-close, expire-token, relay-forward-billing,
+ * relay-wording.
  */
 #include "compat.h"
 
@@ -52,6 +56,7 @@ struct relay_req {
 	struct relay_conn		*rr_conn;
 	int				 rr_started;	/* reply started */
 	int				 rr_gw;
+	struct ohttp_filter		*rr_filter;	/* owned or NULL */
 	TAILQ_ENTRY(relay_req)		 rr_entry;
 };
 
@@ -71,6 +76,24 @@ static void	relay_error_cb(enum evhttp_request_error, void *);
 static void	relay_client_close_cb(struct evhttp_connection *, void *);
 static void	relay_req_free(struct relay_req *);
 static void	relay_abort(struct evhttp_request *);
+static void	relay_unreachable(struct devnet *, struct evhttp_request *);
+
+/*
+ * relay-wording: how the relay says it could not reach the gateway.  The
+ * live relay's words are unknown, so og-veil must not depend on them; 0 is
+ * the devnet's own, the others are worded like common proxies.
+ */
+static const struct {
+	int		 status;
+	const char	*detail;
+} relay_wordings[] = {
+	{ 502, "TEE gateway unreachable" },
+	{ 502, "Bad Gateway" },
+	{ 503, "no healthy upstream" },
+	{ 504, "upstream request timeout" },
+	{ 502, "upstream failure" },
+};
+#define RELAY_NWORDINGS	(sizeof(relay_wordings) / sizeof(relay_wordings[0]))
 
 /* Count each accepted connection, then make its bufferevent. */
 static struct bufferevent *
@@ -196,6 +219,10 @@ relay_req_free(struct relay_req *rr)
 	if (rr->rr_conn != NULL)
 		rr->rr_conn->rc_busy--;
 	TAILQ_REMOVE(&relay_reqs, rr, rr_entry);
+	if (rr->rr_filter != NULL)
+		rr->rr_dn->dn_relay_billing += ohttp_filter_frames(
+		    rr->rr_filter);
+	ohttp_filter_free(rr->rr_filter);
 	free(rr);
 }
 
@@ -211,6 +238,20 @@ relay_abort(struct evhttp_request *req)
 	if (evcon != NULL && (bev = evhttp_connection_get_bufferevent(evcon))
 	    != NULL && (fd = bufferevent_getfd(bev)) != -1)
 		shutdown(fd, SHUT_RDWR);
+}
+
+/* The relay's answer when no byte came from the gateway. */
+static void
+relay_unreachable(struct devnet *dn, struct evhttp_request *req)
+{
+	long long	 w = 0;
+
+	if (devnet_fault_on(dn, DEVNET_F_RELAY_WORDING, -1))
+		w = devnet_fault_value(dn, DEVNET_F_RELAY_WORDING);
+	if (w < 0 || (size_t)w >= RELAY_NWORDINGS)
+		w = 1;
+	devnet_reply_detail(req, relay_wordings[w].status,
+	    relay_wordings[w].detail);
 }
 
 /* Upstream headers: start the downstream reply with the same status. */
@@ -233,6 +274,11 @@ relay_header_cb(struct evhttp_request *up, void *arg)
 	evhttp_add_header(h, "Cache-Control", "no-cache");
 	if (code < 200 || code > 599)
 		code = 502;
+	/* §6: a chunked answer carries a billing frame for us. */
+	if (code >= 200 && code < 300 && v != NULL &&
+	    strncasecmp(v, "message/ohttp-chunked-res", 25) == 0)
+		rr->rr_filter = ohttp_filter_new(!devnet_fault_on(rr->rr_dn,
+		    DEVNET_F_RELAY_FORWARD_BILLING, rr->rr_gw));
 	evhttp_send_reply_start(rr->rr_in, code,
 	    evhttp_request_get_response_code_line(up));
 	rr->rr_started = 1;
@@ -246,11 +292,33 @@ relay_chunk_cb(struct evhttp_request *up, void *arg)
 	struct relay_req	*rr = arg;
 	struct evbuffer		*in = evhttp_request_get_input_buffer(up);
 
+	struct evbuffer		*evb;
+	struct buf		 out;
+	const char		*errstr;
+	size_t			 len;
+
 	if (rr->rr_in == NULL || !rr->rr_started) {
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
-	evhttp_send_reply_chunk(rr->rr_in, in);
+	if (rr->rr_filter == NULL || (len = evbuffer_get_length(in)) == 0) {
+		evhttp_send_reply_chunk(rr->rr_in, in);
+		return;
+	}
+	buf_init(&out);
+	if (ohttp_filter_feed(rr->rr_filter, evbuffer_pullup(in, -1), len,
+	    &out, &errstr) == -1) {
+		/* Not ours to judge: the rest goes on as it comes. */
+		devnet_warnx("relay: gateway %d: %s", rr->rr_gw, errstr);
+		ohttp_filter_free(rr->rr_filter);
+		rr->rr_filter = NULL;
+	}
+	evbuffer_drain(in, len);
+	evb = evbuffer_new();
+	evbuffer_add(evb, out.data, out.len);
+	evhttp_send_reply_chunk(rr->rr_in, evb);
+	evbuffer_free(evb);
+	buf_clear(&out, 0);
 }
 
 static void
@@ -282,7 +350,7 @@ relay_done_cb(struct evhttp_request *up, void *arg)
 		return;
 	if (!started) {
 		dn->dn_relay_errors++;
-		devnet_reply_detail(in, 502, "TEE gateway unreachable");
+		relay_unreachable(dn, in);
 		return;
 	}
 	if (failed) {
@@ -394,7 +462,7 @@ relay_request_cb(struct evhttp_request *req, void *arg)
 	}
 	if ((rc = relay_pick(dn, gw)) == NULL) {
 		dn->dn_relay_errors++;
-		devnet_reply_detail(req, 502, "TEE gateway unreachable");
+		relay_unreachable(dn, req);
 		return;
 	}
 
@@ -422,7 +490,7 @@ relay_request_cb(struct evhttp_request *req, void *arg)
 		free(rr);
 		rc->rc_dead = 1;
 		dn->dn_relay_errors++;
-		devnet_reply_detail(req, 502, "TEE gateway unreachable");
+		relay_unreachable(dn, req);
 		return;
 	}
 	rr->rr_up = up;

@@ -55,6 +55,9 @@ static const char *devnet_fault_names[DEVNET_F__COUNT] = {
 	[DEVNET_F_EXPIRE_TOKEN] = "expire-token",
 	[DEVNET_F_REVOKE_TOKEN] = "revoke-token",
 	[DEVNET_F_UNSIGNED_EXTRA] = "unsigned-extra",
+	[DEVNET_F_RELAY_FORWARD_BILLING] = "relay-forward-billing",
+	[DEVNET_F_GATEWAY_STATUS] = "gateway-status",
+	[DEVNET_F_RELAY_WORDING] = "relay-wording",
 	[DEVNET_F_SLOW_AUTH] = "slow-auth",
 	[DEVNET_F_HOSTILE_ENDPOINT] = "hostile-endpoint"
 };
@@ -71,7 +74,9 @@ static const struct option devnet_longopts[] = {
 	{ "gateways", required_argument, NULL, 'g' },
 	{ "rsa-bits", required_argument, NULL, 'r' },
 	{ "stream-delay-ms", required_argument, NULL, 'd' },
+	{ "stream-frames", required_argument, NULL, 'f' },
 	{ "token-ttl", required_argument, NULL, 'T' },
+	{ "bundle-late", required_argument, NULL, 'L' },
 	{ "bench", no_argument, NULL, 'B' },
 	{ "fault", required_argument, NULL, 'F' },
 	{ "port-relay", required_argument, NULL, 1 },
@@ -530,9 +535,11 @@ devnet_bundle_json(struct devnet *dn, struct buf *b)
 	devnet_json_str(b, dn->dn_access_token);
 	buf_add_str(b, ", \"refresh_token\": ");
 	devnet_json_str(b, dn->dn_refresh_token);
+	/* expires_in is what is left: negative for a bundle handed on late. */
 	buf_printf(b, ", \"token_type\": \"bearer\", \"expires_at\": %lld, "
-	    "\"expires_in\": %d, \"user\": {\"id\": ",
-	    (long long)dn->dn_token_expires_at, dn->dn_token_ttl);
+	    "\"expires_in\": %lld, \"user\": {\"id\": ",
+	    (long long)dn->dn_token_expires_at,
+	    (long long)(dn->dn_token_expires_at - (int64_t)time(NULL)));
 	devnet_json_str(b, dn->dn_user_id);
 	buf_add_str(b, ", \"email\": ");
 	devnet_json_str(b, DEVNET_USER_EMAIL);
@@ -717,7 +724,8 @@ devnet_usage(int status)
 	fprintf(f, "usage: og-veil-devnet [-v] [--state file] "
 	    "[--bundle file] [--tls] [--ca-out file]\n"
 	    "\t[--gateways n] [--rsa-bits 2048|4096] [--stream-delay-ms n]\n"
-	    "\t[--token-ttl seconds] [--bench] "
+	    "\t[--stream-frames n]\n"
+	    "\t[--token-ttl seconds] [--bundle-late seconds] [--bench] "
 	    "[--fault name[=value][@gateway]] ...\n"
 	    "\t[--port-relay port] [--port-chain port] [--port-auth port]\n"
 	    "\t[--port-app port] [--port-admin port]\n");
@@ -737,7 +745,11 @@ devnet_usage(int status)
 	    "  --rsa-bits BITS        gateway signing key size, 2048 or 4096\n"
 	    "  --stream-delay-ms N    delay between streamed frames"
 	    " (default 20)\n"
+	    "  --stream-frames N      text answers of at least N tokens"
+	    " (the echo repeated)\n"
 	    "  --token-ttl SECONDS    access token lifetime (default 3600)\n"
+	    "  --bundle-late SECONDS  the first access token expired that"
+	    " long ago\n"
 	    "  --bench                benchmark mode: reused signatures, no"
 	    " stream delay\n\t\t\t (unless --stream-delay-ms)\n"
 	    "  --fault NAME[=VALUE][@GATEWAY]  switch a fault on at start\n"
@@ -818,11 +830,27 @@ main(int argc, char **argv)
 			}
 			delay_set = 1;
 			break;
+		case 'f':
+			dn->dn_stream_frames = (int)strtonum(optarg, 1,
+			    1000000, &errstr);
+			if (errstr != NULL) {
+				devnet_warnx("--stream-frames: %s", errstr);
+				return (1);
+			}
+			break;
 		case 'T':
 			dn->dn_token_ttl = (int)strtonum(optarg, 1,
 			    100000000, &errstr);
 			if (errstr != NULL) {
 				devnet_warnx("--token-ttl: %s", errstr);
+				return (1);
+			}
+			break;
+		case 'L':
+			dn->dn_bundle_late = (int)strtonum(optarg, 1,
+			    100000000, &errstr);
+			if (errstr != NULL) {
+				devnet_warnx("--bundle-late: %s", errstr);
 				return (1);
 			}
 			break;
@@ -958,6 +986,7 @@ out:
 	devnet_relay_free(dn);
 	devnet_chain_free(dn);
 	devnet_auth_free(dn);
+	devnet_admin_free(dn);
 	if (dn->dn_app_http != NULL)
 		evhttp_free(dn->dn_app_http);
 	if (dn->dn_admin_http != NULL)

@@ -50,6 +50,9 @@ enum devnet_fault {
 	DEVNET_F_EXPIRE_TOKEN,		/* relay rejects current token */
 	DEVNET_F_REVOKE_TOKEN,		/* refresh token revoked: 400 */
 	DEVNET_F_UNSIGNED_EXTRA,	/* unsigned text beside the signed */
+	DEVNET_F_RELAY_FORWARD_BILLING,	/* relay keeps the billing frame */
+	DEVNET_F_GATEWAY_STATUS,	/* value: a plaintext refusal */
+	DEVNET_F_RELAY_WORDING,		/* value: other relay error texts */
 	DEVNET_F_SLOW_AUTH,		/* value: ms before a refresh answer */
 	DEVNET_F_HOSTILE_ENDPOINT,	/* registry endpoint with CR LF, ESC */
 	DEVNET_F__COUNT
@@ -73,7 +76,9 @@ struct devnet {
 	int			 dn_verbose;
 	int			 dn_rsa_bits;
 	int			 dn_stream_delay_ms;
+	int			 dn_stream_frames;	/* 0 or answer length */
 	int			 dn_token_ttl;	/* seconds */
+	int			 dn_bundle_late; /* 1st token expired s ago */
 	struct devnet_gateway	**dn_gateways;	/* owned */
 	size_t			 dn_ngateways;
 	struct devnet_fault_state dn_faults[DEVNET_F__COUNT];
@@ -90,6 +95,15 @@ struct devnet {
 	uint64_t		 dn_auth_calls;
 	uint64_t		 dn_app_calls;
 	uint64_t		 dn_relay_errors;
+	/*
+	 * The last decrypted requests the gateways received (GET /received
+	 * on admin), oldest first from dn_received_next: what the enclave
+	 * saw, for the tests of --pii-scrub.  Each owned or NULL.
+	 */
+#define DEVNET_RECEIVED_MAX	16
+	char			*dn_received[DEVNET_RECEIVED_MAX];
+	size_t			 dn_received_next;
+	uint64_t		 dn_relay_billing;	/* frames seen */
 	/* Files and services (devnet.c and one devnet-<service>.c each). */
 	char			*dn_state_path;		/* owned */
 	char			*dn_bundle_path;	/* owned or NULL */
@@ -175,8 +189,9 @@ void	 devnet_gateway_state_json(const struct devnet_gateway *, struct buf *);
 /* devnet-model.c: the deterministic built-in model. */
 /*
  * Answer a wire request: the text "Echo: <last user text>" split into
- * tokens, or a tool call to the first offered tool when tools are present
- * and tool_choice is not "none"; an agent's command tool (Bash, exec_command)
+ * tokens (at most max_tokens of them), or a tool call to the first offered
+ * tool when tools are present and tool_choice is not "none"; an agent's
+ * command tool (Bash, exec_command)
  * is called for "run: <command>" and its result answered "Tool result
  * received: <result>".  See og-veil-devnet(1).
  */
@@ -187,10 +202,13 @@ struct devnet_answer {
 	char		*tool_args;	/* owned or NULL: JSON text */
 	int		 prompt_tokens;
 	int		 completion_tokens;
+	int		 truncated;	/* max_tokens hit: "length" */
 };
 int	 devnet_model_answer(const struct json_value *, struct devnet_answer *,
 	    const char **);
 void	 devnet_answer_clear(struct devnet_answer *);
+/* Repeat a text answer's tokens until it has at least n (--stream-frames). */
+void	 devnet_model_pad(struct devnet_answer *, size_t);
 
 /* The services: devnet-{relay,chain,auth,app,admin}.c. */
 int	 devnet_relay_start(struct devnet *, int, int *, const char **);
@@ -211,5 +229,9 @@ void	 devnet_auth_expire(struct devnet *);
 void	 devnet_auth_free(struct devnet *);
 void	 devnet_relay_free(struct devnet *);
 void	 devnet_chain_free(struct devnet *);
+
+/* devnet-admin.c: keep a decrypted request for GET /received. */
+void	 devnet_admin_received(struct devnet *, const char *, size_t);
+void	 devnet_admin_free(struct devnet *);
 
 #endif /* DEVNET_H */

@@ -56,6 +56,18 @@ const modes = {
 		eq(s.toolCalls[0].name, 'get_weather', 'tool name');
 		eq(s.toolCalls[0].args, pydumps({ input: p }), 'arguments');
 	},
+	async 'max-completion-tokens'() {
+		const p = 'one two three four five six';
+		const r = await chat({ messages: [{ role: 'user',
+		    content: p }], max_completion_tokens: 1 });
+		eq(r.choices[0].finish_reason, 'length', 'finish_reason');
+		eq(r.choices[0].message.content, 'Echo: one two ', 'content');
+		const s = await chatStream({ messages: [{ role: 'user',
+		    content: p }], max_completion_tokens: 2 });
+		eq(s.text, 'Echo: one two three four five ', 'stream text');
+		eq(s.final.choices[0].finish_reason, 'length',
+		    'stream finish_reason');
+	},
 	async unicode() {
 		for (const p of ['héllo wörld', '日本語のテキスト です',
 		    'emoji 😀🎉 and 👩‍💻 too', 'tab\tnew\nline "q" \\ /']) {

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { keccak256 } from './indie/keccak.mjs';
 import * as hpke from './indie/hpke.mjs';
-import { parse, dumps, canonical, CanonError } from './indie/pyjson.mjs';
+import { parse, dumps, canonical, CanonError, PyNum } from './indie/pyjson.mjs';
 import { encodeTees } from './indie/abi.mjs';
 import { sign } from './indie/sign.mjs';
 import { selfTest } from './indie/selftest.mjs';
@@ -32,7 +32,13 @@ const VARIANTS = `
                 split (events cut across chunks), wide (8-byte varints),
                 trickle (body written in 7-byte pieces), compact (raw UTF-8
                 JSON frames), lastdelta (the signed frame carries text),
-                tool2 (two tool calls)
+                tool2 (two tool calls), billing (the gateway's plaintext
+                billing frame before the final chunk, PROTOCOL.md 6; this
+                relay forwards it, as a relay that fails to strip it would)
+  limits:       the answer stops after max_tokens words (finish "length");
+                a request over 512 KiB gets 413 (PROTOCOL.md 5)
+  refusals:     status<NNN> (a plaintext non-2xx {"detail": ...} from the
+                gateway, passed on by the relay, PROTOCOL.md 5)
   negative:     tamper (output changed after signing), wrongtee (the other
                 gateway's tee_id), badsig, nofinal (no final chunk),
                 errevent ({"error": …} mid-stream)`;
@@ -149,6 +155,11 @@ function pieces(s, n) {
 
 async function handleGateway(net, gw, req, res) {
 	const body = await readBody(req);
+	// PROTOCOL.md 5: the gateway refuses hdr || enc || ct over 512 KiB.
+	if (body.length > 512 * 1024) {
+		sendJson(res, 413, { detail: 'encapsulated request too large' });
+		return;
+	}
 	let d;
 	try {
 		d = hpke.ohttpDecapsulate(body, gw.keyId, gw.sk, gw.aeadId);
@@ -179,7 +190,24 @@ async function handleGateway(net, gw, req, res) {
 	const reqHash = keccak256(dumps(canon));
 	const model = canon.get('model');
 	const v = new Set(model.split('-').slice(1));
-	const text = 'indie: ' + lastUserText(wire);
+	const refusal = [...v].find((t) => /^status[0-9]{3}$/.test(t));
+	if (refusal) {
+		// A plaintext refusal, never sealed (PROTOCOL.md 5).
+		sendJson(res, Number(refusal.slice(6)), { detail:
+		    'indie gateway refuses: status ' + refusal.slice(6) });
+		return;
+	}
+	let text = 'indie: ' + lastUserText(wire);
+	// The gateway reads max_tokens only (PROTOCOL.md 7): n words here.
+	const maxTok = canon.get('max_tokens');
+	let capped = false;
+	if (maxTok instanceof PyNum && !maxTok.isFloat && maxTok.value > 0) {
+		const words = text.split(' ');
+		if (words.length > maxTok.value) {
+			text = words.slice(0, maxTok.value).join(' ');
+			capped = true;
+		}
+	}
 	let toolCalls = null;
 	if (canon.has('tools')) {
 		const fn = canon.get('tools')[0].get('function');
@@ -211,7 +239,7 @@ async function handleGateway(net, gw, req, res) {
 	};
 	const usage = { prompt_tokens: 7, completion_tokens: output.length,
 	    total_tokens: 7 + output.length };
-	const finish = toolCalls ? 'tool_calls' : 'stop';
+	const finish = toolCalls ? 'tool_calls' : capped ? 'length' : 'stop';
 
 	if (!stream) {
 		if (v.has('err500')) {
@@ -314,6 +342,15 @@ async function handleGateway(net, gw, req, res) {
 	const sealer = new hpke.ChunkSealer(d.ctx, d.enc, null, v.has('wide'));
 	const wireParts = [sealer.head(), ...chunks.map((c) =>
 	    sealer.chunk(Buffer.from(c, 'utf8')))];
+	if (v.has('billing')) {
+		// PROTOCOL.md 6: magic, u32 BE length, cost JSON; not a chunk.
+		const cost = Buffer.from(JSON.stringify({ model,
+		    usage, cost: '0.0000042' }), 'utf8');
+		const len = Buffer.alloc(4);
+		len.writeUInt32BE(cost.length);
+		wireParts.push(Buffer.concat([Buffer.from(
+		    '\n--opengradient-ohttp-billing-v1--\n', 'latin1'), len, cost]));
+	}
 	if (!v.has('nofinal'))
 		wireParts.push(sealer.final(Buffer.from(finalPt, 'utf8')));
 	res.writeHead(200, { 'Content-Type': 'message/ohttp-chunked-res' });

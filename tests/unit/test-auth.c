@@ -139,6 +139,31 @@ test_minimal(void)
 	    "\"expires_in\": 5, " CONFIG_MIN "}", &s, err, sizeof(err)), 0);
 	TEST_EQ_INT(s.expires_at, 1767225600);
 	session_clear(&s);
+
+	/*
+	 * A bundle handed over late: its token already expired (negative
+	 * expires_in, or expires_at in the past).  It is accepted, expired,
+	 * and refreshed before first use; it was refused ("expires_in is
+	 * not an integer from 0 to 315360000").
+	 */
+	TEST_EQ_INT(test_parse(HEAD "\"refresh_token\": \"r-1\", "
+	    "\"expires_in\": -600, " CONFIG_MIN "}", &s, err, sizeof(err)), 0);
+	TEST_ASSERT(s.expires_at >= now - 600 && s.expires_at <= now - 590);
+	TEST_EQ_INT(token_expired(&s, (int64_t)time(NULL)), 1);
+	session_clear(&s);
+	TEST_EQ_INT(test_parse(HEAD "\"refresh_token\": \"r-1\", "
+	    "\"expires_at\": 1000, \"expires_in\": -315360000, " CONFIG_MIN
+	    "}", &s, err, sizeof(err)), 0);
+	TEST_EQ_INT(s.expires_at, 1000);
+	TEST_EQ_INT(token_expired(&s, (int64_t)time(NULL)), 1);
+	session_clear(&s);
+	TEST_EQ_INT(test_parse(HEAD "\"expires_in\": \"-30\", " CONFIG_MIN
+	    "}", &s, err, sizeof(err)), 0);
+	TEST_ASSERT(s.expires_at < now && s.expires_at > 0);
+	session_clear(&s);
+	/* Still bounded: ten years either way. */
+	TEST_ASSERT(test_refused(HEAD "\"expires_in\": -315360001, "
+	    CONFIG_MIN "}", "expires_in") == 0);
 	return (0);
 fail:
 	session_clear(&s);

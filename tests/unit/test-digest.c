@@ -233,7 +233,8 @@ test_wire_keeps_user_content(void)
 	m = json_index(json_get(dr.wire, "messages"), 2);
 	TEST_EQ_STR(json_get_str(m, "role"), "system");
 	TEST_ASSERT(json_is(json_get(dr.wire, "stream"), JSON_TRUE));
-	TEST_ASSERT(json_is(json_get(dr.wire, "tool_choice"), JSON_NULL));
+	/* §7: tool_choice null is not sent (it was, as null). */
+	TEST_ASSERT(json_get(dr.wire, "tool_choice") == NULL);
 	TEST_EQ_STR(dr.canonical_json, "{\"messages\": [{\"content\": "
 	    "\"None\", \"role\": \"user\"}, {\"content\": [{\"type\": "
 	    "\"image_url\"}], \"role\": \"user\"}, {\"content\": \"d\", "
@@ -499,10 +500,107 @@ fail:
 	return (-1);
 }
 
+/* 1 when body's wire request (stream 0) serialises to exactly want. */
+static int
+wire_is(const char *body, const char *want)
+{
+	struct digest_request	 dr;
+	struct json_value	*b;
+	const char		*errstr = NULL;
+	int			 ok;
+
+	if ((b = parse(body)) == NULL)
+		return (0);
+	if (digest_build_request(b, 0, &dr, &errstr) == -1) {
+		fprintf(stderr, "  %s: refused: %s\n", body, errstr);
+		json_free(b);
+		digest_request_clear(&dr);
+		return (0);
+	}
+	ok = strcmp(dr.wire_json, want) == 0;
+	if (!ok)
+		fprintf(stderr, "  %s:\n    got  %s\n    want %s\n", body,
+		    dr.wire_json, want);
+	digest_request_clear(&dr);
+	json_free(b);
+	return (ok);
+}
+
+/*
+ * §7: max_completion_tokens is sent and hashed as max_tokens when
+ * max_tokens is absent or null (a number only); max_tokens wins; the
+ * gateway side does not map it (the enclave reads no such field).
+ */
+static int
+test_max_completion_tokens(void)
+{
+	struct digest_request	 dr;
+	struct json_value	*b = NULL;
+	const char		*errstr;
+
+	memset(&dr, 0, sizeof(dr));
+	TEST_ASSERT(canon_is("{\"model\":\"m\"," MSG_HI ","
+	    "\"max_completion_tokens\":64}",
+	    "{\"max_tokens\": 64, \"messages\": [{\"content\": \"hi\", "
+	    "\"role\": \"user\"}], \"model\": \"m\", \"temperature\": 0.0}"));
+	TEST_ASSERT(canon_is("{\"model\":\"m\"," MSG_HI ",\"max_tokens\":null,"
+	    "\"max_completion_tokens\":7}",
+	    "{\"max_tokens\": 7, \"messages\": [{\"content\": \"hi\", "
+	    "\"role\": \"user\"}], \"model\": \"m\", \"temperature\": 0.0}"));
+	TEST_ASSERT(canon_is("{\"model\":\"m\"," MSG_HI ",\"max_tokens\":5,"
+	    "\"max_completion_tokens\":7}",
+	    "{\"max_tokens\": 5, \"messages\": [{\"content\": \"hi\", "
+	    "\"role\": \"user\"}], \"model\": \"m\", \"temperature\": 0.0}"));
+	TEST_ASSERT(canon_is("{\"model\":\"m\"," MSG_HI ","
+	    "\"max_completion_tokens\":null}", CANON_HI));
+	TEST_ASSERT(canon_is("{\"model\":\"m\"," MSG_HI ","
+	    "\"max_completion_tokens\":\"64\"}", CANON_HI));
+	TEST_ASSERT(wire_is("{\"model\":\"m\"," MSG_HI ","
+	    "\"max_completion_tokens\":64}",
+	    "{\"model\": \"m\", \"messages\": [{\"role\": \"user\", "
+	    "\"content\": \"hi\"}], \"temperature\": 0.0, \"max_tokens\": "
+	    "64}"));
+	b = parse("{\"model\":\"m\"," MSG_HI ",\"max_completion_tokens\":64}");
+	TEST_ASSERT(b != NULL);
+	TEST_EQ_INT(digest_gateway_request(b, &dr, &errstr), 0);
+	TEST_EQ_STR(dr.canonical_json, CANON_HI);
+	digest_request_clear(&dr);
+	json_free(b);
+	return (0);
+fail:
+	digest_request_clear(&dr);
+	json_free(b);
+	return (-1);
+}
+
+/* §7: tool_choice goes on the wire only when present and not null. */
+static int
+test_tool_choice(void)
+{
+	TEST_ASSERT(wire_is("{\"model\":\"m\"," MSG_HI ",\"tool_choice\":null}",
+	    "{\"model\": \"m\", \"messages\": [{\"role\": \"user\", "
+	    "\"content\": \"hi\"}], \"temperature\": 0.0}"));
+	TEST_ASSERT(wire_is("{\"model\":\"m\"," MSG_HI ",\"tool_choice\":"
+	    "\"none\"}",
+	    "{\"model\": \"m\", \"messages\": [{\"role\": \"user\", "
+	    "\"content\": \"hi\"}], \"temperature\": 0.0, \"tool_choice\": "
+	    "\"none\"}"));
+	TEST_ASSERT(wire_is("{\"model\":\"m\"," MSG_HI ",\"tool_choice\":"
+	    "{\"type\":\"function\",\"function\":{\"name\":\"f\"}}}",
+	    "{\"model\": \"m\", \"messages\": [{\"role\": \"user\", "
+	    "\"content\": \"hi\"}], \"temperature\": 0.0, \"tool_choice\": "
+	    "{\"type\": \"function\", \"function\": {\"name\": \"f\"}}}"));
+	return (0);
+fail:
+	return (-1);
+}
+
 static const struct test_case cases[] = {
 	{ "minimal", test_minimal },
 	{ "temperature", test_temperature },
 	{ "optional-fields", test_optional_fields },
+	{ "max-completion-tokens", test_max_completion_tokens },
+	{ "tool-choice", test_tool_choice },
 	{ "user-content", test_user_content },
 	{ "wire-keeps-user-content", test_wire_keeps_user_content },
 	{ "parts", test_parts },

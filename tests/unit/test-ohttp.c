@@ -623,6 +623,213 @@ fail:
 	return (rc);
 }
 
+#define TEST_COST	"{\"model\": \"gpt-4.1\", \"cost_usd\": \"0.000123\"}"
+
+/*
+ * A stream with two chunks, then the billing frame of PROTOCOL.md §6 (json
+ * of jsonlen bytes; real when jsonlen fits), then the final chunk.
+ */
+static int
+test_billing_body(struct test_fx *fx, const char *json, size_t jsonlen)
+{
+	struct ohttp_sealer	*sl;
+	const char		*errstr;
+	int			 rc = -1;
+
+	if ((sl = test_fx_sealer(fx)) == NULL)
+		return (-1);
+	if (ohttp_sealer_chunk(sl, (const uint8_t *)"data: one\n\n", 11, 0,
+	    &fx->body, &errstr) == -1 ||
+	    ohttp_sealer_chunk(sl, (const uint8_t *)"data: two\n\n", 11, 0,
+	    &fx->body, &errstr) == -1 ||
+	    ohttp_billing_frame((const uint8_t *)json, jsonlen, &fx->body,
+	    &errstr) == -1 ||
+	    ohttp_sealer_chunk(sl, (const uint8_t *)"fin", 3, 1, &fx->body,
+	    &errstr) == -1)
+		goto out;
+	rc = 0;
+out:
+	ohttp_sealer_free(sl);
+	return (rc);
+}
+
+/*
+ * §6: a billing frame before the final chunk is skipped, whatever the
+ * pieces, its bytes never reach the consumer and the final chunk still
+ * opens at the next counter (the frame is not a chunk).
+ */
+static int
+test_billing_skipped(void)
+{
+	struct test_fx		 fx;
+	struct test_sink	 b;
+	int			 seed, piece, rc = -1;
+
+	test_sink_init(&b);
+	TEST_ASSERT(test_fx_init(&fx, HPKE_AEAD_CHACHA20POLY1305) == 0);
+	TEST_ASSERT(test_billing_body(&fx, TEST_COST, strlen(TEST_COST)) ==
+	    0);
+	TEST_ASSERT(memmem(fx.body.data, fx.body.len, "cost_usd", 8) != NULL);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 0) == 0);
+	TEST_EQ_INT(fx.sk.chunks, 3);
+	TEST_EQ_INT(fx.sk.finals, 1);
+	TEST_EQ_INT(fx.sk.pt.len, 11 + 11 + 3);
+	TEST_EQ_MEM(fx.sk.pt.data, "data: one\n\ndata: two\n\nfin", 25);
+	for (piece = 1; piece <= 41; piece += 4) {
+		test_sink_reset(&b);
+		TEST_ASSERT(test_stream_run(&fx.cli, fx.body.data,
+		    fx.body.len, piece, &b) == 0);
+		TEST_EQ_INT(b.pt.len, 25);
+		TEST_EQ_INT(b.finals, 1);
+	}
+	for (seed = 1; seed <= 30; seed++) {
+		test_sink_reset(&b);
+		TEST_ASSERT(test_stream_run(&fx.cli, fx.body.data,
+		    fx.body.len, -seed, &b) == 0);
+		TEST_EQ_MEM(b.pt.data, "data: one\n\ndata: two\n\nfin", 25);
+	}
+	/* An empty cost JSON, and one of exactly the limit, are frames too. */
+	test_fx_clear(&fx);
+	TEST_ASSERT(test_fx_init(&fx, HPKE_AEAD_AES128GCM) == 0);
+	TEST_ASSERT(test_billing_body(&fx, "", 0) == 0);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 1) == 0);
+	TEST_EQ_INT(fx.sk.pt.len, 25);
+	rc = 0;
+fail:
+	test_fx_clear(&fx);
+	buf_clear(&b.pt, 0);
+	return (rc);
+}
+
+/*
+ * A frame at the 64 KiB bound passes; one byte more, a wrong magic or a
+ * body that ends inside the frame fails (nothing final delivered).
+ */
+static int
+test_billing_bounds(void)
+{
+	struct test_fx	 fx;
+	char		*big = NULL;
+	size_t		 i, at;
+	int		 rc = -1;
+
+	TEST_ASSERT((big = malloc(OHTTP_BILLING_MAX + 1)) != NULL);
+	memset(big, ' ', OHTTP_BILLING_MAX + 1);
+	TEST_ASSERT(test_fx_init(&fx, HPKE_AEAD_AES256GCM) == 0);
+	TEST_ASSERT(test_billing_body(&fx, big, OHTTP_BILLING_MAX) == 0);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, -7) == 0);
+	TEST_EQ_INT(fx.sk.pt.len, 25);
+	/* The sealer side refuses to write a frame over the bound... */
+	fx.body.len = 0;
+	TEST_ASSERT(test_billing_body(&fx, big, OHTTP_BILLING_MAX + 1) == -1);
+	/* ...and the opener refuses to skip one: patch the length field. */
+	test_fx_clear(&fx);
+	TEST_ASSERT(test_fx_init(&fx, HPKE_AEAD_AES256GCM) == 0);
+	TEST_ASSERT(test_billing_body(&fx, "{}", 2) == 0);
+	at = (size_t)((uint8_t *)memmem(fx.body.data, fx.body.len,
+	    OHTTP_BILLING_MAGIC, OHTTP_BILLING_MAGIC_LEN) - fx.body.data);
+	fx.body.data[at + OHTTP_BILLING_MAGIC_LEN + 1] = 0x01;	/* 64 KiB+2 */
+	fx.sk.finals = 0;
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 0) == -1);
+	TEST_EQ_INT(fx.sk.finals, 0);
+	fx.body.data[at + OHTTP_BILLING_MAGIC_LEN + 1] = 0x00;
+	/* A wrong byte anywhere in the magic: a 10-byte "chunk". */
+	for (i = 0; i < OHTTP_BILLING_MAGIC_LEN; i++) {
+		fx.body.data[at + i] ^= 0x20;
+		test_sink_reset(&fx.sk);
+		TEST_ASSERT(test_fx_run(&fx, fx.body.len, 0) == -1);
+		TEST_ASSERT(test_fx_run(&fx, fx.body.len, 1) == -1);
+		TEST_EQ_INT(fx.sk.finals, 0);
+		fx.body.data[at + i] ^= 0x20;
+	}
+	/* Every cut inside the frame fails at end of body. */
+	for (i = at; i <= at + OHTTP_BILLING_HDR_LEN + 2; i++) {
+		test_sink_reset(&fx.sk);
+		TEST_ASSERT(test_fx_run(&fx, i, 3) == -1);
+		TEST_EQ_INT(fx.sk.finals, 0);
+	}
+	test_sink_reset(&fx.sk);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 3) == 0);
+	rc = 0;
+fail:
+	test_fx_clear(&fx);
+	free(big);
+	return (rc);
+}
+
+/*
+ * The relay's filter: stripping leaves exactly the body without the frame
+ * (which the opener then reads), passing leaves it byte for byte; both in
+ * any pieces, and a stream without a frame goes through unchanged.
+ */
+static int
+test_billing_filter(void)
+{
+	struct test_fx		 fx;
+	struct ohttp_filter	*of = NULL;
+	struct buf		 out, want;
+	const char		*errstr;
+	uint8_t			*at;
+	size_t			 off, n, piece, framelen;
+	int			 strip, rc = -1;
+
+	buf_init(&out);
+	buf_init(&want);
+	TEST_ASSERT(test_fx_init(&fx, HPKE_AEAD_CHACHA20POLY1305) == 0);
+	TEST_ASSERT(test_billing_body(&fx, TEST_COST, strlen(TEST_COST)) ==
+	    0);
+	at = memmem(fx.body.data, fx.body.len, OHTTP_BILLING_MAGIC,
+	    OHTTP_BILLING_MAGIC_LEN);
+	TEST_ASSERT(at != NULL);
+	framelen = OHTTP_BILLING_HDR_LEN + strlen(TEST_COST);
+	buf_add(&want, fx.body.data, (size_t)(at - fx.body.data));
+	buf_add(&want, at + framelen, fx.body.len - (size_t)(at -
+	    fx.body.data) - framelen);
+	for (strip = 0; strip <= 1; strip++) {
+		for (piece = 1; piece <= 64; piece = piece * 2 + 1) {
+			of = ohttp_filter_new(strip);
+			out.len = 0;
+			for (off = 0; off < fx.body.len; off += n) {
+				n = fx.body.len - off < piece ?
+				    fx.body.len - off : piece;
+				TEST_ASSERT(ohttp_filter_feed(of,
+				    fx.body.data + off, n, &out,
+				    &errstr) == 0);
+			}
+			TEST_EQ_INT(ohttp_filter_frames(of), 1);
+			ohttp_filter_free(of);
+			of = NULL;
+			if (strip) {
+				TEST_EQ_INT(out.len, want.len);
+				TEST_EQ_MEM(out.data, want.data, want.len);
+			} else {
+				TEST_EQ_INT(out.len, fx.body.len);
+				TEST_EQ_MEM(out.data, fx.body.data,
+				    fx.body.len);
+			}
+		}
+	}
+	/* The stripped body opens to the same plaintext. */
+	fx.body.len = 0;
+	buf_add(&fx.body, want.data, want.len);
+	TEST_ASSERT(test_fx_run(&fx, fx.body.len, 0) == 0);
+	TEST_EQ_MEM(fx.sk.pt.data, "data: one\n\ndata: two\n\nfin", 25);
+	/* No frame in it: the filter passes everything, counts none. */
+	of = ohttp_filter_new(1);
+	out.len = 0;
+	TEST_ASSERT(ohttp_filter_feed(of, want.data, want.len, &out,
+	    &errstr) == 0);
+	TEST_EQ_INT(ohttp_filter_frames(of), 0);
+	TEST_EQ_INT(out.len, want.len);
+	rc = 0;
+fail:
+	ohttp_filter_free(of);
+	test_fx_clear(&fx);
+	buf_clear(&out, 0);
+	buf_clear(&want, 0);
+	return (rc);
+}
+
 /* QUIC varints at 63/64/16383/16384 and a length of 2^30 (too large). */
 static int
 test_varint_edges(void)
@@ -783,6 +990,9 @@ static const struct test_case ohttp_tests[] = {
 	{ "varint-edges", test_varint_edges },
 	{ "varint-past-end", test_varint_past_end },
 	{ "pending-and-abort", test_pending_and_abort },
+	{ "billing-skipped", test_billing_skipped },
+	{ "billing-bounds", test_billing_bounds },
+	{ "billing-filter", test_billing_filter },
 };
 
 TEST_MAIN("test-ohttp", ohttp_tests)
