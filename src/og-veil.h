@@ -263,6 +263,13 @@ int		 auth_bundle_parse(const char *, size_t, struct session *,
 		    char *, size_t);
 /* 1 when the session names a TEE registry (serving is possible). */
 int		 auth_session_can_serve(const struct session *);
+/* 1 for an https:// URL or an http:// one to a loopback host. */
+int		 auth_url_is_private(const char *);
+/* Refuse plain-HTTP non-loopback URLs unless allowed; -1 with errbuf. */
+int		 auth_session_check_urls(const struct session *, int, char *,
+		    size_t);
+/* The Origin a browser sends for pages of url (lower case); -1 if none. */
+int		 auth_url_origin(const char *, char *, size_t);
 
 /* ---- command line ---------------------------------------------------- */
 
@@ -348,17 +355,18 @@ int		 cmd_serve_start(struct cmd_args *);
 
 /* cmd-login.c */
 /* Sign in (browser or manual) and store the session; an exit status. */
-int		 cmd_login_run(struct cmd_args *, int, int);
+int		 cmd_login_run(struct cmd_args *, int, int, int);
 
 /* login.c: the loopback listener of PROTOCOL.md §1. */
 #define LOGIN_TIMEOUT		300	/* seconds */
 /*
  * Listen on 127.0.0.1:<ephemeral> under a random path, print (and with
- * open_browser try to open) the /cli-auth URL and wait for a valid bundle.
+ * open_browser try to open) the /cli-auth URL and wait for a valid bundle
+ * POSTed from the app's origin (its URLs checked, allow_http aside).
  * 0 and s filled, or -1 with errbuf.
  */
-int		 login_listen(const char *, int, int, struct session *, char *,
-		    size_t);
+int		 login_listen(const char *, int, int, int, struct session *,
+		    char *, size_t);
 /* <app_url>/cli-auth?redirect_uri=<uri>&app_name=... (new string). */
 char		*login_url(const char *, const char *);
 
