@@ -172,7 +172,7 @@ const struct config_option config_options[] = {
 
 	/* Limits. */
 	{ "max-body", 0, "OG_VEIL_MAX_BODY", NULL, CONFIG_T_SIZE,
-	  CONFIG_FIELD(max_body), 1024, CONFIG_BYTES, NULL, "32m",
+	  CONFIG_FIELD(max_body), 1024, CONFIG_BYTES, NULL, "4m",
 	  "max body", "bytes", "largest request body",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "max-response", 0, "OG_VEIL_MAX_RESPONSE", NULL, CONFIG_T_SIZE,
@@ -181,7 +181,7 @@ const struct config_option config_options[] = {
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "max-unverified", 0, "OG_VEIL_MAX_UNVERIFIED", NULL, CONFIG_T_SIZE,
 	  CONFIG_FIELD(max_unverified), 1024, CONFIG_BYTES, NULL, "512m",
-	  "max unverified", "bytes", "streamed bytes held, all streams",
+	  "max unverified", "bytes", "memory held for requests in flight",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "max-headers", 0, "OG_VEIL_MAX_HEADERS", NULL, CONFIG_T_SIZE,
 	  CONFIG_FIELD(max_headers), 1024, 16U << 20, NULL, "64k",
@@ -190,6 +190,35 @@ const struct config_option config_options[] = {
 	{ "max-conns", 0, "OG_VEIL_MAX_CONNS", NULL, CONFIG_T_INT,
 	  CONFIG_FIELD(max_conns), 1, 1000000, NULL, "8192", "max conns", "n",
 	  "agent connections at once", CONFIG_F_SERVE | CONFIG_F_SAVE },
+
+	/* Privacy and evidence. */
+	{ "pii-scrub", 0, "OG_VEIL_PII_SCRUB", NULL, CONFIG_T_BOOL,
+	  CONFIG_FIELD(pii_scrub), 0, 1, NULL, NULL, "PII scrub", NULL,
+	  "redact personal data before sealing",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "keep-content", 0, "OG_VEIL_KEEP_CONTENT", NULL, CONFIG_T_BOOL,
+	  CONFIG_FIELD(keep_content), 0, 1, NULL, NULL, "keep content", NULL,
+	  "keep the request and answer in receipts",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "receipts-max", 0, "OG_VEIL_RECEIPTS_MAX", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(receipts_max), 0, 100000000, NULL, "100000",
+	  "receipts max", "n", "receipts kept, newest (0: none written)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "receipts-days", 0, "OG_VEIL_RECEIPTS_DAYS", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(receipts_days), 0, 36500, NULL, "90", "receipts days",
+	  "days", "receipts older are removed (0: never)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+
+	/* Streams: the early commit and its keep-alives (commit.c). */
+	{ "first-byte", 0, "OG_VEIL_FIRST_BYTE", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(first_byte), 0, REQ_DEADLINE_SECONDS, NULL, "2",
+	  "first byte", "secs",
+	  "commit a stream not verified after this (0: hold it all)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "keepalive", 0, "OG_VEIL_KEEPALIVE", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(keepalive), 1, 300, NULL, "10", "keepalive", "secs",
+	  "between the keep-alives of a committed stream",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ NULL, 0, NULL, NULL, CONFIG_T_CLI, 0, 0, 0, NULL, NULL, NULL, NULL,
 	  NULL, 0 }
 };
