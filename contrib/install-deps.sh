@@ -15,6 +15,7 @@ pkgs="gcc make autoconf pkg-config libevent-dev libssl-dev libyajl-dev libsqlite
 case $mode in
 build) ;;
 check) pkgs="$pkgs curl valgrind mandoc clang python3 chromium procps openssl"
+	pkgs="$pkgs prometheus"	# promtool checks GET /metrics (651)
 	command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 	command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm" ;;
 bench) pkgs="$pkgs wrk procps curl python3" ;;

@@ -33,6 +33,7 @@ answer_clear(struct answer *an)
 	size_t	i;
 
 	free(an->an_text);
+	free(an->an_signed);
 	json_free(an->an_calls);
 	free(an->an_finish);
 	json_free(an->an_usage);
@@ -172,7 +173,8 @@ answer_open(const struct ohttp_ctx *ctx, const uint8_t *ct, size_t ctlen,
 	 * and dropped (scrub.c).
 	 */
 	an->an_chat = scrub_response(inner, ck->model, output, outlen);
-	free(output);
+	an->an_signed = output;		/* for receipts (--keep-content) */
+	an->an_signed_len = outlen;
 	json_free(doc);
 	answer_fill(an);
 	return (0);

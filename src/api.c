@@ -51,7 +51,8 @@ enum api_route_kind {
 	API_R_COUNT_TOKENS,
 	API_R_MODELS,
 	API_R_MODEL,
-	API_R_HEALTH
+	API_R_HEALTH,
+	API_R_METRICS
 };
 
 struct api_route {
@@ -92,7 +93,13 @@ static const struct api_route api_routes[] = {
 	{ .path = "/health", .kind = API_R_HEALTH,
 	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
 	  .need_key = 0, .dialect = &dialect_chat },
+	{ .path = "/metrics", .kind = API_R_METRICS,
+	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
+	  .need_key = 1, .dialect = &dialect_chat },
 };
+
+static void	 api_reply_body(struct evhttp_request *, int, const char *,
+		    struct buf *);
 
 static const char *
 api_status_reason(int status)
@@ -161,12 +168,20 @@ api_model_known(const char *id)
 void
 api_reply_json(struct evhttp_request *er, int status, struct buf *b)
 {
+	api_reply_body(er, status, "application/json", b);
+}
+
+/* Send b as the content type given with status; b is cleared. */
+static void
+api_reply_body(struct evhttp_request *er, int status, const char *type,
+    struct buf *b)
+{
 	struct evbuffer	*eb;
 	struct evkeyvalq *oh = evhttp_request_get_output_headers(er);
 	char		 len[32];
 
 	evhttp_remove_header(oh, "Content-Type");
-	evhttp_add_header(oh, "Content-Type", "application/json");
+	evhttp_add_header(oh, "Content-Type", type);
 	if (evhttp_request_get_command(er) == EVHTTP_REQ_HEAD) {
 		/*
 		 * evhttp 2.1 writes a HEAD reply's body and leaves out its
@@ -521,6 +536,18 @@ api_count_tokens(struct veil *vl, struct evhttp_request *er)
 	api_reply_json(er, 200, &b);
 }
 
+/* GET /metrics: the Prometheus text exposition (metrics.c). */
+static void
+api_metrics(struct veil *vl, struct evhttp_request *er)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	metrics_render(&b, vl, server_conn_count());
+	api_reply_body(er, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    &b);
+}
+
 /* The evhttp general callback: guards, then the route. */
 void
 api_request_cb(struct evhttp_request *er, void *arg)
@@ -608,6 +635,9 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	switch (r->kind) {
 	case API_R_HEALTH:
 		api_health(vl, er);
+		return;
+	case API_R_METRICS:
+		api_metrics(vl, er);
 		return;
 	case API_R_MODELS:
 		api_models_reply(vl, er);

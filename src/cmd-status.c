@@ -67,6 +67,64 @@ cmd_status_str(struct buf *b, const char *key, const char *v, int first)
 		pyjson_write_string(b, v, strlen(v), 0);
 }
 
+/* The headline figures of the server's GET /metrics. */
+struct cmd_status_figures {
+	int		 have;
+	double		 verified;
+	double		 refused;
+	double		 verify_failed;
+	double		 receipts;
+};
+
+/* Sum the samples of name (with labels holding want, if given). */
+static double
+cmd_status_sum(const char *text, const char *name, const char *want)
+{
+	const char	*p, *eol, *v;
+	double		 sum = 0;
+	size_t		 n = strlen(name);
+
+	for (p = text; *p != '\0'; p = *eol != '\0' ? eol + 1 : eol) {
+		if ((eol = strchr(p, '\n')) == NULL)
+			eol = p + strlen(p);
+		if (strncmp(p, name, n) != 0 || (p[n] != '{' && p[n] != ' '))
+			continue;
+		if ((v = memchr(p, ' ', (size_t)(eol - p))) == NULL)
+			continue;
+		if (want != NULL && (memmem(p, (size_t)(v - p), want,
+		    strlen(want)) == NULL))
+			continue;
+		sum += strtod(v + 1, NULL);
+	}
+	return (sum);
+}
+
+static void
+cmd_status_metrics(const struct veil_config *cfg,
+    struct cmd_status_figures *f)
+{
+	char	*body = NULL, errbuf[256];
+	size_t	 len;
+	int	 status;
+
+	memset(f, 0, sizeof(*f));
+	if (cmd_http(cfg, "GET", "/metrics", NULL, 0, 5, &status, &body, &len,
+	    errbuf, sizeof(errbuf)) == -1 || status != 200) {
+		free(body);
+		return;
+	}
+	f->have = 1;
+	f->verified = cmd_status_sum(body, "og_veil_requests_total",
+	    "outcome=\"verified\"");
+	f->refused = cmd_status_sum(body, "og_veil_requests_total", NULL) -
+	    f->verified;
+	f->verify_failed = cmd_status_sum(body,
+	    "og_veil_verification_failures_total", NULL);
+	f->receipts = cmd_status_sum(body, "og_veil_receipts_total",
+	    "result=\"written\"");
+	free(body);
+}
+
 static int
 cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 {
@@ -77,6 +135,7 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 	struct json_value		*health = NULL;
 	struct buf			 b;
 	const char			*tee_id = NULL, *hstatus = NULL;
+	struct cmd_status_figures	 fig;
 	const char			*rsource = NULL;
 	int64_t				 rage = -1;
 	const char			*errstr;
@@ -112,6 +171,9 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 			rage = -1;
 	} else if (running)
 		hstatus = "not answering";
+	memset(&fig, 0, sizeof(fig));
+	if (running)
+		cmd_status_metrics(cfg, &fig);
 	url = config_base_url(cfg);
 
 	if (args->flags[CMD_STATUS_JSON]) {
@@ -142,6 +204,13 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		else
 			buf_add_str(&b, ", \"registry_age\": null");
 		cmd_status_str(&b, "home", cfg->home, 0);
+		if (fig.have)
+			buf_printf(&b, ", \"answers\": {\"verified\": %.0f, "
+			    "\"refused\": %.0f, \"verification_failures\": "
+			    "%.0f, \"receipts\": %.0f}", fig.verified,
+			    fig.refused, fig.verify_failed, fig.receipts);
+		else
+			buf_add_str(&b, ", \"answers\": null");
 		buf_add_str(&b, "}\n");
 		fwrite(b.data, 1, b.len, stdout);
 		buf_clear(&b, 0);
@@ -169,6 +238,12 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 			cmd_status_registry(rsource, rage);
 			if (hstatus != NULL && strcmp(hstatus, "ok") != 0)
 				printf("health:      %s\n", hstatus);
+			if (fig.have)
+				printf("answers:     %.0f verified, %.0f "
+				    "refused (%.0f failed verification), "
+				    "%.0f receipts\n", fig.verified,
+				    fig.refused,
+				    fig.verify_failed, fig.receipts);
 		} else
 			printf("server:      not running (start it with "
 			    "`og-veil serve`)\n");

@@ -190,6 +190,24 @@ const struct config_option config_options[] = {
 	{ "max-conns", 0, "OG_VEIL_MAX_CONNS", NULL, CONFIG_T_INT,
 	  CONFIG_FIELD(max_conns), 1, 1000000, NULL, "8192", "max conns", "n",
 	  "agent connections at once", CONFIG_F_SERVE | CONFIG_F_SAVE },
+
+	/* Privacy and evidence. */
+	{ "pii-scrub", 0, "OG_VEIL_PII_SCRUB", NULL, CONFIG_T_BOOL,
+	  CONFIG_FIELD(pii_scrub), 0, 1, NULL, NULL, "PII scrub", NULL,
+	  "redact personal data before sealing",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "keep-content", 0, "OG_VEIL_KEEP_CONTENT", NULL, CONFIG_T_BOOL,
+	  CONFIG_FIELD(keep_content), 0, 1, NULL, NULL, "keep content", NULL,
+	  "keep the request and answer in receipts",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "receipts-max", 0, "OG_VEIL_RECEIPTS_MAX", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(receipts_max), 0, 100000000, NULL, "100000",
+	  "receipts max", "n", "receipts kept, newest (0: none written)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "receipts-days", 0, "OG_VEIL_RECEIPTS_DAYS", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(receipts_days), 0, 36500, NULL, "90", "receipts days",
+	  "days", "receipts older are removed (0: never)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ NULL, 0, NULL, NULL, CONFIG_T_CLI, 0, 0, 0, NULL, NULL, NULL, NULL,
 	  NULL, 0 }
 };

@@ -60,6 +60,10 @@ struct veil_config {
 	size_t		 max_unverified;
 	size_t		 max_headers;
 	int		 max_conns;
+	int		 pii_scrub;	/* redact before sealing (pii.h) */
+	int		 keep_content;	/* receipts keep request and output */
+	int		 receipts_max;	/* receipts kept; 0: none written */
+	int		 receipts_days;	/* receipts older removed; 0: never */
 	/* CONFIG_SRC_* of each config_options[] row */
 	unsigned char	 source[CONFIG_MAX_OPTIONS];
 };
@@ -355,9 +359,12 @@ char		*login_url(const char *, const char *);
 
 #include <sys/queue.h>
 
+#include <time.h>
+
 #include "digest.h"
 #include "json.h"
 #include "ohttp.h"
+#include "pii.h"
 #include "verify.h"
 
 struct event_base;
@@ -414,6 +421,8 @@ struct veil {
 	uint64_t		 vl_next_id;	/* request ids for logs */
 	/* opened, for bench */
 	uint64_t		 vl_upstream_connections;
+	/* owned or NULL (--receipts-max 0): receipts of verified answers */
+	struct receipt_writer	*vl_receipts;
 };
 
 /*
@@ -558,6 +567,8 @@ void		 relay_error_message(const uint8_t *, size_t, char *, size_t);
 int		 server_run(const struct veil_config *);
 /* sd_notify(3)-style message to $NOTIFY_SOCKET; no-op when unset. */
 void		 server_notify(const char *);
+/* Agent connections counted now. */
+size_t		 server_conn_count(void);
 /* Count the agent connection of a request; -1 past max_conns. */
 int		 server_conn_track(struct veil *, struct evhttp_request *);
 /* Route the connection's close to rq (NULL: forget it). */
@@ -656,6 +667,9 @@ struct answer {
 	int			 an_tools;	/* signed: the tool calls */
 	char			*an_text;	/* owned or NULL: null */
 	size_t			 an_text_len;
+	/* owned or NULL: the §8 signed output, when it is not an_text */
+	char			*an_signed;
+	size_t			 an_signed_len;
 	/* owned or NULL: [{id, type, function: {name, arguments}}] */
 	struct json_value	*an_calls;
 	char			*an_finish;	/* owned or NULL: a token */
@@ -856,6 +870,7 @@ struct req {
 #define RQ_REPLIED		 0x10		/* the agent has its answer */
 #define RQ_DELIVERING		 0x40		/* bytes went to the agent */
 #define RQ_COMMITTED		 0x80		/* 200 and headers sent */
+#define RQ_FIRST_BYTE		 0x100		/* counted in the metrics */
 	struct veil		*rq_veil;	/* back-pointer, not owned */
 	struct evhttp_request	*rq_in;		/* evhttp owns it */
 	const struct dialect	*rq_dialect;	/* not owned: a static */
@@ -877,6 +892,10 @@ struct req {
 	/* relay status before recheck */
 	int			 rq_refused;
 	char			*rq_refused_msg; /* owned: its message */
+	struct timespec		 rq_started;	/* CLOCK_MONOTONIC */
+	uint64_t		 rq_resp_bytes;	/* relay body bytes */
+	struct pii_counts	 rq_pii;	/* what --pii-scrub redacted */
+	char			 rq_receipt[32]; /* receipt id, or "" */
 	TAILQ_ENTRY(req)	 rq_entry;	/* on vl_reqs */
 };
 /* Take over an agent's POST in a dialect (api.c checked the guards). */
@@ -914,6 +933,21 @@ struct json_value *req_proof_json(const struct req *,
 char		*req_completion_id(void);
 /* prefix + 24 random hex digits: a new string. */
 char		*req_random_id(const char *);
+
+/* outcome.c: metrics for every outcome, a receipt for a verified one. */
+/* A receipt id for the answer about to be delivered (rq_receipt). */
+void		 outcome_receipt_id(struct req *);
+void		 outcome_verified(struct req *, const struct answer *);
+void		 outcome_failed(struct req *, const struct error_def *, int,
+		    const char *);
+/* The first byte goes to the agent now (reply or stream commit). */
+void		 outcome_first_byte(struct req *);
+/* X-OpenGradient-Receipt and the redaction counts, before a reply. */
+void		 outcome_headers(struct req *, struct evkeyvalq *);
+
+/* redact.c: --pii-scrub on the request path (pii.h). */
+void		 redact_request(struct req *);
+void		 redact_header(struct req *, struct evkeyvalq *);
 
 /*
  * stream.c: the streaming verifier (PROTOCOL.md §6, §8, §9): ciphertext

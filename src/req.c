@@ -181,6 +181,7 @@ req_start(struct veil *vl, struct evhttp_request *er,
 
 	rq = xcalloc(1, sizeof(*rq));
 	rq->rq_id = ++vl->vl_next_id;
+	clock_gettime(CLOCK_MONOTONIC, &rq->rq_started);
 	rq->rq_veil = vl;
 	rq->rq_in = er;
 	rq->rq_dialect = dl;
@@ -249,6 +250,7 @@ req_start(struct veil *vl, struct evhttp_request *er,
 	iu = so != NULL ? json_get(so, "include_usage") : NULL;
 	if (iu != NULL && json_is(iu, JSON_TRUE))
 		rq->rq_render.rd_flags |= RENDER_INCLUDE_USAGE;
+	redact_request(rq);
 	if (digest_build_request(rq->rq_body, (rq->rq_flags & RQ_STREAM) != 0,
 	    &rq->rq_digest, &errstr) == -1) {
 		req_fail(rq, ERROR_INVALID_REQUEST, errstr);
@@ -356,6 +358,7 @@ req_relay_data_cb(void *arg, const uint8_t *p, size_t len)
 		return (0);
 	if (rq->rq_state != REQ_COLLECT)
 		req_enter_state(rq, REQ_COLLECT);
+	rq->rq_resp_bytes += len;
 	if (rq->rq_stream != NULL) {
 		if (stream_feed(rq->rq_stream, p, len, &ae) == -1)
 			req_fail(rq, ae.code, ae.message);
@@ -560,6 +563,9 @@ req_proof_json(const struct req *rq, const struct verify_proof *pf)
 	host = req_tee_host(rq->rq_tee);
 	json_object_set(o, "tee_host", json_new_string(host));
 	free(host);
+	if (rq->rq_receipt[0] != '\0')
+		json_object_set(o, "receipt_id",
+		    json_new_string(rq->rq_receipt));
 	return (o);
 }
 
@@ -629,7 +635,9 @@ req_commit(struct req *rq)
 	if (rq->rq_tee != NULL)
 		evhttp_add_header(oh, "X-OpenGradient-TEE-Id",
 		    rq->rq_tee->te_id);
+	redact_header(rq, oh);
 	evhttp_send_reply_start(rq->rq_in, 200, "OK");
+	outcome_first_byte(rq);
 	buf_init(&b);
 	rq->rq_dialect->dl_stream_begin(&rq->rq_render, &b);
 	rq->rq_render.rd_flags |= RENDER_BEGUN;
@@ -664,6 +672,7 @@ req_deliver(struct req *rq, struct answer *an)
 	int			 r;
 
 	req_enter_state(rq, REQ_DELIVER);
+	outcome_receipt_id(rq);
 	json_free(rq->rq_render.rd_proof);
 	rq->rq_render.rd_proof = req_proof_json(rq, &an->an_proof);
 	buf_init(&b);
@@ -671,6 +680,8 @@ req_deliver(struct req *rq, struct answer *an)
 		r = dl->dl_stream_answer(&rq->rq_render, an, &b, &ae);
 	else
 		r = dl->dl_answer(&rq->rq_render, an, &b, &ae);
+	if (r == 0)
+		outcome_verified(rq, an);
 	answer_clear(an);
 	if (r == -1) {
 		buf_clear(&b, 1);
@@ -689,6 +700,8 @@ req_deliver(struct req *rq, struct answer *an)
 		evhttp_add_header(oh, "X-OpenGradient-Verified", "true");
 		evhttp_add_header(oh, "X-OpenGradient-TEE-Id",
 		    rq->rq_tee->te_id);
+		outcome_headers(rq, oh);
+		outcome_first_byte(rq);
 	}
 	if (!(rq->rq_flags & RQ_STREAM)) {
 		api_reply_json(rq->rq_in, 200, &b);
@@ -750,6 +763,9 @@ req_fail_status(struct req *rq, enum error_code code, int status,
 		detail = ed->message;
 	log_info("req %016" PRIx64 ": %d %s", rq->rq_id, status,
 	    ed->name != NULL ? ed->name : "error");
+	outcome_failed(rq, ed, status, detail);
+	if (!(rq->rq_flags & (RQ_CLIENT_GONE | RQ_REPLIED)))
+		outcome_first_byte(rq);
 	if (!(rq->rq_flags & (RQ_CLIENT_GONE | RQ_REPLIED))) {
 		if (rq->rq_flags & RQ_COMMITTED) {
 			buf_init(&b);

@@ -986,6 +986,7 @@ out:
 	devnet_relay_free(dn);
 	devnet_chain_free(dn);
 	devnet_auth_free(dn);
+	devnet_admin_free(dn);
 	if (dn->dn_app_http != NULL)
 		evhttp_free(dn->dn_app_http);
 	if (dn->dn_admin_http != NULL)
