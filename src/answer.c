@@ -129,7 +129,8 @@ answer_open(const struct ohttp_ctx *ctx, const uint8_t *ct, size_t ctlen,
 		buf_clear(&pt, 1);
 		return (-1);
 	}
-	doc = json_parse((const char *)pt.data, pt.len, NULL, &errstr);
+	doc = json_parse_mem((const char *)pt.data, pt.len, NULL, ck->max_mem,
+	    NULL, &errstr);
 	buf_clear(&pt, 1);
 	if (doc == NULL || !json_is(doc, JSON_OBJECT)) {
 		json_free(doc);

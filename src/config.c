@@ -172,7 +172,7 @@ const struct config_option config_options[] = {
 
 	/* Limits. */
 	{ "max-body", 0, "OG_VEIL_MAX_BODY", NULL, CONFIG_T_SIZE,
-	  CONFIG_FIELD(max_body), 1024, CONFIG_BYTES, NULL, "32m",
+	  CONFIG_FIELD(max_body), 1024, CONFIG_BYTES, NULL, "4m",
 	  "max body", "bytes", "largest request body",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "max-response", 0, "OG_VEIL_MAX_RESPONSE", NULL, CONFIG_T_SIZE,
@@ -181,7 +181,7 @@ const struct config_option config_options[] = {
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "max-unverified", 0, "OG_VEIL_MAX_UNVERIFIED", NULL, CONFIG_T_SIZE,
 	  CONFIG_FIELD(max_unverified), 1024, CONFIG_BYTES, NULL, "512m",
-	  "max unverified", "bytes", "streamed bytes held, all streams",
+	  "max unverified", "bytes", "memory held for requests in flight",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "max-headers", 0, "OG_VEIL_MAX_HEADERS", NULL, CONFIG_T_SIZE,
 	  CONFIG_FIELD(max_headers), 1024, 16U << 20, NULL, "64k",

@@ -18,7 +18,12 @@
 #define OG_VEIL_DEFAULT_PORT	11434
 #define OG_VEIL_DEFAULT_APP_URL	"https://chat.opengradient.ai"
 #define OG_VEIL_DEFAULT_REFRESH	300
-#define OG_VEIL_DEFAULT_MAX_BODY	(32U * 1024 * 1024)
+/*
+ * The network refuses encapsulated requests over 512 KiB (PROTOCOL.md §5);
+ * a body may be larger than what it seals to (whitespace, fields the wire
+ * drops), so 8 times that.
+ */
+#define OG_VEIL_DEFAULT_MAX_BODY	(4U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_RESPONSE	(32U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_UNVERIFIED	(512U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_HEADERS	(64U * 1024)
@@ -256,6 +261,13 @@ int		 auth_bundle_parse(const char *, size_t, struct session *,
 		    char *, size_t);
 /* 1 when the session names a TEE registry (serving is possible). */
 int		 auth_session_can_serve(const struct session *);
+/* 1 for an https:// URL or an http:// one to a loopback host. */
+int		 auth_url_is_private(const char *);
+/* Refuse plain-HTTP non-loopback URLs unless allowed; -1 with errbuf. */
+int		 auth_session_check_urls(const struct session *, int, char *,
+		    size_t);
+/* The Origin a browser sends for pages of url (lower case); -1 if none. */
+int		 auth_url_origin(const char *, char *, size_t);
 
 /* ---- command line ---------------------------------------------------- */
 
@@ -341,17 +353,18 @@ int		 cmd_serve_start(struct cmd_args *);
 
 /* cmd-login.c */
 /* Sign in (browser or manual) and store the session; an exit status. */
-int		 cmd_login_run(struct cmd_args *, int, int);
+int		 cmd_login_run(struct cmd_args *, int, int, int);
 
 /* login.c: the loopback listener of PROTOCOL.md §1. */
 #define LOGIN_TIMEOUT		300	/* seconds */
 /*
  * Listen on 127.0.0.1:<ephemeral> under a random path, print (and with
- * open_browser try to open) the /cli-auth URL and wait for a valid bundle.
+ * open_browser try to open) the /cli-auth URL and wait for a valid bundle
+ * POSTed from the app's origin (its URLs checked, allow_http aside).
  * 0 and s filled, or -1 with errbuf.
  */
-int		 login_listen(const char *, int, int, struct session *, char *,
-		    size_t);
+int		 login_listen(const char *, int, int, int, struct session *,
+		    char *, size_t);
 /* <app_url>/cli-auth?redirect_uri=<uri>&app_name=... (new string). */
 char		*login_url(const char *, const char *);
 
@@ -403,7 +416,8 @@ struct veil {
 	struct http_client	*vl_http;	/* owned: outbound pool */
 	TAILQ_HEAD(, req)	 vl_reqs;	/* requests in flight */
 	size_t			 vl_nreqs;
-	size_t			 vl_unverified;	/* bytes held, all streams */
+	/* budget.c: bytes held for requests (bodies, answers, streams) */
+	size_t			 vl_unverified;
 	int			 vl_draining;	/* SIGTERM: no new requests */
 	/* Upstream state (tee.c, token.c): see their sections. */
 	struct tee		*vl_tee;	/* counted: current selection */
@@ -698,6 +712,7 @@ struct answer_check {
 	const char		*tee_id;
 	const uint8_t		*request_hash;	/* 32 bytes */
 	const char		*model;		/* the request's model */
+	size_t			 max_mem;	/* parsed answer; 0: no cap */
 };
 void		 answer_init(struct answer *);
 void		 answer_clear(struct answer *);
@@ -802,6 +817,18 @@ long long	 anthropic_estimate_tokens(size_t);
 
 /* responses.c: OpenAI Responses (/v1/responses). */
 
+/* budget.c: memory held for requests, one process-wide cap. */
+#define BUDGET_PARSE_FACTOR	8
+#define BUDGET_PARSE_MIN	(16U * 1024 * 1024)
+struct json_value;
+int		 budget_charge(struct veil *, size_t *, size_t);
+void		 budget_uncharge(struct veil *, size_t *, size_t);
+void		 budget_release(struct veil *, size_t *);
+size_t		 budget_parse_cap(const struct veil_config *);
+/* The tree is the caller's; *msg is new (the caller frees it) on NULL. */
+struct json_value *budget_json_parse(struct veil *, const void *, size_t,
+		    unsigned int, size_t *, int *, char **);
+
 /* model.c: the model a request runs on (--model-alias, og-veil(1)). */
 int		 model_alias_check(const char *, char *, size_t);
 /* A new string; *listed (may be NULL): the network lists the result. */
@@ -886,6 +913,7 @@ struct req {
 	int			 rq_relay_done;	/* rc_done came for rq_relay */
 	struct buf		 rq_resp;	/* non-stream ciphertext */
 	struct stream		*rq_stream;	/* owned: held until verified */
+	size_t			 rq_held;	/* budget.c: bytes charged */
 	struct event		*rq_timeout;	/* owned: deadline */
 	struct event		*rq_watch;	/* owned: agent socket EOF */
 	const char		*rq_free_reason;

@@ -169,7 +169,6 @@ req_start(struct veil *vl, struct evhttp_request *er,
 {
 	struct req		*rq;
 	struct evbuffer		*in;
-	struct json_limits	 lim;
 	struct validate_error	 ve;
 	struct json_value	*so, *iu, *parsed;
 	struct timeval		 tv = { REQ_DEADLINE_SECONDS, 0 };
@@ -177,7 +176,7 @@ req_start(struct veil *vl, struct evhttp_request *er,
 	const uint8_t		*body;
 	size_t			 len;
 	char			*msg, emsg[512], eparam[128];
-	int			 stream = 0;
+	int			 stream = 0, status;
 
 	rq = xcalloc(1, sizeof(*rq));
 	rq->rq_id = ++vl->vl_next_id;
@@ -211,13 +210,12 @@ req_start(struct veil *vl, struct evhttp_request *er,
 		return;
 	}
 	body = evbuffer_pullup(in, -1);
-	memset(&lim, 0, sizeof(lim));
-	lim.max_bytes = vl->vl_cfg->max_body;
-	lim.max_depth = REQ_MAX_JSON_DEPTH;
-	parsed = json_parse((const char *)body, len, &lim, &errstr);
+	parsed = budget_json_parse(vl, body, len, REQ_MAX_JSON_DEPTH,
+	    &rq->rq_held, &status, &msg);
 	if (parsed == NULL) {
-		xasprintf(&msg, "the body is not valid JSON: %s", errstr);
-		req_fail(rq, ERROR_INVALID_JSON, msg);
+		req_fail(rq, status == 400 ? ERROR_INVALID_JSON :
+		    status == 413 ? ERROR_BODY_TOO_LARGE : ERROR_OVERLOADED,
+		    msg);
 		free(msg);
 		return;
 	}
@@ -362,10 +360,21 @@ req_relay_data_cb(void *arg, const uint8_t *p, size_t len)
 	if (rq->rq_stream != NULL) {
 		if (stream_feed(rq->rq_stream, p, len, &ae) == -1)
 			req_fail(rq, ae.code, ae.message);
+		else if (rq->rq_veil->vl_unverified >
+		    rq->rq_veil->vl_cfg->max_unverified)
+			req_fail(rq, ERROR_OVERLOADED, "og-veil is overloaded: "
+			    "streams in flight hold its memory budget "
+			    "(OG_VEIL_MAX_UNVERIFIED); retry shortly");
 		return (0);
 	}
 	if (len > rq->rq_veil->vl_cfg->max_response - rq->rq_resp.len) {
 		req_fail(rq, ERROR_RESPONSE_TOO_LARGE, NULL);
+		return (0);
+	}
+	if (budget_charge(rq->rq_veil, &rq->rq_held, len) == -1) {
+		req_fail(rq, ERROR_OVERLOADED, "og-veil is overloaded: "
+		    "answers in flight hold its memory budget "
+		    "(OG_VEIL_MAX_UNVERIFIED); retry shortly");
 		return (0);
 	}
 	buf_add(&rq->rq_resp, p, len);
@@ -584,6 +593,7 @@ req_collect_done(struct req *rq)
 	ck.tee_id = rq->rq_tee->te_id;
 	ck.request_hash = rq->rq_digest.request_hash;
 	ck.model = json_get_str(rq->rq_body, "model");
+	ck.max_mem = budget_parse_cap(rq->rq_veil->vl_cfg);
 	if (rq->rq_stream != NULL)
 		r = stream_finish(rq->rq_stream, &ck, &an, &ae);
 	else {
@@ -753,6 +763,7 @@ req_fail_status(struct req *rq, enum error_code code, int status,
     const char *param, const char *detail)
 {
 	const struct error_def	*ed = error_def(code);
+	struct evkeyvalq	*oh;
 	struct buf		 b;
 
 	if (rq->rq_flags & RQ_DONE)
@@ -774,6 +785,9 @@ req_fail_status(struct req *rq, enum error_code code, int status,
 			req_send_chunk(rq, &b);
 			evhttp_send_reply_end(rq->rq_in);
 		} else {
+			oh = evhttp_request_get_output_headers(rq->rq_in);
+			if (code == ERROR_OVERLOADED)
+				evhttp_add_header(oh, "Retry-After", "1");
 			buf_init(&b);
 			rq->rq_dialect->dl_error(&b, ed, status, param,
 			    detail);
@@ -828,6 +842,7 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 	if (rq->rq_watch != NULL)
 		event_free(rq->rq_watch);
 	stream_free(rq->rq_stream);
+	budget_release(vl, &rq->rq_held);
 	buf_clear(&rq->rq_resp, 0);
 	buf_clear(&rq->rq_sealed, 0);
 	json_free(rq->rq_body);
