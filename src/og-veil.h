@@ -65,6 +65,8 @@ struct veil_config {
 	size_t		 max_unverified;
 	size_t		 max_headers;
 	int		 max_conns;
+	int		 first_byte;	/* seconds to a stream commit, 0 off */
+	int		 keepalive;	/* seconds between keep-alives */
 	int		 pii_scrub;	/* redact before sealing (pii.h) */
 	int		 keep_content;	/* receipts keep request and output */
 	int		 receipts_max;	/* receipts kept; 0: none written */
@@ -896,7 +898,7 @@ struct req {
 #define RQ_DONE			 0x08		/* req_free() called */
 #define RQ_REPLIED		 0x10		/* the agent has its answer */
 #define RQ_DELIVERING		 0x40		/* bytes went to the agent */
-#define RQ_COMMITTED		 0x80		/* 200 and headers sent */
+#define RQ_COMMITTED		 0x80		/* 200 sent; no content yet */
 #define RQ_FIRST_BYTE		 0x100		/* counted in the metrics */
 	struct veil		*rq_veil;	/* back-pointer, not owned */
 	struct evhttp_request	*rq_in;		/* evhttp owns it */
@@ -916,6 +918,7 @@ struct req {
 	size_t			 rq_held;	/* budget.c: bytes charged */
 	struct event		*rq_timeout;	/* owned: deadline */
 	struct event		*rq_watch;	/* owned: agent socket EOF */
+	struct commit		*rq_commit;	/* owned: early reply */
 	const char		*rq_free_reason;
 	/* relay status before recheck */
 	int			 rq_refused;
@@ -976,6 +979,17 @@ void		 outcome_headers(struct req *, struct evkeyvalq *);
 /* redact.c: --pii-scrub on the request path (pii.h). */
 void		 redact_request(struct req *);
 void		 redact_header(struct req *, struct evkeyvalq *);
+
+/*
+ * commit.c: a stream not verified after first_byte seconds is committed
+ * (req_commit()) and kept alive (req_keepalive()) until it is delivered.
+ */
+struct commit;
+/* Arm the first-byte timer of a stream request (first_byte 0: nothing). */
+void		 commit_arm(struct req *);
+/* No more keep-alives (the request is delivered or ends). */
+void		 commit_stop(struct req *);
+void		 commit_free(struct commit *);
 
 /*
  * stream.c: the streaming verifier (PROTOCOL.md §6, §8, §9): ciphertext
