@@ -598,6 +598,10 @@ struct relay_call *relay_post(struct veil *, const struct tee *, int,
 void		 relay_cancel(struct relay_call *);
 /* The message of a relay error body (detail, error, raw): "" when empty. */
 void		 relay_error_message(const uint8_t *, size_t, char *, size_t);
+/* 1 for a relay status passed on (4xx, 5xx; else 502). */
+int		 relay_status_valid(int);
+/* Retry-After as delta-seconds, capped; -1 to drop it. */
+int		 relay_retry_after(const char *, char *, size_t);
 
 
 /* server.c: lifecycle of `og-veil serve` (the daemon side). */
@@ -834,6 +838,13 @@ void		 chat_error_json(struct buf *, const char *, const char *,
 		    const char *, const char *);
 /* One SSE "data: <compact json>\n\n" event. */
 void		 chat_sse_data(struct buf *, const struct json_value *);
+/* One SSE event with its name: "event: <name>\ndata: <json>\n\n". */
+void		 chat_sse_event(struct buf *, const char *,
+		    const struct json_value *);
+/* The tool call arguments (JSON text) of a verified call as an object. */
+struct json_value *chat_call_input(const struct json_value *);
+/* The usage member k (prompt_tokens, ...) as an integer, else 0. */
+long long	 chat_usage_int(const struct json_value *, const char *);
 
 /* anthropic.c: Anthropic Messages (/v1/messages). */
 /* count_tokens: the conservative estimate for a body; -1 with a 400. */
