@@ -133,6 +133,15 @@ $(O)/tests/fuzz/replay-validate: tests/fuzz/fuzz-validate.c \
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ tests/fuzz/fuzz-validate.c \
 	    tests/fuzz/replay.c src/validate.c $(CORE_LIB) $(CORE_LIBS) -lm
 
+$(O)/tests/bench/evidence: tests/bench/evidence.c $(DAEMON_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(DAEMON_LIB) $(CORE_LIB) \
+	    $(DAEMON_LIBS) -lm
+
+$(O)/tests/bench/pii: tests/bench/pii.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS) -lm
+
 $(O)/tests/bench/floor: tests/bench/floor.c $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS) -lm
@@ -157,7 +166,8 @@ demo:
 bench:
 	@sh contrib/install-deps.sh bench
 	@test -f config.mk || $(MAKE) config.mk
-	$(MAKE) all $(O)/tests/bench/floor
+	$(MAKE) all $(O)/tests/bench/floor $(O)/tests/bench/pii \
+	    $(O)/tests/bench/evidence
 	@O=$(O) sh tests/bench/bench.sh
 
 fuzz:

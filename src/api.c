@@ -51,7 +51,8 @@ enum api_route_kind {
 	API_R_COUNT_TOKENS,
 	API_R_MODELS,
 	API_R_MODEL,
-	API_R_HEALTH
+	API_R_HEALTH,
+	API_R_METRICS
 };
 
 struct api_route {
@@ -80,7 +81,13 @@ static const struct api_route api_routes[] = {
 	{ .path = "/health", .kind = API_R_HEALTH,
 	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
 	  .need_key = 0, .dialect = &dialect_chat },
+	{ .path = "/metrics", .kind = API_R_METRICS,
+	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
+	  .need_key = 1, .dialect = &dialect_chat },
 };
+
+static void	 api_reply_body(struct evhttp_request *, int, const char *,
+		    struct buf *);
 
 static const char *
 api_status_reason(int status)
@@ -149,12 +156,20 @@ api_model_known(const char *id)
 void
 api_reply_json(struct evhttp_request *er, int status, struct buf *b)
 {
+	api_reply_body(er, status, "application/json", b);
+}
+
+/* Send b as the content type given with status; b is cleared. */
+static void
+api_reply_body(struct evhttp_request *er, int status, const char *type,
+    struct buf *b)
+{
 	struct evbuffer	*eb;
 	struct evkeyvalq *oh = evhttp_request_get_output_headers(er);
 	char		 len[32];
 
 	evhttp_remove_header(oh, "Content-Type");
-	evhttp_add_header(oh, "Content-Type", "application/json");
+	evhttp_add_header(oh, "Content-Type", type);
 	if (evhttp_request_get_command(er) == EVHTTP_REQ_HEAD) {
 		/*
 		 * evhttp 2.1 writes a HEAD reply's body and leaves out its
@@ -215,7 +230,7 @@ api_model_json(struct buf *b, const char *id)
 }
 
 static void
-api_models_reply(struct evhttp_request *er)
+api_models_reply(struct veil *vl, struct evhttp_request *er)
 {
 	struct buf	b;
 	size_t		i;
@@ -227,12 +242,13 @@ api_models_reply(struct evhttp_request *er)
 			buf_add_str(&b, ",");
 		api_model_json(&b, api_models[i]);
 	}
+	model_aliases_json(vl->vl_cfg, &b, API_NMODELS > 0);
 	buf_add_str(&b, "]}");
 	api_reply_json(er, 200, &b);
 }
 
 static void
-api_model(struct evhttp_request *er, const char *rest)
+api_model(struct veil *vl, struct evhttp_request *er, const char *rest)
 {
 	struct buf	 b;
 	char		*id, *msg;
@@ -248,6 +264,12 @@ api_model(struct evhttp_request *er, const char *rest)
 			continue;
 		buf_init(&b);
 		api_model_json(&b, api_models[i]);
+		api_reply_json(er, 200, &b);
+		free(id);
+		return;
+	}
+	buf_init(&b);
+	if (model_alias_json_one(vl->vl_cfg, id, &b)) {
 		api_reply_json(er, 200, &b);
 		free(id);
 		return;
@@ -288,8 +310,10 @@ api_health(struct veil *vl, struct evhttp_request *er)
 		buf_add_str(&b, "null");
 	buf_add_str(&b, ",\"version\":");
 	pyjson_write_string(&b, OG_VEIL_VERSION, strlen(OG_VEIL_VERSION), 0);
-	buf_printf(&b, ",\"logged_in\":%s}",
+	buf_printf(&b, ",\"logged_in\":%s",
 	    vl->vl_logged_in ? "true" : "false");
+	tee_health_json(vl, &b);
+	buf_add_str(&b, "}");
 	api_reply_json(er, 200, &b);
 }
 
@@ -458,6 +482,18 @@ api_headers_size(struct evkeyvalq *ih)
 	return (n);
 }
 
+/* GET /metrics: the Prometheus text exposition (metrics.c). */
+static void
+api_metrics(struct veil *vl, struct evhttp_request *er)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	metrics_render(&b, vl, server_conn_count());
+	api_reply_body(er, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    &b);
+}
+
 /* The evhttp general callback: guards, then the route. */
 void
 api_request_cb(struct evhttp_request *er, void *arg)
@@ -546,11 +582,14 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	case API_R_HEALTH:
 		api_health(vl, er);
 		return;
+	case API_R_METRICS:
+		api_metrics(vl, er);
+		return;
 	case API_R_MODELS:
-		api_models_reply(er);
+		api_models_reply(vl, er);
 		return;
 	case API_R_MODEL:
-		api_model(er, rest);
+		api_model(vl, er, rest);
 		return;
 	case API_R_CHAT:
 	case API_R_COUNT_TOKENS:

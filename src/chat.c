@@ -112,7 +112,7 @@ static void
 chat_stream_keepalive(struct render *rd, struct buf *b)
 {
 	(void)rd;
-	buf_add_str(b, ": keep-alive\n\n");
+	buf_add_str(b, ": og-veil verifying\n\n");
 }
 
 static int

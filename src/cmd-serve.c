@@ -29,6 +29,7 @@
 static int	 cmd_serve_exec(const struct cmd_entry *, struct cmd_args *);
 static void	 cmd_serve_tail_log(const char *);
 static int	 cmd_serve_healthy(const struct veil_config *);
+static void	 cmd_serve_warn_key(const struct veil_config *);
 
 static const struct option cmd_serve_options[] = {
 	{ "foreground", no_argument, NULL, 'f' },
@@ -45,6 +46,23 @@ const struct cmd_entry cmd_serve_entry = {
 	    "foreground, logging to standard error.",
 	.exec = cmd_serve_exec
 };
+
+/*
+ * A key given as --api-key was readable by every local user in
+ * /proc/PID/cmdline (ps) until cmd.c overwrote it, and stays in the shell's
+ * history: say so, and what to use instead.
+ */
+static void
+cmd_serve_warn_key(const struct veil_config *cfg)
+{
+	if (config_source(cfg, "api-key") != CONFIG_SRC_FLAG ||
+	    cfg->api_key == NULL)
+		return;
+	fprintf(stderr, "og-veil: warning: --api-key on the command line is "
+	    "visible to every local user (ps, /proc/PID/cmdline) and in the "
+	    "shell's history: use --api-key-file FILE (mode 600) or "
+	    "OG_VEIL_API_KEY instead\n");
+}
 
 static int
 cmd_serve_exec(const struct cmd_entry *self, struct cmd_args *args)
@@ -65,6 +83,7 @@ cmd_serve_exec(const struct cmd_entry *self, struct cmd_args *args)
 		    "stop it first with `og-veil stop`\n", pid, cfg->home);
 		return (CMD_EXIT_FAIL);
 	}
+	cmd_serve_warn_key(cfg);
 	if (!args->flags['f'])
 		return (cmd_serve_start(args));
 	cfg->foreground = 1;

@@ -83,7 +83,7 @@ const struct cmd_entry *const cmd_table[] = {
 /* A global flag seen on the command line, applied after the environment. */
 struct cmd_setting {
 	const struct config_option *option;
-	const char		*value;		/* argv memory, or NULL */
+	char			*value;		/* argv memory, or NULL */
 };
 
 struct cmd_parse_state {
@@ -94,7 +94,8 @@ struct cmd_parse_state {
 	int			 version;
 };
 
-static int	 cmd_global(struct cmd_parse_state *, int, const char *);
+static int	 cmd_global(struct cmd_parse_state *, int, char *);
+static void	 cmd_wipe_secret_arg(struct cmd_setting *);
 static int	 cmd_option_has_arg(const struct config_option *);
 static struct option *cmd_global_options_new(size_t *, char **);
 static void	 cmd_help_line(FILE *, const char *, const char *);
@@ -358,9 +359,25 @@ cmd_global_options_new(size_t *np, char **shortp)
 	return (opts);
 }
 
+/*
+ * Overwrite a secret flag's value (--api-key) in argv once it is copied,
+ * so that /proc/PID/cmdline and ps stop showing it (it showed until here:
+ * cmd-serve.c warns).  Not a file name (--api-key-file).
+ */
+static void
+cmd_wipe_secret_arg(struct cmd_setting *st)
+{
+	const struct config_option	*o = st->option;
+
+	if (st->value == NULL || !(o->co_flags & CONFIG_F_SECRET) ||
+	    (o->co_flags & CONFIG_F_ALIAS))
+		return;
+	memset(st->value, 'x', strlen(st->value));
+}
+
 /* Record a global flag; 0, or 1 when ch is not one. */
 static int
-cmd_global(struct cmd_parse_state *ps, int ch, const char *arg)
+cmd_global(struct cmd_parse_state *ps, int ch, char *arg)
 {
 	const struct config_option	*o = NULL;
 
@@ -544,6 +561,7 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 		    ps.settings[i].value, CONFIG_SRC_FLAG, errbuf,
 		    sizeof(errbuf)) == -1)
 			goto bad_config;
+		cmd_wipe_secret_arg(&ps.settings[i]);
 	}
 	if (config_check(cfg, errbuf, sizeof(errbuf)) == -1)
 		goto bad_config;

@@ -57,6 +57,10 @@ static int	 config_check_key(const struct config_option *,
 		    const char *, char **, char *, size_t);
 static int	 config_check_token(const struct config_option *,
 		    const char *, char **, char *, size_t);
+static int	 config_check_key_file(const struct config_option *,
+		    const char *, char **, char *, size_t);
+static int	 config_check_alias(const struct config_option *,
+		    const char *, char **, char *, size_t);
 
 #define CONFIG_FIELD(f)	offsetof(struct veil_config, f)
 #define CONFIG_BYTES	(SIZE_MAX / 4)
@@ -125,6 +129,11 @@ const struct config_option config_options[] = {
 	  CONFIG_FIELD(api_key), 0, 0, config_check_key, NULL, "API key",
 	  "key", "require this key from agents",
 	  CONFIG_F_SAVE | CONFIG_F_SECRET | CONFIG_F_CLIENT },
+	/* The same key from a file: not in /proc/PID/cmdline for all. */
+	{ "api-key-file", 0, "OG_VEIL_API_KEY_FILE", NULL, CONFIG_T_STR,
+	  CONFIG_FIELD(api_key), 0, 0, config_check_key_file, NULL,
+	  "API key file", "file", "read the API key from file",
+	  CONFIG_F_SECRET | CONFIG_F_ALIAS },
 	{ "app-url", 0, "OG_VEIL_APP_URL", NULL, CONFIG_T_STR,
 	  CONFIG_FIELD(app_url), 0, 0, config_check_url,
 	  OG_VEIL_DEFAULT_APP_URL, "app URL", "url",
@@ -155,10 +164,15 @@ const struct config_option config_options[] = {
 	  CONFIG_FIELD(allow_hosts), 0, 0, config_check_token, NULL,
 	  "--allow-host", "host", "allow this Host header (repeat)",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "model-alias", 0, "OG_VEIL_MODEL_ALIASES", NULL, CONFIG_T_LIST,
+	  CONFIG_FIELD(model_aliases), 0, 0, config_check_alias, NULL,
+	  "--model-alias", "from=to",
+	  "run model TO when an agent asks for FROM (repeat)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 
 	/* Limits. */
 	{ "max-body", 0, "OG_VEIL_MAX_BODY", NULL, CONFIG_T_SIZE,
-	  CONFIG_FIELD(max_body), 1024, CONFIG_BYTES, NULL, "32m",
+	  CONFIG_FIELD(max_body), 1024, CONFIG_BYTES, NULL, "4m",
 	  "max body", "bytes", "largest request body",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "max-response", 0, "OG_VEIL_MAX_RESPONSE", NULL, CONFIG_T_SIZE,
@@ -167,7 +181,7 @@ const struct config_option config_options[] = {
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "max-unverified", 0, "OG_VEIL_MAX_UNVERIFIED", NULL, CONFIG_T_SIZE,
 	  CONFIG_FIELD(max_unverified), 1024, CONFIG_BYTES, NULL, "512m",
-	  "max unverified", "bytes", "streamed bytes held, all streams",
+	  "max unverified", "bytes", "memory held for requests in flight",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "max-headers", 0, "OG_VEIL_MAX_HEADERS", NULL, CONFIG_T_SIZE,
 	  CONFIG_FIELD(max_headers), 1024, 16U << 20, NULL, "64k",
@@ -176,9 +190,49 @@ const struct config_option config_options[] = {
 	{ "max-conns", 0, "OG_VEIL_MAX_CONNS", NULL, CONFIG_T_INT,
 	  CONFIG_FIELD(max_conns), 1, 1000000, NULL, "8192", "max conns", "n",
 	  "agent connections at once", CONFIG_F_SERVE | CONFIG_F_SAVE },
+
+	/* Privacy and evidence. */
+	{ "pii-scrub", 0, "OG_VEIL_PII_SCRUB", NULL, CONFIG_T_BOOL,
+	  CONFIG_FIELD(pii_scrub), 0, 1, NULL, NULL, "PII scrub", NULL,
+	  "redact personal data before sealing",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "keep-content", 0, "OG_VEIL_KEEP_CONTENT", NULL, CONFIG_T_BOOL,
+	  CONFIG_FIELD(keep_content), 0, 1, NULL, NULL, "keep content", NULL,
+	  "keep the request and answer in receipts",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "receipts-max", 0, "OG_VEIL_RECEIPTS_MAX", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(receipts_max), 0, 100000000, NULL, "100000",
+	  "receipts max", "n", "receipts kept, newest (0: none written)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "receipts-days", 0, "OG_VEIL_RECEIPTS_DAYS", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(receipts_days), 0, 36500, NULL, "90", "receipts days",
+	  "days", "receipts older are removed (0: never)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+
+	/* Streams: the early commit and its keep-alives (commit.c). */
+	{ "first-byte", 0, "OG_VEIL_FIRST_BYTE", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(first_byte), 0, REQ_DEADLINE_SECONDS, NULL, "2",
+	  "first byte", "secs",
+	  "commit a stream not verified after this (0: hold it all)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "keepalive", 0, "OG_VEIL_KEEPALIVE", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(keepalive), 1, 300, NULL, "10", "keepalive", "secs",
+	  "between the keep-alives of a committed stream",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ NULL, 0, NULL, NULL, CONFIG_T_CLI, 0, 0, 0, NULL, NULL, NULL, NULL,
 	  NULL, 0 }
 };
+
+/* Where the setting --name came from: CONFIG_SRC_*. */
+int
+config_source(const struct veil_config *cfg, const char *name)
+{
+	const struct config_option	*o;
+
+	if ((o = config_option_find(name)) == NULL)
+		return (CONFIG_SRC_DEFAULT);
+	return (cfg->source[o - config_options]);
+}
 
 /* The rows of config_options[], without the terminator. */
 size_t
@@ -431,6 +485,75 @@ config_check_key(const struct config_option *o, const char *value,
 	return (0);
 }
 
+/*
+ * --api-key-file: the key is the file's first line (a final newline and
+ * surrounding blanks dropped), checked as --api-key; *out is the key, for
+ * the api_key field this row shares (CONFIG_F_ALIAS).  The file must be a
+ * regular file of at most 4 KiB that others cannot read.  Messages never
+ * quote the key.
+ */
+static int
+config_check_key_file(const struct config_option *o, const char *value,
+    char **out, char *errbuf, size_t errlen)
+{
+	struct stat	 st;
+	char		*buf, *p, *e;
+	ssize_t		 n;
+	size_t		 len = 0, cap = 4097;
+	int		 fd, rc;
+
+	*out = NULL;
+	if (value[0] == '\0')
+		return (0);
+	if ((fd = open(value, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return (config_err(errbuf, errlen, "API key file %.200s: %s",
+		    value, strerror(errno)));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return (config_err(errbuf, errlen, "API key file %.200s is not "
+		    "a regular file", value));
+	}
+	if ((st.st_mode & 007) != 0) {
+		close(fd);
+		return (config_err(errbuf, errlen, "API key file %.200s can be "
+		    "read by every user (mode %03o): chmod 600 %.200s", value,
+		    (unsigned int)(st.st_mode & 0777), value));
+	}
+	buf = xmalloc(cap);
+	while (len < cap - 1) {
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (len >= cap - 1) {
+		xfree_secret(buf, cap);
+		return (config_err(errbuf, errlen, "API key file %.200s is "
+		    "larger than 4 KiB", value));
+	}
+	/* The first line, without blanks around it. */
+	p = buf + strspn(buf, " \t");
+	p[strcspn(p, "\r\n")] = '\0';
+	for (e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		e[-1] = '\0';
+	if (*p == '\0') {
+		xfree_secret(buf, cap);
+		return (config_err(errbuf, errlen, "API key file %.200s is "
+		    "empty", value));
+	}
+	rc = config_check_key(o, p, out, errbuf, errlen);
+	xfree_secret(buf, cap);
+	if (rc == -1)
+		return (config_err(errbuf, errlen, "invalid API key in %.200s: "
+		    "only printable characters, no spaces, at most 1024 bytes",
+		    value));
+	return (0);
+}
+
 /* One list element: no blanks, no commas (the environment's separator). */
 static int
 config_check_token(const struct config_option *o, const char *value,
@@ -439,6 +562,18 @@ config_check_token(const struct config_option *o, const char *value,
 	if (value[0] == '\0' || strpbrk(value, " \t\r\n,") != NULL)
 		return (config_err(errbuf, errlen, "invalid %s \"%.80s\"",
 		    o->co_what, value));
+	*out = xstrdup(value);
+	return (0);
+}
+
+/* FROM=TO of --model-alias (model.c says what is allowed). */
+static int
+config_check_alias(const struct config_option *o, const char *value,
+    char **out, char *errbuf, size_t errlen)
+{
+	(void)o;
+	if (model_alias_check(value, errbuf, errlen) == -1)
+		return (-1);
 	*out = xstrdup(value);
 	return (0);
 }
@@ -492,6 +627,8 @@ config_set_option(struct veil_config *cfg, const struct config_option *o,
 	long long	 n;
 	size_t		 i;
 	int		*ip, b = 0;
+	int		(*check)(const struct config_option *, const char *,
+			    char **, char *, size_t);
 
 	if (value == NULL && o->co_type != CONFIG_T_BOOL &&
 	    o->co_type != CONFIG_T_COUNT)
@@ -523,9 +660,9 @@ config_set_option(struct veil_config *cfg, const struct config_option *o,
 		    errlen));
 	case CONFIG_T_LIST:
 		lp = (char ***)(void *)field;
+		check = o->co_check != NULL ? o->co_check : config_check_token;
 		if (src == CONFIG_SRC_FLAG) {
-			if (config_check_token(o, value, &s, errbuf,
-			    errlen) == -1)
+			if (check(o, value, &s, errbuf, errlen) == -1)
 				return (-1);
 			config_list_add(lp, s);
 			free(s);
@@ -536,8 +673,7 @@ config_set_option(struct veil_config *cfg, const struct config_option *o,
 			copy = xstrdup(value);
 			for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
 			    tok = strtok_r(NULL, ", \t", &save)) {
-				if (config_check_token(o, tok, &s, errbuf,
-				    errlen) == -1) {
+				if (check(o, tok, &s, errbuf, errlen) == -1) {
 					free(copy);
 					return (-1);
 				}
@@ -709,6 +845,8 @@ config_clear(struct veil_config *cfg)
 
 	for (o = config_options; o->co_name != NULL; o++) {
 		field = (char *)cfg + o->co_offset;
+		if (o->co_flags & CONFIG_F_ALIAS)
+			continue;	/* the row it shares with frees it */
 		if (o->co_type == CONFIG_T_STR)
 			config_str_free(o, *(char **)(void *)field);
 		else if (o->co_type == CONFIG_T_LIST)
@@ -727,6 +865,10 @@ config_check(const struct veil_config *cfg, char *errbuf, size_t errlen)
 	if (cfg->port < 1 || cfg->port > 65535)
 		return (config_err(errbuf, errlen, "invalid port %d: must be "
 		    "1-65535", cfg->port));
+	if (config_source(cfg, "api-key") == CONFIG_SRC_FLAG &&
+	    config_source(cfg, "api-key-file") == CONFIG_SRC_FLAG)
+		return (config_err(errbuf, errlen, "give --api-key or "
+		    "--api-key-file, not both"));
 	if (cfg->host == NULL || cfg->host[0] == '\0')
 		return (config_err(errbuf, errlen, "no host to listen on"));
 	if (cfg->home == NULL || cfg->home[0] != '/')

@@ -18,16 +18,21 @@
 #define OG_VEIL_DEFAULT_PORT	11434
 #define OG_VEIL_DEFAULT_APP_URL	"https://chat.opengradient.ai"
 #define OG_VEIL_DEFAULT_REFRESH	300
-#define OG_VEIL_DEFAULT_MAX_BODY	(32U * 1024 * 1024)
+/*
+ * The network refuses encapsulated requests over 512 KiB (PROTOCOL.md §5);
+ * a body may be larger than what it seals to (whitespace, fields the wire
+ * drops), so 8 times that.
+ */
+#define OG_VEIL_DEFAULT_MAX_BODY	(4U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_RESPONSE	(32U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_UNVERIFIED	(512U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_HEADERS	(64U * 1024)
 #define OG_VEIL_DEFAULT_MAX_CONNS	8192
 /*
- * Registry entries cached in sqlite are served without the chain for this
- * long.
+ * After a failed registry read og-veil reads the chain again this soon
+ * (or after tee_refresh_interval, when that is shorter).
  */
-#define OG_VEIL_REGISTRY_TTL	3600
+#define OG_VEIL_REGISTRY_RETRY	30
 
 /* config.c: where a setting's value came from (veil_config.source[]). */
 #define CONFIG_SRC_DEFAULT	0
@@ -51,6 +56,7 @@ struct veil_config {
 	char		*ca_file;	/* owned or NULL: extra trusted CA */
 	char		**allow_origins; /* owned, NULL-terminated */
 	char		**allow_hosts;	/* owned, NULL-terminated */
+	char		**model_aliases; /* owned, NULL-terminated FROM=TO */
 	int		 tee_refresh_interval;	/* seconds, 0 = off */
 	int		 verbose;
 	int		 foreground;
@@ -59,6 +65,12 @@ struct veil_config {
 	size_t		 max_unverified;
 	size_t		 max_headers;
 	int		 max_conns;
+	int		 first_byte;	/* seconds to a stream commit, 0 off */
+	int		 keepalive;	/* seconds between keep-alives */
+	int		 pii_scrub;	/* redact before sealing (pii.h) */
+	int		 keep_content;	/* receipts keep request and output */
+	int		 receipts_max;	/* receipts kept; 0: none written */
+	int		 receipts_days;	/* receipts older removed; 0: never */
 	/* CONFIG_SRC_* of each config_options[] row */
 	unsigned char	 source[CONFIG_MAX_OPTIONS];
 };
@@ -78,6 +90,7 @@ enum config_type {
 #define CONFIG_F_NOFLAG		0x04	/* environment and file only */
 #define CONFIG_F_SECRET		0x08	/* wiped on free, never printed */
 #define CONFIG_F_CLIENT		0x10	/* clients take it from server.conf */
+#define CONFIG_F_ALIAS		0x20	/* sets the field of the row above */
 
 /* One setting (config.c explains how to add one). */
 struct config_option {
@@ -143,6 +156,8 @@ extern const struct config_option config_options[];
 size_t		 config_noptions(void);
 /* The row of a --name, or NULL. */
 const struct config_option *config_option_find(const char *);
+/* Where the setting --name came from: CONFIG_SRC_*. */
+int		 config_source(const struct veil_config *, const char *);
 /* Set one row from text with its CONFIG_SRC_*; -1 with errbuf. */
 int		 config_set_option(struct veil_config *,
 		    const struct config_option *, const char *, int, char *,
@@ -248,6 +263,13 @@ int		 auth_bundle_parse(const char *, size_t, struct session *,
 		    char *, size_t);
 /* 1 when the session names a TEE registry (serving is possible). */
 int		 auth_session_can_serve(const struct session *);
+/* 1 for an https:// URL or an http:// one to a loopback host. */
+int		 auth_url_is_private(const char *);
+/* Refuse plain-HTTP non-loopback URLs unless allowed; -1 with errbuf. */
+int		 auth_session_check_urls(const struct session *, int, char *,
+		    size_t);
+/* The Origin a browser sends for pages of url (lower case); -1 if none. */
+int		 auth_url_origin(const char *, char *, size_t);
 
 /* ---- command line ---------------------------------------------------- */
 
@@ -333,17 +355,18 @@ int		 cmd_serve_start(struct cmd_args *);
 
 /* cmd-login.c */
 /* Sign in (browser or manual) and store the session; an exit status. */
-int		 cmd_login_run(struct cmd_args *, int, int);
+int		 cmd_login_run(struct cmd_args *, int, int, int);
 
 /* login.c: the loopback listener of PROTOCOL.md §1. */
 #define LOGIN_TIMEOUT		300	/* seconds */
 /*
  * Listen on 127.0.0.1:<ephemeral> under a random path, print (and with
- * open_browser try to open) the /cli-auth URL and wait for a valid bundle.
+ * open_browser try to open) the /cli-auth URL and wait for a valid bundle
+ * POSTed from the app's origin (its URLs checked, allow_http aside).
  * 0 and s filled, or -1 with errbuf.
  */
-int		 login_listen(const char *, int, int, struct session *, char *,
-		    size_t);
+int		 login_listen(const char *, int, int, int, struct session *,
+		    char *, size_t);
 /* <app_url>/cli-auth?redirect_uri=<uri>&app_name=... (new string). */
 char		*login_url(const char *, const char *);
 
@@ -351,9 +374,12 @@ char		*login_url(const char *, const char *);
 
 #include <sys/queue.h>
 
+#include <time.h>
+
 #include "digest.h"
 #include "json.h"
 #include "ohttp.h"
+#include "pii.h"
 #include "verify.h"
 
 struct event_base;
@@ -392,7 +418,8 @@ struct veil {
 	struct http_client	*vl_http;	/* owned: outbound pool */
 	TAILQ_HEAD(, req)	 vl_reqs;	/* requests in flight */
 	size_t			 vl_nreqs;
-	size_t			 vl_unverified;	/* bytes held, all streams */
+	/* budget.c: bytes held for requests (bodies, answers, streams) */
+	size_t			 vl_unverified;
 	int			 vl_draining;	/* SIGTERM: no new requests */
 	/* Upstream state (tee.c, token.c): see their sections. */
 	struct tee		*vl_tee;	/* counted: current selection */
@@ -401,6 +428,8 @@ struct veil {
 	size_t			 vl_ntees;
 	/* unix time of the registry read */
 	int64_t			 vl_tees_fetched;
+	/* 1: the registry is the sqlite cache (the chain is unreachable) */
+	int			 vl_tees_cached;
 	void			*vl_tee_waiters; /* tee.c: pending selections */
 	/* token.c: pending refreshes */
 	void			*vl_token_waiters;
@@ -408,6 +437,8 @@ struct veil {
 	uint64_t		 vl_next_id;	/* request ids for logs */
 	/* opened, for bench */
 	uint64_t		 vl_upstream_connections;
+	/* owned or NULL (--receipts-max 0): receipts of verified answers */
+	struct receipt_writer	*vl_receipts;
 };
 
 /*
@@ -510,6 +541,8 @@ struct tee	*tee_ref(struct tee *);
 void		 tee_unref(struct tee *);
 void		 tee_refresh_start(struct veil *);
 void		 tee_clear_all(struct veil *);
+/* ,"registry_source":"chain"|"cache"|null,"registry_age":secs|null */
+void		 tee_health_json(const struct veil *, struct buf *);
 
 /* relay.c: the relay call (PROTOCOL.md §5) and its error mapping. */
 #define RELAY_OK	0
@@ -550,6 +583,8 @@ void		 relay_error_message(const uint8_t *, size_t, char *, size_t);
 int		 server_run(const struct veil_config *);
 /* sd_notify(3)-style message to $NOTIFY_SOCKET; no-op when unset. */
 void		 server_notify(const char *);
+/* Agent connections counted now. */
+size_t		 server_conn_count(void);
 /* Count the agent connection of a request; -1 past max_conns. */
 int		 server_conn_track(struct veil *, struct evhttp_request *);
 /* Route the connection's close to rq (NULL: forget it). */
@@ -648,6 +683,9 @@ struct answer {
 	int			 an_tools;	/* signed: the tool calls */
 	char			*an_text;	/* owned or NULL: null */
 	size_t			 an_text_len;
+	/* owned or NULL: the §8 signed output, when it is not an_text */
+	char			*an_signed;
+	size_t			 an_signed_len;
 	/* owned or NULL: [{id, type, function: {name, arguments}}] */
 	struct json_value	*an_calls;
 	char			*an_finish;	/* owned or NULL: a token */
@@ -676,6 +714,7 @@ struct answer_check {
 	const char		*tee_id;
 	const uint8_t		*request_hash;	/* 32 bytes */
 	const char		*model;		/* the request's model */
+	size_t			 max_mem;	/* parsed answer; 0: no cap */
 };
 void		 answer_init(struct answer *);
 void		 answer_clear(struct answer *);
@@ -773,6 +812,29 @@ long long	 anthropic_estimate_tokens(size_t);
 
 /* responses.c: OpenAI Responses (/v1/responses). */
 
+/* budget.c: memory held for requests, one process-wide cap. */
+#define BUDGET_PARSE_FACTOR	8
+#define BUDGET_PARSE_MIN	(16U * 1024 * 1024)
+struct json_value;
+int		 budget_charge(struct veil *, size_t *, size_t);
+void		 budget_uncharge(struct veil *, size_t *, size_t);
+void		 budget_release(struct veil *, size_t *);
+size_t		 budget_parse_cap(const struct veil_config *);
+/* The tree is the caller's; *msg is new (the caller frees it) on NULL. */
+struct json_value *budget_json_parse(struct veil *, const void *, size_t,
+		    unsigned int, size_t *, int *, char **);
+
+/* model.c: the model a request runs on (--model-alias, og-veil(1)). */
+int		 model_alias_check(const char *, char *, size_t);
+/* A new string; *listed (may be NULL): the network lists the result. */
+char		*model_resolve(char *const *, const char *, int *);
+void		 model_apply(const struct veil_config *, struct json_value *);
+void		 model_aliases_json(const struct veil_config *, struct buf *,
+		    int);
+int		 model_alias_json_one(const struct veil_config *, const char *,
+		    struct buf *);
+void		 model_cleanup(void);
+
 /* api.c: the HTTP surface (PROTOCOL.md §10). */
 #define API_MODEL_CREATED	1735689600	/* "created" of /v1/models */
 /* The evhttp general callback; arg is the struct veil. */
@@ -829,7 +891,8 @@ struct req {
 #define RQ_DONE			 0x08		/* req_free() called */
 #define RQ_REPLIED		 0x10		/* the agent has its answer */
 #define RQ_DELIVERING		 0x40		/* bytes went to the agent */
-#define RQ_COMMITTED		 0x80		/* 200 and headers sent */
+#define RQ_COMMITTED		 0x80		/* 200 sent; no content yet */
+#define RQ_FIRST_BYTE		 0x100		/* counted in the metrics */
 	struct veil		*rq_veil;	/* back-pointer, not owned */
 	struct evhttp_request	*rq_in;		/* evhttp owns it */
 	const struct dialect	*rq_dialect;	/* not owned: a static */
@@ -845,12 +908,18 @@ struct req {
 	int			 rq_relay_done;	/* rc_done came for rq_relay */
 	struct buf		 rq_resp;	/* non-stream ciphertext */
 	struct stream		*rq_stream;	/* owned: held until verified */
+	size_t			 rq_held;	/* budget.c: bytes charged */
 	struct event		*rq_timeout;	/* owned: deadline */
 	struct event		*rq_watch;	/* owned: agent socket EOF */
+	struct commit		*rq_commit;	/* owned: early reply */
 	const char		*rq_free_reason;
 	/* relay status before recheck */
 	int			 rq_refused;
 	char			*rq_refused_msg; /* owned: its message */
+	struct timespec		 rq_started;	/* CLOCK_MONOTONIC */
+	uint64_t		 rq_resp_bytes;	/* relay body bytes */
+	struct pii_counts	 rq_pii;	/* what --pii-scrub redacted */
+	char			 rq_receipt[32]; /* receipt id, or "" */
 	TAILQ_ENTRY(req)	 rq_entry;	/* on vl_reqs */
 };
 /* Take over an agent's POST in a dialect (api.c checked the guards). */
@@ -888,6 +957,32 @@ struct json_value *req_proof_json(const struct req *,
 char		*req_completion_id(void);
 /* prefix + 24 random hex digits: a new string. */
 char		*req_random_id(const char *);
+
+/* outcome.c: metrics for every outcome, a receipt for a verified one. */
+/* A receipt id for the answer about to be delivered (rq_receipt). */
+void		 outcome_receipt_id(struct req *);
+void		 outcome_verified(struct req *, const struct answer *);
+void		 outcome_failed(struct req *, const struct error_def *, int,
+		    const char *);
+/* The first byte goes to the agent now (reply or stream commit). */
+void		 outcome_first_byte(struct req *);
+/* X-OpenGradient-Receipt and the redaction counts, before a reply. */
+void		 outcome_headers(struct req *, struct evkeyvalq *);
+
+/* redact.c: --pii-scrub on the request path (pii.h). */
+void		 redact_request(struct req *);
+void		 redact_header(struct req *, struct evkeyvalq *);
+
+/*
+ * commit.c: a stream not verified after first_byte seconds is committed
+ * (req_commit()) and kept alive (req_keepalive()) until it is delivered.
+ */
+struct commit;
+/* Arm the first-byte timer of a stream request (first_byte 0: nothing). */
+void		 commit_arm(struct req *);
+/* No more keep-alives (the request is delivered or ends). */
+void		 commit_stop(struct req *);
+void		 commit_free(struct commit *);
 
 /*
  * stream.c: the streaming verifier (PROTOCOL.md §6, §8, §9): ciphertext

@@ -94,6 +94,13 @@ server_notify(const char *msg)
 	close(fd);
 }
 
+/* Agent connections counted now (GET /metrics). */
+size_t
+server_conn_count(void)
+{
+	return (server_nconns);
+}
+
 /*
  * Count the agent's connection on its first request.  0, or -1 when the
  * cap (max_conns, lowered to the descriptor limit) is reached.
@@ -474,6 +481,11 @@ server_run(const struct veil_config *cfg)
 	if (!vl.vl_logged_in)
 		log_warnx("not logged in: run `og-veil login`; requests get "
 		    "401 until then");
+	if (cfg->receipts_max > 0 && (vl.vl_receipts = receipt_writer_new(
+	    vl.vl_base, cfg->home, (uint64_t)cfg->receipts_max,
+	    (int64_t)cfg->receipts_days * 86400, errbuf, sizeof(errbuf))) ==
+	    NULL)
+		log_warnx("receipts: %s: serving without receipts", errbuf);
 	if ((vl.vl_http = http_client_new(vl.vl_base, vl.vl_dns, cfg->ca_file,
 	    errbuf, sizeof(errbuf))) == NULL) {
 		log_warnx("%s", errbuf);
@@ -561,12 +573,14 @@ out:
 		token_clear(&vl);
 		tee_clear_all(&vl);
 	}
+	receipt_writer_free(vl.vl_receipts);
 	http_client_free(vl.vl_http);
 	if (vl.vl_dns != NULL)
 		evdns_base_free(vl.vl_dns, 0);
 	if (vl.vl_store != NULL)
 		store_close(vl.vl_store);
 	session_clear(&vl.vl_session);
+	model_cleanup();
 	if (vl.vl_base != NULL)
 		event_base_free(vl.vl_base);
 	if (pidpath != NULL) {

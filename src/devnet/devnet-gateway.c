@@ -1373,6 +1373,9 @@ devnet_gateway_request_cb(struct evhttp_request *req, void *arg)
 	lim.max_depth = DEVNET_GATEWAY_MAX_DEPTH;
 	wire = json_parse(pt.len > 0 ? (const char *)pt.data : "", pt.len,
 	    &lim, &errstr);
+	if (wire != NULL && json_is(wire, JSON_OBJECT))
+		devnet_admin_received(gw->gw_dn, (const char *)pt.data,
+		    pt.len);
 	buf_clear(&pt, 1);
 	if (wire == NULL || !json_is(wire, JSON_OBJECT)) {
 		if (wire != NULL)

@@ -55,6 +55,7 @@ enum devnet_fault {
 	DEVNET_F_RELAY_WORDING,		/* value: other relay error texts */
 	DEVNET_F_SLOW_AUTH,		/* value: ms before a refresh answer */
 	DEVNET_F_HOSTILE_ENDPOINT,	/* registry endpoint with CR LF, ESC */
+	DEVNET_F_RELAY_DELAY,		/* value: ms the relay holds a call */
 	DEVNET_F__COUNT
 };
 
@@ -95,6 +96,14 @@ struct devnet {
 	uint64_t		 dn_auth_calls;
 	uint64_t		 dn_app_calls;
 	uint64_t		 dn_relay_errors;
+	/*
+	 * The last decrypted requests the gateways received (GET /received
+	 * on admin), oldest first from dn_received_next: what the enclave
+	 * saw, for the tests of --pii-scrub.  Each owned or NULL.
+	 */
+#define DEVNET_RECEIVED_MAX	16
+	char			*dn_received[DEVNET_RECEIVED_MAX];
+	size_t			 dn_received_next;
 	uint64_t		 dn_relay_billing;	/* frames seen */
 	/* Files and services (devnet.c and one devnet-<service>.c each). */
 	char			*dn_state_path;		/* owned */
@@ -221,5 +230,9 @@ void	 devnet_auth_expire(struct devnet *);
 void	 devnet_auth_free(struct devnet *);
 void	 devnet_relay_free(struct devnet *);
 void	 devnet_chain_free(struct devnet *);
+
+/* devnet-admin.c: keep a decrypted request for GET /received. */
+void	 devnet_admin_received(struct devnet *, const char *, size_t);
+void	 devnet_admin_free(struct devnet *);
 
 #endif /* DEVNET_H */
