@@ -572,6 +572,10 @@ struct relay_call *relay_post(struct veil *, const struct tee *, int,
 void		 relay_cancel(struct relay_call *);
 /* The message of a relay error body (detail, error, raw): "" when empty. */
 void		 relay_error_message(const uint8_t *, size_t, char *, size_t);
+/* 1 for a relay status passed on (4xx, 5xx; else 502). */
+int		 relay_status_valid(int);
+/* Retry-After as delta-seconds, capped; -1 to drop it. */
+int		 relay_retry_after(const char *, char *, size_t);
 
 
 /* server.c: lifecycle of `og-veil serve` (the daemon side). */
