@@ -802,6 +802,13 @@ void		 chat_error_json(struct buf *, const char *, const char *,
 		    const char *, const char *);
 /* One SSE "data: <compact json>\n\n" event. */
 void		 chat_sse_data(struct buf *, const struct json_value *);
+/* One SSE event with its name: "event: <name>\ndata: <json>\n\n". */
+void		 chat_sse_event(struct buf *, const char *,
+		    const struct json_value *);
+/* The tool call arguments (JSON text) of a verified call as an object. */
+struct json_value *chat_call_input(const struct json_value *);
+/* The usage member k (prompt_tokens, ...) as an integer, else 0. */
+long long	 chat_usage_int(const struct json_value *, const char *);
 
 /* anthropic.c: Anthropic Messages (/v1/messages). */
 /* count_tokens: the conservative estimate for a body; -1 with a 400. */
