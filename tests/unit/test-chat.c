@@ -110,7 +110,7 @@ test_stream(void)
 	dialect_chat.dl_stream_error(&rd, error_def(ERROR_VERIFICATION), 502,
 	    "verification failed", &b);
 	buf_add(&b, "", 1);
-	TEST_EQ_STR((char *)b.data, ": keep-alive\n\ndata: {\"error\":{"
+	TEST_EQ_STR((char *)b.data, ": og-veil verifying\n\ndata: {\"error\":{"
 	    "\"message\":\"verification failed\",\"type\":\"server_error\","
 	    "\"param\":null,\"code\":\"verification_failed\"}}\n\n");
 	buf_clear(&b, 0);
