@@ -72,6 +72,18 @@ static const struct api_route api_routes[] = {
 	{ .path = "/chat/completions", .kind = API_R_CHAT,
 	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1,
 	  .dialect = &dialect_chat },
+	{ .path = "/v1/messages", .kind = API_R_CHAT,
+	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1,
+	  .dialect = &dialect_anthropic },
+	{ .path = "/v1/messages/count_tokens", .kind = API_R_COUNT_TOKENS,
+	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1,
+	  .dialect = &dialect_anthropic },
+	{ .path = "/v1/responses", .kind = API_R_CHAT,
+	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1,
+	  .dialect = &dialect_responses },
+	{ .path = "/responses", .kind = API_R_CHAT,
+	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1,
+	  .dialect = &dialect_responses },
 	{ .path = "/v1/models", .kind = API_R_MODELS,
 	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
 	  .need_key = 1, .dialect = &dialect_chat },
@@ -482,6 +494,48 @@ api_headers_size(struct evkeyvalq *ih)
 	return (n);
 }
 
+/* count_tokens (Anthropic): a local estimate; the prompt goes nowhere. */
+static void
+api_count_tokens(struct veil *vl, struct evhttp_request *er)
+{
+	struct evbuffer		*in = evhttp_request_get_input_buffer(er);
+	struct json_limits	 lim;
+	struct json_value	*v;
+	struct buf		 b;
+	const char		*errstr;
+	size_t			 len = evbuffer_get_length(in);
+	long long		 n;
+	char			 msg[512];
+
+	if (len > vl->vl_cfg->max_body) {
+		api_fail(er, &dialect_anthropic, ERROR_BODY_TOO_LARGE, 0,
+		    NULL, NULL);
+		return;
+	}
+	memset(&lim, 0, sizeof(lim));
+	lim.max_bytes = vl->vl_cfg->max_body;
+	lim.max_depth = REQ_MAX_JSON_DEPTH;
+	v = json_parse((const char *)evbuffer_pullup(in, -1), len, &lim,
+	    &errstr);
+	if (v == NULL) {
+		snprintf(msg, sizeof(msg), "the body is not valid JSON: %s",
+		    len == 0 ? "empty body" : errstr);
+		api_fail(er, &dialect_anthropic, ERROR_INVALID_JSON, 0, NULL,
+		    msg);
+		return;
+	}
+	if (anthropic_count_tokens(v, &n, msg, sizeof(msg)) == -1) {
+		json_free(v);
+		api_fail(er, &dialect_anthropic, ERROR_INVALID_REQUEST, 0,
+		    NULL, msg);
+		return;
+	}
+	json_free(v);
+	buf_init(&b);
+	buf_printf(&b, "{\"input_tokens\":%lld}", n);
+	api_reply_json(er, 200, &b);
+}
+
 /* GET /metrics: the Prometheus text exposition (metrics.c). */
 static void
 api_metrics(struct veil *vl, struct evhttp_request *er)
@@ -603,6 +657,10 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	}
 	if (!api_is_json(evhttp_find_header(ih, "Content-Type"))) {
 		api_fail(er, dl, ERROR_UNSUPPORTED_MEDIA_TYPE, 0, NULL, NULL);
+		return;
+	}
+	if (r->kind == API_R_COUNT_TOKENS) {
+		api_count_tokens(vl, er);
 		return;
 	}
 	if (vl->vl_draining) {

@@ -208,6 +208,17 @@ const struct config_option config_options[] = {
 	  CONFIG_FIELD(receipts_days), 0, 36500, NULL, "90", "receipts days",
 	  "days", "receipts older are removed (0: never)",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+
+	/* Streams: the early commit and its keep-alives (commit.c). */
+	{ "first-byte", 0, "OG_VEIL_FIRST_BYTE", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(first_byte), 0, REQ_DEADLINE_SECONDS, NULL, "2",
+	  "first byte", "secs",
+	  "commit a stream not verified after this (0: hold it all)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "keepalive", 0, "OG_VEIL_KEEPALIVE", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(keepalive), 1, 300, NULL, "10", "keepalive", "secs",
+	  "between the keep-alives of a committed stream",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ NULL, 0, NULL, NULL, CONFIG_T_CLI, 0, 0, 0, NULL, NULL, NULL, NULL,
 	  NULL, 0 }
 };

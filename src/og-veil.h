@@ -65,6 +65,8 @@ struct veil_config {
 	size_t		 max_unverified;
 	size_t		 max_headers;
 	int		 max_conns;
+	int		 first_byte;	/* seconds to a stream commit, 0 off */
+	int		 keepalive;	/* seconds between keep-alives */
 	int		 pii_scrub;	/* redact before sealing (pii.h) */
 	int		 keep_content;	/* receipts keep request and output */
 	int		 receipts_max;	/* receipts kept; 0: none written */
@@ -261,6 +263,13 @@ int		 auth_bundle_parse(const char *, size_t, struct session *,
 		    char *, size_t);
 /* 1 when the session names a TEE registry (serving is possible). */
 int		 auth_session_can_serve(const struct session *);
+/* 1 for an https:// URL or an http:// one to a loopback host. */
+int		 auth_url_is_private(const char *);
+/* Refuse plain-HTTP non-loopback URLs unless allowed; -1 with errbuf. */
+int		 auth_session_check_urls(const struct session *, int, char *,
+		    size_t);
+/* The Origin a browser sends for pages of url (lower case); -1 if none. */
+int		 auth_url_origin(const char *, char *, size_t);
 
 /* ---- command line ---------------------------------------------------- */
 
@@ -346,17 +355,18 @@ int		 cmd_serve_start(struct cmd_args *);
 
 /* cmd-login.c */
 /* Sign in (browser or manual) and store the session; an exit status. */
-int		 cmd_login_run(struct cmd_args *, int, int);
+int		 cmd_login_run(struct cmd_args *, int, int, int);
 
 /* login.c: the loopback listener of PROTOCOL.md §1. */
 #define LOGIN_TIMEOUT		300	/* seconds */
 /*
  * Listen on 127.0.0.1:<ephemeral> under a random path, print (and with
- * open_browser try to open) the /cli-auth URL and wait for a valid bundle.
+ * open_browser try to open) the /cli-auth URL and wait for a valid bundle
+ * POSTed from the app's origin (its URLs checked, allow_http aside).
  * 0 and s filled, or -1 with errbuf.
  */
-int		 login_listen(const char *, int, int, struct session *, char *,
-		    size_t);
+int		 login_listen(const char *, int, int, int, struct session *,
+		    char *, size_t);
 /* <app_url>/cli-auth?redirect_uri=<uri>&app_name=... (new string). */
 char		*login_url(const char *, const char *);
 
@@ -562,6 +572,10 @@ struct relay_call *relay_post(struct veil *, const struct tee *, int,
 void		 relay_cancel(struct relay_call *);
 /* The message of a relay error body (detail, error, raw): "" when empty. */
 void		 relay_error_message(const uint8_t *, size_t, char *, size_t);
+/* 1 for a relay status passed on (4xx, 5xx; else 502). */
+int		 relay_status_valid(int);
+/* Retry-After as delta-seconds, capped; -1 to drop it. */
+int		 relay_retry_after(const char *, char *, size_t);
 
 
 /* server.c: lifecycle of `og-veil serve` (the daemon side). */
@@ -805,6 +819,13 @@ void		 chat_error_json(struct buf *, const char *, const char *,
 		    const char *, const char *);
 /* One SSE "data: <compact json>\n\n" event. */
 void		 chat_sse_data(struct buf *, const struct json_value *);
+/* One SSE event with its name: "event: <name>\ndata: <json>\n\n". */
+void		 chat_sse_event(struct buf *, const char *,
+		    const struct json_value *);
+/* The tool call arguments (JSON text) of a verified call as an object. */
+struct json_value *chat_call_input(const struct json_value *);
+/* The usage member k (prompt_tokens, ...) as an integer, else 0. */
+long long	 chat_usage_int(const struct json_value *, const char *);
 
 /* anthropic.c: Anthropic Messages (/v1/messages). */
 /* count_tokens: the conservative estimate for a body; -1 with a 400. */
@@ -894,7 +915,7 @@ struct req {
 #define RQ_DONE			 0x08		/* req_free() called */
 #define RQ_REPLIED		 0x10		/* the agent has its answer */
 #define RQ_DELIVERING		 0x40		/* bytes went to the agent */
-#define RQ_COMMITTED		 0x80		/* 200 and headers sent */
+#define RQ_COMMITTED		 0x80		/* 200 sent; no content yet */
 #define RQ_FIRST_BYTE		 0x100		/* counted in the metrics */
 	struct veil		*rq_veil;	/* back-pointer, not owned */
 	struct evhttp_request	*rq_in;		/* evhttp owns it */
@@ -914,6 +935,7 @@ struct req {
 	size_t			 rq_held;	/* budget.c: bytes charged */
 	struct event		*rq_timeout;	/* owned: deadline */
 	struct event		*rq_watch;	/* owned: agent socket EOF */
+	struct commit		*rq_commit;	/* owned: early reply */
 	const char		*rq_free_reason;
 	/* relay status before recheck */
 	int			 rq_refused;
@@ -974,6 +996,17 @@ void		 outcome_headers(struct req *, struct evkeyvalq *);
 /* redact.c: --pii-scrub on the request path (pii.h). */
 void		 redact_request(struct req *);
 void		 redact_header(struct req *, struct evkeyvalq *);
+
+/*
+ * commit.c: a stream not verified after first_byte seconds is committed
+ * (req_commit()) and kept alive (req_keepalive()) until it is delivered.
+ */
+struct commit;
+/* Arm the first-byte timer of a stream request (first_byte 0: nothing). */
+void		 commit_arm(struct req *);
+/* No more keep-alives (the request is delivered or ends). */
+void		 commit_stop(struct req *);
+void		 commit_free(struct commit *);
 
 /*
  * stream.c: the streaming verifier (PROTOCOL.md §6, §8, §9): ciphertext

@@ -254,6 +254,7 @@ req_start(struct veil *vl, struct evhttp_request *er,
 		req_fail(rq, ERROR_INVALID_REQUEST, errstr);
 		return;
 	}
+	commit_arm(rq);
 	req_enter_state(rq, REQ_SELECT);
 	tee_select(vl, req_tee_cb, rq);
 }
@@ -627,7 +628,13 @@ req_send_chunk(struct req *rq, struct buf *b)
 	buf_clear(b, 1);
 }
 
-/* A stream's 200 and headers, and the dialect's opening events. */
+/*
+ * A stream's 200 and headers, and the dialect's opening events: no
+ * content, so not RQ_DELIVERING (failover stays possible).  Neither
+ * X-OpenGradient-Verified nor X-OpenGradient-TEE-Id: the verdict is not
+ * known yet, and a failover may change the TEE; the last chunk carries
+ * both (PROTOCOL.md §10).
+ */
 void
 req_commit(struct req *rq)
 {
@@ -636,15 +643,12 @@ req_commit(struct req *rq)
 
 	if (rq->rq_flags & (RQ_COMMITTED | RQ_REPLIED | RQ_DONE))
 		return;
-	rq->rq_flags |= RQ_COMMITTED | RQ_DELIVERING;
+	rq->rq_flags |= RQ_COMMITTED;
 	if (rq->rq_flags & RQ_CLIENT_GONE)
 		return;
 	oh = evhttp_request_get_output_headers(rq->rq_in);
 	evhttp_add_header(oh, "Content-Type", "text/event-stream");
 	evhttp_add_header(oh, "Cache-Control", "no-cache");
-	if (rq->rq_tee != NULL)
-		evhttp_add_header(oh, "X-OpenGradient-TEE-Id",
-		    rq->rq_tee->te_id);
 	redact_header(rq, oh);
 	evhttp_send_reply_start(rq->rq_in, 200, "OK");
 	outcome_first_byte(rq);
@@ -815,6 +819,7 @@ req_free(struct req *rq, const char *reason)
 		evtimer_del(rq->rq_timeout);
 	if (rq->rq_watch != NULL)
 		event_del(rq->rq_watch);
+	commit_stop(rq);
 	if (event_base_once(rq->rq_veil->vl_base, -1, EV_TIMEOUT,
 	    req_teardown_cb, rq, &tv) == -1)
 		fatalx("event_base_once");
@@ -833,14 +838,18 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 	rq->rq_relay = NULL;
 	if (!(rq->rq_flags & RQ_REPLIED)) {
 		/* Orphaned by a gone agent: this only frees it. */
-		api_fail(rq->rq_in, rq->rq_dialect, ERROR_SHUTTING_DOWN, 0,
-		    NULL, NULL);
+		if (rq->rq_flags & RQ_COMMITTED)
+			evhttp_send_reply_end(rq->rq_in);
+		else
+			api_fail(rq->rq_in, rq->rq_dialect,
+			    ERROR_SHUTTING_DOWN, 0, NULL, NULL);
 		rq->rq_flags |= RQ_REPLIED;
 	}
 	if (rq->rq_timeout != NULL)
 		event_free(rq->rq_timeout);
 	if (rq->rq_watch != NULL)
 		event_free(rq->rq_watch);
+	commit_free(rq->rq_commit);
 	stream_free(rq->rq_stream);
 	budget_release(vl, &rq->rq_held);
 	buf_clear(&rq->rq_resp, 0);

@@ -59,7 +59,8 @@ static const char *devnet_fault_names[DEVNET_F__COUNT] = {
 	[DEVNET_F_GATEWAY_STATUS] = "gateway-status",
 	[DEVNET_F_RELAY_WORDING] = "relay-wording",
 	[DEVNET_F_SLOW_AUTH] = "slow-auth",
-	[DEVNET_F_HOSTILE_ENDPOINT] = "hostile-endpoint"
+	[DEVNET_F_HOSTILE_ENDPOINT] = "hostile-endpoint",
+	[DEVNET_F_RELAY_DELAY] = "relay-delay"
 };
 
 static int	devnet_verbose;

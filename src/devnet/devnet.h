@@ -55,6 +55,7 @@ enum devnet_fault {
 	DEVNET_F_RELAY_WORDING,		/* value: other relay error texts */
 	DEVNET_F_SLOW_AUTH,		/* value: ms before a refresh answer */
 	DEVNET_F_HOSTILE_ENDPOINT,	/* registry endpoint with CR LF, ESC */
+	DEVNET_F_RELAY_DELAY,		/* value: ms the relay holds a call */
 	DEVNET_F__COUNT
 };
 
