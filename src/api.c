@@ -52,6 +52,7 @@ enum api_route_kind {
 	API_R_MODELS,
 	API_R_MODEL,
 	API_R_HEALTH,
+	API_R_READY,		/* server.c answers: readiness */
 	API_R_METRICS
 };
 
@@ -91,6 +92,9 @@ static const struct api_route api_routes[] = {
 	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
 	  .need_key = 1, .dialect = &dialect_chat },
 	{ .path = "/health", .kind = API_R_HEALTH,
+	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
+	  .need_key = 0, .dialect = &dialect_chat },
+	{ .path = "/health/ready", .kind = API_R_READY,
 	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
 	  .need_key = 0, .dialect = &dialect_chat },
 	{ .path = "/metrics", .kind = API_R_METRICS,
@@ -635,6 +639,9 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	switch (r->kind) {
 	case API_R_HEALTH:
 		api_health(vl, er);
+		return;
+	case API_R_READY:
+		server_health_ready(vl, er);
 		return;
 	case API_R_METRICS:
 		api_metrics(vl, er);

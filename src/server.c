@@ -28,6 +28,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "bytes.h"
+#include "pyjson.h"
 #include "xmalloc.h"
 #include "og-veil.h"
 
@@ -46,6 +48,7 @@ static int			  server_ready;
 static void	server_signal_cb(evutil_socket_t, short, void *);
 static void	server_drain_cb(evutil_socket_t, short, void *);
 static void	server_tee_ready_cb(void *, struct tee *, int, const char *);
+static void	server_status_cb(evutil_socket_t, short, void *);
 
 /* sd_notify(3)-style datagram to $NOTIFY_SOCKET ('@' = abstract). */
 void
@@ -199,10 +202,93 @@ server_pidfile_open(const struct veil_config *cfg, char **pathp)
 	return (fd);
 }
 
+/*
+ * Why the server cannot serve a chat now (NULL: it can): /health is
+ * liveness, this is readiness (/health/ready, `og-veil status`, STATUS=).
+ */
+const char *
+server_unready_reason(const struct veil *vl)
+{
+	if (vl->vl_draining)
+		return ("shutting down");
+	if (!vl->vl_logged_in)
+		return ("not logged in: run `og-veil login`");
+	if (!auth_session_can_serve(&vl->vl_session))
+		return ("the login names no TEE registry: sign in again");
+	if (vl->vl_tee == NULL)
+		return ("no usable TEE selected yet");
+	return (NULL);
+}
+
+/*
+ * Tell systemd what the server does now (STATUS=, shown by systemctl
+ * status), when it changed.
+ */
+void
+server_notify_status(const struct veil *vl)
+{
+	static char	 last[512];
+	const char	*why;
+	char		 msg[512];
+
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return;
+	if ((why = server_unready_reason(vl)) == NULL)
+		snprintf(msg, sizeof(msg), "STATUS=serving on %s:%d via TEE "
+		    "%.18s...", vl->vl_cfg->host, vl->vl_cfg->port,
+		    vl->vl_tee->te_id);
+	else if (vl->vl_draining)
+		snprintf(msg, sizeof(msg), "STATUS=draining %zu request(s)",
+		    vl->vl_nreqs);
+	else
+		snprintf(msg, sizeof(msg), "STATUS=listening on %s:%d, not "
+		    "ready: %s", vl->vl_cfg->host, vl->vl_cfg->port, why);
+	if (strcmp(msg, last) == 0)
+		return;
+	memcpy(last, msg, sizeof(last));
+	server_notify(msg);
+}
+
+/* Every few seconds: STATUS= follows logins, logouts and TEE changes. */
+static void
+server_status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	if (server_ready)
+		server_notify_status(arg);
+}
+
+/* GET /health/ready: 200 when a chat can be served, else 503 and why. */
+void
+server_health_ready(struct veil *vl, struct evhttp_request *er)
+{
+	struct buf	 b;
+	const char	*why = server_unready_reason(vl);
+
+	buf_init(&b);
+	buf_printf(&b, "{\"ready\":%s,\"reason\":", why == NULL ? "true" :
+	    "false");
+	if (why != NULL)
+		pyjson_write_string(&b, why, strlen(why), 0);
+	else
+		buf_add_str(&b, "null");
+	buf_add_str(&b, ",\"tee_id\":");
+	if (vl->vl_tee != NULL)
+		pyjson_write_string(&b, vl->vl_tee->te_id,
+		    strlen(vl->vl_tee->te_id), 0);
+	else
+		buf_add_str(&b, "null");
+	buf_printf(&b, ",\"logged_in\":%s}", vl->vl_logged_in ? "true" :
+	    "false");
+	api_reply_json(er, why == NULL ? 200 : 503, &b);
+}
+
 static void
 server_tee_ready_cb(void *arg, struct tee *te, int status, const char *msg)
 {
-	(void)arg;
+	struct veil	*vl = arg;
+
 	if (te == NULL)
 		log_warnx("no TEE yet (%d: %s); serving anyway, requests "
 		    "will retry the selection", status,
@@ -212,10 +298,12 @@ server_tee_ready_cb(void *arg, struct tee *te, int status, const char *msg)
 		    te->te_endpoint != NULL ? te->te_endpoint : "-");
 		tee_unref(te);
 	}
+	/* Ready for systemd means listening and done with the first try. */
 	if (!server_ready) {
 		server_ready = 1;
 		server_notify("READY=1");
 	}
+	server_notify_status(vl);
 }
 
 static void
@@ -242,6 +330,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	    (int)sig, vl->vl_nreqs, SERVER_GRACE_SECONDS);
 	server_notify("STOPPING=1");
 	vl->vl_draining = 1;
+	server_notify_status(vl);
 	if (server_bound != NULL) {
 		server_conn_unlisten();
 		evhttp_del_accept_socket(server_http, server_bound);
@@ -283,7 +372,9 @@ server_run(const struct veil_config *cfg)
 	struct event	*sigs[5];
 	const int	 signos[5] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
 			    SIGPIPE };
-	char		 errbuf[512], *pidpath = NULL;
+	struct event	*status_ev = NULL;
+	struct timeval	 status_tv = { 5, 0 };
+	char		 errbuf[512], *pidpath = NULL, *confpath;
 	int		 pidfd = -1, status = 1, r;
 	size_t		 i;
 
@@ -382,6 +473,11 @@ server_run(const struct veil_config *cfg)
 	    cfg->max_headers * 2 + 8192);
 	log_info("og-veil %s listening on http://%s:%d/v1", OG_VEIL_VERSION,
 	    cfg->host, cfg->port);
+	/* Only a server that listens tells clients and restart its settings. */
+	confpath = config_path(cfg, CMD_SERVE_CONF);
+	if (config_save_file(cfg, confpath, errbuf, sizeof(errbuf)) == -1)
+		log_warnx("%s", errbuf);
+	free(confpath);
 
 	for (i = 0; i < sizeof(signos) / sizeof(signos[0]); i++) {
 		if (signos[i] == SIGPIPE)
@@ -392,6 +488,10 @@ server_run(const struct veil_config *cfg)
 			fatalx("evsignal");
 	}
 	tee_refresh_start(&vl);
+	if (getenv("NOTIFY_SOCKET") != NULL &&
+	    (status_ev = event_new(vl.vl_base, -1, EV_PERSIST,
+	    server_status_cb, &vl)) != NULL)
+		event_add(status_ev, &status_tv);
 	if (vl.vl_logged_in && vl.vl_session.rpc_url != NULL)
 		tee_select(&vl, server_tee_ready_cb, &vl);
 	else
@@ -417,6 +517,8 @@ out:
 		event_free(server_drain_ev);
 		server_drain_ev = NULL;
 	}
+	if (status_ev != NULL)
+		event_free(status_ev);
 	if (server_http != NULL) {
 		evhttp_free(server_http);
 		server_http = NULL;
