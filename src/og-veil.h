@@ -591,7 +591,10 @@ struct relay_cb {
 	 */
 	void	(*rc_done)(void *, int, int, const char *, const char *);
 };
-/* POST the encapsulated body for tee; refreshes the token once on 401. */
+/*
+ * POST the encapsulated body for tee; refreshes the token once on 401.
+ * The body is borrowed until rc_done or relay_cancel(), not copied.
+ */
 struct relay_call *relay_post(struct veil *, const struct tee *, int,
 		    const uint8_t *, size_t, const struct relay_cb *, void *);
 /* Cancel: no callback afterwards.  NULL is a no-op. */
