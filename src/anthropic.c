@@ -367,9 +367,11 @@ anthropic_translate(const struct json_value *in, struct json_value **out,
 		role = json_get(msgs->items[i], "role");
 		if (!json_is(role, JSON_STRING) ||
 		    (strcmp(role->s, "user") != 0 &&
-		    strcmp(role->s, "assistant") != 0))
+		    strcmp(role->s, "assistant") != 0 &&
+		    strcmp(role->s, "system") != 0))
 			return (anthropic_fail(&e, "messages", "messages.%zu."
-			    "role: Input should be 'user' or 'assistant'", i));
+			    "role: Input should be 'user', 'assistant' or "
+			    "'system'", i));
 	}
 	o = json_new_object();
 	json_object_set(o, "model", json_dup(v));
@@ -384,7 +386,14 @@ anthropic_translate(const struct json_value *in, struct json_value **out,
 	}
 	for (i = 0; i < msgs->n; i++) {
 		m = msgs->items[i];
-		if (strcmp(json_get_str(m, "role"), "user") == 0)
+		/* Claude Code 2.1 sends system messages between turns. */
+		if (strcmp(json_get_str(m, "role"), "system") == 0) {
+			sys = json_new_object();
+			json_object_set(sys, "role", json_new_string("system"));
+			json_object_set(sys, "content", anthropic_text_value(
+			    json_get(m, "content"), "\n\n"));
+			json_array_add(om, sys);
+		} else if (strcmp(json_get_str(m, "role"), "user") == 0)
 			anthropic_user(om, json_get(m, "content"));
 		else
 			anthropic_assistant(om, json_get(m, "content"));

@@ -161,7 +161,7 @@ log_vlog(enum log_level level, const char *suffix, const char *fmt,
 	struct timeval	 tv;
 	struct tm	 tm;
 	struct buf	 line;
-	char		 ts[32], small[512], *msg = small;
+	char		 ts[32], head[96], small[512], *msg = small;
 	int		 colour = log_fp != NULL ? log_colour :
 			    isatty(STDERR_FILENO), n;
 	va_list		 ap2;
@@ -184,7 +184,16 @@ log_vlog(enum log_level level, const char *suffix, const char *fmt,
 		msg = xmalloc((size_t)n + 1);
 		(void)vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	}
+	/* The whole line in one buffer: stderr is unbuffered, one write. */
 	buf_init(&line);
+	if (colour && log_levels[level].colour[0] != '\0')
+		(void)snprintf(head, sizeof(head), "%s.%03dZ %s%-5s\033[0m ",
+		    ts, (int)(tv.tv_usec / 1000), log_levels[level].colour,
+		    log_levels[level].name);
+	else
+		(void)snprintf(head, sizeof(head), "%s.%03dZ %-5s ", ts,
+		    (int)(tv.tv_usec / 1000), log_levels[level].name);
+	buf_add_str(&line, head);
 	escape_ctl(&line, msg, (size_t)n, 0);
 	if (msg != small)
 		free(msg);
@@ -193,17 +202,9 @@ log_vlog(enum log_level level, const char *suffix, const char *fmt,
 		escape_ctl(&line, suffix, strlen(suffix), 0);
 	}
 
+	buf_add(&line, "\n", 1);
 	flockfile(fp);
-	if (colour && log_levels[level].colour[0] != '\0')
-		fprintf(fp, "%s.%03dZ %s%-5s\033[0m ", ts,
-		    (int)(tv.tv_usec / 1000), log_levels[level].colour,
-		    log_levels[level].name);
-	else
-		fprintf(fp, "%s.%03dZ %-5s ", ts, (int)(tv.tv_usec / 1000),
-		    log_levels[level].name);
-	if (line.len > 0)
-		fwrite(line.data, 1, line.len, fp);
-	fputc('\n', fp);
+	fwrite(line.data, 1, line.len, fp);
 	fflush(fp);
 	funlockfile(fp);
 	buf_clear(&line, 0);

@@ -468,6 +468,8 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 		    "failing over", rq->rq_id, rq->rq_tee->te_id,
 		    msg != NULL ? msg : "connect failed");
 		rq->rq_flags |= RQ_RETRIED;
+		metrics_count(METRICS_FAILOVERS, 1, "reason", "unreachable",
+		    NULL);
 		tee_drop(rq->rq_veil, rq->rq_tee);
 		tee_unref(rq->rq_tee);
 		rq->rq_tee = NULL;
@@ -491,6 +493,7 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 	    !(rq->rq_flags & (RQ_RETRIED | RQ_DELIVERING)) &&
 	    tee_recheck(rq->rq_veil, rq->rq_tee, req_recheck_cb, rq) == 0) {
 		rq->rq_flags |= RQ_RETRIED;
+		metrics_count(METRICS_FAILOVERS, 1, "reason", "recheck", NULL);
 		rq->rq_refused = status;
 		free(rq->rq_refused_msg);
 		rq->rq_refused_msg = msg != NULL ? xstrdup(msg) : NULL;

@@ -110,8 +110,18 @@ static const struct {
 	{ "no-model", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
 	  NULL, 0 },
 	{ "no-messages", "{\"model\":\"m\",\"messages\":[]}", NULL, 0 },
-	{ "bad-role", "{\"model\":\"m\",\"messages\":[{\"role\":\"system\","
+	{ "bad-role", "{\"model\":\"m\",\"messages\":[{\"role\":\"tool\","
 	  "\"content\":\"x\"}]}", NULL, 0 },
+	/* Claude Code 2.1.332: a system message after the first turn. */
+	{ "system-message", "{" M "\"messages\":[{\"role\":\"user\","
+	  "\"content\":\"hi\"},{\"role\":\"system\",\"content\":[{"
+	  "\"type\":\"text\",\"text\":\"# Env\",\"cache_control\":{"
+	  "\"type\":\"ephemeral\"}},{\"type\":\"text\",\"text\":\"b\"}]},"
+	  "{\"role\":\"system\",\"content\":\"s\"}]}",
+	  "{\"model\":\"claude-x\",\"messages\":[{\"role\":\"user\","
+	  "\"content\":\"hi\"},{\"role\":\"system\",\"content\":"
+	  "\"# Env\\n\\nb\"},{\"role\":\"system\",\"content\":\"s\"}],"
+	  "\"max_tokens\":9}", 0 },
 	{ "not-an-object", "[1]", NULL, 0 },
 };
 
