@@ -1,8 +1,9 @@
 # 403-dialect-commit: Anthropic and Responses streams that og-veil commits
 # before verification (--first-byte 1; the relay holds each call 1.5 s):
-# the opening events (message_start; response.created and
-# response.in_progress) and content-free keep-alives (event: ping; an SSE
-# comment) come first, then the verified events with the proof, read by
+# the opening events (message_start and an empty text block;
+# response.created and response.in_progress) and content-free keep-alives
+# (an empty text_delta in that block; response.in_progress again, see
+# 472) come first, then the verified events with the proof, read by
 # the official SDKs; sequence_number runs on across the commit.  A tamper
 # fault after the commit ends the stream with the dialect's in-band error
 # (event: error; response.failed) and not a byte of content.
@@ -46,9 +47,10 @@ for blk in open(sys.argv[1]).read().split('\n\n'):
         assert o['opengradient_verification']['verified'] is True
         assert 'tee_signature' in o
 assert evs[0] == 'message_start' and evs.count('message_start') == 1, evs
-assert evs[1] == 'ping', evs
+assert evs[1] == 'content_block_start', evs
+assert evs[2] == 'content_block_delta', evs
 assert evs[-1] == 'message_stop', evs
-assert evs.count('content_block_start') == evs.count('content_block_stop') == 1
+assert evs.count('content_block_start') == evs.count('content_block_stop') == 2
 assert text == sys.argv[2], text
 PYEOF
 fault_clear
@@ -76,7 +78,8 @@ for blk in open(sys.argv[1]).read().split('\n\n'):
 assert evs[:2] == ['response.created', 'response.in_progress'], evs
 assert evs.count('response.created') == 1, evs
 assert evs[-1] == 'response.completed', evs
-assert comments >= 1, 'no keep-alive'
+assert evs[2] == 'response.in_progress', 'no keep-alive'
+assert comments == 0, 'a comment: Codex does not count it'
 assert text == sys.argv[2], text
 PYEOF
 fault_clear
@@ -103,8 +106,9 @@ for f in tamper-output bad-signature drop-final; do
 import json, sys
 blks = [b for b in open(sys.argv[1]).read().split('\n\n') if b]
 names = [b.split('\n')[0] for b in blks]
-assert names[0] == 'event: message_start', names
-assert all(n == 'event: ping' for n in names[1:-1]), names
+assert names[:2] == ['event: message_start', 'event: content_block_start'], names
+assert all(json.loads(b.split('\n')[1][6:]).get('delta') ==
+    {'type': 'text_delta', 'text': ''} for b in blks[2:-1]), blks
 assert names[-1] == 'event: error', names
 e = json.loads(blks[-1].split('\n')[1][6:])
 assert e['type'] == 'error' and e['error']['type'] == 'api_error', e
@@ -121,10 +125,11 @@ import json, sys
 blks = [b for b in open(sys.argv[1]).read().split('\n\n')
         if b and not b.startswith(':')]
 names = [b.split('\n')[0][7:] for b in blks]
-assert names == ['response.created', 'response.in_progress',
-                 'response.failed'], names
+assert names[:2] == ['response.created', 'response.in_progress'], names
+assert set(names[2:-1]) <= {'response.in_progress'}, names
+assert names[-1] == 'response.failed', names
 o = json.loads(blks[-1].split('\n')[1][6:])
-assert o['sequence_number'] == 2, o
+assert o['sequence_number'] == len(names) - 1, o
 r = o['response']
 assert r['status'] == 'failed' and r['output'] == [], r
 assert r['error']['code'] == 'verification_failed', r
