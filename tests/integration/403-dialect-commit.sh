@@ -2,9 +2,9 @@
 # before verification (--first-byte 1; the relay holds each call 1.5 s):
 # the opening events (message_start and an empty text block;
 # response.created and response.in_progress) and content-free keep-alives
-# (an empty text_delta in that block; response.in_progress again, see
-# 472) come first, then the verified events with the proof, read by
-# the official SDKs; sequence_number runs on across the commit.  A tamper
+# come first, then the verified events with the proof, read by the
+# official SDKs; sequence_number runs on across the commit.  (472 checks
+# the commit forms byte for byte; this case checks the answers.)  A tamper
 # fault after the commit ends the stream with the dialect's in-band error
 # (event: error; response.failed) and not a byte of content.
 devnet_start
@@ -42,15 +42,15 @@ for blk in open(sys.argv[1]).read().split('\n\n'):
     assert o['type'] == name[7:], blk
     evs.append(o['type'])
     if o['type'] == 'content_block_delta':
+        if o['index'] == 0:
+            assert o['delta']['text'] == '', o  # the commit's empty block
         text += o['delta']['text']
     if o['type'] == 'message_delta':
         assert o['opengradient_verification']['verified'] is True
         assert 'tee_signature' in o
 assert evs[0] == 'message_start' and evs.count('message_start') == 1, evs
-assert evs[1] == 'content_block_start', evs
-assert evs[2] == 'content_block_delta', evs
 assert evs[-1] == 'message_stop', evs
-assert evs.count('content_block_start') == evs.count('content_block_stop') == 2
+assert evs.count('content_block_start') == evs.count('content_block_stop') >= 1
 assert text == sys.argv[2], text
 PYEOF
 fault_clear
@@ -59,12 +59,11 @@ post /v1/responses "$RBODY"
 committed
 python3 - "$T/body" "Echo: $P" <<'PYEOF' || fail "responses committed stream"
 import json, sys
-evs, text, n, comments = [], '', 0, 0
+evs, text, n = [], '', 0
 for blk in open(sys.argv[1]).read().split('\n\n'):
     if not blk:
         continue
     if blk.startswith(':'):
-        comments += 1
         continue
     name, data = blk.split('\n')
     o = json.loads(data[6:])
@@ -78,8 +77,6 @@ for blk in open(sys.argv[1]).read().split('\n\n'):
 assert evs[:2] == ['response.created', 'response.in_progress'], evs
 assert evs.count('response.created') == 1, evs
 assert evs[-1] == 'response.completed', evs
-assert evs[2] == 'response.in_progress', 'no keep-alive'
-assert comments == 0, 'a comment: Codex does not count it'
 assert text == sys.argv[2], text
 PYEOF
 fault_clear
@@ -106,10 +103,12 @@ for f in tamper-output bad-signature drop-final; do
 import json, sys
 blks = [b for b in open(sys.argv[1]).read().split('\n\n') if b]
 names = [b.split('\n')[0] for b in blks]
-assert names[:2] == ['event: message_start', 'event: content_block_start'], names
-assert all(json.loads(b.split('\n')[1][6:]).get('delta') ==
-    {'type': 'text_delta', 'text': ''} for b in blks[2:-1]), blks
+assert names[0] == 'event: message_start', names
 assert names[-1] == 'event: error', names
+for b in blks[1:-1]:  # the commit's empty block and its keep-alives
+    o = json.loads(b.split('\n')[1][6:])
+    assert o['type'] in ('content_block_start', 'content_block_delta'), o
+    assert o.get('delta', o.get('content_block'))['text'] == '', o
 e = json.loads(blks[-1].split('\n')[1][6:])
 assert e['type'] == 'error' and e['error']['type'] == 'api_error', e
 assert 'verification failed' in e['error']['message'], e
@@ -125,11 +124,11 @@ import json, sys
 blks = [b for b in open(sys.argv[1]).read().split('\n\n')
         if b and not b.startswith(':')]
 names = [b.split('\n')[0][7:] for b in blks]
-assert names[:2] == ['response.created', 'response.in_progress'], names
-assert set(names[2:-1]) <= {'response.in_progress'}, names
-assert names[-1] == 'response.failed', names
+assert names[0] == 'response.created' and names[-1] == 'response.failed'
+assert set(names[1:-1]) == {'response.in_progress'}, names
+for i, b in enumerate(blks):
+    assert json.loads(b.split('\n')[1][6:])['sequence_number'] == i, b
 o = json.loads(blks[-1].split('\n')[1][6:])
-assert o['sequence_number'] == len(names) - 1, o
 r = o['response']
 assert r['status'] == 'failed' and r['output'] == [], r
 assert r['error']['code'] == 'verification_failed', r
