@@ -25,7 +25,7 @@
 #include "xmalloc.h"
 
 #define CMD_SERVE_START_TIMEOUT	60	/* seconds until /health answers */
-#define CMD_SERVE_LOG		"server.log"
+
 
 static int	 cmd_serve_exec(const struct cmd_entry *, struct cmd_args *);
 static void	 cmd_serve_tail_log(const char *);

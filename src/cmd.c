@@ -34,6 +34,7 @@
 
 extern const struct cmd_entry cmd_env_entry;
 extern const struct cmd_entry cmd_login_entry;
+extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_logout_entry;
 extern const struct cmd_entry cmd_models_entry;
 extern const struct cmd_entry cmd_receipts_entry;
@@ -44,6 +45,7 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_test_entry;
 extern const struct cmd_entry cmd_update_entry;
+extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_verify_entry;
 
 static int	 cmd_help_exec(const struct cmd_entry *, struct cmd_args *);
@@ -70,7 +72,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_login_entry,
 	&cmd_logout_entry,
 	&cmd_setup_entry,
+	&cmd_logs_entry,
 	&cmd_update_entry,
+	&cmd_version_entry,
 	&cmd_help_entry,
 	NULL
 };
@@ -168,6 +172,26 @@ cmd_find(const char *name, int *ambiguous)
 	return (found);
 }
 
+/* "ambiguous command: s (serve, stop, ...)" or "unknown command: x". */
+void
+cmd_find_error(const char *name, int ambiguous)
+{
+	const struct cmd_entry	*const *e;
+	size_t			 len = strlen(name), n = 0;
+
+	fprintf(stderr, "og-veil: %s command: %s", ambiguous ? "ambiguous" :
+	    "unknown", name);
+	if (ambiguous) {
+		for (e = cmd_table; *e != NULL; e++)
+			if (strncmp((*e)->name, name, len) == 0)
+				fprintf(stderr, "%s%s", n++ == 0 ? " (" : ", ",
+				    (*e)->name);
+		if (n > 0)
+			fputc(')', stderr);
+	}
+	fputc('\n', stderr);
+}
+
 /* Print an entry's usage line, and with full its help and flags. */
 void
 cmd_usage(FILE *fp, const struct cmd_entry *e, int full)
@@ -226,8 +250,7 @@ cmd_help_exec(const struct cmd_entry *self, struct cmd_args *args)
 	(void)self;
 	if (args->argc == 1) {
 		if ((found = cmd_find(args->argv[0], &ambiguous)) == NULL) {
-			fprintf(stderr, "og-veil: %s command: %s\n",
-			    ambiguous ? "ambiguous" : "unknown", args->argv[0]);
+			cmd_find_error(args->argv[0], ambiguous);
 			return (CMD_EXIT_USAGE);
 		}
 		cmd_usage(stdout, found, 1);
@@ -539,8 +562,7 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 	subargv = argv + optind;
 	if (subargc > 0) {
 		if ((e = cmd_find(subargv[0], &ambiguous)) == NULL) {
-			fprintf(stderr, "og-veil: %s command: %s\n", ambiguous ?
-			    "ambiguous" : "unknown", subargv[0]);
+			cmd_find_error(subargv[0], ambiguous);
 			usage();
 		}
 		*entry = e;

@@ -333,6 +333,12 @@ login_listen(const char *app_url, int open_browser, int allow_http,
 		snprintf(errbuf, errlen, "cannot set the login timeout");
 		goto done;
 	}
+#ifndef __APPLE__
+	/* Headless (no display): nothing would open; just say where to go. */
+	if (open_browser && getenv("DISPLAY") == NULL &&
+	    getenv("WAYLAND_DISPLAY") == NULL)
+		open_browser = 0;
+#endif
 	printf("Sign in to OpenGradient in your browser%s:\n\n  %s\n\n"
 	    "Waiting for the Chat app (up to %d minutes)...\n",
 	    open_browser ? " (opening it now; if nothing opens, visit this "

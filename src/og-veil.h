@@ -191,6 +191,8 @@ int		 config_load_file(struct veil_config *, const char *, char *,
 char		*config_path(const struct veil_config *, const char *);
 /* The detached server's settings, for `og-veil restart` (cmd-serve.c). */
 #define CMD_SERVE_CONF		"server.conf"
+/* A detached server's log, under $OG_VEIL_HOME (cmd-serve.c, cmd-logs.c). */
+#define CMD_SERVE_LOG		"server.log"
 /* Save the settings in effect where config_load_file() can read them. */
 int		 config_save_file(const struct veil_config *, const char *,
 		    char *, size_t);
@@ -329,6 +331,8 @@ extern const struct cmd_entry *const cmd_table[];
 extern const struct cmd_entry cmd_help_entry;
 /* Exact name or alias, else a unique prefix; NULL with *ambiguous set. */
 const struct cmd_entry *cmd_find(const char *, int *);
+/* Say that a command is unknown, or ambiguous with its candidates. */
+void		 cmd_find_error(const char *, int);
 /*
  * Parse argv (global flags anywhere, then the command and its flags) into
  * *entry (NULL: no command) and args; builds cfg from defaults, the
