@@ -624,10 +624,28 @@ const char	*server_unready_reason(const struct veil *);
 void		 server_health_ready(struct veil *, struct evhttp_request *);
 /* Agent connections counted now. */
 size_t		 server_conn_count(void);
-/* Count the agent connection of a request; -1 past max_conns. */
+
+/* server-conn.c: agent connections, counted from accept (og-veil(1)). */
+#define SERVER_HEADER_SECONDS	10	/* a whole header block */
+#define SERVER_BODY_SILENCE	30	/* no byte of a request body */
+#define SERVER_WRITE_SECONDS	20	/* an answer the agent does not read */
+#define SERVER_EVICT_SECONDS	1	/* a stalled request this old, at cap */
+#define SERVER_LOG_EVERY	10	/* seconds between repeated warnings */
+#define SERVER_PAUSE_MS		250	/* accept paused after EMFILE */
+struct evconnlistener;
+void		 server_conn_start(struct event_base *, struct evhttp *,
+		    struct evconnlistener *, size_t, size_t);
+void		 server_conn_unlisten(void);
+void		 server_conn_stop(void);
+/* A request on the agent connection: busy until answered; 0. */
 int		 server_conn_track(struct veil *, struct evhttp_request *);
 /* Route the connection's close to rq (NULL: forget it). */
 void		 server_conn_set_req(struct evhttp_request *, struct req *);
+/* HTTP/1.0: a stream is sent close-delimited (call before reply_start). */
+void		 server_conn_stream_prepare(struct evhttp_request *);
+/* RFC 9112 Host rules; 0 and the host to check, or -1 and why (400). */
+int		 server_conn_host(struct evhttp_request *, const char **,
+		    const char **);
 
 /* metrics.c: counters and histograms for GET /metrics (Prometheus). */
 enum metrics_family {

@@ -1,10 +1,9 @@
 /*
  * server.c: the lifecycle of `og-veil serve` (PROTOCOL.md §10): the
  * event_base and evdns_base, the pidfile ($OG_VEIL_HOME/og-veil.pid, locked
- * with fcntl while we run), the evhttp listener with its limits, the agent
- * connection count, signals (SIGTERM/SIGINT drain, SIGHUP and SIGUSR1
- * reopen the log),
- * sd_notify readiness and the final teardown.
+ * with fcntl while we run), the evhttp listener with its limits (agent
+ * connections: server-conn.c), signals (SIGTERM/SIGINT drain, SIGHUP and
+ * SIGUSR1 reopen the log), sd_notify readiness and the final teardown.
  */
 #include "compat.h"
 
@@ -38,16 +37,6 @@
 #define SERVER_FD_RESERVE	64
 #define SERVER_BACKLOG		4096	/* the kernel caps it at somaxconn */
 
-/* One agent connection, found by its descriptor. */
-struct server_conn {
-	struct evhttp_connection *sc_evcon;	/* evhttp owns it */
-	int			 sc_fd;
-	struct req		*sc_req;	/* not owned: request on it */
-};
-
-static struct server_conn	**server_conns;	/* indexed by descriptor */
-static size_t			  server_nconn_slots;
-static size_t			  server_nconns;
 static size_t			  server_max_conns;
 
 static struct evhttp		*server_http;
@@ -56,7 +45,6 @@ static struct event		*server_drain_ev;
 static struct timeval		  server_drain_start;
 static int			  server_ready;
 
-static void	server_conn_close_cb(struct evhttp_connection *, void *);
 static void	server_signal_cb(evutil_socket_t, short, void *);
 static void	server_drain_cb(evutil_socket_t, short, void *);
 static void	server_tee_ready_cb(void *, struct tee *, int, const char *);
@@ -95,122 +83,6 @@ server_notify(const char *msg)
 	    (struct sockaddr *)&sun, len) == -1)
 		log_warn("notify %s", msg);
 	close(fd);
-}
-
-/* Agent connections counted now (GET /metrics). */
-size_t
-server_conn_count(void)
-{
-	return (server_nconns);
-}
-
-/*
- * Count the agent's connection on its first request.  0, or -1 when the
- * cap (max_conns, lowered to the descriptor limit) is reached.
- */
-int
-server_conn_track(struct veil *vl, struct evhttp_request *er)
-{
-	struct evhttp_connection *evcon = evhttp_request_get_connection(er);
-	struct bufferevent	*bev;
-	struct server_conn	*sc;
-	size_t			 n;
-	int			 fd;
-
-	(void)vl;
-	if (evcon == NULL || server_http == NULL)
-		return (0);
-	if ((bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
-	    (fd = bufferevent_getfd(bev)) < 0)
-		return (0);
-	if ((size_t)fd < server_nconn_slots && server_conns[fd] != NULL &&
-	    server_conns[fd]->sc_evcon == evcon)
-		return (0);
-	if (server_nconns >= server_max_conns)
-		return (-1);
-	if ((size_t)fd >= server_nconn_slots) {
-		n = (size_t)fd + 256;
-		server_conns = xreallocarray(server_conns, n,
-		    sizeof(*server_conns));
-		memset(server_conns + server_nconn_slots, 0,
-		    (n - server_nconn_slots) * sizeof(*server_conns));
-		server_nconn_slots = n;
-	}
-	free(server_conns[fd]);		/* a stale entry: descriptor reused */
-	sc = xcalloc(1, sizeof(*sc));
-	sc->sc_evcon = evcon;
-	sc->sc_fd = fd;
-	server_conns[fd] = sc;
-	server_nconns++;
-	evhttp_connection_set_closecb(evcon, server_conn_close_cb, sc);
-	return (0);
-}
-
-static struct server_conn *
-server_conn_find(struct evhttp_request *er)
-{
-	struct evhttp_connection *evcon;
-	struct bufferevent	*bev;
-	int			 fd;
-
-	if ((evcon = evhttp_request_get_connection(er)) == NULL ||
-	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
-	    (fd = bufferevent_getfd(bev)) < 0 ||
-	    (size_t)fd >= server_nconn_slots || server_conns[fd] == NULL ||
-	    server_conns[fd]->sc_evcon != evcon)
-		return (NULL);
-	return (server_conns[fd]);
-}
-
-/* Route the connection's close to rq; NULL forgets it. */
-void
-server_conn_set_req(struct evhttp_request *er, struct req *rq)
-{
-	struct server_conn	*sc;
-	size_t			 i;
-
-	if (rq == NULL) {
-		/* The request may be orphaned: search by request. */
-		for (i = 0; i < server_nconn_slots; i++) {
-			sc = server_conns[i];
-			if (sc != NULL && sc->sc_req != NULL &&
-			    sc->sc_req->rq_in == er)
-				sc->sc_req = NULL;
-		}
-		return;
-	}
-	if ((sc = server_conn_find(er)) != NULL)
-		sc->sc_req = rq;
-}
-
-static void
-server_conn_close_cb(struct evhttp_connection *evcon, void *arg)
-{
-	struct server_conn	*sc = arg;
-	struct req		*rq;
-
-	(void)evcon;
-	if ((size_t)sc->sc_fd < server_nconn_slots &&
-	    server_conns[sc->sc_fd] == sc)
-		server_conns[sc->sc_fd] = NULL;
-	server_nconns--;
-	rq = sc->sc_req;
-	free(sc);
-	if (rq != NULL)
-		req_client_gone(rq);
-}
-
-static void
-server_conns_free(void)
-{
-	size_t	i;
-
-	for (i = 0; i < server_nconn_slots; i++)
-		free(server_conns[i]);
-	free(server_conns);
-	server_conns = NULL;
-	server_nconn_slots = 0;
-	server_nconns = 0;
 }
 
 /* Raise RLIMIT_NOFILE to its hard limit and cap connections under it. */
@@ -461,6 +333,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	vl->vl_draining = 1;
 	server_notify_status(vl);
 	if (server_bound != NULL) {
+		server_conn_unlisten();
 		evhttp_del_accept_socket(server_http, server_bound);
 		server_bound = NULL;
 	}
@@ -617,6 +490,9 @@ server_run(const struct veil_config *cfg)
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(server_http, "application/json");
 	evhttp_set_gencb(server_http, api_request_cb, &vl);
+	server_conn_start(vl.vl_base, server_http,
+	    evhttp_bound_socket_get_listener(server_bound), server_max_conns,
+	    cfg->max_headers * 2 + 8192);
 	log_info("og-veil %s listening on http://%s:%d/v1", OG_VEIL_VERSION,
 	    cfg->host, cfg->port);
 	/* Only a server that listens tells clients and restart its settings. */
@@ -670,7 +546,7 @@ out:
 		server_http = NULL;
 		server_bound = NULL;
 	}
-	server_conns_free();
+	server_conn_stop();
 	if (vl.vl_base != NULL) {
 		token_clear(&vl);
 		tee_clear_all(&vl);

@@ -16,6 +16,8 @@
 #      RSS, bytes per held stream, and how that grows with frame count
 #   5. upstream TCP connections opened per 1000 requests (devnet /stats),
 #      at steady state (after 1 s at each level) and from a cold start
+#   6. streams' time to first byte (p50, p99) beside their time to verified
+#      content (tests/bench/first-byte.py; BENCH_TTFB_STREAMS, 32)
 # BENCH_SECONDS (10) per level, BENCH_STREAM_DELAY_MS (800) between frames,
 # BENCH_STREAM_SECONDS (25) for the streaming-scale run, BENCH_GROW_SECONDS
 # (20) for the 200-frame one: streams not answered by then count as not
@@ -235,6 +237,16 @@ g_peak=$(awk '/VmHWM/ {print $2}' "/proc/$vpid/status")
 echo "  $GROW streams of $GROW_FRAMES frames: $(grep BENCH "$tmp/wrk-grow.out" | cut -d' ' -f2-3), peak RSS $((g_peak / 1024)) MB"
 stop_net
 
+# Time to first byte of streams beside the time to verified content
+# (issue 11): 7 frames 800 ms apart, so verification takes about 5.6 s and
+# og-veil commits each stream after --first-byte (2 s).
+echo "== 6. streams: time to first byte and to verified content"
+start_net --bench --stream-delay-ms "${BENCH_STREAM_DELAY_MS:-800}"
+python3 tests/bench/first-byte.py "$url" "${BENCH_TTFB_STREAMS:-32}" 8 \
+    >"$tmp/first-byte.json" || echo '{}' >"$tmp/first-byte.json"
+sed 's/^/  /' "$tmp/first-byte.json"
+stop_net
+
 load1=$(cut -d' ' -f1 /proc/loadavg)
 python3 - "$tmp/floor.json" "$tmp/levels" "$tmp/wrk-stream.out" "$base_rss" "$peak_rss" "$STREAMS" \
     "${inflight:-0}" "$k_end" "$reqs_all" "$tmp/frames" "$tmp/wrk-grow.out" \
@@ -335,4 +347,12 @@ hg = res["held_growth"]
 print("  RSS per stream at %d frames       %8.1f KB  (%d streams, %d verified)" % (hg["frames"], hg["rss_bytes_per_stream"] / 1024, hg["streams"], hg["verified"]))
 print("  load average at start / end        %5.2f / %.2f  (%d cores)" % (load0, load1, os.cpu_count()))
 print("  upstream conns per 1000 requests   %8.2f  (from cold start: %.2f)" % (res["upstream_connections_per_1000_requests"], res["upstream_connections_per_1000_requests_cold"]))
+PY
+python3 - "$tmp/first-byte.json" <<'PY'
+import json, sys
+fb = json.load(open(sys.argv[1]))
+res = json.load(open("bench/results.json"))
+res["stream_first_byte"] = fb
+json.dump(res, open("bench/results.json", "w"), indent=2)
+print("  stream first byte p50 / p99       %6s / %s s  (verified content %s / %s s; %s of %s committed)" % (fb.get("first_byte_p50_s"), fb.get("first_byte_p99_s"), fb.get("verified_content_p50_s"), fb.get("verified_content_p99_s"), fb.get("committed"), fb.get("streams")))
 PY

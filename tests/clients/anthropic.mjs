@@ -97,6 +97,11 @@ async function events(params) {
 	for (const b of blocks)
 		if (b.type === 'tool_use')
 			b.input = JSON.parse(b.json || '{}');
+	// A commit opens an empty text block first (issue 11): it carries
+	// nothing, the verified blocks follow it.
+	if (COMMITTED && blocks.length > 1 && blocks[0].type === 'text' &&
+	    blocks[0].text === '')
+		blocks.shift();
 	return { msg, blocks, delta, teeId };
 }
 
