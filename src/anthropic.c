@@ -367,9 +367,11 @@ anthropic_translate(const struct json_value *in, struct json_value **out,
 		role = json_get(msgs->items[i], "role");
 		if (!json_is(role, JSON_STRING) ||
 		    (strcmp(role->s, "user") != 0 &&
-		    strcmp(role->s, "assistant") != 0))
+		    strcmp(role->s, "assistant") != 0 &&
+		    strcmp(role->s, "system") != 0))
 			return (anthropic_fail(&e, "messages", "messages.%zu."
-			    "role: Input should be 'user' or 'assistant'", i));
+			    "role: Input should be 'user', 'assistant' or "
+			    "'system'", i));
 	}
 	o = json_new_object();
 	json_object_set(o, "model", json_dup(v));
@@ -384,7 +386,14 @@ anthropic_translate(const struct json_value *in, struct json_value **out,
 	}
 	for (i = 0; i < msgs->n; i++) {
 		m = msgs->items[i];
-		if (strcmp(json_get_str(m, "role"), "user") == 0)
+		/* Claude Code 2.1 sends system messages between turns. */
+		if (strcmp(json_get_str(m, "role"), "system") == 0) {
+			sys = json_new_object();
+			json_object_set(sys, "role", json_new_string("system"));
+			json_object_set(sys, "content", anthropic_text_value(
+			    json_get(m, "content"), "\n\n"));
+			json_array_add(om, sys);
+		} else if (strcmp(json_get_str(m, "role"), "user") == 0)
 			anthropic_user(om, json_get(m, "content"));
 		else
 			anthropic_assistant(om, json_get(m, "content"));
@@ -639,23 +648,6 @@ anthropic_block_event(struct buf *b, const char *type, size_t index,
 	anthropic_event(b, type, o);
 }
 
-static void
-anthropic_stream_begin(struct render *rd, struct buf *b)
-{
-	struct json_value	*o;
-
-	o = json_new_object();
-	json_object_set(o, "message", anthropic_message(rd, NULL, 1));
-	anthropic_event(b, "message_start", o);
-}
-
-static void
-anthropic_stream_keepalive(struct render *rd, struct buf *b)
-{
-	(void)rd;
-	anthropic_event(b, "ping", NULL);
-}
-
 static struct json_value *
 anthropic_delta(const char *type, const char *key, const char *s,
     size_t len)
@@ -668,13 +660,53 @@ anthropic_delta(const char *type, const char *key, const char *s,
 	return (d);
 }
 
+/* An empty text block's start: what a commit opens (issue 11). */
+static struct json_value *
+anthropic_text_block(void)
+{
+	struct json_value	*blk;
+
+	blk = json_new_object();
+	json_object_set(blk, "type", json_new_string("text"));
+	json_object_set(blk, "text", json_new_string(""));
+	return (blk);
+}
+
+/*
+ * A commit (commit.c): message_start and an opened, empty text block at
+ * index 0.  Claude Code's stream watchdog is reset only by content
+ * deltas, not by ping, comments or unknown events; an empty text_delta
+ * in an open text block resets it and carries nothing.  The verified
+ * blocks follow from index 1, after this one is closed.
+ */
+static void
+anthropic_stream_begin(struct render *rd, struct buf *b)
+{
+	struct json_value	*o;
+
+	o = json_new_object();
+	json_object_set(o, "message", anthropic_message(rd, NULL, 1));
+	anthropic_event(b, "message_start", o);
+	anthropic_block_event(b, "content_block_start", 0, "content_block",
+	    anthropic_text_block());
+}
+
+/* The keep-alive: an empty text_delta in the commit's empty block. */
+static void
+anthropic_stream_keepalive(struct render *rd, struct buf *b)
+{
+	(void)rd;
+	anthropic_block_event(b, "content_block_delta", 0, "delta",
+	    anthropic_delta("text_delta", "text", "", 0));
+}
+
 static int
 anthropic_stream_answer(struct render *rd, const struct answer *an,
     struct buf *b, struct answer_error *ae)
 {
 	const struct json_value	*c, *call, *args;
 	struct json_value	*o, *blk, *d;
-	size_t			 i;
+	size_t			 i, base = 0;
 
 	/* Refuse a call Anthropic clients cannot parse before any event. */
 	for (i = 0; an->an_tools && i < an->an_calls->n; i++)
@@ -686,35 +718,39 @@ anthropic_stream_answer(struct render *rd, const struct answer *an,
 		o = json_new_object();
 		json_object_set(o, "message", anthropic_message(rd, an, 1));
 		anthropic_event(b, "message_start", o);
+	} else {
+		/* Committed: close the empty block; ours follow it. */
+		anthropic_block_event(b, "content_block_stop", 0, NULL, NULL);
+		base = 1;
 	}
 	if (!an->an_tools) {
-		blk = json_new_object();
-		json_object_set(blk, "type", json_new_string("text"));
-		json_object_set(blk, "text", json_new_string(""));
-		anthropic_block_event(b, "content_block_start", 0,
-		    "content_block", blk);
+		anthropic_block_event(b, "content_block_start", base,
+		    "content_block", anthropic_text_block());
 		for (i = 0; i < an->an_nframes; i++) {
 			c = json_get(json_get(json_index(json_get(
 			    an->an_frames[i], "choices"), 0), "delta"),
 			    "content");
 			if (!json_is(c, JSON_STRING) || c->len == 0)
 				continue;
-			anthropic_block_event(b, "content_block_delta", 0,
+			anthropic_block_event(b, "content_block_delta", base,
 			    "delta", anthropic_delta("text_delta", "text",
 			    c->s, c->len));
 		}
-		anthropic_block_event(b, "content_block_stop", 0, NULL, NULL);
+		anthropic_block_event(b, "content_block_stop", base, NULL,
+		    NULL);
 	}
 	for (i = 0; an->an_tools && i < an->an_calls->n; i++) {
 		call = an->an_calls->items[i];
-		anthropic_block_event(b, "content_block_start", i,
+		anthropic_block_event(b, "content_block_start", base + i,
 		    "content_block", anthropic_tool_use(call, 0));
 		args = json_get(json_get(call, "function"), "arguments");
 		if (json_is(args, JSON_STRING) && args->len > 0)
-			anthropic_block_event(b, "content_block_delta", i,
-			    "delta", anthropic_delta("input_json_delta",
-			    "partial_json", args->s, args->len));
-		anthropic_block_event(b, "content_block_stop", i, NULL, NULL);
+			anthropic_block_event(b, "content_block_delta",
+			    base + i, "delta", anthropic_delta(
+			    "input_json_delta", "partial_json", args->s,
+			    args->len));
+		anthropic_block_event(b, "content_block_stop", base + i, NULL,
+		    NULL);
 	}
 	o = json_new_object();
 	d = json_new_object();

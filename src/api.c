@@ -52,6 +52,7 @@ enum api_route_kind {
 	API_R_MODELS,
 	API_R_MODEL,
 	API_R_HEALTH,
+	API_R_READY,		/* server.c answers: readiness */
 	API_R_METRICS
 };
 
@@ -91,6 +92,9 @@ static const struct api_route api_routes[] = {
 	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
 	  .need_key = 1, .dialect = &dialect_chat },
 	{ .path = "/health", .kind = API_R_HEALTH,
+	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
+	  .need_key = 0, .dialect = &dialect_chat },
+	{ .path = "/health/ready", .kind = API_R_READY,
 	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
 	  .need_key = 0, .dialect = &dialect_chat },
 	{ .path = "/metrics", .kind = API_R_METRICS,
@@ -558,7 +562,7 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	const struct api_route	*r;
 	const struct dialect	*dl;
 	const struct evhttp_uri	*uri;
-	const char		*path, *origin, *rest = NULL, *why;
+	const char		*path, *origin, *rest = NULL, *why, *host;
 	enum evhttp_cmd_type	 method = evhttp_request_get_command(er);
 	char			*msg;
 
@@ -581,7 +585,12 @@ api_request_cb(struct evhttp_request *er, void *arg)
 		api_fail(er, dl, ERROR_TOO_MANY_CONNECTIONS, 0, NULL, NULL);
 		return;
 	}
-	if (!api_host_ok(vl, evhttp_find_header(ih, "Host"))) {
+	if (server_conn_host(er, &host, &why) == -1) {
+		evhttp_add_header(oh, "Connection", "close");
+		api_fail(er, dl, ERROR_BAD_FRAMING, 0, NULL, why);
+		return;
+	}
+	if (!api_host_ok(vl, host)) {
 		api_fail(er, dl, ERROR_HOST_NOT_ALLOWED, 0, NULL, NULL);
 		return;
 	}
@@ -635,6 +644,9 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	switch (r->kind) {
 	case API_R_HEALTH:
 		api_health(vl, er);
+		return;
+	case API_R_READY:
+		server_health_ready(vl, er);
 		return;
 	case API_R_METRICS:
 		api_metrics(vl, er);

@@ -21,6 +21,7 @@ const struct cmd_entry cmd_models_entry = {
 	.usage = "",
 	.help = "List the models (from the running server, else the built-in "
 	    "list).",
+	.flags = CMD_F_CLIENT,
 	.exec = cmd_models_exec
 };
 

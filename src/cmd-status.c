@@ -37,7 +37,10 @@ const struct cmd_entry cmd_status_entry = {
 	.options = cmd_status_options,
 	.usage = "[--json]",
 	.help = "Show the version, the signed-in account and whether the "
-	    "server runs.\nExit status 0 when it runs, 3 when it does not.",
+	    "server runs.\nExit status 0 when it runs and can serve, 3 when it "
+	    "does not run, 4 when it\nruns but cannot serve yet (not logged "
+	    "in, no usable TEE), 1 when it does\nnot answer.",
+	.flags = CMD_F_CLIENT,
 	.exec = cmd_status_exec
 };
 
@@ -132,17 +135,19 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 	struct session			 s;
 	struct store			*st = NULL;
 	struct stat			 sb;
-	struct json_value		*health = NULL;
+	struct json_value		*health = NULL, *ready_doc = NULL;
 	struct buf			 b;
 	const char			*tee_id = NULL, *hstatus = NULL;
 	struct cmd_status_figures	 fig;
 	const char			*rsource = NULL;
 	int64_t				 rage = -1;
 	const char			*errstr;
-	char				*url, *body = NULL, errbuf[256];
+	char				*url, *body = NULL, *rbody = NULL;
+	char				 errbuf[256];
 	size_t				 len;
 	long				 pid = 0;
 	int				 signed_in = 0, running, status, r;
+	int				 answering = 0, ready = 0;
 
 	(void)self;
 	memset(&s, 0, sizeof(s));
@@ -160,15 +165,27 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		signed_in = r == 0;
 	}
 	running = cmd_pidfile_read(cfg, &pid) == 1;
+	/* Liveness and the registry's source from /health. */
 	if (running && cmd_http(cfg, "GET", "/health", NULL, 0, 5, &status,
 	    &body, &len, errbuf, sizeof(errbuf)) == 0) {
 		health = json_parse(body, len, NULL, &errstr);
 		tee_id = json_get_str(health, "tee_id");
-		hstatus = json_get_str(health, "status");
+		answering = 1;
 		rsource = json_get_str(health, "registry_source");
 		if (json_to_int64(json_get(health, "registry_age"),
 		    &rage) == -1)
 			rage = -1;
+		/* Readiness: 200 serving, else 503 and why not. */
+		if (cmd_http(cfg, "GET", "/health/ready", NULL, 0, 5,
+		    &status, &rbody, &len, errbuf, sizeof(errbuf)) == 0) {
+			ready_doc = json_parse(rbody, len, NULL, &errstr);
+			if (status == 200)
+				ready = 1;
+			else
+				hstatus = json_get_str(ready_doc, "reason");
+		}
+		if (!ready && hstatus == NULL)
+			hstatus = "not ready";
 	} else if (running)
 		hstatus = "not answering";
 	memset(&fig, 0, sizeof(fig));
@@ -196,7 +213,8 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		buf_printf(&b, ", \"port\": %d", cfg->port);
 		cmd_status_str(&b, "base_url", url, 0);
 		cmd_status_str(&b, "tee_id", tee_id, 0);
-		cmd_status_str(&b, "health", hstatus, 0);
+		buf_printf(&b, ", \"ready\": %s", ready ? "true" : "false");
+		cmd_status_str(&b, "health", ready ? "ok" : hstatus, 0);
 		cmd_status_str(&b, "registry_source", rsource, 0);
 		if (rage >= 0)
 			buf_printf(&b, ", \"registry_age\": %lld",
@@ -236,8 +254,10 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 			printf("TEE:         %s\n", tee_id != NULL ? tee_id :
 			    "none selected yet");
 			cmd_status_registry(rsource, rage);
-			if (hstatus != NULL && strcmp(hstatus, "ok") != 0)
-				printf("health:      %s\n", hstatus);
+			if (ready)
+				printf("ready:       yes\n");
+			else
+				printf("ready:       no: %s\n", hstatus);
 			if (fig.have)
 				printf("answers:     %.0f verified, %.0f "
 				    "refused (%.0f failed verification), "
@@ -249,8 +269,14 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 			    "`og-veil serve`)\n");
 	}
 	json_free(health);
+	json_free(ready_doc);
 	free(body);
+	free(rbody);
 	free(url);
 	session_clear(&s);
-	return (running ? CMD_EXIT_OK : CMD_EXIT_NOT_RUNNING);
+	if (!running)
+		return (CMD_EXIT_NOT_RUNNING);
+	if (!answering)
+		return (CMD_EXIT_FAIL);
+	return (ready ? CMD_EXIT_OK : CMD_EXIT_NOT_READY);
 }

@@ -27,6 +27,8 @@
 #define CMD_TEST_PROMPT		"Say hello in one short sentence."
 #define CMD_TEST_TIMEOUT	300
 #define CMD_TEST_STREAM		301
+#define CMD_TEST_APPEAR		3	/* seconds for a new server's pid */
+#define CMD_TEST_START		60	/* and for its /health */
 
 static int	 cmd_test_exec(const struct cmd_entry *, struct cmd_args *);
 static void	 cmd_test_content(struct buf *, const struct json_value *);
@@ -47,6 +49,7 @@ const struct cmd_entry cmd_test_entry = {
 	.help = "Send one prompt through the running server and print the "
 	    "reply and its\nproof (tee_id, request_hash, output_hash, "
 	    "timestamp).  The model defaults\nto " CMD_TEST_MODEL ".",
+	.flags = CMD_F_CLIENT,
 	.exec = cmd_test_exec
 };
 
@@ -146,7 +149,7 @@ cmd_test_proof(const struct json_value *o)
 static int
 cmd_test_exec(const struct cmd_entry *self, struct cmd_args *args)
 {
-	const struct veil_config	*cfg = args->cfg;
+	struct veil_config		*cfg = args->cfg;
 	struct json_value		*req, *msgs, *m, *doc = NULL, *ev;
 	struct json_value		*final = NULL;
 	const struct json_value		*err;
@@ -162,9 +165,15 @@ cmd_test_exec(const struct cmd_entry *self, struct cmd_args *args)
 	model = args->values['m'] != NULL ? args->values['m'] : CMD_TEST_MODEL;
 	prompt = args->argc > 0 ? args->argv[0] : CMD_TEST_PROMPT;
 	stream = args->flags[CMD_TEST_STREAM] > 0;
-	if (cmd_pidfile_read(cfg, &pid) != 1) {
-		fprintf(stderr, "og-veil: the server is not running: start it "
-		    "with `og-veil serve`\n");
+	/* A server started just before (`og-veil serve -f &`) may come. */
+	if (!cmd_http_wait_server(cfg, CMD_TEST_APPEAR, CMD_TEST_START)) {
+		if (cmd_pidfile_read(cfg, &pid) == 1)
+			fprintf(stderr, "og-veil: the server (pid %ld) does "
+			    "not answer on %s:%d: see `og-veil logs`\n", pid,
+			    cfg->host, cfg->port);
+		else
+			fprintf(stderr, "og-veil: the server is not running: "
+			    "start it with `og-veil serve`\n");
 		return (CMD_EXIT_FAIL);
 	}
 

@@ -41,6 +41,8 @@ static void	 config_list_add(char ***, const char *);
 static void	 config_list_free(char **);
 static char	*config_default_home(void);
 static int	 config_mkdirs(const char *, char *, size_t);
+static int	 config_safe_owner(const struct stat *);
+static int	 config_home_is_systemd_link(const char *, const struct stat *);
 static const struct config_option *config_option_env(const char *);
 static int	 config_bool(const char *, const char *, int *, char *,
 		    size_t);
@@ -114,6 +116,10 @@ const struct config_option config_options[] = {
 	  0, 0, NULL, NULL, "verbose", NULL, "debug logging", 0 },
 	{ "version", 'V', NULL, NULL, CONFIG_T_CLI, 0, 0, 0, NULL, NULL,
 	  "version", NULL, "print the version", 0 },
+	{ "service", 0, NULL, NULL, CONFIG_T_BOOL, CONFIG_FIELD(service), 0,
+	  0, NULL, NULL, "--service", NULL, "act for the systemd service: its "
+	  "state (" OG_VEIL_SERVICE_HOME " unless OG_VEIL_HOME is set), as "
+	  "its user when run as root", 0 },
 
 	/* Where og-veil keeps its state, and where it listens. */
 	{ "home", 0, "OG_VEIL_HOME", NULL, CONFIG_T_STR, CONFIG_FIELD(home),
@@ -836,6 +842,44 @@ config_load_file(struct veil_config *cfg, const char *path, char *errbuf,
 	return (rc);
 }
 
+/* Copy row o's value from src into dst (what dst had is freed). */
+void
+config_copy_option(struct veil_config *dst, const struct veil_config *src,
+    const struct config_option *o, int srcname)
+{
+	char		*df = (char *)dst + o->co_offset;
+	const char	*sf = (const char *)src + o->co_offset;
+	char		**list, **sp;
+	size_t		 i;
+
+	switch (o->co_type) {
+	case CONFIG_T_STR:
+		sp = (char **)(void *)df;
+		config_str_free(o, *sp);
+		*sp = *(char *const *)(const void *)sf != NULL ?
+		    xstrdup(*(char *const *)(const void *)sf) : NULL;
+		break;
+	case CONFIG_T_INT:
+	case CONFIG_T_BOOL:
+	case CONFIG_T_COUNT:
+		memcpy(df, sf, sizeof(int));
+		break;
+	case CONFIG_T_SIZE:
+		memcpy(df, sf, sizeof(size_t));
+		break;
+	case CONFIG_T_LIST:
+		config_list_free(*(char ***)(void *)df);
+		*(char ***)(void *)df = NULL;
+		list = *(char **const *)(const void *)sf;
+		for (i = 0; list != NULL && list[i] != NULL; i++)
+			config_list_add((char ***)(void *)df, list[i]);
+		break;
+	case CONFIG_T_CLI:
+		return;
+	}
+	dst->source[o - config_options] = (unsigned char)srcname;
+}
+
 /* Free what cfg owns and zero it. */
 void
 config_clear(struct veil_config *cfg)
@@ -1069,7 +1113,8 @@ config_prepare_home(const struct veil_config *cfg, char *errbuf,
 		if (sd == NULL || strcmp(sd, home) != 0)
 			return (config_err(errbuf, errlen, "%s is a symbolic "
 			    "link: refusing it; set OG_VEIL_HOME to the real "
-			    "directory", home));
+			    "directory%s", home, geteuid() == 0 ? " (or use "
+			    "--service for the systemd service's)" : ""));
 		if (stat(home, &st) == -1)
 			return (config_err(errbuf, errlen, "%s: %s", home,
 			    strerror(errno)));
@@ -1079,11 +1124,85 @@ config_prepare_home(const struct veil_config *cfg, char *errbuf,
 		    "move it away or set OG_VEIL_HOME", home));
 	if (st.st_uid != geteuid())
 		return (config_err(errbuf, errlen, "%s is owned by uid %u, "
-		    "not by you: set OG_VEIL_HOME to a directory of your own",
-		    home, (unsigned int)st.st_uid));
+		    "not by you: set OG_VEIL_HOME to a directory of your own%s",
+		    home, (unsigned int)st.st_uid, geteuid() == 0 ? ", or "
+		    "use og-veil --service to act as the service's user" :
+		    ""));
 	if ((st.st_mode & 022) != 0)
 		return (config_err(errbuf, errlen, "%s is writable by group "
 		    "or others (mode %03o): run chmod 700 %s", home,
 		    (unsigned int)(st.st_mode & 0777), home));
+	return (0);
+}
+
+/* 0 when st is owned by root or by us and not group/other-writable. */
+static int
+config_safe_owner(const struct stat *st)
+{
+	return ((st->st_uid == 0 || st->st_uid == geteuid()) &&
+	    (st->st_mode & 022) == 0 ? 0 : -1);
+}
+
+/*
+ * systemd's DynamicUser= layout: <dir>/<name> is a symlink to
+ * private/<name>, and the link, <dir> and <dir>/private belong to root (or
+ * to us) and are writable by nobody else, so nobody else can redirect it.
+ * 1 when home is such a link, 0 when not.
+ */
+static int
+config_home_is_systemd_link(const char *home, const struct stat *lst)
+{
+	struct stat	 st;
+	char		 target[PATH_MAX], *dir, *priv;
+	const char	*base;
+	ssize_t		 n;
+	int		 ok = 0;
+
+	if ((lst->st_uid != 0 && lst->st_uid != geteuid()) ||
+	    (base = strrchr(home, '/')) == NULL || base[1] == '\0')
+		return (0);
+	base++;
+	if ((n = readlink(home, target, sizeof(target) - 1)) == -1)
+		return (0);
+	target[n] = '\0';
+	if (strncmp(target, "private/", 8) != 0 ||
+	    strcmp(target + 8, base) != 0)
+		return (0);
+	dir = xstrndup(home, (size_t)(base - home));
+	xasprintf(&priv, "%sprivate", dir);
+	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    config_safe_owner(&st) == 0 && lstat(priv, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && config_safe_owner(&st) == 0)
+		ok = 1;
+	free(dir);
+	free(priv);
+	return (ok);
+}
+
+/*
+ * When $OG_VEIL_HOME is a symlink systemd made (DynamicUser=: the path is
+ * $STATE_DIRECTORY, or the private/<name> layout above), use the real
+ * directory from now on: sqlite opens its files with no symlink on the
+ * path.  Any other symlink is left for config_prepare_home() to refuse.
+ * -1 with errbuf when the link cannot be resolved.
+ */
+int
+config_resolve_home(struct veil_config *cfg, char *errbuf, size_t errlen)
+{
+	struct stat	 lst;
+	const char	*sd;
+	char		*real;
+
+	if (lstat(cfg->home, &lst) == -1 || !S_ISLNK(lst.st_mode))
+		return (0);
+	sd = getenv("STATE_DIRECTORY");
+	if ((sd == NULL || strcmp(sd, cfg->home) != 0) &&
+	    !config_home_is_systemd_link(cfg->home, &lst))
+		return (0);
+	if ((real = realpath(cfg->home, NULL)) == NULL)
+		return (config_err(errbuf, errlen, "%s: %s", cfg->home,
+		    strerror(errno)));
+	free(cfg->home);
+	cfg->home = real;
 	return (0);
 }

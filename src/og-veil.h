@@ -15,6 +15,8 @@
 #define OG_VEIL_VERSION		PACKAGE_VERSION
 #define OG_VEIL_APP_NAME	"opengradient-veil"
 #define OG_VEIL_DEFAULT_HOST	"127.0.0.1"
+/* The state directory of contrib/og-veil.service (StateDirectory=). */
+#define OG_VEIL_SERVICE_HOME	"/var/lib/og-veil"
 #define OG_VEIL_DEFAULT_PORT	11434
 #define OG_VEIL_DEFAULT_APP_URL	"https://chat.opengradient.ai"
 #define OG_VEIL_DEFAULT_REFRESH	300
@@ -60,6 +62,7 @@ struct veil_config {
 	int		 tee_refresh_interval;	/* seconds, 0 = off */
 	int		 verbose;
 	int		 foreground;
+	int		 service;	/* --service: the systemd service's */
 	size_t		 max_body;
 	size_t		 max_response;
 	size_t		 max_unverified;
@@ -156,7 +159,11 @@ extern const struct config_option config_options[];
 size_t		 config_noptions(void);
 /* The row of a --name, or NULL. */
 const struct config_option *config_option_find(const char *);
-/* Where the setting --name came from: CONFIG_SRC_*. */
+/* Copy one row's value from the second config into the first (as src). */
+void		 config_copy_option(struct veil_config *,
+		    const struct veil_config *, const struct config_option *,
+		    int);
+/* Where the setting --name came from: CONFIG_SRC_* (DEFAULT if unknown). */
 int		 config_source(const struct veil_config *, const char *);
 /* Set one row from text with its CONFIG_SRC_*; -1 with errbuf. */
 int		 config_set_option(struct veil_config *,
@@ -169,6 +176,8 @@ void		 config_clear(struct veil_config *);
 int		 config_check(const struct veil_config *, char *, size_t);
 /* The base URL agents use: http://host:port/v1 (new string). */
 char		*config_base_url(const struct veil_config *);
+/* A home systemd symlinked (DynamicUser=) becomes its real path. */
+int		 config_resolve_home(struct veil_config *, char *, size_t);
 /* Create $OG_VEIL_HOME 0700, refusing a symlink or group/other-writable one. */
 int		 config_prepare_home(const struct veil_config *, char *,
 		    size_t);
@@ -280,6 +289,7 @@ struct option;
 #define CMD_EXIT_FAIL		1
 #define CMD_EXIT_USAGE		2
 #define CMD_EXIT_NOT_RUNNING	3	/* status: the server is not running */
+#define CMD_EXIT_NOT_READY	4	/* status: it runs but cannot serve */
 
 /* Option values: short options are their letter, long-only ones >= 256. */
 #define CMD_MAXOPT		320
@@ -305,6 +315,8 @@ struct cmd_entry {
 	const struct option	*options;	/* long flags or NULL */
 	const char		*usage;		/* flags and operands */
 	const char		*help;		/* what it does (--help) */
+	int			 flags;
+#define CMD_F_CLIENT		0x1	/* talks to the running server */
 	int			(*exec)(const struct cmd_entry *,
 				    struct cmd_args *);
 };
@@ -329,6 +341,13 @@ int		 cmd_parse(int, char **, const struct cmd_entry **,
 void		 cmd_usage(FILE *, const struct cmd_entry *, int);
 /* Prepare $OG_VEIL_HOME and open the store; NULL after printing why. */
 struct store	*cmd_store_open(const struct veil_config *);
+/*
+ * The running server's host, port and API key (its server.conf) for those
+ * not given on the command line, in the environment or by -c.
+ */
+void		 cmd_client_adopt(struct veil_config *);
+/* What ps shows for this process (over the command line's memory). */
+void		 cmd_set_title(const char *);
 /* Read up to max bytes of fd into a new NUL-terminated string; -1 over. */
 int		 cmd_read_all(int, size_t, char **, size_t *);
 
@@ -348,6 +367,13 @@ int		 cmd_pidfile_wait_exit(long, int);
 int		 cmd_http(const struct veil_config *, const char *,
 		    const char *, const char *, size_t, int, int *, char **,
 		    size_t *, char *, size_t);
+/*
+ * Wait for a server that is starting: up to the first seconds for its
+ * pidfile, then up to the second for GET /health.  1 when it answers.
+ */
+int		 cmd_http_wait_server(struct veil_config *, int, int);
+/* 1 when GET /health answers as og-veil's does. */
+int		 cmd_http_healthy(const struct veil_config *);
 
 /* cmd-serve.c */
 /* Start the daemon detached and wait until it is ready. */
@@ -565,7 +591,10 @@ struct relay_cb {
 	 */
 	void	(*rc_done)(void *, int, int, const char *, const char *);
 };
-/* POST the encapsulated body for tee; refreshes the token once on 401. */
+/*
+ * POST the encapsulated body for tee; refreshes the token once on 401.
+ * The body is borrowed until rc_done or relay_cancel(), not copied.
+ */
 struct relay_call *relay_post(struct veil *, const struct tee *, int,
 		    const uint8_t *, size_t, const struct relay_cb *, void *);
 /* Cancel: no callback afterwards.  NULL is a no-op. */
@@ -587,12 +616,36 @@ int		 relay_retry_after(const char *, char *, size_t);
 int		 server_run(const struct veil_config *);
 /* sd_notify(3)-style message to $NOTIFY_SOCKET; no-op when unset. */
 void		 server_notify(const char *);
+/* STATUS= for systemd from the current state. */
+void		 server_notify_status(const struct veil *);
+/* NULL when a chat can be served, else why not (readiness). */
+const char	*server_unready_reason(const struct veil *);
+/* GET /health/ready: 200, or 503 with the reason. */
+void		 server_health_ready(struct veil *, struct evhttp_request *);
 /* Agent connections counted now. */
 size_t		 server_conn_count(void);
-/* Count the agent connection of a request; -1 past max_conns. */
+
+/* server-conn.c: agent connections, counted from accept (og-veil(1)). */
+#define SERVER_HEADER_SECONDS	10	/* a whole header block */
+#define SERVER_BODY_SILENCE	30	/* no byte of a request body */
+#define SERVER_WRITE_SECONDS	20	/* an answer the agent does not read */
+#define SERVER_EVICT_SECONDS	1	/* a stalled request this old, at cap */
+#define SERVER_LOG_EVERY	10	/* seconds between repeated warnings */
+#define SERVER_PAUSE_MS		250	/* accept paused after EMFILE */
+struct evconnlistener;
+void		 server_conn_start(struct event_base *, struct evhttp *,
+		    struct evconnlistener *, size_t, size_t);
+void		 server_conn_unlisten(void);
+void		 server_conn_stop(void);
+/* A request on the agent connection: busy until answered; 0. */
 int		 server_conn_track(struct veil *, struct evhttp_request *);
 /* Route the connection's close to rq (NULL: forget it). */
 void		 server_conn_set_req(struct evhttp_request *, struct req *);
+/* HTTP/1.0: a stream is sent close-delimited (call before reply_start). */
+void		 server_conn_stream_prepare(struct evhttp_request *);
+/* RFC 9112 Host rules; 0 and the host to check, or -1 and why (400). */
+int		 server_conn_host(struct evhttp_request *, const char **,
+		    const char **);
 
 /* metrics.c: counters and histograms for GET /metrics (Prometheus). */
 enum metrics_family {

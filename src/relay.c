@@ -35,7 +35,7 @@ struct relay_call {
 	struct event		*rl_ev;		/* owned: deferred rc_done */
 	char			 rl_tee_id[VERIFY_TEE_ID_LEN + 1];
 	int			 rl_stream;
-	uint8_t			*rl_body;	/* owned: for the one retry */
+	const uint8_t		*rl_body;	/* not owned: see relay_post */
 	size_t			 rl_bodylen;
 	int			 rl_flags;
 #define RL_RETRIED		 0x01	/* token refreshed once already */
@@ -64,7 +64,6 @@ relay_free(struct relay_call *rl)
 	http_call_cancel(rl->rl_http);
 	if (rl->rl_ev != NULL)
 		event_free(rl->rl_ev);
-	free(rl->rl_body);
 	buf_clear(&rl->rl_err, 0);
 	free(rl);
 }
@@ -375,7 +374,9 @@ relay_token_cb(void *arg, const char *token, int status, const char *msg)
 
 /*
  * POST the encapsulated body for tee (streaming when stream is set).  The
- * callbacks come from the loop, never from inside this function.
+ * callbacks come from the loop, never from inside this function.  body is
+ * borrowed, not copied: the caller keeps it unchanged until rc_done or
+ * relay_cancel() (the sealed request is held once, in the caller).
  */
 struct relay_call *
 relay_post(struct veil *v, const struct tee *t, int stream,
@@ -387,7 +388,7 @@ relay_post(struct veil *v, const struct tee *t, int stream,
 	rl->rl_veil = v;
 	strlcpy(rl->rl_tee_id, t->te_id, sizeof(rl->rl_tee_id));
 	rl->rl_stream = stream;
-	rl->rl_body = len > 0 ? xmemdup(body, len) : NULL;
+	rl->rl_body = len > 0 ? body : NULL;
 	rl->rl_bodylen = len;
 	buf_init(&rl->rl_err);
 	rl->rl_cb = *cb;

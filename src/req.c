@@ -468,6 +468,8 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 		    "failing over", rq->rq_id, rq->rq_tee->te_id,
 		    msg != NULL ? msg : "connect failed");
 		rq->rq_flags |= RQ_RETRIED;
+		metrics_count(METRICS_FAILOVERS, 1, "reason", "unreachable",
+		    NULL);
 		tee_drop(rq->rq_veil, rq->rq_tee);
 		tee_unref(rq->rq_tee);
 		rq->rq_tee = NULL;
@@ -491,6 +493,7 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 	    !(rq->rq_flags & (RQ_RETRIED | RQ_DELIVERING)) &&
 	    tee_recheck(rq->rq_veil, rq->rq_tee, req_recheck_cb, rq) == 0) {
 		rq->rq_flags |= RQ_RETRIED;
+		metrics_count(METRICS_FAILOVERS, 1, "reason", "recheck", NULL);
 		rq->rq_refused = status;
 		free(rq->rq_refused_msg);
 		rq->rq_refused_msg = msg != NULL ? xstrdup(msg) : NULL;
@@ -650,6 +653,7 @@ req_commit(struct req *rq)
 	evhttp_add_header(oh, "Content-Type", "text/event-stream");
 	evhttp_add_header(oh, "Cache-Control", "no-cache");
 	redact_header(rq, oh);
+	server_conn_stream_prepare(rq->rq_in);
 	evhttp_send_reply_start(rq->rq_in, 200, "OK");
 	outcome_first_byte(rq);
 	buf_init(&b);
@@ -726,7 +730,8 @@ req_deliver(struct req *rq, struct answer *an)
 	if (!(rq->rq_flags & RQ_COMMITTED)) {
 		evhttp_add_header(oh, "Content-Type", "text/event-stream");
 		evhttp_add_header(oh, "Cache-Control", "no-cache");
-		evhttp_send_reply_start(rq->rq_in, 200, "OK");
+		server_conn_stream_prepare(rq->rq_in);
+	evhttp_send_reply_start(rq->rq_in, 200, "OK");
 		rq->rq_flags |= RQ_COMMITTED;
 	}
 	rq->rq_flags |= RQ_DELIVERING | RQ_REPLIED;

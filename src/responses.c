@@ -763,11 +763,20 @@ responses_stream_begin(struct render *rd, struct buf *b)
 	responses_event(rd, b, "response.in_progress", o);
 }
 
+/*
+ * The keep-alive: response.in_progress again.  Codex's stream idle timer
+ * is reset by an event with a data: line, never by a comment; the SDKs
+ * take a repeated in_progress as a status event without content.
+ */
 static void
 responses_stream_keepalive(struct render *rd, struct buf *b)
 {
-	(void)rd;
-	buf_add_str(b, ": keep-alive\n\n");
+	struct json_value	*o;
+
+	o = json_new_object();
+	json_object_set(o, "response", responses_object(rd, NULL,
+	    "in_progress", NULL));
+	responses_event(rd, b, "response.in_progress", o);
 }
 
 static struct json_value *

@@ -241,6 +241,7 @@ tee_pick(struct veil *v, char *errbuf, size_t errlen)
 	v->vl_tee = tee_ref(v->vl_tees[idx]);
 	log_info("tee: selected %s (%s)", v->vl_tee->te_id,
 	    v->vl_tee->te_endpoint);
+	metrics_count(METRICS_TEE_CHANGES, 1, NULL);
 	return (tee_ref(v->vl_tee));
 }
 
@@ -368,6 +369,8 @@ tee_fetch_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 			log_warnx("tee: cannot reach the TEE registry at %s "
 			    "(%s); using the registry cached %lld s ago until "
 			    "the chain answers", s->rpc_url, err, tee_age(v));
+			metrics_count(METRICS_REGISTRY_READS, 1, "result",
+			    "cache", NULL);
 			tee_answer_all(ts, 0);
 			return;
 		}
@@ -375,6 +378,8 @@ tee_fetch_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 		    "TEE registry at %s and no cached registry: %s",
 		    s->rpc_url, err);
 		log_warnx("tee: %s", ts->ts_msg);
+		metrics_count(METRICS_REGISTRY_READS, 1, "result", "failed",
+		    NULL);
 		tee_answer_all(ts, 503);
 		return;
 	}
@@ -389,6 +394,7 @@ tee_fetch_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 	    s->rpc_url, s->registry_address, s->tee_type, data, len,
 	    now) == -1)
 		log_warnx("tee: cannot cache the registry");
+	metrics_count(METRICS_REGISTRY_READS, 1, "result", "chain", NULL);
 	tee_answer_all(ts, 0);
 }
 
@@ -542,6 +548,8 @@ tee_refresh_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 		log_warnx("tee: registry refresh: %s; serving the registry "
 		    "read %lld s ago%s, reading the chain again soon", err,
 		    tee_age(v), v->vl_tees_cached ? " (from the cache)" : "");
+		metrics_count(METRICS_REGISTRY_READS, 1, "result", "failed",
+		    NULL);
 		tee_retry_soon(v);
 		return;
 	}
@@ -558,9 +566,10 @@ tee_refresh_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 			registry_pcr_hex(cur, pcr);
 		if (cur == NULL)
 			why = "left the active set";
-		else if (old != NULL && registry_rotated(old, cur))
+		else if (old != NULL && registry_rotated(old, cur)) {
 			why = "rotated its keys";
-		else if (strcasecmp(pcr, v->vl_tee->te_pcr) != 0)
+			metrics_count(METRICS_KEY_ROTATIONS, 1, NULL);
+		} else if (strcasecmp(pcr, v->vl_tee->te_pcr) != 0)
 			/*
 			 * Another measurement (PROTOCOL.md §3): selection
 			 * must apply the PCR pin to it afresh.

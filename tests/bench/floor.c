@@ -17,7 +17,8 @@
  * cost plus a cost per KiB (from 64-byte and 4 KiB chunks), and og-veil's
  * chunked opener (ohttp_stream_feed) on the same chunks.
  *
- * Prints a table and, as JSON on the last line, every figure in µs.
+ * Prints a table and, as JSON on the last line, every figure in µs of CPU
+ * time (user + system).
  * usage: floor [iterations]
  */
 #include "compat.h"
@@ -56,12 +57,16 @@ struct floor_ossl {
 	EVP_MD		*sha256;
 };
 
+/*
+ * CPU time, not wall time: og-veil's figures are CPU time from /proc, and
+ * on a shared machine wall time would count other processes' turns.
+ */
 static double
 floor_now(void)
 {
 	struct timespec	ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (ts.tv_sec + ts.tv_nsec / 1e9);
 }
 

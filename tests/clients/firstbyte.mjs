@@ -3,14 +3,17 @@
 // headersTimeout and bodyTimeout), while the devnet takes longer than that
 // to finish the generation.  The clients keep their default retries, as
 // agents do: a timeout would send the request again.
-//   CLIENT  openai (the official package) or aisdk (the `ai` package with
-//           @ai-sdk/openai-compatible)
+//   CLIENT  openai (the official package, Chat Completions), aisdk (the
+//           `ai` package with @ai-sdk/openai-compatible), anthropic (the
+//           official @anthropic-ai/sdk, /v1/messages, its stream helper),
+//           responses (the openai package's Responses API)
 //   EXPECT  ok: the verified answer, with its proof in the last chunk;
 //           timeout: the client gives up on a timeout (og-veil held the
 //           reply: --first-byte 0); error: the stream fails with an error
 //           whose message has TEXT, and no content was delivered
 // Prints "ok committed" when the reply had no X-OpenGradient-Verified
 // header (the headers left before the verdict), "ok held" otherwise.
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { streamText } from 'ai';
@@ -26,6 +29,12 @@ const agent = new Agent({ headersTimeout: TIMEOUT_MS,
     bodyTimeout: TIMEOUT_MS });
 let lastHeaders = null;
 let chunks = 0;
+let seen = '';	// every content byte any client was given
+
+function got(t) {
+	seen += t;
+	return t;
+}
 
 async function timedFetch(url, init) {
 	const r = await undiciFetch(url, { ...init, dispatcher: agent });
@@ -74,7 +83,7 @@ async function viaOpenAI() {
 		chunks++;
 		const d = c.choices && c.choices[0] && c.choices[0].delta;
 		if (d && typeof d.content === 'string')
-			out += d.content;
+			out += got(d.content);
 		if (c.opengradient_verification)
 			proof = c.opengradient_verification;
 	}
@@ -92,7 +101,7 @@ async function viaAISDK() {
 	let out = '';
 	for await (const t of r.textStream) {
 		chunks++;
-		out += t;
+		out += got(t);
 	}
 	if (err)
 		throw err;
@@ -100,7 +109,70 @@ async function viaAISDK() {
 	return out;
 }
 
-const run = { openai: viaOpenAI, aisdk: viaAISDK }[clientName];
+// The stream helper accumulates the message: after a commit its content
+// starts with the commit's empty text block, which adds nothing.
+async function viaAnthropic() {
+	const client = new Anthropic({ fetch: timedFetch,
+	    baseURL: process.env.OPENAI_BASE_URL.replace(/\/v1$/, ''),
+	    apiKey: 'og-veil' });
+	const stream = client.messages.stream({ model: process.env
+	    .VEIL_ANTHROPIC_MODEL || 'claude-sonnet-4-5', max_tokens: 1024,
+	    messages: [{ role: 'user', content: PROMPT }] });
+	let out = '', proof = null, stopped = 0;
+	for await (const ev of stream) {
+		chunks++;
+		if (ev.type === 'content_block_delta' &&
+		    ev.delta.type === 'text_delta')
+			out += got(ev.delta.text);
+		if (ev.type === 'content_block_stop')
+			stopped++;
+		if (ev.type === 'message_delta')
+			proof = ev.opengradient_verification;
+	}
+	const msg = await stream.finalMessage();
+	const text = msg.content.filter((b) => b.type === 'text')
+	    .map((b) => b.text).join('');
+	if (text !== out)
+		fail(`finalMessage text ${JSON.stringify(text)} != deltas`);
+	if (stopped !== msg.content.length)
+		fail(`${stopped} content_block_stop for ${msg.content.length} ` +
+		    'blocks');
+	checkProof(proof);
+	return out;
+}
+
+async function viaResponses() {
+	const client = new OpenAI({ fetch: timedFetch });
+	const stream = await client.responses.create({ model: MODEL,
+	    stream: true, input: PROMPT });
+	let out = '', done = null, seq = -1, failed = null;
+	for await (const ev of stream) {
+		chunks++;
+		if (ev.sequence_number !== seq + 1)
+			fail(`sequence_number ${ev.sequence_number} after ${seq}`);
+		seq = ev.sequence_number;
+		if (ev.type === 'response.output_text.delta')
+			out += got(ev.delta);
+		if (ev.type === 'response.completed')
+			done = ev.response;
+		if (ev.type === 'response.failed')
+			failed = ev.response.error;
+	}
+	if (failed) {
+		const e = new Error(`response.failed: ${failed.code}: ` +
+		    failed.message);
+		throw e;
+	}
+	if (!done)
+		fail('no response.completed');
+	if (done.output_text !== undefined && done.output_text !== out)
+		fail('output_text differs from the deltas');
+	checkProof(done.opengradient_verification);
+	return out;
+}
+
+const run = { openai: viaOpenAI, aisdk: viaAISDK, anthropic: viaAnthropic,
+    responses: viaResponses }[clientName];
 if (!run)
 	fail('unknown client ' + clientName);
 let out = '';
@@ -112,8 +184,8 @@ try {
 		process.exit(0);
 	}
 	if (expect === 'error') {
-		if (out !== '')
-			fail('content was delivered before the error: ' + out);
+		if (seen !== '')
+			fail('content was delivered before the error: ' + seen);
 		if (!describe(e).includes(text))
 			fail(`error "${describe(e)}" lacks "${text}"`);
 		if (describe(e).includes(PROMPT))

@@ -125,3 +125,22 @@ expect_header X-OpenGradient-Verified true
 [ "$(grep -c '^event: content_block_stop$' "$T/body")" = 1 ] ||
     fail "not one content_block_stop"
 tail -n 3 "$T/body" | grep -q '^event: message_stop$' || fail "no message_stop"
+
+# A 413 from the gateway through the relay (a limit og-veil did not see
+# coming) is the same context-length error, in each dialect.
+fault relay-status "" 413
+body '{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"x"}]}'
+post /v1/chat/completions "$T/req.json"
+expect_status 400
+expect_json error.code context_length_exceeded
+body '{"model":"gpt-5","input":"x"}'
+post /v1/responses "$T/req.json"
+expect_status 400
+expect_json error.code context_length_exceeded
+expect_json error.type invalid_request_error
+body '{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"}]}'
+post /v1/messages "$T/req.json"
+expect_status 400
+expect_json error.type invalid_request_error
+expect_body_contains 'prompt is too long'
+fault_clear

@@ -2,8 +2,9 @@
 # 3 s header and body timeouts (undici headersTimeout / bodyTimeout), with
 # the clients' default retries on.  og-veil commits the stream after
 # --first-byte (default 2 s) and keeps it alive every second: the official
-# openai package and the AI SDK (`ai` with @ai-sdk/openai-compatible) get
-# the verified answer, no retry reaches the devnet (its relay counts one
+# openai package (Chat Completions and Responses), the AI SDK (`ai` with
+# @ai-sdk/openai-compatible) and the official @anthropic-ai/sdk get the
+# verified answer, no retry reaches the devnet (its relay counts one
 # call each), and the committed reply has no X-OpenGradient-Verified
 # header (its verdict is in the last chunk).  A fast stream is still held
 # and gets the headers.  With --first-byte 0 the same clients time out and
@@ -19,7 +20,7 @@ relay_count() {
 
 # About 6 frames of the echo, 1 s apart: past the 3 s timeouts.
 fault slow-stream "" 1000
-for c in openai aisdk; do
+for c in openai aisdk anthropic responses; do
 	n0=$(relay_count)
 	out=$(node_client firstbyte.mjs "$c" ok) ||
 	    fail "$c: no verified answer through the commit"
@@ -37,7 +38,7 @@ note "a stream verified within --first-byte keeps its headers"
 veil_stop
 veil_start --first-byte 0 --keepalive 1
 fault slow-stream "" 1000
-for c in openai aisdk; do
+for c in openai aisdk anthropic responses; do
 	n0=$(relay_count)
 	node_client firstbyte.mjs "$c" timeout >/dev/null ||
 	    fail "$c: did not time out with --first-byte 0"

@@ -38,6 +38,9 @@ wait_for 10 sh -c '[ "$(curl -sS -H "Authorization: Bearer og-veil" "$0/metrics"
     awk "/^og_veil_receipts_total\\{result=\"written\"\\} /{print \$2}")" = 2 ]' \
     "$VEIL_URL" || fail "receipts_total written is not 2"
 
+[ "$(metric 'og_veil_registry_reads_total{result="chain"}')" -ge 1 ] ||
+    fail "no registry read from the chain counted"
+[ "$(metric 'og_veil_tee_changes_total')" -ge 1 ] || fail "no TEE selection counted"
 for f in tamper-output bad-signature wrong-tee-id bad-request-hash; do
 	fault "$f"
 	chat_post '{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"'"$P"'"}]}'

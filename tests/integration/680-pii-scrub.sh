@@ -64,3 +64,43 @@ chat_post '{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"mail ad
 expect_status 200
 expect_json choices.0.message.content 'Echo: mail ada@example.com'
 ! grep -qi '^X-OpenGradient-PII-Redacted:' "$T/headers" || fail "header without --pii-scrub"
+
+# Every dialect: Anthropic Messages and OpenAI Responses are redacted the
+# same way before sealing (system, user text blocks, tool results, tool
+# inputs), and verify.
+veil_stop
+veil_start --pii-scrub
+post() {	# post PATH JSON
+	STATUS=$(curl -sS -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+	    -H 'Content-Type: application/json' -H 'x-api-key: og-veil' \
+	    -H 'anthropic-version: 2023-06-01' --data-binary "$2" \
+	    "$VEIL_URL$1") || STATUS=000
+}
+post /v1/messages '{"model":"claude-sonnet-4-6","max_tokens":64,
+ "system":[{"type":"text","text":"operator ops@example.org"}],
+ "messages":[{"role":"user","content":"my SSN is 123-45-6789"},
+  {"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"pay","input":{"card":"4111 1111 1111 1111"}}]},
+  {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"sent to ada@example.com"},
+   {"type":"text","text":"call +1 415 555 2671"}]}]}'
+expect_status 200
+expect_header X-OpenGradient-Verified true
+expect_header X-OpenGradient-PII-Redacted 'email=2, phone=1, ssn=1, bank_number=1'
+expect_json content.0.text 'Echo: call [REDACTED_PHONE]'
+received
+for s in ops@example.org 123-45-6789 '4111 1111' ada@example.com '555 2671'; do
+	! grep -qF -- "$s" "$T/received.json" || fail "messages: the gateway received '$s'"
+done
+
+post /v1/responses '{"model":"gpt-4.1-mini","instructions":"owner ops@example.org",
+ "input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"IBAN GB82 WEST 1234 5698 7654 32"}]},
+  {"type":"function_call","call_id":"c1","name":"ship","arguments":"{\"to\":\"742 Evergreen Terrace\"}"},
+  {"type":"function_call_output","call_id":"c1","output":"done for ada@example.com"},
+  {"type":"message","role":"user","content":"and 020 7946 0958"}]}'
+expect_status 200
+expect_header X-OpenGradient-Verified true
+expect_header X-OpenGradient-PII-Redacted 'email=2, phone=1, bank_number=1, address=1'
+expect_body_contains 'Echo: and [REDACTED_PHONE]'
+received
+for s in ops@example.org 'GB82 WEST' 'Evergreen Terrace' ada@example.com '7946 0958'; do
+	! grep -qF -- "$s" "$T/received.json" || fail "responses: the gateway received '$s'"
+done

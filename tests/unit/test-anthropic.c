@@ -110,8 +110,18 @@ static const struct {
 	{ "no-model", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
 	  NULL, 0 },
 	{ "no-messages", "{\"model\":\"m\",\"messages\":[]}", NULL, 0 },
-	{ "bad-role", "{\"model\":\"m\",\"messages\":[{\"role\":\"system\","
+	{ "bad-role", "{\"model\":\"m\",\"messages\":[{\"role\":\"tool\","
 	  "\"content\":\"x\"}]}", NULL, 0 },
+	/* Claude Code 2.1.332: a system message after the first turn. */
+	{ "system-message", "{" M "\"messages\":[{\"role\":\"user\","
+	  "\"content\":\"hi\"},{\"role\":\"system\",\"content\":[{"
+	  "\"type\":\"text\",\"text\":\"# Env\",\"cache_control\":{"
+	  "\"type\":\"ephemeral\"}},{\"type\":\"text\",\"text\":\"b\"}]},"
+	  "{\"role\":\"system\",\"content\":\"s\"}]}",
+	  "{\"model\":\"claude-x\",\"messages\":[{\"role\":\"user\","
+	  "\"content\":\"hi\"},{\"role\":\"system\",\"content\":"
+	  "\"# Env\\n\\nb\"},{\"role\":\"system\",\"content\":\"s\"}],"
+	  "\"max_tokens\":9}", 0 },
 	{ "not-an-object", "[1]", NULL, 0 },
 };
 
@@ -280,17 +290,27 @@ test_render(void)
 	answer_clear(&an);
 	buf_clear(&b, 0);
 
-	/* Stream tool call, after a commit: no second message_start. */
+	/*
+	 * Stream tool call, after a commit: no second message_start; the
+	 * commit's empty text block (index 0), fed an empty text_delta as
+	 * the keep-alive, is closed before the tool_use block (index 1).
+	 */
 	dialect_anthropic.dl_stream_begin(&rd, &b);
 	rd.rd_flags |= RENDER_BEGUN;
 	dialect_anthropic.dl_stream_keepalive(&rd, &b);
 	answer_fake(&an, 1, 1);
 	TEST_EQ_INT(dialect_anthropic.dl_stream_answer(&rd, &an, &b, &ae), 0);
 	event_names(&b, names, sizeof(names));
-	TEST_EQ_STR(names, "message_start ping content_block_start "
+	TEST_EQ_STR(names, "message_start content_block_start "
+	    "content_block_delta content_block_stop content_block_start "
 	    "content_block_delta content_block_stop message_delta "
 	    "message_stop");
 	buf_add(&b, "", 1);
+	TEST_ASSERT(strstr((char *)b.data, "{\"type\":\"content_block_delta\","
+	    "\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"\"}}")
+	    != NULL);
+	TEST_ASSERT(strstr((char *)b.data, "\"type\":\"content_block_start\","
+	    "\"index\":1,\"content_block\":{\"type\":\"tool_use\"") != NULL);
 	TEST_ASSERT(strstr((char *)b.data, "\"delta\":{\"type\":"
 	    "\"input_json_delta\",\"partial_json\":\"{\\\"command\\\":"
 	    "\\\"ls\\\"}\"}") != NULL);

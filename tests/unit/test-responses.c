@@ -340,13 +340,13 @@ test_render(void)
 	TEST_EQ_INT(dialect_responses.dl_stream_answer(&rd, &an, &b, &ae), 0);
 	event_names(&b, names, sizeof(names));
 	TEST_EQ_STR(names, "response.created response.in_progress "
-	    "response.output_item.added "
+	    "response.in_progress response.output_item.added "
 	    "response.function_call_arguments.delta "
 	    "response.function_call_arguments.done "
 	    "response.output_item.done response.completed");
 	TEST_ASSERT(sequence_ok(&b));
 	buf_add(&b, "", 1);
-	TEST_ASSERT(strstr((char *)b.data, ": keep-alive\n\n") != NULL);
+	TEST_ASSERT(strstr((char *)b.data, ": keep-alive") == NULL);
 	answer_clear(&an);
 	buf_clear(&b, 0);
 
