@@ -562,7 +562,7 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	const struct api_route	*r;
 	const struct dialect	*dl;
 	const struct evhttp_uri	*uri;
-	const char		*path, *origin, *rest = NULL, *why;
+	const char		*path, *origin, *rest = NULL, *why, *host;
 	enum evhttp_cmd_type	 method = evhttp_request_get_command(er);
 	char			*msg;
 
@@ -585,7 +585,12 @@ api_request_cb(struct evhttp_request *er, void *arg)
 		api_fail(er, dl, ERROR_TOO_MANY_CONNECTIONS, 0, NULL, NULL);
 		return;
 	}
-	if (!api_host_ok(vl, evhttp_find_header(ih, "Host"))) {
+	if (server_conn_host(er, &host, &why) == -1) {
+		evhttp_add_header(oh, "Connection", "close");
+		api_fail(er, dl, ERROR_BAD_FRAMING, 0, NULL, why);
+		return;
+	}
+	if (!api_host_ok(vl, host)) {
 		api_fail(er, dl, ERROR_HOST_NOT_ALLOWED, 0, NULL, NULL);
 		return;
 	}

@@ -649,7 +649,7 @@ cmd_service_enter(struct veil_config *cfg, char *errbuf, size_t errlen)
 
 	if (lstat(cfg->home, &st) == -1) {
 		snprintf(errbuf, errlen, "%s: %s: the service has not run yet; "
-		    "sign it in as og-veil(1) SYSTEMD says", cfg->home,
+		    "sign it in as og-veil.service's comment says", cfg->home,
 		    strerror(errno));
 		return (-1);
 	}

@@ -641,6 +641,11 @@ void		 server_conn_stop(void);
 int		 server_conn_track(struct veil *, struct evhttp_request *);
 /* Route the connection's close to rq (NULL: forget it). */
 void		 server_conn_set_req(struct evhttp_request *, struct req *);
+/* HTTP/1.0: a stream is sent close-delimited (call before reply_start). */
+void		 server_conn_stream_prepare(struct evhttp_request *);
+/* RFC 9112 Host rules; 0 and the host to check, or -1 and why (400). */
+int		 server_conn_host(struct evhttp_request *, const char **,
+		    const char **);
 
 /* metrics.c: counters and histograms for GET /metrics (Prometheus). */
 enum metrics_family {

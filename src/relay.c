@@ -35,7 +35,7 @@ struct relay_call {
 	struct event		*rl_ev;		/* owned: deferred rc_done */
 	char			 rl_tee_id[VERIFY_TEE_ID_LEN + 1];
 	int			 rl_stream;
-	const uint8_t		*rl_body;	/* the caller's, see relay_post */
+	const uint8_t		*rl_body;	/* not owned: see relay_post */
 	size_t			 rl_bodylen;
 	int			 rl_flags;
 #define RL_RETRIED		 0x01	/* token refreshed once already */

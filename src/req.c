@@ -653,6 +653,7 @@ req_commit(struct req *rq)
 	evhttp_add_header(oh, "Content-Type", "text/event-stream");
 	evhttp_add_header(oh, "Cache-Control", "no-cache");
 	redact_header(rq, oh);
+	server_conn_stream_prepare(rq->rq_in);
 	evhttp_send_reply_start(rq->rq_in, 200, "OK");
 	outcome_first_byte(rq);
 	buf_init(&b);
@@ -729,7 +730,8 @@ req_deliver(struct req *rq, struct answer *an)
 	if (!(rq->rq_flags & RQ_COMMITTED)) {
 		evhttp_add_header(oh, "Content-Type", "text/event-stream");
 		evhttp_add_header(oh, "Cache-Control", "no-cache");
-		evhttp_send_reply_start(rq->rq_in, 200, "OK");
+		server_conn_stream_prepare(rq->rq_in);
+	evhttp_send_reply_start(rq->rq_in, 200, "OK");
 		rq->rq_flags |= RQ_COMMITTED;
 	}
 	rq->rq_flags |= RQ_DELIVERING | RQ_REPLIED;

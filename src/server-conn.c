@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +29,8 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
+#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
 #include "xmalloc.h"
@@ -563,4 +566,77 @@ server_conn_stop(void)
 		event_free(server_resume_ev);
 	server_settle_ev = server_sweep_ev = server_resume_ev = NULL;
 	server_listener = NULL;
+}
+
+/*
+ * RFC 9112 framing of the agent's request head, which evhttp 2.1 does not
+ * check: 0 and in *hostp the host to check against --allow-host (the
+ * Host header, or the host of an absolute-form target, which wins, §3.2.2),
+ * or -1 and *whyp: a field name with whitespace before its colon (§5.1;
+ * evhttp keeps it as another name, so "Host : x" hid the Host), more than
+ * one Host, none in an HTTP/1.1 request (§3.2).
+ */
+int
+server_conn_host(struct evhttp_request *er, const char **hostp,
+    const char **whyp)
+{
+	struct evkeyvalq	*ih = evhttp_request_get_input_headers(er);
+	const struct evhttp_uri	*u;
+	struct evkeyval		*kv;
+	const char		*target, *host = NULL;
+	size_t			 n = 0, len;
+
+	TAILQ_FOREACH(kv, ih, next) {
+		len = strlen(kv->key);
+		if (len == 0 || kv->key[len - 1] == ' ' ||
+		    kv->key[len - 1] == '\t') {
+			*whyp = "whitespace between a header name and its "
+			    "colon (RFC 9112, section 5.1)";
+			return (-1);
+		}
+		if (strcasecmp(kv->key, "Host") == 0) {
+			host = kv->value;
+			n++;
+		}
+	}
+	if (n > 1) {
+		*whyp = "more than one Host header (RFC 9112, section 3.2)";
+		return (-1);
+	}
+	if (n == 0 && er->major == 1 && er->minor >= 1) {
+		*whyp = "an HTTP/1.1 request without a Host header "
+		    "(RFC 9112, section 3.2)";
+		return (-1);
+	}
+	target = evhttp_request_get_uri(er);
+	if (target != NULL && (strncasecmp(target, "http://", 7) == 0 ||
+	    strncasecmp(target, "https://", 8) == 0)) {
+		if ((u = evhttp_request_get_evhttp_uri(er)) == NULL ||
+		    evhttp_uri_get_host(u) == NULL) {
+			*whyp = "an absolute-form target without a host";
+			return (-1);
+		}
+		host = evhttp_uri_get_host(u);
+	}
+	*hostp = host;
+	return (0);
+}
+
+/*
+ * Before a streamed (chunked) reply: HTTP/1.0 has no chunked coding, and
+ * evhttp 2.1 would send a 1.0 keep-alive client "Content-Length: 0" and
+ * then the stream.  Such a stream is sent close-delimited instead: no
+ * length, "Connection: close", the end of the stream is the close.
+ */
+void
+server_conn_stream_prepare(struct evhttp_request *er)
+{
+	if (er->major != 1 || er->minor != 0)
+		return;
+	evhttp_remove_header(evhttp_request_get_input_headers(er),
+	    "Connection");
+	evhttp_remove_header(evhttp_request_get_output_headers(er),
+	    "Connection");
+	evhttp_add_header(evhttp_request_get_output_headers(er),
+	    "Connection", "close");
 }

@@ -419,6 +419,8 @@ server_run(const struct veil_config *cfg)
 		return (1);
 	server_limits(cfg);
 	signal(SIGPIPE, SIG_IGN);
+	/* Until the loop handles it (reopening the log), it must not kill. */
+	signal(SIGUSR1, SIG_IGN);
 
 	if ((vl.vl_base = server_base_new()) == NULL)
 		fatalx("event_base_new");

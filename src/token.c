@@ -180,7 +180,11 @@ token_deliver_cb(evutil_socket_t fd, short what, void *arg)
 		if (tw == NULL)
 			break;
 		TAILQ_REMOVE(&ts->ts_waiters, tw, tw_entry);
-		if (tw->tw_status == 0)
+		if (tw->tw_status == 0 && (!v->vl_logged_in ||
+		    v->vl_session.access_token == NULL))
+			/* A logout came between the answer and now. */
+			tw->tw_cb(tw->tw_arg, NULL, 401, token_msg_login);
+		else if (tw->tw_status == 0)
 			tw->tw_cb(tw->tw_arg, v->vl_session.access_token, 0,
 			    NULL);
 		else

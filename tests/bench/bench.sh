@@ -19,8 +19,9 @@
 #   6. streams' time to first byte (p50, p99) beside their time to verified
 #      content (tests/bench/first-byte.py; BENCH_TTFB_STREAMS, 32)
 # BENCH_SECONDS (10) per level, BENCH_STREAM_DELAY_MS (800) between frames,
-# BENCH_STREAM_SECONDS (60) at most for each streaming-scale run (it ends
-# when every agent has its answer).  Wall-clock figures need
+# BENCH_STREAM_SECONDS (25) for the streaming-scale run, BENCH_GROW_SECONDS
+# (20) for the 200-frame one: streams not answered by then count as not
+# verified.  Wall-clock figures need
 # an idle machine: the load average is recorded with them.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -209,7 +210,7 @@ base_rss=$(awk '/VmRSS/ {print $2}' "/proc/$vpid/status")
 spid=$!; pids="$pids $spid"
 t0=$(cpu_ticks "$vpid")
 BENCH_STREAM=1 BENCH_STOP_AFTER=$((STREAMS / 2)) wrk -t 2 -c "$STREAMS" \
-    -d "${BENCH_STREAM_SECONDS:-60}s" --timeout 60s -s tests/bench/post.lua \
+    -d "${BENCH_STREAM_SECONDS:-25}s" --timeout 60s -s tests/bench/post.lua \
     "$url/v1/chat/completions" >"$tmp/wrk-stream.out" 2>&1
 t1=$(cpu_ticks "$vpid")
 kill "$spid" 2>/dev/null
@@ -230,7 +231,7 @@ start_net --bench --stream-frames "$GROW_FRAMES" --stream-delay-ms \
     "${BENCH_GROW_DELAY_MS:-25}"
 g_base=$(awk '/VmRSS/ {print $2}' "/proc/$vpid/status")
 BENCH_STREAM=1 BENCH_STOP_AFTER=$((GROW / 2)) wrk -t 2 -c "$GROW" \
-    -d "${BENCH_STREAM_SECONDS:-60}s" --timeout 60s -s tests/bench/post.lua \
+    -d "${BENCH_GROW_SECONDS:-20}s" --timeout 60s -s tests/bench/post.lua \
     "$url/v1/chat/completions" >"$tmp/wrk-grow.out" 2>&1
 g_peak=$(awk '/VmHWM/ {print $2}' "/proc/$vpid/status")
 echo "  $GROW streams of $GROW_FRAMES frames: $(grep BENCH "$tmp/wrk-grow.out" | cut -d' ' -f2-3), peak RSS $((g_peak / 1024)) MB"

@@ -108,9 +108,12 @@ for i in 1 2 3; do
 	    --data-binary "$SLOW" "$VEIL_URL/v1/chat/completions" >"$T/st$i" &
 	pids="$pids $!"
 done
-sleep 1
-api_get /v1/models
-expect_status 503
+# (poll: the three streams connect in their own time)
+full() {
+	api_get /v1/models
+	[ "$STATUS" = 503 ]
+}
+wait_for 10 full || fail "a fourth connection was not refused: $STATUS"
 expect_json error.code too_many_connections
 expect_body_contains 'too many open connections'
 expect_header Retry-After 1
