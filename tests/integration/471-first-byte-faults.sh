@@ -7,6 +7,7 @@
 # after the commit still delivers the verified answer of the other TEE; an
 # agent leaving a committed stream is noticed; a non-stream answer is
 # still held whole; og-veil serves normally after each case.
+# tls: yes
 devnet_start
 veil_login
 veil_start --first-byte 1 --keepalive 1
