@@ -8,12 +8,17 @@
 # with the reason until a login with a usable TEE, and status's exit
 # status follows it (4: runs, cannot serve).
 V=$VEIL_BIN
+# A detached server this case starts is killed when it ends, even on failure.
+track_daemon() {
+	[ -s "$OG_VEIL_HOME/og-veil.pid" ] && lib_track "$(cat "$OG_VEIL_HOME/og-veil.pid")" || true
+}
 devnet_start
 
 # A server that is not logged in: live, not ready, status exit 4.
 P=$(free_port)
 "$V" serve --port "$P" $VEIL_CA_FLAGS >"$T/serve0.out" 2>&1 ||
     fail "serve: $(cat "$T/serve0.out")"
+track_daemon
 grep -qi "not ready yet: not logged in" "$T/serve0.out" ||
     fail "serve said nothing about the missing login: $(cat "$T/serve0.out")"
 curl -sf "http://127.0.0.1:$P/health" >/dev/null || fail "/health not 200"
@@ -29,6 +34,7 @@ grep -q "ready:       no: not logged in" "$T/out" || fail "$(cat "$T/out")"
 veil_login
 "$V" serve --port "$P" $VEIL_CA_FLAGS >"$T/serve.out" 2>&1 ||
     fail "serve: $(cat "$T/serve.out")"
+track_daemon
 wait_for 20 sh -c "curl -sf http://127.0.0.1:$P/health/ready" ||
     fail "never ready: $(curl -s "http://127.0.0.1:$P/health/ready")"
 RC=0; "$V" status >"$T/out" 2>&1 || RC=$?
@@ -47,6 +53,7 @@ grep -q "tee_id" "$T/out" || fail "test: $(cat "$T/out")"
 # restart --port Q moves the server.
 Q=$(free_port)
 "$V" restart --port "$Q" >"$T/out" 2>&1 || fail "restart: $(cat "$T/out")"
+track_daemon
 grep -q "127.0.0.1:$Q/v1" "$T/out" || fail "restart kept the port: $(cat "$T/out")"
 curl -sf "http://127.0.0.1:$Q/health" >/dev/null || fail "not on $Q"
 grep -q "^OG_VEIL_PORT=$Q\$" "$OG_VEIL_HOME/server.conf" || fail "server.conf: $(cat "$OG_VEIL_HOME/server.conf")"
@@ -62,6 +69,7 @@ RC=0; "$V" serve --port "$B" >"$T/out" 2>&1 || RC=$?
 grep -q "^OG_VEIL_PORT=$Q\$" "$OG_VEIL_HOME/server.conf" ||
     fail "a failed start overwrote server.conf: $(cat "$OG_VEIL_HOME/server.conf")"
 "$V" restart >"$T/out" 2>&1 || fail "restart after a failed start: $(cat "$T/out")"
+track_daemon
 grep -q "127.0.0.1:$Q/v1" "$T/out" || fail "$(cat "$T/out")"
 "$V" stop >/dev/null
 

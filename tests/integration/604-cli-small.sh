@@ -4,6 +4,10 @@
 # by restart shows as `og-veil serve` in ps (it was `og-veil re...`);
 # og-veil-devnet(1) renders its bundle keys without stray quotes.
 V=$VEIL_BIN
+# A detached server this case starts is killed when it ends, even on failure.
+track_daemon() {
+	[ -s "$OG_VEIL_HOME/og-veil.pid" ] && lib_track "$(cat "$OG_VEIL_HOME/og-veil.pid")" || true
+}
 RC=0; "$V" s 2>"$T/err" || RC=$?
 [ "$RC" = 2 ] || fail "og-veil s: exit $RC"
 grep -q "ambiguous command: s (serve, stop, status, setup)" "$T/err" ||
@@ -27,7 +31,9 @@ grep -q "opening it now" "$T/login.out" && fail "headless login: $(cat "$T/login
 veil_login
 P=$(free_port)
 "$V" serve --port "$P" $VEIL_CA_FLAGS >/dev/null 2>&1 || fail "serve"
+track_daemon
 "$V" restart >/dev/null 2>&1 || fail "restart"
+track_daemon
 pid=$(cat "$OG_VEIL_HOME/og-veil.pid")
 args=$(ps -o args= -p "$pid")
 case $args in "og-veil serve"*) ;; *) fail "ps shows '$args'" ;; esac
