@@ -25,31 +25,6 @@
 #include "xmalloc.h"
 #include "og-veil.h"
 
-/* The translation's error: a 400 message and the field at fault. */
-struct anthropic_err {
-	char	*msg;
-	size_t	 msglen;
-	char	*param;
-	size_t	 paramlen;
-};
-
-static int	anthropic_fail(struct anthropic_err *, const char *,
-		    const char *, ...)
-		    __attribute__((__format__(__printf__, 3, 4)));
-
-static int
-anthropic_fail(struct anthropic_err *e, const char *param, const char *fmt,
-    ...)
-{
-	va_list	ap;
-
-	snprintf(e->param, e->paramlen, "%s", param);
-	va_start(ap, fmt);
-	vsnprintf(e->msg, e->msglen, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
-
 /* The text of a string or of an array of text blocks, joined by sep. */
 static void
 anthropic_text(struct buf *b, const struct json_value *v, const char *sep)
@@ -347,21 +322,21 @@ static int
 anthropic_translate(const struct json_value *in, struct json_value **out,
     int *stream, char *msg, size_t msglen, char *param, size_t paramlen)
 {
-	struct anthropic_err	 e = { msg, msglen, param, paramlen };
+	struct translate_err	 e = { msg, msglen, param, paramlen };
 	const struct json_value	*v, *msgs, *m, *role;
 	struct json_value	*o, *om, *sys, *tools, *tc;
 	size_t			 i, dropped = 0;
 
 	*out = NULL;
 	if (!json_is(in, JSON_OBJECT))
-		return (anthropic_fail(&e, "", "the body must be a JSON "
+		return (translate_fail(&e, "", "the body must be a JSON "
 		    "object (an Anthropic Messages request)"));
 	if (!json_is((v = json_get(in, "model")), JSON_STRING) || v->len == 0)
-		return (anthropic_fail(&e, "model", "model: Field required "
+		return (translate_fail(&e, "model", "model: Field required "
 		    "(a non-empty string)"));
 	msgs = json_get(in, "messages");
 	if (!json_is(msgs, JSON_ARRAY) || msgs->n == 0)
-		return (anthropic_fail(&e, "messages", "messages: Field "
+		return (translate_fail(&e, "messages", "messages: Field "
 		    "required (a non-empty array of messages)"));
 	for (i = 0; i < msgs->n; i++) {
 		role = json_get(msgs->items[i], "role");
@@ -369,7 +344,7 @@ anthropic_translate(const struct json_value *in, struct json_value **out,
 		    (strcmp(role->s, "user") != 0 &&
 		    strcmp(role->s, "assistant") != 0 &&
 		    strcmp(role->s, "system") != 0))
-			return (anthropic_fail(&e, "messages", "messages.%zu."
+			return (translate_fail(&e, "messages", "messages.%zu."
 			    "role: Input should be 'user', 'assistant' or "
 			    "'system'", i));
 	}

@@ -731,6 +731,17 @@ const struct error_def *error_def(enum error_code);
 const char	*error_openai_type(int);
 /* The Anthropic error type of a status: invalid_request_error, ... */
 const char	*error_anthropic_type(int);
+/* A dialect translation's error: a 400 message and the field at fault. */
+struct translate_err {
+	char	*msg;
+	size_t	 msglen;
+	char	*param;
+	size_t	 paramlen;
+};
+/* Fill e (param, then the formatted message); returns -1. */
+int		 translate_fail(struct translate_err *, const char *,
+		    const char *, ...)
+		    __attribute__((__format__(__printf__, 3, 4)));
 
 /*
  * answer.c: the verified answer, the one value verification produces

@@ -29,30 +29,6 @@
 /* The parameter a custom (free-form) tool's text travels in. */
 #define RESPONSES_CUSTOM_ARG	"input"
 
-struct responses_err {
-	char	*msg;
-	size_t	 msglen;
-	char	*param;
-	size_t	 paramlen;
-};
-
-static int	responses_fail(struct responses_err *, const char *,
-		    const char *, ...)
-		    __attribute__((__format__(__printf__, 3, 4)));
-
-static int
-responses_fail(struct responses_err *e, const char *param, const char *fmt,
-    ...)
-{
-	va_list	ap;
-
-	snprintf(e->param, e->paramlen, "%s", param);
-	va_start(ap, fmt);
-	vsnprintf(e->msg, e->msglen, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
-
 static struct json_value *
 responses_str(const struct json_value *v)
 {
@@ -123,7 +99,7 @@ responses_text(const struct json_value *v)
 
 /* A message item; developer is the system prompt. */
 static struct json_value *
-responses_message(const struct json_value *it, struct responses_err *e,
+responses_message(const struct json_value *it, struct translate_err *e,
     size_t i)
 {
 	const char		*role = json_get_str(it, "role");
@@ -134,7 +110,7 @@ responses_message(const struct json_value *it, struct responses_err *e,
 	if (role == NULL || (strcmp(role, "user") != 0 &&
 	    strcmp(role, "assistant") != 0 && strcmp(role, "system") != 0 &&
 	    strcmp(role, "developer") != 0)) {
-		responses_fail(e, "input", "input[%zu].role: expected one of "
+		translate_fail(e, "input", "input[%zu].role: expected one of "
 		    "'user', 'assistant', 'system' or 'developer'", i);
 		return (NULL);
 	}
@@ -341,13 +317,13 @@ responses_format(const struct json_value *text)
 static int
 responses_item(struct json_value *msgs, struct json_value *tools,
     size_t *dropped, const struct json_value *it, size_t i,
-    struct responses_err *e)
+    struct translate_err *e)
 {
 	const char		*type = json_get_str(it, "type");
 	struct json_value	*m;
 
 	if (!json_is(it, JSON_OBJECT))
-		return (responses_fail(e, "input", "input[%zu]: expected an "
+		return (translate_fail(e, "input", "input[%zu]: expected an "
 		    "object", i));
 	if (type == NULL || strcmp(type, "message") == 0) {
 		if ((m = responses_message(it, e, i)) == NULL)
@@ -363,7 +339,7 @@ responses_item(struct json_value *msgs, struct json_value *tools,
 	else if (strcmp(type, "additional_tools") == 0)
 		responses_tools(tools, json_get(it, "tools"), dropped, 0);
 	else if (strcmp(type, "item_reference") == 0)
-		return (responses_fail(e, "input", "input[%zu]: og-veil is "
+		return (translate_fail(e, "input", "input[%zu]: og-veil is "
 		    "stateless and stores no items: send the referenced item "
 		    "itself", i));
 	/* reasoning, web_search_call and other items: dropped. */
@@ -375,19 +351,19 @@ static int
 responses_translate(const struct json_value *in, struct json_value **out,
     int *stream, char *msg, size_t msglen, char *param, size_t paramlen)
 {
-	struct responses_err	 e = { msg, msglen, param, paramlen };
+	struct translate_err	 e = { msg, msglen, param, paramlen };
 	const struct json_value	*v, *input;
 	struct json_value	*o, *msgs, *m, *tools, *tc, *rf;
 	size_t			 i, dropped = 0;
 
 	*out = NULL;
 	if (!json_is(in, JSON_OBJECT))
-		return (responses_fail(&e, "", "the body must be a JSON object "
+		return (translate_fail(&e, "", "the body must be a JSON object "
 		    "(an OpenAI Responses request)"));
 	if (((v = json_get(in, "previous_response_id")) != NULL &&
 	    !json_is(v, JSON_NULL)) || ((v = json_get(in, "conversation")) !=
 	    NULL && !json_is(v, JSON_NULL)))
-		return (responses_fail(&e, json_get(in,
+		return (translate_fail(&e, json_get(in,
 		    "previous_response_id") != NULL &&
 		    !json_is(json_get(in, "previous_response_id"), JSON_NULL) ?
 		    "previous_response_id" : "conversation", "og-veil is "
@@ -395,11 +371,11 @@ responses_translate(const struct json_value *in, struct json_value **out,
 		    "conversation in input (and store: false) instead of "
 		    "previous_response_id or conversation"));
 	if (!json_is((v = json_get(in, "model")), JSON_STRING) || v->len == 0)
-		return (responses_fail(&e, "model", "Missing required "
+		return (translate_fail(&e, "model", "Missing required "
 		    "parameter: 'model'."));
 	input = json_get(in, "input");
 	if (!json_is(input, JSON_STRING) && !json_is(input, JSON_ARRAY))
-		return (responses_fail(&e, "input", "Missing required "
+		return (translate_fail(&e, "input", "Missing required "
 		    "parameter: 'input' (a string or an array of items)."));
 	o = json_new_object();
 	json_object_set(o, "model", json_dup(v));
@@ -430,7 +406,7 @@ responses_translate(const struct json_value *in, struct json_value **out,
 		json_free(msgs);
 		json_free(tools);
 		json_free(o);
-		return (responses_fail(&e, "input", "input holds no message"));
+		return (translate_fail(&e, "input", "input holds no message"));
 	}
 	json_object_set(o, "messages", msgs);
 	responses_tools(tools, json_get(in, "tools"), &dropped, 0);
