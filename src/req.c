@@ -54,6 +54,10 @@ static void	req_send(struct req *);
 static void	req_relay_start_cb(void *, int);
 static int	req_relay_data_cb(void *, const uint8_t *, size_t);
 static void	req_relay_done_cb(void *, int, int, const char *, const char *);
+static void	req_relay_done(void *, int, int, const char *, const char *);
+static int	req_relay_data(void *, const uint8_t *, size_t);
+static struct req *req_start_parse(struct veil *, struct evhttp_request *,
+		    const struct dialect *);
 static void	req_timeout_cb(evutil_socket_t, short, void *);
 static void	req_watch_cb(evutil_socket_t, short, void *);
 static void	req_teardown_cb(evutil_socket_t, short, void *);
@@ -162,9 +166,35 @@ req_watch_cb(evutil_socket_t fd, short what, void *arg)
 	req_fail(rq, ERROR_CLIENT_CLOSED, NULL);
 }
 
-/* Take over an agent's POST in dialect dl. */
+/* og-veil's CPU time so far, ns (this thread: the loop). */
+static uint64_t
+req_cpu_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec);
+}
+
+/*
+ * Take over an agent's POST in dialect dl; the CPU the request's own
+ * callbacks take (parse, seal, open, verify, render) is summed in
+ * rq_cpu_ns for the og_veil_request_cpu_seconds histogram.
+ */
 void
 req_start(struct veil *vl, struct evhttp_request *er,
+    const struct dialect *dl)
+{
+	uint64_t	 c0 = req_cpu_ns();
+	struct req	*rq;
+
+	rq = req_start_parse(vl, er, dl);
+	rq->rq_cpu_ns += req_cpu_ns() - c0;
+}
+
+/* req_start(): the request (gone already when it failed; freed later). */
+static struct req *
+req_start_parse(struct veil *vl, struct evhttp_request *er,
     const struct dialect *dl)
 {
 	struct req		*rq;
@@ -203,11 +233,11 @@ req_start(struct veil *vl, struct evhttp_request *er,
 	if (len == 0) {
 		req_fail(rq, ERROR_EMPTY_BODY, dl == &dialect_chat ?
 		    "empty body: send a JSON chat completion request" : NULL);
-		return;
+		return (rq);
 	}
 	if (len > vl->vl_cfg->max_body) {
 		req_fail(rq, ERROR_BODY_TOO_LARGE, NULL);
-		return;
+		return (rq);
 	}
 	body = evbuffer_pullup(in, -1);
 	parsed = budget_json_parse(vl, body, len, REQ_MAX_JSON_DEPTH,
@@ -217,7 +247,7 @@ req_start(struct veil *vl, struct evhttp_request *er,
 		    status == 413 ? ERROR_BODY_TOO_LARGE : ERROR_OVERLOADED,
 		    msg);
 		free(msg);
-		return;
+		return (rq);
 	}
 	if (dl->dl_translate == NULL) {
 		rq->rq_body = parsed;
@@ -229,13 +259,13 @@ req_start(struct veil *vl, struct evhttp_request *er,
 		    sizeof(emsg), eparam, sizeof(eparam)) == -1) {
 			req_fail_status(rq, ERROR_INVALID_REQUEST, 0, eparam,
 			    emsg);
-			return;
+			return (rq);
 		}
 	}
 	if (validate_chat_request(rq->rq_body, &ve) == -1) {
 		req_fail_status(rq, ERROR_INVALID_REQUEST, 0, ve.param,
 		    ve.message);
-		return;
+		return (rq);
 	}
 	/* The model the enclave runs: aliases, "provider/model" (model.c). */
 	model_apply(vl->vl_cfg, rq->rq_body);
@@ -252,11 +282,12 @@ req_start(struct veil *vl, struct evhttp_request *er,
 	if (digest_build_request(rq->rq_body, (rq->rq_flags & RQ_STREAM) != 0,
 	    &rq->rq_digest, &errstr) == -1) {
 		req_fail(rq, ERROR_INVALID_REQUEST, errstr);
-		return;
+		return (rq);
 	}
 	commit_arm(rq);
 	req_enter_state(rq, REQ_SELECT);
 	tee_select(vl, req_tee_cb, rq);
+	return (rq);
 }
 
 static void
@@ -348,6 +379,18 @@ req_relay_start_cb(void *arg, int status)
 
 static int
 req_relay_data_cb(void *arg, const uint8_t *p, size_t len)
+{
+	struct req	*rq = arg;
+	uint64_t	 c0 = req_cpu_ns();
+	int		 rv;
+
+	rv = req_relay_data(rq, p, len);
+	rq->rq_cpu_ns += req_cpu_ns() - c0;
+	return (rv);
+}
+
+static int
+req_relay_data(void *arg, const uint8_t *p, size_t len)
 {
 	struct req		*rq = arg;
 	struct answer_error	 ae;
@@ -447,6 +490,17 @@ req_recheck_cb(void *arg, struct tee *te, int status, const char *msg)
 
 static void
 req_relay_done_cb(void *arg, int result, int status, const char *msg,
+    const char *retry_after)
+{
+	struct req	*rq = arg;
+	uint64_t	 c0 = req_cpu_ns();
+
+	req_relay_done(rq, result, status, msg, retry_after);
+	rq->rq_cpu_ns += req_cpu_ns() - c0;
+}
+
+static void
+req_relay_done(void *arg, int result, int status, const char *msg,
     const char *retry_after)
 {
 	struct req	*rq = arg;
@@ -838,6 +892,9 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (rq->rq_cpu_ns > 0)
+		metrics_observe(METRICS_CPU, (double)rq->rq_cpu_ns / 1e9,
+		    "dialect", rq->rq_dialect->dl_name, NULL);
 	tee_cancel(vl, rq);
 	relay_cancel(rq->rq_relay);
 	rq->rq_relay = NULL;

@@ -38,6 +38,8 @@ wait_for 10 sh -c '[ "$(curl -sS -H "Authorization: Bearer og-veil" "$0/metrics"
     awk "/^og_veil_receipts_total\\{result=\"written\"\\} /{print \$2}")" = 2 ]' \
     "$VEIL_URL" || fail "receipts_total written is not 2"
 
+[ "$(metric 'og_veil_request_cpu_seconds_count{dialect="chat"}')" -ge 2 ] ||
+    fail "no CPU-per-request samples"
 [ "$(metric 'og_veil_registry_reads_total{result="chain"}')" -ge 1 ] ||
     fail "no registry read from the chain counted"
 [ "$(metric 'og_veil_tee_changes_total')" -ge 1 ] || fail "no TEE selection counted"
