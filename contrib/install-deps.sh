@@ -15,6 +15,7 @@ pkgs="gcc make autoconf pkg-config libevent-dev libssl-dev libyajl-dev libsqlite
 case $mode in
 build) ;;
 check) pkgs="$pkgs curl valgrind mandoc clang python3 chromium procps openssl"
+	pkgs="$pkgs prometheus"	# promtool checks GET /metrics (651)
 	command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 	command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm" ;;
 bench) pkgs="$pkgs wrk procps curl python3" ;;
@@ -40,7 +41,17 @@ if [ -n "$missing" ]; then
 	fi
 fi
 
-if [ "$mode" = check ] && [ ! -d "$top/tests/clients/node_modules/openai" ]; then
+# Every dependency of tests/clients/package.json, not only the first one.
+clients_missing() {
+	(cd "$top/tests/clients" && node -e '
+const fs = require("fs");
+const p = JSON.parse(fs.readFileSync("package.json"));
+for (const d of Object.keys(p.dependencies || {}))
+	if (!fs.existsSync("node_modules/" + d + "/package.json"))
+		process.exit(1);') || return 0
+	return 1
+}
+if [ "$mode" = check ] && clients_missing; then
 	echo "install-deps: npm install (tests/clients)"
 	(cd "$top/tests/clients" && npm install --no-audit --no-fund --silent)
 fi

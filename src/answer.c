@@ -33,6 +33,7 @@ answer_clear(struct answer *an)
 	size_t	i;
 
 	free(an->an_text);
+	free(an->an_signed);
 	json_free(an->an_calls);
 	free(an->an_finish);
 	json_free(an->an_usage);
@@ -128,7 +129,8 @@ answer_open(const struct ohttp_ctx *ctx, const uint8_t *ct, size_t ctlen,
 		buf_clear(&pt, 1);
 		return (-1);
 	}
-	doc = json_parse((const char *)pt.data, pt.len, NULL, &errstr);
+	doc = json_parse_mem((const char *)pt.data, pt.len, NULL, ck->max_mem,
+	    NULL, &errstr);
 	buf_clear(&pt, 1);
 	if (doc == NULL || !json_is(doc, JSON_OBJECT)) {
 		json_free(doc);
@@ -172,7 +174,8 @@ answer_open(const struct ohttp_ctx *ctx, const uint8_t *ct, size_t ctlen,
 	 * and dropped (scrub.c).
 	 */
 	an->an_chat = scrub_response(inner, ck->model, output, outlen);
-	free(output);
+	an->an_signed = output;		/* for receipts (--keep-content) */
+	an->an_signed_len = outlen;
 	json_free(doc);
 	answer_fill(an);
 	return (0);

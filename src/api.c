@@ -51,7 +51,9 @@ enum api_route_kind {
 	API_R_COUNT_TOKENS,
 	API_R_MODELS,
 	API_R_MODEL,
-	API_R_HEALTH
+	API_R_HEALTH,
+	API_R_READY,		/* server.c answers: readiness */
+	API_R_METRICS
 };
 
 struct api_route {
@@ -71,6 +73,18 @@ static const struct api_route api_routes[] = {
 	{ .path = "/chat/completions", .kind = API_R_CHAT,
 	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1,
 	  .dialect = &dialect_chat },
+	{ .path = "/v1/messages", .kind = API_R_CHAT,
+	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1,
+	  .dialect = &dialect_anthropic },
+	{ .path = "/v1/messages/count_tokens", .kind = API_R_COUNT_TOKENS,
+	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1,
+	  .dialect = &dialect_anthropic },
+	{ .path = "/v1/responses", .kind = API_R_CHAT,
+	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1,
+	  .dialect = &dialect_responses },
+	{ .path = "/responses", .kind = API_R_CHAT,
+	  .methods = EVHTTP_REQ_POST, .allow = API_ALLOW_CHAT, .need_key = 1,
+	  .dialect = &dialect_responses },
 	{ .path = "/v1/models", .kind = API_R_MODELS,
 	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
 	  .need_key = 1, .dialect = &dialect_chat },
@@ -80,7 +94,16 @@ static const struct api_route api_routes[] = {
 	{ .path = "/health", .kind = API_R_HEALTH,
 	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
 	  .need_key = 0, .dialect = &dialect_chat },
+	{ .path = "/health/ready", .kind = API_R_READY,
+	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
+	  .need_key = 0, .dialect = &dialect_chat },
+	{ .path = "/metrics", .kind = API_R_METRICS,
+	  .methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, .allow = API_ALLOW_GET,
+	  .need_key = 1, .dialect = &dialect_chat },
 };
+
+static void	 api_reply_body(struct evhttp_request *, int, const char *,
+		    struct buf *);
 
 static const char *
 api_status_reason(int status)
@@ -149,12 +172,20 @@ api_model_known(const char *id)
 void
 api_reply_json(struct evhttp_request *er, int status, struct buf *b)
 {
+	api_reply_body(er, status, "application/json", b);
+}
+
+/* Send b as the content type given with status; b is cleared. */
+static void
+api_reply_body(struct evhttp_request *er, int status, const char *type,
+    struct buf *b)
+{
 	struct evbuffer	*eb;
 	struct evkeyvalq *oh = evhttp_request_get_output_headers(er);
 	char		 len[32];
 
 	evhttp_remove_header(oh, "Content-Type");
-	evhttp_add_header(oh, "Content-Type", "application/json");
+	evhttp_add_header(oh, "Content-Type", type);
 	if (evhttp_request_get_command(er) == EVHTTP_REQ_HEAD) {
 		/*
 		 * evhttp 2.1 writes a HEAD reply's body and leaves out its
@@ -215,7 +246,7 @@ api_model_json(struct buf *b, const char *id)
 }
 
 static void
-api_models_reply(struct evhttp_request *er)
+api_models_reply(struct veil *vl, struct evhttp_request *er)
 {
 	struct buf	b;
 	size_t		i;
@@ -227,12 +258,13 @@ api_models_reply(struct evhttp_request *er)
 			buf_add_str(&b, ",");
 		api_model_json(&b, api_models[i]);
 	}
+	model_aliases_json(vl->vl_cfg, &b, API_NMODELS > 0);
 	buf_add_str(&b, "]}");
 	api_reply_json(er, 200, &b);
 }
 
 static void
-api_model(struct evhttp_request *er, const char *rest)
+api_model(struct veil *vl, struct evhttp_request *er, const char *rest)
 {
 	struct buf	 b;
 	char		*id, *msg;
@@ -248,6 +280,12 @@ api_model(struct evhttp_request *er, const char *rest)
 			continue;
 		buf_init(&b);
 		api_model_json(&b, api_models[i]);
+		api_reply_json(er, 200, &b);
+		free(id);
+		return;
+	}
+	buf_init(&b);
+	if (model_alias_json_one(vl->vl_cfg, id, &b)) {
 		api_reply_json(er, 200, &b);
 		free(id);
 		return;
@@ -288,8 +326,10 @@ api_health(struct veil *vl, struct evhttp_request *er)
 		buf_add_str(&b, "null");
 	buf_add_str(&b, ",\"version\":");
 	pyjson_write_string(&b, OG_VEIL_VERSION, strlen(OG_VEIL_VERSION), 0);
-	buf_printf(&b, ",\"logged_in\":%s}",
+	buf_printf(&b, ",\"logged_in\":%s",
 	    vl->vl_logged_in ? "true" : "false");
+	tee_health_json(vl, &b);
+	buf_add_str(&b, "}");
 	api_reply_json(er, 200, &b);
 }
 
@@ -458,6 +498,60 @@ api_headers_size(struct evkeyvalq *ih)
 	return (n);
 }
 
+/* count_tokens (Anthropic): a local estimate; the prompt goes nowhere. */
+static void
+api_count_tokens(struct veil *vl, struct evhttp_request *er)
+{
+	struct evbuffer		*in = evhttp_request_get_input_buffer(er);
+	struct json_limits	 lim;
+	struct json_value	*v;
+	struct buf		 b;
+	const char		*errstr;
+	size_t			 len = evbuffer_get_length(in);
+	long long		 n;
+	char			 msg[512];
+
+	if (len > vl->vl_cfg->max_body) {
+		api_fail(er, &dialect_anthropic, ERROR_BODY_TOO_LARGE, 0,
+		    NULL, NULL);
+		return;
+	}
+	memset(&lim, 0, sizeof(lim));
+	lim.max_bytes = vl->vl_cfg->max_body;
+	lim.max_depth = REQ_MAX_JSON_DEPTH;
+	v = json_parse((const char *)evbuffer_pullup(in, -1), len, &lim,
+	    &errstr);
+	if (v == NULL) {
+		snprintf(msg, sizeof(msg), "the body is not valid JSON: %s",
+		    len == 0 ? "empty body" : errstr);
+		api_fail(er, &dialect_anthropic, ERROR_INVALID_JSON, 0, NULL,
+		    msg);
+		return;
+	}
+	if (anthropic_count_tokens(v, &n, msg, sizeof(msg)) == -1) {
+		json_free(v);
+		api_fail(er, &dialect_anthropic, ERROR_INVALID_REQUEST, 0,
+		    NULL, msg);
+		return;
+	}
+	json_free(v);
+	buf_init(&b);
+	buf_printf(&b, "{\"input_tokens\":%lld}", n);
+	api_reply_json(er, 200, &b);
+}
+
+/* GET /metrics: the Prometheus text exposition (metrics.c). */
+static void
+api_metrics(struct veil *vl, struct evhttp_request *er)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	metrics_render(&b, vl, server_conn_count());
+	api_reply_body(er, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    &b);
+}
+
 /* The evhttp general callback: guards, then the route. */
 void
 api_request_cb(struct evhttp_request *er, void *arg)
@@ -468,7 +562,7 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	const struct api_route	*r;
 	const struct dialect	*dl;
 	const struct evhttp_uri	*uri;
-	const char		*path, *origin, *rest = NULL, *why;
+	const char		*path, *origin, *rest = NULL, *why, *host;
 	enum evhttp_cmd_type	 method = evhttp_request_get_command(er);
 	char			*msg;
 
@@ -491,7 +585,12 @@ api_request_cb(struct evhttp_request *er, void *arg)
 		api_fail(er, dl, ERROR_TOO_MANY_CONNECTIONS, 0, NULL, NULL);
 		return;
 	}
-	if (!api_host_ok(vl, evhttp_find_header(ih, "Host"))) {
+	if (server_conn_host(er, &host, &why) == -1) {
+		evhttp_add_header(oh, "Connection", "close");
+		api_fail(er, dl, ERROR_BAD_FRAMING, 0, NULL, why);
+		return;
+	}
+	if (!api_host_ok(vl, host)) {
 		api_fail(er, dl, ERROR_HOST_NOT_ALLOWED, 0, NULL, NULL);
 		return;
 	}
@@ -546,11 +645,17 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	case API_R_HEALTH:
 		api_health(vl, er);
 		return;
+	case API_R_READY:
+		server_health_ready(vl, er);
+		return;
+	case API_R_METRICS:
+		api_metrics(vl, er);
+		return;
 	case API_R_MODELS:
-		api_models_reply(er);
+		api_models_reply(vl, er);
 		return;
 	case API_R_MODEL:
-		api_model(er, rest);
+		api_model(vl, er, rest);
 		return;
 	case API_R_CHAT:
 	case API_R_COUNT_TOKENS:
@@ -564,6 +669,10 @@ api_request_cb(struct evhttp_request *er, void *arg)
 	}
 	if (!api_is_json(evhttp_find_header(ih, "Content-Type"))) {
 		api_fail(er, dl, ERROR_UNSUPPORTED_MEDIA_TYPE, 0, NULL, NULL);
+		return;
+	}
+	if (r->kind == API_R_COUNT_TOKENS) {
+		api_count_tokens(vl, er);
 		return;
 	}
 	if (vl->vl_draining) {

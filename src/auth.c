@@ -6,6 +6,9 @@
  */
 #include "compat.h"
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -316,4 +319,149 @@ int
 auth_session_can_serve(const struct session *s)
 {
 	return (s->rpc_url != NULL && s->registry_address != NULL);
+}
+
+/*
+ * Split url (http:// or https:// only) into its scheme length (4 or 5)
+ * and host (lower case, IPv6 without brackets) and port (0: none given).
+ * -1 when it is not such a URL or its authority is unusable.
+ */
+static int
+auth_url_split(const char *url, size_t *schemelen, char *host,
+    size_t hostlen, long *port)
+{
+	const char	*a, *end, *h, *he, *p;
+	size_t		 n, i;
+	long		 v;
+
+	if (strncasecmp(url, "https://", 8) == 0)
+		*schemelen = 5;
+	else if (strncasecmp(url, "http://", 7) == 0)
+		*schemelen = 4;
+	else
+		return (-1);
+	a = url + *schemelen + 3;
+	end = a + strcspn(a, "/?#");
+	/* Userinfo is not part of the host. */
+	for (h = end; h > a && h[-1] != '@'; h--)
+		;
+	if (*h == '[') {
+		if ((he = memchr(h, ']', (size_t)(end - h))) == NULL)
+			return (-1);
+		h++;
+		p = he + 1;
+	} else {
+		he = memchr(h, ':', (size_t)(end - h));
+		if (he == NULL)
+			he = end;
+		p = he;
+	}
+	*port = 0;
+	if (p < end) {
+		if (*p != ':' || p + 1 == end || end - p > 6)
+			return (-1);
+		for (v = 0, p++; p < end; p++) {
+			if (!isdigit((unsigned char)*p))
+				return (-1);
+			v = v * 10 + (*p - '0');
+		}
+		if (v < 1 || v > 65535)
+			return (-1);
+		*port = v;
+	}
+	n = (size_t)(he - h);
+	if (n == 0 || n >= hostlen)
+		return (-1);
+	for (i = 0; i < n; i++)
+		host[i] = (char)tolower((unsigned char)h[i]);
+	host[n] = '\0';
+	return (0);
+}
+
+/* 1 when host (as auth_url_split() gives it) is a loopback address. */
+static int
+auth_host_is_loopback(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (strcmp(host, "localhost") == 0)
+		return (1);
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return ((ntohl(a4.s_addr) >> 24) == 127);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return (IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127));
+	return (0);
+}
+
+int
+auth_url_is_private(const char *url)
+{
+	char	 host[256];
+	size_t	 sl;
+	long	 port;
+
+	if (url == NULL || auth_url_split(url, &sl, host, sizeof(host),
+	    &port) == -1)
+		return (0);
+	return (sl == 5 || auth_host_is_loopback(host));
+}
+
+/*
+ * The bundle's auth, relay and RPC URLs must be https:// (the bearer
+ * token, the refresh token and the registry travel over them), except on
+ * loopback (the devnet), unless allow_http.  The message names the field
+ * and the flag; a URL is no credential, so it is quoted.
+ */
+int
+auth_session_check_urls(const struct session *s, int allow_http,
+    char *errbuf, size_t errlen)
+{
+	const struct {
+		const char	*what;
+		const char	*url;
+	} urls[] = {
+		{ "config.supabase_url", s->supabase_url },
+		{ "config.chat_api_base_url", s->chat_api_base_url },
+		{ "config.tee_registry_rpc_url", s->rpc_url }
+	};
+	size_t	 i;
+
+	if (allow_http)
+		return (0);
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		if (urls[i].url == NULL || auth_url_is_private(urls[i].url))
+			continue;
+		return (auth_err(errbuf, errlen, "bundle %s is %.200s: plain "
+		    "HTTP to a host that is not loopback would send the "
+		    "session's tokens in clear; refused (use `og-veil login "
+		    "--allow-http` if you really mean it)", urls[i].what,
+		    urls[i].url));
+	}
+	return (0);
+}
+
+/* scheme://host[:port], the port left out when it is the default. */
+int
+auth_url_origin(const char *url, char *out, size_t outlen)
+{
+	char	 host[256];
+	size_t	 sl;
+	long	 port;
+	int	 n, v6;
+
+	if (auth_url_split(url, &sl, host, sizeof(host), &port) == -1)
+		return (-1);
+	if ((sl == 5 && port == 443) || (sl == 4 && port == 80))
+		port = 0;
+	v6 = strchr(host, ':') != NULL;
+	if (port != 0)
+		n = snprintf(out, outlen, "%s://%s%s%s:%ld", sl == 5 ?
+		    "https" : "http", v6 ? "[" : "", host, v6 ? "]" : "",
+		    port);
+	else
+		n = snprintf(out, outlen, "%s://%s%s%s", sl == 5 ? "https" :
+		    "http", v6 ? "[" : "", host, v6 ? "]" : "");
+	return (n < 0 || (size_t)n >= outlen ? -1 : 0);
 }

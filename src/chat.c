@@ -10,6 +10,7 @@
 
 #include <sys/queue.h>
 
+#include <stdint.h>
 #include <string.h>
 
 #include "bytes.h"
@@ -46,6 +47,49 @@ chat_sse_data(struct buf *b, const struct json_value *v)
 	buf_add_str(b, "data: ");
 	pyjson_write(b, v, PYJSON_COMPACT);
 	buf_add_str(b, "\n\n");
+}
+
+/* One named SSE event: "event: <name>" and its data: line. */
+void
+chat_sse_event(struct buf *b, const char *name, const struct json_value *v)
+{
+	buf_add_str(b, "event: ");
+	buf_add_str(b, name);
+	buf_add_str(b, "\n");
+	chat_sse_data(b, v);
+}
+
+/*
+ * A verified call's function.arguments parsed: an object, or NULL when
+ * they are no JSON object ("" is the empty object).  New value.
+ */
+struct json_value *
+chat_call_input(const struct json_value *call)
+{
+	const struct json_value	*a;
+	struct json_value	*v;
+	const char		*errstr;
+
+	a = json_get(json_get(call, "function"), "arguments");
+	if (!json_is(a, JSON_STRING) || a->len == 0)
+		return (json_new_object());
+	v = json_parse(a->s, a->len, NULL, &errstr);
+	if (v != NULL && !json_is(v, JSON_OBJECT)) {
+		json_free(v);
+		v = NULL;
+	}
+	return (v);
+}
+
+/* A usage count, 0 when absent or not a small integer. */
+long long
+chat_usage_int(const struct json_value *usage, const char *k)
+{
+	int64_t	n;
+
+	if (json_to_int64(json_get(usage, k), &n) == -1 || n < 0)
+		return (0);
+	return ((long long)n);
 }
 
 /*
@@ -112,7 +156,7 @@ static void
 chat_stream_keepalive(struct render *rd, struct buf *b)
 {
 	(void)rd;
-	buf_add_str(b, ": keep-alive\n\n");
+	buf_add_str(b, ": og-veil verifying\n\n");
 }
 
 static int

@@ -21,6 +21,7 @@ const struct cmd_entry cmd_env_entry = {
 	.usage = "",
 	.help = "Print export lines for OPENAI_BASE_URL and OPENAI_API_KEY:\n"
 	    "  eval \"$(og-veil env)\"",
+	.flags = CMD_F_CLIENT,
 	.exec = cmd_env_exec
 };
 

@@ -221,3 +221,47 @@ done:
 	xfree_secret(req, reqlen);
 	return (rc);
 }
+
+/* 1 when GET /health answers as og-veil's does. */
+int
+cmd_http_healthy(const struct veil_config *cfg)
+{
+	char	*body, errbuf[128];
+	size_t	 len;
+	int	 status;
+
+	if (cmd_http(cfg, "GET", "/health", NULL, 0, 2, &status, &body, &len,
+	    errbuf, sizeof(errbuf)) == -1)
+		return (0);
+	/* Our server's /health names its version; another program's won't. */
+	status = status == 200 && strstr(body, "\"version\"") != NULL;
+	free(body);
+	return (status);
+}
+
+/*
+ * Wait for a server that may be starting (`og-veil serve -f &` and at once
+ * a client verb): up to appear seconds for its pidfile, then up to answer
+ * seconds in all for /health, re-reading its server.conf (the port) as it
+ * comes.  1 when it answers.
+ */
+int
+cmd_http_wait_server(struct veil_config *cfg, int appear, int answer)
+{
+	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
+	time_t		 start = time(NULL);
+	long		 pid;
+	int		 seen = 0;
+
+	for (;;) {
+		if (cmd_pidfile_read(cfg, &pid) == 1) {
+			seen = 1;
+			cmd_client_adopt(cfg);
+			if (cmd_http_healthy(cfg))
+				return (1);
+		}
+		if (time(NULL) - start >= (seen ? answer : appear))
+			return (0);
+		nanosleep(&ts, NULL);
+	}
+}

@@ -21,6 +21,7 @@
 
 #define CMD_LOGIN_MANUAL	310
 #define CMD_LOGIN_NO_BROWSER	311
+#define CMD_LOGIN_ALLOW_HTTP	314
 
 static int	 cmd_login_exec(const struct cmd_entry *, struct cmd_args *);
 static int	 cmd_logout_exec(const struct cmd_entry *, struct cmd_args *);
@@ -28,6 +29,7 @@ static int	 cmd_logout_exec(const struct cmd_entry *, struct cmd_args *);
 static const struct option cmd_login_options[] = {
 	{ "manual", no_argument, NULL, CMD_LOGIN_MANUAL },
 	{ "no-browser", no_argument, NULL, CMD_LOGIN_NO_BROWSER },
+	{ "allow-http", no_argument, NULL, CMD_LOGIN_ALLOW_HTTP },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -35,11 +37,13 @@ const struct cmd_entry cmd_login_entry = {
 	.name = "login",
 	.args = { "", 0, 0 },
 	.options = cmd_login_options,
-	.usage = "[--manual] [--no-browser] [--app-url url]",
+	.usage = "[--manual] [--no-browser] [--allow-http] [--app-url url]",
 	.help = "Sign in with the OpenGradient Chat app: og-veil opens (or "
 	    "with --no-browser\nprints) the app's sign-in page, which hands "
 	    "the session back to a listener\non 127.0.0.1.  --manual reads the "
-	    "session bundle (JSON) from standard input.",
+	    "session bundle (JSON) from standard input.\n--allow-http accepts "
+	    "a bundle naming plain-HTTP auth, relay or RPC URLs\nthat are not "
+	    "loopback (the tokens then travel in clear).",
 	.exec = cmd_login_exec
 };
 
@@ -54,10 +58,12 @@ const struct cmd_entry cmd_logout_entry = {
 
 /*
  * Sign in (from stdin when manual, else through the browser) and save the
- * session.  An exit status.
+ * session; allow_http accepts plain-HTTP non-loopback URLs in the bundle.
+ * An exit status.
  */
 int
-cmd_login_run(struct cmd_args *args, int manual, int open_browser)
+cmd_login_run(struct cmd_args *args, int manual, int open_browser,
+    int allow_http)
 {
 	const struct veil_config	*cfg = args->cfg;
 	struct session			 s;
@@ -80,13 +86,14 @@ cmd_login_run(struct cmd_args *args, int manual, int open_browser)
 			return (CMD_EXIT_FAIL);
 		}
 		if (auth_bundle_parse(text, len, &s, errbuf,
-		    sizeof(errbuf)) == -1) {
+		    sizeof(errbuf)) == -1 || auth_session_check_urls(&s,
+		    allow_http, errbuf, sizeof(errbuf)) == -1) {
 			fprintf(stderr, "og-veil: %s; nothing was saved\n",
 			    errbuf);
 			goto done;
 		}
-	} else if (login_listen(cfg->app_url, open_browser, LOGIN_TIMEOUT, &s,
-	    errbuf, sizeof(errbuf)) == -1) {
+	} else if (login_listen(cfg->app_url, open_browser, allow_http,
+	    LOGIN_TIMEOUT, &s, errbuf, sizeof(errbuf)) == -1) {
 		fprintf(stderr, "og-veil: %s\n", errbuf);
 		goto done;
 	}
@@ -130,7 +137,8 @@ cmd_login_exec(const struct cmd_entry *self, struct cmd_args *args)
 {
 	(void)self;
 	return (cmd_login_run(args, args->flags[CMD_LOGIN_MANUAL] > 0,
-	    args->flags[CMD_LOGIN_NO_BROWSER] == 0));
+	    args->flags[CMD_LOGIN_NO_BROWSER] == 0,
+	    args->flags[CMD_LOGIN_ALLOW_HTTP] > 0));
 }
 
 static int

@@ -1,7 +1,8 @@
 /*
  * cmd-models.c: `og-veil models`: the model ids agents may ask for, from
- * the running server's GET /v1/models, or the built-in list (api.c) when
- * the server is not running.
+ * the running server's GET /v1/models, or the built-in list (api.c) and
+ * the configured --model-alias entries when the server is not running.
+ * An alias prints as "FROM -> TO".
  */
 #include "compat.h"
 
@@ -20,6 +21,7 @@ const struct cmd_entry cmd_models_entry = {
 	.usage = "",
 	.help = "List the models (from the running server, else the built-in "
 	    "list).",
+	.flags = CMD_F_CLIENT,
 	.exec = cmd_models_exec
 };
 
@@ -27,7 +29,7 @@ static int
 cmd_models_exec(const struct cmd_entry *self, struct cmd_args *args)
 {
 	struct json_value	*doc = NULL, *data;
-	const char		*id, *errstr;
+	const char		*id, *to, *errstr, *eq;
 	char			*body = NULL, errbuf[256];
 	size_t			 len, i;
 	long			 pid;
@@ -40,12 +42,23 @@ cmd_models_exec(const struct cmd_entry *self, struct cmd_args *args)
 	    (doc = json_parse(body, len, NULL, &errstr)) != NULL &&
 	    (data = json_get(doc, "data")) != NULL &&
 	    data->type == JSON_ARRAY) {
-		for (i = 0; i < data->n; i++)
-			if ((id = json_get_str(data->items[i], "id")) != NULL)
+		for (i = 0; i < data->n; i++) {
+			if ((id = json_get_str(data->items[i], "id")) == NULL)
+				continue;
+			to = json_get_str(data->items[i], "alias_for");
+			if (to != NULL)
+				printf("%s -> %s\n", id, to);
+			else
 				printf("%s\n", id);
+		}
 	} else {
 		for (i = 0; (id = api_model_at(i)) != NULL; i++)
 			printf("%s\n", id);
+		for (i = 0; args->cfg->model_aliases != NULL &&
+		    (id = args->cfg->model_aliases[i]) != NULL; i++)
+			if ((eq = strchr(id, '=')) != NULL)
+				printf("%.*s -> %s\n", (int)(eq - id), id,
+				    eq + 1);
 	}
 	json_free(doc);
 	free(body);

@@ -20,15 +20,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "og-veil.h"
 #include "xmalloc.h"
 
 #define CMD_SERVE_START_TIMEOUT	60	/* seconds until /health answers */
-#define CMD_SERVE_LOG		"server.log"
+
 
 static int	 cmd_serve_exec(const struct cmd_entry *, struct cmd_args *);
 static void	 cmd_serve_tail_log(const char *);
-static int	 cmd_serve_healthy(const struct veil_config *);
+static void	 cmd_serve_readiness(const struct veil_config *);
+static void	 cmd_serve_warn_key(const struct veil_config *);
 
 static const struct option cmd_serve_options[] = {
 	{ "foreground", no_argument, NULL, 'f' },
@@ -45,6 +47,23 @@ const struct cmd_entry cmd_serve_entry = {
 	    "foreground, logging to standard error.",
 	.exec = cmd_serve_exec
 };
+
+/*
+ * A key given as --api-key was readable by every local user in
+ * /proc/PID/cmdline (ps) until cmd.c overwrote it, and stays in the shell's
+ * history: say so, and what to use instead.
+ */
+static void
+cmd_serve_warn_key(const struct veil_config *cfg)
+{
+	if (config_source(cfg, "api-key") != CONFIG_SRC_FLAG ||
+	    cfg->api_key == NULL)
+		return;
+	fprintf(stderr, "og-veil: warning: --api-key on the command line is "
+	    "visible to every local user (ps, /proc/PID/cmdline) and in the "
+	    "shell's history: use --api-key-file FILE (mode 600) or "
+	    "OG_VEIL_API_KEY instead\n");
+}
 
 static int
 cmd_serve_exec(const struct cmd_entry *self, struct cmd_args *args)
@@ -65,6 +84,7 @@ cmd_serve_exec(const struct cmd_entry *self, struct cmd_args *args)
 		    "stop it first with `og-veil stop`\n", pid, cfg->home);
 		return (CMD_EXIT_FAIL);
 	}
+	cmd_serve_warn_key(cfg);
 	if (!args->flags['f'])
 		return (cmd_serve_start(args));
 	cfg->foreground = 1;
@@ -101,21 +121,38 @@ cmd_serve_tail_log(const char *path)
 	fprintf(stderr, "--- last lines of %s:\n%s", path, p);
 }
 
-/* 1 when GET /health answers. */
-static int
-cmd_serve_healthy(const struct veil_config *cfg)
+/* Say on the terminal when the server that started cannot serve yet. */
+static void
+cmd_serve_readiness(const struct veil_config *cfg)
 {
-	char	*body, errbuf[128];
-	size_t	 len;
-	int	 status;
+	struct json_value	*doc;
+	const char		*why, *errstr;
+	char			*body, errbuf[128];
+	size_t			 len;
+	int			 status, i;
 
-	if (cmd_http(cfg, "GET", "/health", NULL, 0, 2, &status, &body, &len,
-	    errbuf, sizeof(errbuf)) == -1)
-		return (0);
-	/* Our server's /health names its version; another program's won't. */
-	status = status == 200 && strstr(body, "\"version\"") != NULL;
-	free(body);
-	return (status);
+	/* The first TEE selection may take a moment after /health. */
+	for (i = 0; i < 50; i++) {
+		if (cmd_http(cfg, "GET", "/health/ready", NULL, 0, 2, &status,
+		    &body, &len, errbuf, sizeof(errbuf)) == -1)
+			return;
+		if (status == 200) {
+			free(body);
+			return;
+		}
+		doc = json_parse(body, len, NULL, &errstr);
+		free(body);
+		why = json_get_str(doc, "reason");
+		if (why != NULL && (strncmp(why, "no usable TEE", 13) != 0 ||
+		    i == 49)) {
+			printf("Not ready yet: %s (requests are refused until "
+			    "then).\n", why);
+			json_free(doc);
+			return;
+		}
+		json_free(doc);
+		usleep(100 * 1000);
+	}
 }
 
 /*
@@ -147,11 +184,7 @@ cmd_serve_start(struct cmd_args *args)
 	}
 	if (r == -1)
 		cmd_pidfile_remove_stale(cfg, pid);
-	/* What `og-veil restart` will start again. */
-	logpath = config_path(cfg, CMD_SERVE_CONF);
-	if (config_save_file(cfg, logpath, errbuf, sizeof(errbuf)) == -1)
-		fprintf(stderr, "og-veil: warning: %s\n", errbuf);
-	free(logpath);
+	/* server.c writes server.conf (for restart) once it listens. */
 
 	logpath = config_path(cfg, CMD_SERVE_LOG);
 	logfd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
@@ -197,6 +230,7 @@ cmd_serve_start(struct cmd_args *args)
 		close(logfd);
 		/* Readiness is seen through /health, not systemd's socket. */
 		unsetenv("NOTIFY_SOCKET");
+		cmd_set_title("og-veil serve");
 		cfg->foreground = 0;
 		log_init(0, cfg->verbose, logpath);
 		r = server_run(cfg);
@@ -216,7 +250,7 @@ cmd_serve_start(struct cmd_args *args)
 		if (pfd.revents & (POLLIN | POLLHUP))
 			died = 1;
 		else if (cmd_pidfile_read(cfg, &pid) == 1 &&
-		    cmd_serve_healthy(cfg))
+		    cmd_http_healthy(cfg))
 			ready = 1;
 	}
 	close(pipefd[0]);
@@ -227,6 +261,7 @@ cmd_serve_start(struct cmd_args *args)
 		printf("Point agents at it:\n  export OPENAI_BASE_URL=%s\n"
 		    "  export OPENAI_API_KEY=%s\n", url, cfg->api_key != NULL ?
 		    "<your --api-key>" : "og-veil");
+		cmd_serve_readiness(cfg);
 		rc = CMD_EXIT_OK;
 	} else {
 		fprintf(stderr, "og-veil: the server %s; see %s\n", died ?

@@ -60,7 +60,7 @@ cmd_setup_exec(const struct cmd_entry *self, struct cmd_args *args)
 
 	(void)self;
 	rc = cmd_login_run(args, args->flags[CMD_SETUP_MANUAL] > 0,
-	    args->flags[CMD_SETUP_NO_BROWSER] == 0);
+	    args->flags[CMD_SETUP_NO_BROWSER] == 0, 0);
 	if (rc != CMD_EXIT_OK)
 		return (rc);
 	if (cmd_pidfile_read(args->cfg, &pid) == 1) {

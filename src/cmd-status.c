@@ -24,6 +24,7 @@
 
 static int	 cmd_status_exec(const struct cmd_entry *, struct cmd_args *);
 static void	 cmd_status_str(struct buf *, const char *, const char *, int);
+static void	 cmd_status_registry(const char *, int64_t);
 
 static const struct option cmd_status_options[] = {
 	{ "json", no_argument, NULL, CMD_STATUS_JSON },
@@ -36,9 +37,27 @@ const struct cmd_entry cmd_status_entry = {
 	.options = cmd_status_options,
 	.usage = "[--json]",
 	.help = "Show the version, the signed-in account and whether the "
-	    "server runs.\nExit status 0 when it runs, 3 when it does not.",
+	    "server runs.\nExit status 0 when it runs and can serve, 3 when it "
+	    "does not run, 4 when it\nruns but cannot serve yet (not logged "
+	    "in, no usable TEE), 1 when it does\nnot answer.",
+	.flags = CMD_F_CLIENT,
 	.exec = cmd_status_exec
 };
+
+/* Where the running server's registry came from, and how old it is. */
+static void
+cmd_status_registry(const char *source, int64_t age)
+{
+	if (source == NULL || age < 0)
+		return;
+	if (strcmp(source, "cache") == 0)
+		printf("TEE list:    the cached registry, %lld s old: the "
+		    "chain cannot be reached (the server keeps trying)\n",
+		    (long long)age);
+	else
+		printf("TEE list:    read from the chain %lld s ago\n",
+		    (long long)age);
+}
 
 /* ,"key":"value" or null. */
 static void
@@ -51,6 +70,64 @@ cmd_status_str(struct buf *b, const char *key, const char *v, int first)
 		pyjson_write_string(b, v, strlen(v), 0);
 }
 
+/* The headline figures of the server's GET /metrics. */
+struct cmd_status_figures {
+	int		 have;
+	double		 verified;
+	double		 refused;
+	double		 verify_failed;
+	double		 receipts;
+};
+
+/* Sum the samples of name (with labels holding want, if given). */
+static double
+cmd_status_sum(const char *text, const char *name, const char *want)
+{
+	const char	*p, *eol, *v;
+	double		 sum = 0;
+	size_t		 n = strlen(name);
+
+	for (p = text; *p != '\0'; p = *eol != '\0' ? eol + 1 : eol) {
+		if ((eol = strchr(p, '\n')) == NULL)
+			eol = p + strlen(p);
+		if (strncmp(p, name, n) != 0 || (p[n] != '{' && p[n] != ' '))
+			continue;
+		if ((v = memchr(p, ' ', (size_t)(eol - p))) == NULL)
+			continue;
+		if (want != NULL && (memmem(p, (size_t)(v - p), want,
+		    strlen(want)) == NULL))
+			continue;
+		sum += strtod(v + 1, NULL);
+	}
+	return (sum);
+}
+
+static void
+cmd_status_metrics(const struct veil_config *cfg,
+    struct cmd_status_figures *f)
+{
+	char	*body = NULL, errbuf[256];
+	size_t	 len;
+	int	 status;
+
+	memset(f, 0, sizeof(*f));
+	if (cmd_http(cfg, "GET", "/metrics", NULL, 0, 5, &status, &body, &len,
+	    errbuf, sizeof(errbuf)) == -1 || status != 200) {
+		free(body);
+		return;
+	}
+	f->have = 1;
+	f->verified = cmd_status_sum(body, "og_veil_requests_total",
+	    "outcome=\"verified\"");
+	f->refused = cmd_status_sum(body, "og_veil_requests_total", NULL) -
+	    f->verified;
+	f->verify_failed = cmd_status_sum(body,
+	    "og_veil_verification_failures_total", NULL);
+	f->receipts = cmd_status_sum(body, "og_veil_receipts_total",
+	    "result=\"written\"");
+	free(body);
+}
+
 static int
 cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 {
@@ -58,14 +135,19 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 	struct session			 s;
 	struct store			*st = NULL;
 	struct stat			 sb;
-	struct json_value		*health = NULL;
+	struct json_value		*health = NULL, *ready_doc = NULL;
 	struct buf			 b;
 	const char			*tee_id = NULL, *hstatus = NULL;
+	struct cmd_status_figures	 fig;
+	const char			*rsource = NULL;
+	int64_t				 rage = -1;
 	const char			*errstr;
-	char				*url, *body = NULL, errbuf[256];
+	char				*url, *body = NULL, *rbody = NULL;
+	char				 errbuf[256];
 	size_t				 len;
 	long				 pid = 0;
 	int				 signed_in = 0, running, status, r;
+	int				 answering = 0, ready = 0;
 
 	(void)self;
 	memset(&s, 0, sizeof(s));
@@ -83,13 +165,32 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		signed_in = r == 0;
 	}
 	running = cmd_pidfile_read(cfg, &pid) == 1;
+	/* Liveness and the registry's source from /health. */
 	if (running && cmd_http(cfg, "GET", "/health", NULL, 0, 5, &status,
 	    &body, &len, errbuf, sizeof(errbuf)) == 0) {
 		health = json_parse(body, len, NULL, &errstr);
 		tee_id = json_get_str(health, "tee_id");
-		hstatus = json_get_str(health, "status");
+		answering = 1;
+		rsource = json_get_str(health, "registry_source");
+		if (json_to_int64(json_get(health, "registry_age"),
+		    &rage) == -1)
+			rage = -1;
+		/* Readiness: 200 serving, else 503 and why not. */
+		if (cmd_http(cfg, "GET", "/health/ready", NULL, 0, 5,
+		    &status, &rbody, &len, errbuf, sizeof(errbuf)) == 0) {
+			ready_doc = json_parse(rbody, len, NULL, &errstr);
+			if (status == 200)
+				ready = 1;
+			else
+				hstatus = json_get_str(ready_doc, "reason");
+		}
+		if (!ready && hstatus == NULL)
+			hstatus = "not ready";
 	} else if (running)
 		hstatus = "not answering";
+	memset(&fig, 0, sizeof(fig));
+	if (running)
+		cmd_status_metrics(cfg, &fig);
 	url = config_base_url(cfg);
 
 	if (args->flags[CMD_STATUS_JSON]) {
@@ -112,8 +213,22 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		buf_printf(&b, ", \"port\": %d", cfg->port);
 		cmd_status_str(&b, "base_url", url, 0);
 		cmd_status_str(&b, "tee_id", tee_id, 0);
-		cmd_status_str(&b, "health", hstatus, 0);
+		buf_printf(&b, ", \"ready\": %s", ready ? "true" : "false");
+		cmd_status_str(&b, "health", ready ? "ok" : hstatus, 0);
+		cmd_status_str(&b, "registry_source", rsource, 0);
+		if (rage >= 0)
+			buf_printf(&b, ", \"registry_age\": %lld",
+			    (long long)rage);
+		else
+			buf_add_str(&b, ", \"registry_age\": null");
 		cmd_status_str(&b, "home", cfg->home, 0);
+		if (fig.have)
+			buf_printf(&b, ", \"answers\": {\"verified\": %.0f, "
+			    "\"refused\": %.0f, \"verification_failures\": "
+			    "%.0f, \"receipts\": %.0f}", fig.verified,
+			    fig.refused, fig.verify_failed, fig.receipts);
+		else
+			buf_add_str(&b, ", \"answers\": null");
 		buf_add_str(&b, "}\n");
 		fwrite(b.data, 1, b.len, stdout);
 		buf_clear(&b, 0);
@@ -138,15 +253,30 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 			    url);
 			printf("TEE:         %s\n", tee_id != NULL ? tee_id :
 			    "none selected yet");
-			if (hstatus != NULL && strcmp(hstatus, "ok") != 0)
-				printf("health:      %s\n", hstatus);
+			cmd_status_registry(rsource, rage);
+			if (ready)
+				printf("ready:       yes\n");
+			else
+				printf("ready:       no: %s\n", hstatus);
+			if (fig.have)
+				printf("answers:     %.0f verified, %.0f "
+				    "refused (%.0f failed verification), "
+				    "%.0f receipts\n", fig.verified,
+				    fig.refused,
+				    fig.verify_failed, fig.receipts);
 		} else
 			printf("server:      not running (start it with "
 			    "`og-veil serve`)\n");
 	}
 	json_free(health);
+	json_free(ready_doc);
 	free(body);
+	free(rbody);
 	free(url);
 	session_clear(&s);
-	return (running ? CMD_EXIT_OK : CMD_EXIT_NOT_RUNNING);
+	if (!running)
+		return (CMD_EXIT_NOT_RUNNING);
+	if (!answering)
+		return (CMD_EXIT_FAIL);
+	return (ready ? CMD_EXIT_OK : CMD_EXIT_NOT_READY);
 }

@@ -4,7 +4,8 @@
  * pidfile and wait while the server drains (server.c gives requests
  * SERVER_GRACE_SECONDS); a stale pidfile is removed with the reason.
  * restart then starts the server detached with the configuration it ran
- * with ($OG_VEIL_HOME/server.conf, written by cmd_serve_start()).
+ * with ($OG_VEIL_HOME/server.conf, which the server writes once it
+ * listens), under the flags restart itself is given.
  */
 #include "compat.h"
 
@@ -43,15 +44,18 @@ const struct cmd_entry cmd_restart_entry = {
 
 /*
  * Start the server again with the settings the stopped one ran with (saved
- * by cmd_serve_start() in $OG_VEIL_HOME/server.conf), over the current
- * defaults and environment; without that file, with this command's own.
+ * by the server in $OG_VEIL_HOME/server.conf once it listened), over the
+ * current defaults and environment, under this command's own flags and -c
+ * (`og-veil restart --port N` moves it); without that file, with this
+ * command's configuration.
  */
 static int
 cmd_stop_restart(struct cmd_args *args)
 {
-	struct veil_config	 saved, *cur = args->cfg;
-	char			*path, errbuf[512];
-	int			 rc;
+	const struct config_option	*o;
+	struct veil_config		 saved, *cur = args->cfg;
+	char				*path, errbuf[512];
+	int				 rc, src;
 
 	path = config_path(cur, CMD_SERVE_CONF);
 	if (access(path, R_OK) == -1) {
@@ -67,6 +71,17 @@ cmd_stop_restart(struct cmd_args *args)
 		return (CMD_EXIT_FAIL);
 	}
 	free(path);
+	/* What this restart was given (flags, -c) wins over what ran. */
+	for (o = config_options; o->co_name != NULL; o++) {
+		src = cur->source[o - config_options];
+		if (src == CONFIG_SRC_FLAG || src == CONFIG_SRC_FILE)
+			config_copy_option(&saved, cur, o, src);
+	}
+	if (config_check(&saved, errbuf, sizeof(errbuf)) == -1) {
+		fprintf(stderr, "og-veil: %s\n", errbuf);
+		config_clear(&saved);
+		return (CMD_EXIT_FAIL);
+	}
 	/* The home is where the saved file was found, whatever the env says. */
 	free(saved.home);
 	saved.home = xstrdup(cur->home);

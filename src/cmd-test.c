@@ -4,6 +4,9 @@
  * the proof of PROTOCOL.md §9-§10 (tee_id, request_hash, output_hash,
  * timestamp from the opengradient_verification block; for a stream, from
  * the final chunk).  A refused answer prints its error and exits 1.
+ * Everything printed that the network chose (the model's text, tee_host,
+ * error messages) goes through escape_ctl(): no terminal escape sequence
+ * from a model or a registry entry reaches the user's terminal.
  */
 #include "compat.h"
 
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "escape.h"
 #include "json.h"
 #include "og-veil.h"
 #include "pyjson.h"
@@ -23,6 +27,8 @@
 #define CMD_TEST_PROMPT		"Say hello in one short sentence."
 #define CMD_TEST_TIMEOUT	300
 #define CMD_TEST_STREAM		301
+#define CMD_TEST_APPEAR		3	/* seconds for a new server's pid */
+#define CMD_TEST_START		60	/* and for its /health */
 
 static int	 cmd_test_exec(const struct cmd_entry *, struct cmd_args *);
 static void	 cmd_test_content(struct buf *, const struct json_value *);
@@ -43,6 +49,7 @@ const struct cmd_entry cmd_test_entry = {
 	.help = "Send one prompt through the running server and print the "
 	    "reply and its\nproof (tee_id, request_hash, output_hash, "
 	    "timestamp).  The model defaults\nto " CMD_TEST_MODEL ".",
+	.flags = CMD_F_CLIENT,
 	.exec = cmd_test_exec
 };
 
@@ -66,6 +73,31 @@ cmd_test_content(struct buf *b, const struct json_value *c)
 			buf_add_str(b, t);
 }
 
+/*
+ * Write pre, the len bytes of s with their control characters escaped
+ * (newlines and tabs kept when flags has ESCAPE_KEEP_NL), then post.
+ */
+static void
+cmd_test_print(FILE *fp, const char *pre, const char *s, size_t len,
+    int flags, const char *post)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_add_str(&b, pre);
+	escape_ctl(&b, s != NULL ? s : "", s != NULL ? len : 0, flags);
+	buf_add_str(&b, post);
+	fwrite(b.data, 1, b.len, fp);
+	buf_clear(&b, 0);
+}
+
+/* The same for a NUL-terminated string on one line. */
+static void
+cmd_test_line(FILE *fp, const char *pre, const char *s, const char *post)
+{
+	cmd_test_print(fp, pre, s, s != NULL ? strlen(s) : 0, 0, post);
+}
+
 /* name: hex value; with want_id as 0x + lower-case hex. */
 static void
 cmd_test_hex(const char *name, const char *v, int want_id)
@@ -79,8 +111,12 @@ cmd_test_hex(const char *name, const char *v, int want_id)
 	if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
 		v += 2;
 	printf("%-13s %s", name, want_id ? "0x" : "");
-	for (i = 0; v[i] != '\0'; i++)
-		putchar(tolower((unsigned char)v[i]));
+	for (i = 0; v[i] != '\0'; i++) {
+		if (isxdigit((unsigned char)v[i]))
+			putchar(tolower((unsigned char)v[i]));
+		else
+			cmd_test_print(stdout, "", v + i, 1, 0, "");
+	}
 	putchar('\n');
 }
 
@@ -102,16 +138,18 @@ cmd_test_proof(const struct json_value *o)
 	ts = json_get(pv, "timestamp");
 	if (ts != NULL && (ts->type == JSON_INT || ts->type == JSON_STRING ||
 	    ts->type == JSON_FLOAT))
-		printf("%-13s %s\n", "timestamp:", ts->s);
+		cmd_test_print(stdout, "timestamp:    ", ts->s, ts->len, 0,
+		    "\n");
 	if (json_get_str(pv, "tee_host") != NULL)
-		printf("%-13s %s\n", "tee_host:", json_get_str(pv, "tee_host"));
+		cmd_test_line(stdout, "tee_host:     ", json_get_str(pv,
+		    "tee_host"), "\n");
 	return (vf != NULL && vf->type == JSON_TRUE ? 0 : -1);
 }
 
 static int
 cmd_test_exec(const struct cmd_entry *self, struct cmd_args *args)
 {
-	const struct veil_config	*cfg = args->cfg;
+	struct veil_config		*cfg = args->cfg;
 	struct json_value		*req, *msgs, *m, *doc = NULL, *ev;
 	struct json_value		*final = NULL;
 	const struct json_value		*err;
@@ -127,9 +165,15 @@ cmd_test_exec(const struct cmd_entry *self, struct cmd_args *args)
 	model = args->values['m'] != NULL ? args->values['m'] : CMD_TEST_MODEL;
 	prompt = args->argc > 0 ? args->argv[0] : CMD_TEST_PROMPT;
 	stream = args->flags[CMD_TEST_STREAM] > 0;
-	if (cmd_pidfile_read(cfg, &pid) != 1) {
-		fprintf(stderr, "og-veil: the server is not running: start it "
-		    "with `og-veil serve`\n");
+	/* A server started just before (`og-veil serve -f &`) may come. */
+	if (!cmd_http_wait_server(cfg, CMD_TEST_APPEAR, CMD_TEST_START)) {
+		if (cmd_pidfile_read(cfg, &pid) == 1)
+			fprintf(stderr, "og-veil: the server (pid %ld) does "
+			    "not answer on %s:%d: see `og-veil logs`\n", pid,
+			    cfg->host, cfg->port);
+		else
+			fprintf(stderr, "og-veil: the server is not running: "
+			    "start it with `og-veil serve`\n");
 		return (CMD_EXIT_FAIL);
 	}
 
@@ -159,14 +203,15 @@ cmd_test_exec(const struct cmd_entry *self, struct cmd_args *args)
 		doc = json_parse(resp, len, NULL, &errstr);
 		err = json_get(doc, "error");
 		msg = json_get_str(err, "message");
-		fprintf(stderr, "og-veil: refused (HTTP %d): %s\n", status,
-		    msg != NULL ? msg : "no error message");
+		fprintf(stderr, "og-veil: refused (HTTP %d): ", status);
+		cmd_test_line(stderr, "", msg != NULL ? msg :
+		    "no error message", "\n");
 		goto done;
 	}
 	if (!stream) {
 		if ((doc = json_parse(resp, len, NULL, &errstr)) == NULL) {
-			fprintf(stderr, "og-veil: the answer is not JSON: "
-			    "%s\n", errstr);
+			cmd_test_line(stderr, "og-veil: the answer is not "
+			    "JSON: ", errstr, "\n");
 			goto done;
 		}
 		cmd_test_content(&text, json_get(json_get(json_index(
@@ -190,8 +235,8 @@ cmd_test_exec(const struct cmd_entry *self, struct cmd_args *args)
 				continue;
 			if ((err = json_get(ev, "error")) != NULL) {
 				msg = json_get_str(err, "message");
-				fprintf(stderr, "og-veil: refused: %s\n",
-				    msg != NULL ? msg : "error event");
+				cmd_test_line(stderr, "og-veil: refused: ",
+				    msg != NULL ? msg : "error event", "\n");
 				json_free(ev);
 				goto done;
 			}
@@ -209,9 +254,8 @@ cmd_test_exec(const struct cmd_entry *self, struct cmd_args *args)
 		fprintf(stderr, "og-veil: the answer carries no proof\n");
 		goto done;
 	}
-	fwrite(text.data != NULL ? (char *)text.data : "", 1, text.len,
-	    stdout);
-	putchar('\n');
+	cmd_test_print(stdout, "", (const char *)text.data, text.len,
+	    ESCAPE_KEEP_NL, "\n");
 	if (cmd_test_proof(final) == -1) {
 		fprintf(stderr, "og-veil: the answer is not verified\n");
 		goto done;

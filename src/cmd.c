@@ -8,17 +8,19 @@
  */
 #include "compat.h"
 
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#endif
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <netdb.h>
-#include <poll.h>
-#include <signal.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@
 
 extern const struct cmd_entry cmd_env_entry;
 extern const struct cmd_entry cmd_login_entry;
+extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_logout_entry;
 extern const struct cmd_entry cmd_models_entry;
 extern const struct cmd_entry cmd_receipts_entry;
@@ -42,6 +45,7 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_test_entry;
 extern const struct cmd_entry cmd_update_entry;
+extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_verify_entry;
 
 static int	 cmd_help_exec(const struct cmd_entry *, struct cmd_args *);
@@ -68,7 +72,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_login_entry,
 	&cmd_logout_entry,
 	&cmd_setup_entry,
+	&cmd_logs_entry,
 	&cmd_update_entry,
+	&cmd_version_entry,
 	&cmd_help_entry,
 	NULL
 };
@@ -83,7 +89,7 @@ const struct cmd_entry *const cmd_table[] = {
 /* A global flag seen on the command line, applied after the environment. */
 struct cmd_setting {
 	const struct config_option *option;
-	const char		*value;		/* argv memory, or NULL */
+	char			*value;		/* argv memory, or NULL */
 };
 
 struct cmd_parse_state {
@@ -94,15 +100,48 @@ struct cmd_parse_state {
 	int			 version;
 };
 
-static int	 cmd_global(struct cmd_parse_state *, int, const char *);
+static int	 cmd_global(struct cmd_parse_state *, int, char *);
+static void	 cmd_wipe_secret_arg(struct cmd_setting *);
 static int	 cmd_option_has_arg(const struct config_option *);
 static struct option *cmd_global_options_new(size_t *, char **);
 static void	 cmd_help_line(FILE *, const char *, const char *);
 static void	 cmd_help_options(FILE *);
+static int	 cmd_client_given(const struct veil_config *,
+		    const struct config_option *);
+static int	 cmd_service_enter(struct veil_config *, char *, size_t);
+static int	 cmd_service_become(uid_t, gid_t, const char *, char *,
+		    size_t);
 static int	 cmd_getopt(const char *, int, char **, const char *,
 		    const struct option *, struct cmd_parse_state *,
 		    struct cmd_args *, int);
 static const char *cmd_option_name(const struct option *, int);
+
+/* The command line's memory, for cmd_set_title(). */
+static char	*cmd_title_start;
+static size_t	 cmd_title_len;
+
+/*
+ * What ps shows for this process: the detached daemon was forked from
+ * whatever command started it (`og-veil restart`, a bare og-veil), so it
+ * says what it is instead.  Overwrites argv (the arguments were copied or
+ * are no longer needed) and sets the thread name.
+ */
+void
+cmd_set_title(const char *title)
+{
+	size_t	 n;
+
+#ifdef __linux__
+	(void)prctl(PR_SET_NAME, (unsigned long)title, 0L, 0L, 0L);
+#endif
+	if (cmd_title_start == NULL || cmd_title_len < 2)
+		return;
+	n = strlen(title);
+	if (n > cmd_title_len - 1)
+		n = cmd_title_len - 1;
+	memset(cmd_title_start, 0, cmd_title_len);
+	memcpy(cmd_title_start, title, n);
+}
 
 /* Exact name or alias, else a unique prefix; NULL (*ambiguous set). */
 const struct cmd_entry *
@@ -131,6 +170,26 @@ cmd_find(const char *name, int *ambiguous)
 		found = *e;
 	}
 	return (found);
+}
+
+/* "ambiguous command: s (serve, stop, ...)" or "unknown command: x". */
+void
+cmd_find_error(const char *name, int ambiguous)
+{
+	const struct cmd_entry	*const *e;
+	size_t			 len = strlen(name), n = 0;
+
+	fprintf(stderr, "og-veil: %s command: %s", ambiguous ? "ambiguous" :
+	    "unknown", name);
+	if (ambiguous) {
+		for (e = cmd_table; *e != NULL; e++)
+			if (strncmp((*e)->name, name, len) == 0)
+				fprintf(stderr, "%s%s", n++ == 0 ? " (" : ", ",
+				    (*e)->name);
+		if (n > 0)
+			fputc(')', stderr);
+	}
+	fputc('\n', stderr);
 }
 
 /* Print an entry's usage line, and with full its help and flags. */
@@ -191,8 +250,7 @@ cmd_help_exec(const struct cmd_entry *self, struct cmd_args *args)
 	(void)self;
 	if (args->argc == 1) {
 		if ((found = cmd_find(args->argv[0], &ambiguous)) == NULL) {
-			fprintf(stderr, "og-veil: %s command: %s\n",
-			    ambiguous ? "ambiguous" : "unknown", args->argv[0]);
+			cmd_find_error(args->argv[0], ambiguous);
 			return (CMD_EXIT_USAGE);
 		}
 		cmd_usage(stdout, found, 1);
@@ -358,9 +416,25 @@ cmd_global_options_new(size_t *np, char **shortp)
 	return (opts);
 }
 
+/*
+ * Overwrite a secret flag's value (--api-key) in argv once it is copied,
+ * so that /proc/PID/cmdline and ps stop showing it (it showed until here:
+ * cmd-serve.c warns).  Not a file name (--api-key-file).
+ */
+static void
+cmd_wipe_secret_arg(struct cmd_setting *st)
+{
+	const struct config_option	*o = st->option;
+
+	if (st->value == NULL || !(o->co_flags & CONFIG_F_SECRET) ||
+	    (o->co_flags & CONFIG_F_ALIAS))
+		return;
+	memset(st->value, 'x', strlen(st->value));
+}
+
 /* Record a global flag; 0, or 1 when ch is not one. */
 static int
-cmd_global(struct cmd_parse_state *ps, int ch, const char *arg)
+cmd_global(struct cmd_parse_state *ps, int ch, char *arg)
 {
 	const struct config_option	*o = NULL;
 
@@ -468,6 +542,11 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 	memset(&ps, 0, sizeof(ps));
 	memset(args, 0, sizeof(*args));
 	*entry = NULL;
+	if (argc > 0 && argv[0] != NULL && argv[argc - 1] >= argv[0]) {
+		cmd_title_start = argv[0];
+		cmd_title_len = (size_t)(argv[argc - 1] +
+		    strlen(argv[argc - 1]) + 1 - argv[0]);
+	}
 
 	gopts = cmd_global_options_new(&ngopts, &gshort);
 	xasprintf(&shortopts, "+:%s", gshort);
@@ -483,8 +562,7 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 	subargv = argv + optind;
 	if (subargc > 0) {
 		if ((e = cmd_find(subargv[0], &ambiguous)) == NULL) {
-			fprintf(stderr, "og-veil: %s command: %s\n", ambiguous ?
-			    "ambiguous" : "unknown", subargv[0]);
+			cmd_find_error(subargv[0], ambiguous);
 			usage();
 		}
 		*entry = e;
@@ -544,9 +622,24 @@ cmd_parse(int argc, char **argv, const struct cmd_entry **entry,
 		    ps.settings[i].value, CONFIG_SRC_FLAG, errbuf,
 		    sizeof(errbuf)) == -1)
 			goto bad_config;
+		cmd_wipe_secret_arg(&ps.settings[i]);
 	}
-	if (config_check(cfg, errbuf, sizeof(errbuf)) == -1)
+	if (cfg->service && config_source(cfg, "home") == CONFIG_SRC_DEFAULT) {
+		free(cfg->home);
+		cfg->home = xstrdup(OG_VEIL_SERVICE_HOME);
+	}
+	if (config_check(cfg, errbuf, sizeof(errbuf)) == -1 ||
+	    config_resolve_home(cfg, errbuf, sizeof(errbuf)) == -1)
 		goto bad_config;
+	if (cfg->service && cmd_service_enter(cfg, errbuf,
+	    sizeof(errbuf)) == -1) {
+		fprintf(stderr, "og-veil: %s\n", errbuf);
+		config_clear(cfg);
+		rc = CMD_EXIT_FAIL;
+		goto done;
+	}
+	if (e == NULL || (e->flags & CMD_F_CLIENT))
+		cmd_client_adopt(cfg);
 	args->cfg = cfg;
 	rc = -1;
 	goto done;
@@ -563,6 +656,124 @@ done:
 	free(gopts);
 	free(gshort);
 	return (rc);
+}
+
+/*
+ * --service: act for the systemd service.  Run as root, become the owner
+ * of its state directory (DynamicUser='s UID, or User=), so that what
+ * login writes stays the service's and the checks of config_prepare_home()
+ * hold; run as anyone else, just use that directory.  -1 with errbuf.
+ */
+static int
+cmd_service_enter(struct veil_config *cfg, char *errbuf, size_t errlen)
+{
+	struct stat	 st;
+
+	if (lstat(cfg->home, &st) == -1) {
+		snprintf(errbuf, errlen, "%s: %s: the service has not run yet; "
+		    "sign it in as og-veil.service's comment says", cfg->home,
+		    strerror(errno));
+		return (-1);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(errbuf, errlen, "%s is not the service's state "
+		    "directory (a symlink systemd did not make?)", cfg->home);
+		return (-1);
+	}
+	if (geteuid() != 0 || st.st_uid == 0)
+		return (0);
+	return (cmd_service_become(st.st_uid, st.st_gid, cfg->home, errbuf,
+	    errlen));
+}
+
+/*
+ * Become uid/gid for good, keeping only CAP_DAC_READ_SEARCH: systemd keeps
+ * DynamicUser= state under /var/lib/private (0700 root), which the
+ * service's UID cannot search outside the service's own namespace.  What
+ * og-veil creates then belongs to uid, as the service's own files do.
+ */
+static int
+cmd_service_become(uid_t uid, gid_t gid, const char *home, char *errbuf,
+    size_t errlen)
+{
+#ifdef __linux__
+	struct __user_cap_header_struct	 h;
+	struct __user_cap_data_struct	 d[_LINUX_CAPABILITY_U32S_3];
+
+	if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) == -1)
+		goto fail;
+#endif
+	if (setgroups(0, NULL) == -1 || setgid(gid) == -1 ||
+	    setuid(uid) == -1)
+		goto fail;
+	if (setuid(0) != -1 || geteuid() != uid) {
+		snprintf(errbuf, errlen, "could not drop root for uid %u",
+		    (unsigned int)uid);
+		return (-1);
+	}
+#ifdef __linux__
+	(void)prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L);
+	memset(&h, 0, sizeof(h));
+	memset(d, 0, sizeof(d));
+	h.version = _LINUX_CAPABILITY_VERSION_3;
+	d[CAP_TO_INDEX(CAP_DAC_READ_SEARCH)].effective =
+	    CAP_TO_MASK(CAP_DAC_READ_SEARCH);
+	d[CAP_TO_INDEX(CAP_DAC_READ_SEARCH)].permitted =
+	    CAP_TO_MASK(CAP_DAC_READ_SEARCH);
+	if (syscall(SYS_capset, &h, d) == -1)
+		goto fail;
+#endif
+	return (0);
+fail:
+	snprintf(errbuf, errlen, "cannot become uid %u (the owner of %s): %s",
+	    (unsigned int)uid, home, strerror(errno));
+	return (-1);
+}
+
+/* 1 when o's field was set by anything but the default (aliases too). */
+static int
+cmd_client_given(const struct veil_config *cfg, const struct config_option *o)
+{
+	const struct config_option	*a;
+
+	for (a = config_options; a->co_name != NULL; a++)
+		if (a->co_offset == o->co_offset &&
+		    a->co_type != CONFIG_T_CLI &&
+		    cfg->source[a - config_options] != CONFIG_SRC_DEFAULT)
+			return (1);
+	return (0);
+}
+
+/*
+ * A client verb talks to the server that runs from this home: its host,
+ * port and API key come from the server.conf it wrote once listening,
+ * unless given on the command line, in the environment or by -c.
+ */
+void
+cmd_client_adopt(struct veil_config *cfg)
+{
+	const struct config_option	*o;
+	struct veil_config		 run;
+	char				*path, errbuf[256];
+	long				 pid;
+
+	if (cmd_pidfile_read(cfg, &pid) != 1)
+		return;
+	path = config_path(cfg, CMD_SERVE_CONF);
+	if (access(path, R_OK) == -1 || config_init(&run, errbuf,
+	    sizeof(errbuf)) == -1) {
+		free(path);
+		return;
+	}
+	if (config_load_file(&run, path, errbuf, sizeof(errbuf)) == 0) {
+		for (o = config_options; o->co_name != NULL; o++)
+			if ((o->co_flags & CONFIG_F_CLIENT) &&
+			    !cmd_client_given(cfg, o))
+				config_copy_option(cfg, &run, o,
+				    CONFIG_SRC_DEFAULT);
+	}
+	config_clear(&run);
+	free(path);
 }
 
 /* Prepare $OG_VEIL_HOME and open the store; NULL after printing why. */

@@ -41,6 +41,8 @@ static void	 config_list_add(char ***, const char *);
 static void	 config_list_free(char **);
 static char	*config_default_home(void);
 static int	 config_mkdirs(const char *, char *, size_t);
+static int	 config_safe_owner(const struct stat *);
+static int	 config_home_is_systemd_link(const char *, const struct stat *);
 static const struct config_option *config_option_env(const char *);
 static int	 config_bool(const char *, const char *, int *, char *,
 		    size_t);
@@ -56,6 +58,10 @@ static int	 config_check_url(const struct config_option *,
 static int	 config_check_key(const struct config_option *,
 		    const char *, char **, char *, size_t);
 static int	 config_check_token(const struct config_option *,
+		    const char *, char **, char *, size_t);
+static int	 config_check_key_file(const struct config_option *,
+		    const char *, char **, char *, size_t);
+static int	 config_check_alias(const struct config_option *,
 		    const char *, char **, char *, size_t);
 
 #define CONFIG_FIELD(f)	offsetof(struct veil_config, f)
@@ -110,6 +116,10 @@ const struct config_option config_options[] = {
 	  0, 0, NULL, NULL, "verbose", NULL, "debug logging", 0 },
 	{ "version", 'V', NULL, NULL, CONFIG_T_CLI, 0, 0, 0, NULL, NULL,
 	  "version", NULL, "print the version", 0 },
+	{ "service", 0, NULL, NULL, CONFIG_T_BOOL, CONFIG_FIELD(service), 0,
+	  0, NULL, NULL, "--service", NULL, "act for the systemd service: its "
+	  "state (" OG_VEIL_SERVICE_HOME " unless OG_VEIL_HOME is set), as "
+	  "its user when run as root", 0 },
 
 	/* Where og-veil keeps its state, and where it listens. */
 	{ "home", 0, "OG_VEIL_HOME", NULL, CONFIG_T_STR, CONFIG_FIELD(home),
@@ -125,6 +135,11 @@ const struct config_option config_options[] = {
 	  CONFIG_FIELD(api_key), 0, 0, config_check_key, NULL, "API key",
 	  "key", "require this key from agents",
 	  CONFIG_F_SAVE | CONFIG_F_SECRET | CONFIG_F_CLIENT },
+	/* The same key from a file: not in /proc/PID/cmdline for all. */
+	{ "api-key-file", 0, "OG_VEIL_API_KEY_FILE", NULL, CONFIG_T_STR,
+	  CONFIG_FIELD(api_key), 0, 0, config_check_key_file, NULL,
+	  "API key file", "file", "read the API key from file",
+	  CONFIG_F_SECRET | CONFIG_F_ALIAS },
 	{ "app-url", 0, "OG_VEIL_APP_URL", NULL, CONFIG_T_STR,
 	  CONFIG_FIELD(app_url), 0, 0, config_check_url,
 	  OG_VEIL_DEFAULT_APP_URL, "app URL", "url",
@@ -155,10 +170,15 @@ const struct config_option config_options[] = {
 	  CONFIG_FIELD(allow_hosts), 0, 0, config_check_token, NULL,
 	  "--allow-host", "host", "allow this Host header (repeat)",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "model-alias", 0, "OG_VEIL_MODEL_ALIASES", NULL, CONFIG_T_LIST,
+	  CONFIG_FIELD(model_aliases), 0, 0, config_check_alias, NULL,
+	  "--model-alias", "from=to",
+	  "run model TO when an agent asks for FROM (repeat)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 
 	/* Limits. */
 	{ "max-body", 0, "OG_VEIL_MAX_BODY", NULL, CONFIG_T_SIZE,
-	  CONFIG_FIELD(max_body), 1024, CONFIG_BYTES, NULL, "32m",
+	  CONFIG_FIELD(max_body), 1024, CONFIG_BYTES, NULL, "4m",
 	  "max body", "bytes", "largest request body",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "max-response", 0, "OG_VEIL_MAX_RESPONSE", NULL, CONFIG_T_SIZE,
@@ -167,7 +187,7 @@ const struct config_option config_options[] = {
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "max-unverified", 0, "OG_VEIL_MAX_UNVERIFIED", NULL, CONFIG_T_SIZE,
 	  CONFIG_FIELD(max_unverified), 1024, CONFIG_BYTES, NULL, "512m",
-	  "max unverified", "bytes", "streamed bytes held, all streams",
+	  "max unverified", "bytes", "memory held for requests in flight",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "max-headers", 0, "OG_VEIL_MAX_HEADERS", NULL, CONFIG_T_SIZE,
 	  CONFIG_FIELD(max_headers), 1024, 16U << 20, NULL, "64k",
@@ -176,9 +196,49 @@ const struct config_option config_options[] = {
 	{ "max-conns", 0, "OG_VEIL_MAX_CONNS", NULL, CONFIG_T_INT,
 	  CONFIG_FIELD(max_conns), 1, 1000000, NULL, "8192", "max conns", "n",
 	  "agent connections at once", CONFIG_F_SERVE | CONFIG_F_SAVE },
+
+	/* Privacy and evidence. */
+	{ "pii-scrub", 0, "OG_VEIL_PII_SCRUB", NULL, CONFIG_T_BOOL,
+	  CONFIG_FIELD(pii_scrub), 0, 1, NULL, NULL, "PII scrub", NULL,
+	  "redact personal data before sealing",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "keep-content", 0, "OG_VEIL_KEEP_CONTENT", NULL, CONFIG_T_BOOL,
+	  CONFIG_FIELD(keep_content), 0, 1, NULL, NULL, "keep content", NULL,
+	  "keep the request and answer in receipts",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "receipts-max", 0, "OG_VEIL_RECEIPTS_MAX", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(receipts_max), 0, 100000000, NULL, "100000",
+	  "receipts max", "n", "receipts kept, newest (0: none written)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "receipts-days", 0, "OG_VEIL_RECEIPTS_DAYS", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(receipts_days), 0, 36500, NULL, "90", "receipts days",
+	  "days", "receipts older are removed (0: never)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+
+	/* Streams: the early commit and its keep-alives (commit.c). */
+	{ "first-byte", 0, "OG_VEIL_FIRST_BYTE", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(first_byte), 0, REQ_DEADLINE_SECONDS, NULL, "2",
+	  "first byte", "secs",
+	  "commit a stream not verified after this (0: hold it all)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "keepalive", 0, "OG_VEIL_KEEPALIVE", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(keepalive), 1, 300, NULL, "10", "keepalive", "secs",
+	  "between the keep-alives of a committed stream",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ NULL, 0, NULL, NULL, CONFIG_T_CLI, 0, 0, 0, NULL, NULL, NULL, NULL,
 	  NULL, 0 }
 };
+
+/* Where the setting --name came from: CONFIG_SRC_*. */
+int
+config_source(const struct veil_config *cfg, const char *name)
+{
+	const struct config_option	*o;
+
+	if ((o = config_option_find(name)) == NULL)
+		return (CONFIG_SRC_DEFAULT);
+	return (cfg->source[o - config_options]);
+}
 
 /* The rows of config_options[], without the terminator. */
 size_t
@@ -431,6 +491,75 @@ config_check_key(const struct config_option *o, const char *value,
 	return (0);
 }
 
+/*
+ * --api-key-file: the key is the file's first line (a final newline and
+ * surrounding blanks dropped), checked as --api-key; *out is the key, for
+ * the api_key field this row shares (CONFIG_F_ALIAS).  The file must be a
+ * regular file of at most 4 KiB that others cannot read.  Messages never
+ * quote the key.
+ */
+static int
+config_check_key_file(const struct config_option *o, const char *value,
+    char **out, char *errbuf, size_t errlen)
+{
+	struct stat	 st;
+	char		*buf, *p, *e;
+	ssize_t		 n;
+	size_t		 len = 0, cap = 4097;
+	int		 fd, rc;
+
+	*out = NULL;
+	if (value[0] == '\0')
+		return (0);
+	if ((fd = open(value, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return (config_err(errbuf, errlen, "API key file %.200s: %s",
+		    value, strerror(errno)));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return (config_err(errbuf, errlen, "API key file %.200s is not "
+		    "a regular file", value));
+	}
+	if ((st.st_mode & 007) != 0) {
+		close(fd);
+		return (config_err(errbuf, errlen, "API key file %.200s can be "
+		    "read by every user (mode %03o): chmod 600 %.200s", value,
+		    (unsigned int)(st.st_mode & 0777), value));
+	}
+	buf = xmalloc(cap);
+	while (len < cap - 1) {
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (len >= cap - 1) {
+		xfree_secret(buf, cap);
+		return (config_err(errbuf, errlen, "API key file %.200s is "
+		    "larger than 4 KiB", value));
+	}
+	/* The first line, without blanks around it. */
+	p = buf + strspn(buf, " \t");
+	p[strcspn(p, "\r\n")] = '\0';
+	for (e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		e[-1] = '\0';
+	if (*p == '\0') {
+		xfree_secret(buf, cap);
+		return (config_err(errbuf, errlen, "API key file %.200s is "
+		    "empty", value));
+	}
+	rc = config_check_key(o, p, out, errbuf, errlen);
+	xfree_secret(buf, cap);
+	if (rc == -1)
+		return (config_err(errbuf, errlen, "invalid API key in %.200s: "
+		    "only printable characters, no spaces, at most 1024 bytes",
+		    value));
+	return (0);
+}
+
 /* One list element: no blanks, no commas (the environment's separator). */
 static int
 config_check_token(const struct config_option *o, const char *value,
@@ -439,6 +568,18 @@ config_check_token(const struct config_option *o, const char *value,
 	if (value[0] == '\0' || strpbrk(value, " \t\r\n,") != NULL)
 		return (config_err(errbuf, errlen, "invalid %s \"%.80s\"",
 		    o->co_what, value));
+	*out = xstrdup(value);
+	return (0);
+}
+
+/* FROM=TO of --model-alias (model.c says what is allowed). */
+static int
+config_check_alias(const struct config_option *o, const char *value,
+    char **out, char *errbuf, size_t errlen)
+{
+	(void)o;
+	if (model_alias_check(value, errbuf, errlen) == -1)
+		return (-1);
 	*out = xstrdup(value);
 	return (0);
 }
@@ -492,6 +633,8 @@ config_set_option(struct veil_config *cfg, const struct config_option *o,
 	long long	 n;
 	size_t		 i;
 	int		*ip, b = 0;
+	int		(*check)(const struct config_option *, const char *,
+			    char **, char *, size_t);
 
 	if (value == NULL && o->co_type != CONFIG_T_BOOL &&
 	    o->co_type != CONFIG_T_COUNT)
@@ -523,9 +666,9 @@ config_set_option(struct veil_config *cfg, const struct config_option *o,
 		    errlen));
 	case CONFIG_T_LIST:
 		lp = (char ***)(void *)field;
+		check = o->co_check != NULL ? o->co_check : config_check_token;
 		if (src == CONFIG_SRC_FLAG) {
-			if (config_check_token(o, value, &s, errbuf,
-			    errlen) == -1)
+			if (check(o, value, &s, errbuf, errlen) == -1)
 				return (-1);
 			config_list_add(lp, s);
 			free(s);
@@ -536,8 +679,7 @@ config_set_option(struct veil_config *cfg, const struct config_option *o,
 			copy = xstrdup(value);
 			for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
 			    tok = strtok_r(NULL, ", \t", &save)) {
-				if (config_check_token(o, tok, &s, errbuf,
-				    errlen) == -1) {
+				if (check(o, tok, &s, errbuf, errlen) == -1) {
 					free(copy);
 					return (-1);
 				}
@@ -700,6 +842,44 @@ config_load_file(struct veil_config *cfg, const char *path, char *errbuf,
 	return (rc);
 }
 
+/* Copy row o's value from src into dst (what dst had is freed). */
+void
+config_copy_option(struct veil_config *dst, const struct veil_config *src,
+    const struct config_option *o, int srcname)
+{
+	char		*df = (char *)dst + o->co_offset;
+	const char	*sf = (const char *)src + o->co_offset;
+	char		**list, **sp;
+	size_t		 i;
+
+	switch (o->co_type) {
+	case CONFIG_T_STR:
+		sp = (char **)(void *)df;
+		config_str_free(o, *sp);
+		*sp = *(char *const *)(const void *)sf != NULL ?
+		    xstrdup(*(char *const *)(const void *)sf) : NULL;
+		break;
+	case CONFIG_T_INT:
+	case CONFIG_T_BOOL:
+	case CONFIG_T_COUNT:
+		memcpy(df, sf, sizeof(int));
+		break;
+	case CONFIG_T_SIZE:
+		memcpy(df, sf, sizeof(size_t));
+		break;
+	case CONFIG_T_LIST:
+		config_list_free(*(char ***)(void *)df);
+		*(char ***)(void *)df = NULL;
+		list = *(char **const *)(const void *)sf;
+		for (i = 0; list != NULL && list[i] != NULL; i++)
+			config_list_add((char ***)(void *)df, list[i]);
+		break;
+	case CONFIG_T_CLI:
+		return;
+	}
+	dst->source[o - config_options] = (unsigned char)srcname;
+}
+
 /* Free what cfg owns and zero it. */
 void
 config_clear(struct veil_config *cfg)
@@ -709,6 +889,8 @@ config_clear(struct veil_config *cfg)
 
 	for (o = config_options; o->co_name != NULL; o++) {
 		field = (char *)cfg + o->co_offset;
+		if (o->co_flags & CONFIG_F_ALIAS)
+			continue;	/* the row it shares with frees it */
 		if (o->co_type == CONFIG_T_STR)
 			config_str_free(o, *(char **)(void *)field);
 		else if (o->co_type == CONFIG_T_LIST)
@@ -727,6 +909,10 @@ config_check(const struct veil_config *cfg, char *errbuf, size_t errlen)
 	if (cfg->port < 1 || cfg->port > 65535)
 		return (config_err(errbuf, errlen, "invalid port %d: must be "
 		    "1-65535", cfg->port));
+	if (config_source(cfg, "api-key") == CONFIG_SRC_FLAG &&
+	    config_source(cfg, "api-key-file") == CONFIG_SRC_FLAG)
+		return (config_err(errbuf, errlen, "give --api-key or "
+		    "--api-key-file, not both"));
 	if (cfg->host == NULL || cfg->host[0] == '\0')
 		return (config_err(errbuf, errlen, "no host to listen on"));
 	if (cfg->home == NULL || cfg->home[0] != '/')
@@ -927,7 +1113,8 @@ config_prepare_home(const struct veil_config *cfg, char *errbuf,
 		if (sd == NULL || strcmp(sd, home) != 0)
 			return (config_err(errbuf, errlen, "%s is a symbolic "
 			    "link: refusing it; set OG_VEIL_HOME to the real "
-			    "directory", home));
+			    "directory%s", home, geteuid() == 0 ? " (or use "
+			    "--service for the systemd service's)" : ""));
 		if (stat(home, &st) == -1)
 			return (config_err(errbuf, errlen, "%s: %s", home,
 			    strerror(errno)));
@@ -937,11 +1124,85 @@ config_prepare_home(const struct veil_config *cfg, char *errbuf,
 		    "move it away or set OG_VEIL_HOME", home));
 	if (st.st_uid != geteuid())
 		return (config_err(errbuf, errlen, "%s is owned by uid %u, "
-		    "not by you: set OG_VEIL_HOME to a directory of your own",
-		    home, (unsigned int)st.st_uid));
+		    "not by you: set OG_VEIL_HOME to a directory of your own%s",
+		    home, (unsigned int)st.st_uid, geteuid() == 0 ? ", or "
+		    "use og-veil --service to act as the service's user" :
+		    ""));
 	if ((st.st_mode & 022) != 0)
 		return (config_err(errbuf, errlen, "%s is writable by group "
 		    "or others (mode %03o): run chmod 700 %s", home,
 		    (unsigned int)(st.st_mode & 0777), home));
+	return (0);
+}
+
+/* 0 when st is owned by root or by us and not group/other-writable. */
+static int
+config_safe_owner(const struct stat *st)
+{
+	return ((st->st_uid == 0 || st->st_uid == geteuid()) &&
+	    (st->st_mode & 022) == 0 ? 0 : -1);
+}
+
+/*
+ * systemd's DynamicUser= layout: <dir>/<name> is a symlink to
+ * private/<name>, and the link, <dir> and <dir>/private belong to root (or
+ * to us) and are writable by nobody else, so nobody else can redirect it.
+ * 1 when home is such a link, 0 when not.
+ */
+static int
+config_home_is_systemd_link(const char *home, const struct stat *lst)
+{
+	struct stat	 st;
+	char		 target[PATH_MAX], *dir, *priv;
+	const char	*base;
+	ssize_t		 n;
+	int		 ok = 0;
+
+	if ((lst->st_uid != 0 && lst->st_uid != geteuid()) ||
+	    (base = strrchr(home, '/')) == NULL || base[1] == '\0')
+		return (0);
+	base++;
+	if ((n = readlink(home, target, sizeof(target) - 1)) == -1)
+		return (0);
+	target[n] = '\0';
+	if (strncmp(target, "private/", 8) != 0 ||
+	    strcmp(target + 8, base) != 0)
+		return (0);
+	dir = xstrndup(home, (size_t)(base - home));
+	xasprintf(&priv, "%sprivate", dir);
+	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    config_safe_owner(&st) == 0 && lstat(priv, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && config_safe_owner(&st) == 0)
+		ok = 1;
+	free(dir);
+	free(priv);
+	return (ok);
+}
+
+/*
+ * When $OG_VEIL_HOME is a symlink systemd made (DynamicUser=: the path is
+ * $STATE_DIRECTORY, or the private/<name> layout above), use the real
+ * directory from now on: sqlite opens its files with no symlink on the
+ * path.  Any other symlink is left for config_prepare_home() to refuse.
+ * -1 with errbuf when the link cannot be resolved.
+ */
+int
+config_resolve_home(struct veil_config *cfg, char *errbuf, size_t errlen)
+{
+	struct stat	 lst;
+	const char	*sd;
+	char		*real;
+
+	if (lstat(cfg->home, &lst) == -1 || !S_ISLNK(lst.st_mode))
+		return (0);
+	sd = getenv("STATE_DIRECTORY");
+	if ((sd == NULL || strcmp(sd, cfg->home) != 0) &&
+	    !config_home_is_systemd_link(cfg->home, &lst))
+		return (0);
+	if ((real = realpath(cfg->home, NULL)) == NULL)
+		return (config_err(errbuf, errlen, "%s: %s", cfg->home,
+		    strerror(errno)));
+	free(cfg->home);
+	cfg->home = real;
 	return (0);
 }

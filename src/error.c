@@ -9,7 +9,9 @@
 
 #include <sys/queue.h>
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "og-veil.h"
 
@@ -125,4 +127,18 @@ error_anthropic_type(int status)
 		return (status >= 500 || status == 499 ? "api_error" :
 		    "invalid_request_error");
 	}
+}
+
+/* A dialect translation's 400: the message and the field at fault. */
+int
+translate_fail(struct translate_err *e, const char *param, const char *fmt,
+    ...)
+{
+	va_list	ap;
+
+	snprintf(e->param, e->paramlen, "%s", param);
+	va_start(ap, fmt);
+	vsnprintf(e->msg, e->msglen, fmt, ap);
+	va_end(ap);
+	return (-1);
 }

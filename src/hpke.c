@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "bytes.h"
@@ -27,6 +28,8 @@
 #define HPKE_MAX_EXPAND		(255 * HPKE_SECRET_LEN)
 /* EVP lengths are ints: refuse what would not fit with room for the tag. */
 #define HPKE_MAX_AEAD_LEN	((size_t)INT_MAX - 64)
+#define HPKE_PEER_CACHE		8	/* recipient public keys kept */
+#define HPKE_NAEAD		3	/* AEADs implemented */
 
 /* One piece of an HMAC message, so labeled inputs need no copying. */
 struct hpke_iov {
@@ -34,6 +37,7 @@ struct hpke_iov {
 	size_t		 len;
 };
 
+static EVP_MAC_CTX *hpke_hmac_ctx(void);
 static int	hpke_hmac(const uint8_t *, size_t, const struct hpke_iov *,
 		    size_t, uint8_t[HPKE_SECRET_LEN], const char **);
 static int	hpke_expand_iov(const uint8_t *, const struct hpke_iov *,
@@ -46,14 +50,16 @@ static int	hpke_labeled_expand(const uint8_t *, size_t, const uint8_t *,
 		    const char **);
 static void	hpke_kem_suite(uint8_t[HPKE_KEM_SUITE_LEN]);
 static void	hpke_suite(const struct hpke_ctx *, uint8_t[HPKE_SUITE_LEN]);
+static EVP_PKEY	*hpke_x25519_import(const uint8_t *, int);
 static EVP_PKEY	*hpke_x25519_key(const uint8_t *, const char **);
+static EVP_PKEY	*hpke_x25519_peer(const uint8_t *);
 static int	hpke_x25519_pub(EVP_PKEY *, uint8_t[HPKE_X25519_LEN],
 		    const char **);
-static int	hpke_x25519_dh(EVP_PKEY *, const uint8_t *,
+static int	hpke_x25519_dh(EVP_PKEY *, const uint8_t *, int,
 		    uint8_t[HPKE_X25519_LEN], const char **);
 static int	hpke_derive_sk(const uint8_t *, size_t, uint8_t[32],
 		    const char **);
-static int	hpke_kem_shared(EVP_PKEY *, const uint8_t *,
+static int	hpke_kem_shared(EVP_PKEY *, const uint8_t *, int,
 		    const uint8_t *, const uint8_t *, uint8_t[HPKE_SECRET_LEN],
 		    const char **);
 static int	hpke_key_schedule(struct hpke_ctx *, uint16_t, uint16_t,
@@ -65,61 +71,72 @@ static int	hpke_setup_dh(struct hpke_ctx *, uint16_t, uint16_t,
 static int	hpke_setup_s_sk(struct hpke_ctx *, uint16_t, uint16_t,
 		    uint16_t, const uint8_t *, size_t, const uint8_t *, size_t,
 		    const uint8_t *, uint8_t[32], const char **);
-static const EVP_CIPHER *hpke_aead_cipher(uint16_t);
+static EVP_CIPHER_CTX *hpke_aead_ctx(uint16_t);
 static int	hpke_aead(uint16_t, int, const uint8_t *, const uint8_t *,
 		    const uint8_t *, size_t, const uint8_t *, size_t,
 		    struct buf *, const char **);
 
 /*
- * HMAC-SHA256 over the concatenation of the pieces.  The fetched HMAC
- * method is kept for the life of the process (og-veil is single-threaded):
- * fetching it per call cost a third of a request's key setup.
+ * The HMAC-SHA256 context, fetched and given its digest once for the life
+ * of the process (og-veil is single-threaded) and re-keyed per use:
+ * creating it per call cost a fetch of HMAC and of SHA-256 every time.
  */
+static EVP_MAC_CTX *
+hpke_hmac_ctx(void)
+{
+	static EVP_MAC_CTX	*mctx;
+	EVP_MAC			*mac;
+	OSSL_PARAM		 params[2];
+	char			 digest[] = "SHA256";
+
+	if (mctx != NULL)
+		return (mctx);
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return (NULL);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((mctx = EVP_MAC_CTX_new(mac)) != NULL &&
+	    EVP_MAC_CTX_set_params(mctx, params) != 1) {
+		EVP_MAC_CTX_free(mctx);
+		mctx = NULL;
+	}
+	EVP_MAC_free(mac);	/* the context holds its own reference */
+	return (mctx);
+}
+
+/* HMAC-SHA256 over the concatenation of the pieces. */
 static int
 hpke_hmac(const uint8_t *key, size_t keylen, const struct hpke_iov *iov,
     size_t niov, uint8_t out[HPKE_SECRET_LEN], const char **errstr)
 {
 	static const uint8_t	 zero[HPKE_SECRET_LEN];
-	static EVP_MAC		*mac;
-	EVP_MAC_CTX		*mctx = NULL;
-	OSSL_PARAM		 params[2];
-	char			 digest[] = "SHA256";
+	EVP_MAC_CTX		*mctx;
 	size_t			 i, outlen = 0;
-	int			 rc = -1;
 
 	/* RFC 5869: an absent salt is Nh zero bytes (the same HMAC key). */
 	if (keylen == 0) {
 		key = zero;
 		keylen = sizeof(zero);
 	}
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (mac == NULL && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL) {
+	if ((mctx = hpke_hmac_ctx()) == NULL ||
+	    EVP_MAC_init(mctx, key, keylen, NULL) != 1) {
 		*errstr = "HMAC-SHA256 unavailable";
-		goto out;
-	}
-	if ((mctx = EVP_MAC_CTX_new(mac)) == NULL ||
-	    EVP_MAC_init(mctx, key, keylen, params) != 1) {
-		*errstr = "HMAC-SHA256 unavailable";
-		goto out;
+		return (-1);
 	}
 	for (i = 0; i < niov; i++) {
 		if (iov[i].len != 0 &&
 		    EVP_MAC_update(mctx, iov[i].p, iov[i].len) != 1) {
 			*errstr = "HMAC-SHA256 failed";
-			goto out;
+			return (-1);
 		}
 	}
 	if (EVP_MAC_final(mctx, out, &outlen, HPKE_SECRET_LEN) != 1 ||
 	    outlen != HPKE_SECRET_LEN) {
 		*errstr = "HMAC-SHA256 failed";
-		goto out;
+		return (-1);
 	}
-	rc = 0;
-out:
-	EVP_MAC_CTX_free(mctx);
-	return (rc);
+	return (0);
 }
 
 /* HKDF-Expand (RFC 5869 §2.3) with info given as pieces. */
@@ -267,18 +284,75 @@ hpke_suite_check(uint16_t kem, uint16_t kdf, uint16_t aead,
 }
 
 /*
- * An X25519 private key object from 32 raw bytes; the caller frees it.
- * OpenSSL computes the public key here: keep the object for the DH too.
+ * An X25519 key object from 32 raw bytes, private (the public half is
+ * computed) or public; the caller frees it.  The import context is made
+ * once: EVP_PKEY_new_raw_*_key() fetched the key manager on every call.
  */
+static EVP_PKEY *
+hpke_x25519_import(const uint8_t *raw, int priv)
+{
+	static EVP_PKEY_CTX	*ictx;
+	EVP_PKEY		*pk = NULL;
+	OSSL_PARAM		 params[2];
+
+	if (ictx == NULL) {
+		if ((ictx = EVP_PKEY_CTX_new_from_name(NULL, "X25519",
+		    NULL)) == NULL)
+			return (NULL);
+		if (EVP_PKEY_fromdata_init(ictx) != 1) {
+			EVP_PKEY_CTX_free(ictx);
+			ictx = NULL;
+			return (NULL);
+		}
+	}
+	params[0] = OSSL_PARAM_construct_octet_string(priv ?
+	    OSSL_PKEY_PARAM_PRIV_KEY : OSSL_PKEY_PARAM_PUB_KEY,
+	    (void *)(uintptr_t)raw, HPKE_X25519_LEN);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_PKEY_fromdata(ictx, &pk, priv ? EVP_PKEY_KEYPAIR :
+	    EVP_PKEY_PUBLIC_KEY, params) != 1)
+		return (NULL);
+	return (pk);
+}
+
+/* An X25519 private key object from 32 raw bytes; the caller frees it. */
 static EVP_PKEY *
 hpke_x25519_key(const uint8_t *sk, const char **errstr)
 {
 	EVP_PKEY	*pk;
 
-	if ((pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk,
-	    HPKE_X25519_LEN)) == NULL)
+	if ((pk = hpke_x25519_import(sk, 1)) == NULL)
 		*errstr = "bad X25519 private key";
 	return (pk);
+}
+
+/*
+ * The key object of a recipient's public key pkR, kept in a small table:
+ * a sender seals to the same few TEE keys over and over.  Public keys
+ * only; the table owns its objects for the life of the process.
+ */
+static EVP_PKEY *
+hpke_x25519_peer(const uint8_t *pk)
+{
+	static struct {
+		uint8_t		 raw[HPKE_X25519_LEN];
+		EVP_PKEY	*key;
+	}			 cache[HPKE_PEER_CACHE];
+	static unsigned int	 next;
+	EVP_PKEY		*key;
+	unsigned int		 i;
+
+	for (i = 0; i < HPKE_PEER_CACHE; i++)
+		if (cache[i].key != NULL &&
+		    memcmp(cache[i].raw, pk, HPKE_X25519_LEN) == 0)
+			return (cache[i].key);
+	if ((key = hpke_x25519_import(pk, 0)) == NULL)
+		return (NULL);
+	i = next++ % HPKE_PEER_CACHE;
+	EVP_PKEY_free(cache[i].key);
+	memcpy(cache[i].raw, pk, HPKE_X25519_LEN);
+	cache[i].key = key;
+	return (key);
 }
 
 /* The public key of an X25519 key object. */
@@ -313,17 +387,19 @@ hpke_x25519_public(const uint8_t *sk, uint8_t pk[HPKE_X25519_LEN],
 
 /* DH(sk, pk); RFC 9180 §7.1.4: an all-zero output is an error. */
 static int
-hpke_x25519_dh(EVP_PKEY *key, const uint8_t *pk,
+hpke_x25519_dh(EVP_PKEY *key, const uint8_t *pk, int sender,
     uint8_t out[HPKE_X25519_LEN], const char **errstr)
 {
-	EVP_PKEY	*peer = NULL;
+	EVP_PKEY	*peer = NULL, *owned = NULL;
 	EVP_PKEY_CTX	*pctx = NULL;
 	size_t		 len = HPKE_X25519_LEN, i;
 	uint8_t		 acc = 0;
 	int		 rc = -1;
 
-	if ((peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pk,
-	    HPKE_X25519_LEN)) == NULL) {
+	/* A sender's pkR repeats; a recipient's peer (enc) never does. */
+	peer = sender ? hpke_x25519_peer(pk) :
+	    (owned = hpke_x25519_import(pk, 0));
+	if (peer == NULL) {
 		*errstr = "bad X25519 public key";
 		goto out;
 	}
@@ -344,7 +420,7 @@ hpke_x25519_dh(EVP_PKEY *key, const uint8_t *pk,
 	rc = 0;
 out:
 	EVP_PKEY_CTX_free(pctx);
-	EVP_PKEY_free(peer);
+	EVP_PKEY_free(owned);
 	return (rc);
 }
 
@@ -404,8 +480,9 @@ hpke_generate_keypair(uint8_t sk[32], uint8_t pk[32], const char **errstr)
  * shared_secret, RFC 9180 §4.1.
  */
 static int
-hpke_kem_shared(EVP_PKEY *key, const uint8_t *pk, const uint8_t *enc,
-    const uint8_t *pkr, uint8_t shared[HPKE_SECRET_LEN], const char **errstr)
+hpke_kem_shared(EVP_PKEY *key, const uint8_t *pk, int sender,
+    const uint8_t *enc, const uint8_t *pkr, uint8_t shared[HPKE_SECRET_LEN],
+    const char **errstr)
 {
 	uint8_t	 suite[HPKE_KEM_SUITE_LEN], dh[HPKE_X25519_LEN];
 	uint8_t	 prk[HPKE_SECRET_LEN], kctx[2 * HPKE_X25519_LEN];
@@ -414,7 +491,7 @@ hpke_kem_shared(EVP_PKEY *key, const uint8_t *pk, const uint8_t *enc,
 	hpke_kem_suite(suite);
 	memcpy(kctx, enc, HPKE_X25519_LEN);
 	memcpy(kctx + HPKE_X25519_LEN, pkr, HPKE_X25519_LEN);
-	if (hpke_x25519_dh(key, pk, dh, errstr) == -1 ||
+	if (hpke_x25519_dh(key, pk, sender, dh, errstr) == -1 ||
 	    hpke_labeled_extract(suite, sizeof(suite), NULL, 0, "eae_prk",
 	    dh, sizeof(dh), prk, errstr) == -1 ||
 	    hpke_labeled_expand(suite, sizeof(suite), prk, "shared_secret",
@@ -482,8 +559,8 @@ hpke_setup_dh(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
 	if ((key = hpke_x25519_key(sk, errstr)) == NULL)
 		return (-1);
 	if (hpke_x25519_pub(key, pk, errstr) == -1 ||
-	    hpke_kem_shared(key, peer, sender ? pk : peer, sender ? peer : pk,
-	    ctx->shared_secret, errstr) == -1 ||
+	    hpke_kem_shared(key, peer, sender, sender ? pk : peer,
+	    sender ? peer : pk, ctx->shared_secret, errstr) == -1 ||
 	    hpke_key_schedule(ctx, kem, kdf, aead, info, infolen,
 	    errstr) == -1) {
 		hpke_ctx_clear(ctx);
@@ -580,20 +657,49 @@ hpke_setup_base_r(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
 	    pkr, errstr));
 }
 
-/* The EVP cipher of an AEAD id, or NULL. */
-static const EVP_CIPHER *
-hpke_aead_cipher(uint16_t aead)
+/*
+ * The cipher context of an AEAD id, or NULL: the cipher fetched once and
+ * one context per AEAD kept for the life of the process, re-keyed per
+ * operation.  EVP_chacha20_poly1305() and a new context per call cost an
+ * implicit fetch and a provider context every time.
+ */
+static EVP_CIPHER_CTX *
+hpke_aead_ctx(uint16_t aead)
 {
+	static EVP_CIPHER_CTX	*cctx[HPKE_NAEAD];
+	EVP_CIPHER		*cipher;
+	const char		*name;
+	unsigned int		 i;
+
 	switch (aead) {
 	case HPKE_AEAD_AES128GCM:
-		return (EVP_aes_128_gcm());
+		i = 0;
+		name = "AES-128-GCM";
+		break;
 	case HPKE_AEAD_AES256GCM:
-		return (EVP_aes_256_gcm());
+		i = 1;
+		name = "AES-256-GCM";
+		break;
 	case HPKE_AEAD_CHACHA20POLY1305:
-		return (EVP_chacha20_poly1305());
+		i = 2;
+		name = "ChaCha20-Poly1305";
+		break;
 	default:
 		return (NULL);
 	}
+	if (cctx[i] != NULL)
+		return (cctx[i]);
+	if ((cipher = EVP_CIPHER_fetch(NULL, name, NULL)) == NULL)
+		return (NULL);
+	/* Nn = 12 is every one of these AEADs' default IV length. */
+	if ((cctx[i] = EVP_CIPHER_CTX_new()) != NULL &&
+	    (EVP_CipherInit_ex(cctx[i], cipher, NULL, NULL, NULL, 1) != 1 ||
+	    EVP_CIPHER_CTX_get_iv_length(cctx[i]) != HPKE_NONCE_LEN)) {
+		EVP_CIPHER_CTX_free(cctx[i]);
+		cctx[i] = NULL;
+	}
+	EVP_CIPHER_free(cipher);	/* the context holds a reference */
+	return (cctx[i]);
 }
 
 /* The AEAD's key length Nk, or 0 for an unknown id. */
@@ -621,13 +727,12 @@ hpke_aead(uint16_t aead, int enc, const uint8_t *key, const uint8_t *nonce,
     const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t inlen,
     struct buf *out, const char **errstr)
 {
-	const EVP_CIPHER	*cipher;
-	EVP_CIPHER_CTX		*cctx = NULL;
-	uint8_t			*p, tag[HPKE_TAG_LEN];
-	size_t			 len, outlen;
-	int			 a, n, m, rc = -1;
+	EVP_CIPHER_CTX	*cctx;
+	uint8_t		*p, tag[HPKE_TAG_LEN];
+	size_t		 len, outlen;
+	int		 a, n, m;
 
-	if ((cipher = hpke_aead_cipher(aead)) == NULL) {
+	if (hpke_aead_nk(aead) == 0) {
 		*errstr = "unsupported HPKE AEAD";
 		return (-1);
 	}
@@ -639,6 +744,10 @@ hpke_aead(uint16_t aead, int enc, const uint8_t *key, const uint8_t *nonce,
 		*errstr = "AEAD input too large";
 		return (-1);
 	}
+	if ((cctx = hpke_aead_ctx(aead)) == NULL) {
+		*errstr = "HPKE AEAD unavailable";
+		return (-1);
+	}
 	len = enc ? inlen : inlen - HPKE_TAG_LEN;	/* plaintext length */
 	outlen = enc ? len + HPKE_TAG_LEN : len;
 	if (!enc)
@@ -646,11 +755,7 @@ hpke_aead(uint16_t aead, int enc, const uint8_t *key, const uint8_t *nonce,
 	buf_reserve(out, outlen);
 	p = out->data + out->len;
 	a = n = m = 0;
-	if ((cctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_CipherInit_ex(cctx, cipher, NULL, NULL, NULL, enc) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_SET_IVLEN, HPKE_NONCE_LEN,
-	    NULL) != 1 ||
-	    EVP_CipherInit_ex(cctx, NULL, NULL, key, nonce, enc) != 1 ||
+	if (EVP_CipherInit_ex(cctx, NULL, NULL, key, nonce, enc) != 1 ||
 	    (!enc && EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_SET_TAG,
 	    HPKE_TAG_LEN, tag) != 1) ||
 	    (aadlen != 0 && EVP_CipherUpdate(cctx, NULL, &a, aad,
@@ -665,14 +770,11 @@ hpke_aead(uint16_t aead, int enc, const uint8_t *key, const uint8_t *nonce,
 		out->data[out->len] = '\0';
 		*errstr = enc ? "AEAD seal failed" :
 		    "AEAD authentication failed";
-		goto out;
+		return (-1);
 	}
 	out->len += outlen;
 	out->data[out->len] = '\0';
-	rc = 0;
-out:
-	EVP_CIPHER_CTX_free(cctx);
-	return (rc);
+	return (0);
 }
 
 /* Seal pt with aad under key and nonce; appends ciphertext || tag. */

@@ -486,11 +486,20 @@ http_client_release(struct http_call *ca, int reusable)
 	struct http_client	*hc = ca->ca_client;
 	struct http_conn	*cn = ca->ca_conn;
 	struct http_origin	*or = ca->ca_origin;
+	struct bufferevent	*bev;
 
 	if (cn == NULL)
 		return;
 	ca->ca_conn = NULL;
 	cn->cn_used = 1;
+	/*
+	 * Bytes after a complete answer: a confused or hostile peer.  They
+	 * would be read as the next call's answer, so never pool it.
+	 */
+	if (reusable && cn->cn_evcon != NULL &&
+	    (bev = evhttp_connection_get_bufferevent(cn->cn_evcon)) != NULL &&
+	    evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+		reusable = 0;
 	if (reusable && !cn->cn_dead && or->or_nidle < HTTP_CLIENT_MAX_IDLE) {
 		cn->cn_idle = 1;
 		TAILQ_INSERT_HEAD(&or->or_idle, cn, cn_entry);

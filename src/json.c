@@ -20,6 +20,10 @@
 #include "xmalloc.h"
 
 #define JSON_DEFAULT_DEPTH	128
+/* What malloc adds to each allocation, as json_parse counts it. */
+#define JSON_MALLOC_OVERHEAD	16
+
+const char	json_err_mem[] = "the JSON needs too much memory once parsed";
 
 /* The parse in progress: what yajl's callbacks build. */
 struct json_parser {
@@ -28,6 +32,8 @@ struct json_parser {
 	size_t			 depth;
 	size_t			 stackcap;
 	unsigned int		 max_depth;
+	size_t			 mem;		/* bytes the tree takes */
+	size_t			 max_mem;	/* 0: no limit */
 	const char		*errstr;
 };
 
@@ -629,12 +635,35 @@ json_scan(const char *text, size_t len, struct buf *out)
 	return (lone);
 }
 
+/*
+ * Count n more bytes of tree (a value, a key, a container's slot); 0 and
+ * errstr past max_mem, so the parse stops before memory runs out: a
+ * 2-byte "0," costs about 100 bytes once parsed.
+ */
+static int
+json_parser_charge(struct json_parser *jp, size_t n)
+{
+	jp->mem += n + JSON_MALLOC_OVERHEAD;
+	if (jp->max_mem != 0 && jp->mem > jp->max_mem) {
+		jp->errstr = json_err_mem;
+		return (0);
+	}
+	return (1);
+}
+
 /* Attach a new value to the open container (or make it the root). */
 static int
 json_parser_add(struct json_parser *jp, struct json_value *v)
 {
 	struct json_value	*c;
 
+	/* The value, its text, and its slot (arrays grow by doubling). */
+	if (!json_parser_charge(jp, sizeof(*v) + (v->s != NULL ?
+	    v->len + 1 + JSON_MALLOC_OVERHEAD : 0) +
+	    2 * sizeof(struct json_member))) {
+		json_free(v);
+		return (0);
+	}
 	if (jp->depth == 0) {
 		if (jp->root != NULL) {
 			json_free(v);
@@ -714,6 +743,8 @@ json_map_key_cb(void *ctx, const unsigned char *s, size_t len)
 		jp->errstr = "invalid JSON";
 		return (0);
 	}
+	if (!json_parser_charge(jp, len + 1))
+		return (0);
 	json_object_append(jp->stack[jp->depth - 1], (const char *)s, len,
 	    NULL);
 	return (1);
@@ -830,6 +861,15 @@ struct json_value *
 json_parse(const char *text, size_t len, const struct json_limits *limits,
     const char **errstr)
 {
+	return (json_parse_mem(text, len, limits, 0, NULL, errstr));
+}
+
+/* json_parse() in at most max_mem bytes; what it took in *memp. */
+struct json_value *
+json_parse_mem(const char *text, size_t len,
+    const struct json_limits *limits, size_t max_mem, size_t *memp,
+    const char **errstr)
+{
 	struct json_parser	 jp;
 	struct buf		 copy;
 	yajl_handle		 h;
@@ -856,6 +896,7 @@ json_parse(const char *text, size_t len, const struct json_limits *limits,
 	jp.max_depth = JSON_DEFAULT_DEPTH;
 	if (limits != NULL && limits->max_depth != 0)
 		jp.max_depth = limits->max_depth;
+	jp.max_mem = max_mem;
 	if ((h = yajl_alloc(&json_callbacks, NULL, &jp)) == NULL) {
 		buf_clear(&copy, 0);
 		*errstr = "out of memory";
@@ -869,6 +910,8 @@ json_parse(const char *text, size_t len, const struct json_limits *limits,
 	yajl_free(h);
 	buf_clear(&copy, 0);
 	free(jp.stack);
+	if (memp != NULL)
+		*memp = jp.mem;
 
 	if (st != yajl_status_ok || jp.root == NULL || jp.depth != 0) {
 		if (st == yajl_status_client_canceled && jp.errstr != NULL)

@@ -48,6 +48,9 @@ struct json_limits {
 	unsigned int	 max_depth;	/* 0: default 128 */
 };
 
+/* The *errstr of a parse past its memory limit (compare the pointer). */
+extern const char	 json_err_mem[];
+
 /*
  * Parse len bytes of JSON text (exactly one value, whitespace around it
  * allowed).  Returns a new tree the caller frees with json_free(), or NULL
@@ -55,6 +58,14 @@ struct json_limits {
  */
 struct json_value	*json_parse(const char *, size_t,
 			    const struct json_limits *, const char **);
+/*
+ * The same under a memory limit: the parse stops with json_err_mem once
+ * the tree would take more than max_mem bytes (0: no limit; allocator
+ * overhead counted), and *mem (when not NULL) gets what it took.
+ */
+struct json_value	*json_parse_mem(const char *, size_t,
+			    const struct json_limits *, size_t, size_t *,
+			    const char **);
 void			 json_free(struct json_value *);
 /* A deep copy; the caller frees it. */
 struct json_value	*json_dup(const struct json_value *);

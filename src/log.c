@@ -42,25 +42,48 @@ enum log_level {
 	LOG_LEVEL_FATAL
 };
 
+/* sd-daemon(3) priorities: debug 7, info 6, warning 4, crit 2. */
 static const struct {
 	const char	*name;
 	const char	*colour;
+	int		 prio;
 } log_levels[] = {
-	[LOG_LEVEL_DEBUG] = { "debug", "\033[2m" },
-	[LOG_LEVEL_INFO] = { "info", "" },
-	[LOG_LEVEL_WARN] = { "warn", "\033[33m" },
-	[LOG_LEVEL_FATAL] = { "fatal", "\033[31m" }
+	[LOG_LEVEL_DEBUG] = { "debug", "\033[2m", 7 },
+	[LOG_LEVEL_INFO] = { "info", "", 6 },
+	[LOG_LEVEL_WARN] = { "warn", "\033[33m", 4 },
+	[LOG_LEVEL_FATAL] = { "fatal", "\033[31m", 2 }
 };
 
 static FILE	*log_fp;		/* stderr or the log file */
 static char	*log_path;		/* owned or NULL: the log file */
 static int	 log_verbose;
 static int	 log_colour;
+static int	 log_journal;		/* stderr is journald's stream */
 
 static void	 log_vlog(enum log_level, const char *, const char *, va_list)
 		    __attribute__((__format__(__printf__, 3, 0)));
 static void	 log_event_cb(int, const char *);
 static FILE	*log_open_file(const char *);
+static int	 log_is_journal(FILE *);
+
+/*
+ * 1 when fp is the stream systemd connected to the journal
+ * ($JOURNAL_STREAM is its device:inode): lines then carry a <N> priority
+ * prefix and no timestamp, which journald adds itself.
+ */
+static int
+log_is_journal(FILE *fp)
+{
+	struct stat		 st;
+	const char		*js = getenv("JOURNAL_STREAM");
+	unsigned long long	 dev, ino;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(fileno(fp), &st) == -1)
+		return (0);
+	return ((unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino);
+}
 
 /*
  * libevent's own messages (event_set_log_callback) at the matching level.
@@ -118,7 +141,9 @@ log_init(int foreground, int verbose, const char *path)
 			log_path = xstrdup(path);
 	}
 	log_fp = fp != NULL ? fp : stderr;
-	log_colour = isatty(fileno(log_fp)) && getenv("NO_COLOR") == NULL;
+	log_journal = log_is_journal(log_fp);
+	log_colour = !log_journal && isatty(fileno(log_fp)) &&
+	    getenv("NO_COLOR") == NULL;
 	event_set_log_callback(log_event_cb);
 	/* Never event_enable_debug_logging(): see the top of this file. */
 	event_enable_debug_logging(EVENT_DBG_NONE);
@@ -138,6 +163,7 @@ log_reopen(void)
 		fclose(log_fp);
 	log_fp = fp;
 	log_colour = 0;
+	log_journal = 0;
 	return (0);
 }
 
@@ -161,7 +187,7 @@ log_vlog(enum log_level level, const char *suffix, const char *fmt,
 	struct timeval	 tv;
 	struct tm	 tm;
 	struct buf	 line;
-	char		 ts[32], small[512], *msg = small;
+	char		 ts[32], head[96], small[512], *msg = small;
 	int		 colour = log_fp != NULL ? log_colour :
 			    isatty(STDERR_FILENO), n;
 	va_list		 ap2;
@@ -184,7 +210,21 @@ log_vlog(enum log_level level, const char *suffix, const char *fmt,
 		msg = xmalloc((size_t)n + 1);
 		(void)vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	}
+	/* The whole line in one buffer: stderr is unbuffered, one write. */
 	buf_init(&line);
+	if (log_journal && fp == log_fp)
+		(void)snprintf(head, sizeof(head), "<%d>%s%s",
+		    log_levels[level].prio, level >= LOG_LEVEL_WARN ?
+		    log_levels[level].name : "", level >= LOG_LEVEL_WARN ?
+		    ": " : "");
+	else if (colour && log_levels[level].colour[0] != '\0')
+		(void)snprintf(head, sizeof(head), "%s.%03dZ %s%-5s\033[0m ",
+		    ts, (int)(tv.tv_usec / 1000), log_levels[level].colour,
+		    log_levels[level].name);
+	else
+		(void)snprintf(head, sizeof(head), "%s.%03dZ %-5s ", ts,
+		    (int)(tv.tv_usec / 1000), log_levels[level].name);
+	buf_add_str(&line, head);
 	escape_ctl(&line, msg, (size_t)n, 0);
 	if (msg != small)
 		free(msg);
@@ -193,17 +233,9 @@ log_vlog(enum log_level level, const char *suffix, const char *fmt,
 		escape_ctl(&line, suffix, strlen(suffix), 0);
 	}
 
+	buf_add(&line, "\n", 1);
 	flockfile(fp);
-	if (colour && log_levels[level].colour[0] != '\0')
-		fprintf(fp, "%s.%03dZ %s%-5s\033[0m ", ts,
-		    (int)(tv.tv_usec / 1000), log_levels[level].colour,
-		    log_levels[level].name);
-	else
-		fprintf(fp, "%s.%03dZ %-5s ", ts, (int)(tv.tv_usec / 1000),
-		    log_levels[level].name);
-	if (line.len > 0)
-		fwrite(line.data, 1, line.len, fp);
-	fputc('\n', fp);
+	fwrite(line.data, 1, line.len, fp);
 	fflush(fp);
 	funlockfile(fp);
 	buf_clear(&line, 0);

@@ -3,7 +3,11 @@
  * 127.0.0.1:<ephemeral> under a random path (16 random bytes, hex) so only
  * the page we opened can answer, prints (and may open) the Chat app's
  * /cli-auth URL, answers the browser's CORS preflight and takes one valid
- * bundle by POST.  Its own event_base: this runs in the CLI, not the daemon.
+ * bundle by POST, only from the app's own origin (derived from app_url: the
+ * Chat app's, or the devnet's): another page open in the browser cannot
+ * sign og-veil in to an account of its choosing.  The preflight still
+ * answers `*` (PROTOCOL.md §1); the POST's Origin is what is checked.  Its
+ * own event_base: this runs in the CLI, not the daemon.
  */
 #include "compat.h"
 
@@ -17,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -39,6 +44,8 @@ struct login {
 	struct session		*lg_session;	/* filled on success */
 	int			 lg_done;	/* 1 ok, -1 timed out */
 	int			 lg_posts;	/* bad bundles seen */
+	int			 lg_allow_http;	/* login --allow-http */
+	char			 lg_origin[300]; /* the app's origin */
 };
 
 static void	 login_request_cb(struct evhttp_request *, void *);
@@ -110,7 +117,8 @@ login_reply(struct evhttp_request *er, int code, const char *error)
 	}
 	if (eb != NULL)
 		evbuffer_add(eb, b.data, b.len);
-	evhttp_send_reply(er, code, code == 200 ? "OK" : "Bad Request", eb);
+	evhttp_send_reply(er, code, code == 200 ? "OK" : code == 403 ?
+	    "Forbidden" : "Bad Request", eb);
 	if (eb != NULL)
 		evbuffer_free(eb);
 	buf_clear(&b, 0);
@@ -123,8 +131,8 @@ login_request_cb(struct evhttp_request *er, void *arg)
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(er);
 	struct evbuffer		*in;
 	struct timeval		 tv = { 0, 200 * 1000 };
-	const char		*path;
-	char			*body, errbuf[256];
+	const char		*path, *origin;
+	char			*body, errbuf[512];
 	size_t			 len;
 	int			 r;
 
@@ -151,6 +159,16 @@ login_request_cb(struct evhttp_request *er, void *arg)
 		login_reply(er, 400, "already signed in");
 		return;
 	}
+	origin = evhttp_find_header(evhttp_request_get_input_headers(er),
+	    "Origin");
+	if (origin == NULL || strcasecmp(origin, lg->lg_origin) != 0) {
+		fprintf(stderr, "og-veil: refused a bundle from %s (expected "
+		    "the app at %s)\n", origin != NULL ? "another origin" :
+		    "a client that sent no Origin", lg->lg_origin);
+		login_reply(er, 403, "this listener takes the bundle from the "
+		    "OpenGradient Chat app's page only");
+		return;
+	}
 	in = evhttp_request_get_input_buffer(er);
 	len = evbuffer_get_length(in);
 	if (len > AUTH_MAX_BUNDLE) {
@@ -168,6 +186,11 @@ login_request_cb(struct evhttp_request *er, void *arg)
 	    sizeof(errbuf));
 	OPENSSL_cleanse(body, len);
 	free(body);
+	if (r == 0 && auth_session_check_urls(lg->lg_session,
+	    lg->lg_allow_http, errbuf, sizeof(errbuf)) == -1) {
+		session_clear(lg->lg_session);
+		r = -1;
+	}
 	if (r == -1) {
 		lg->lg_posts++;
 		fprintf(stderr, "og-veil: the page sent a bad bundle: %s\n",
@@ -248,8 +271,8 @@ login_open_browser(const char *url)
  * to standard output (flushed) whether or not a browser is opened.
  */
 int
-login_listen(const char *app_url, int open_browser, int timeout,
-    struct session *s, char *errbuf, size_t errlen)
+login_listen(const char *app_url, int open_browser, int allow_http,
+    int timeout, struct session *s, char *errbuf, size_t errlen)
 {
 	struct login			 lg;
 	struct evhttp			*http = NULL;
@@ -265,6 +288,13 @@ login_listen(const char *app_url, int open_browser, int timeout,
 	memset(&lg, 0, sizeof(lg));
 	memset(s, 0, sizeof(*s));
 	lg.lg_session = s;
+	lg.lg_allow_http = allow_http;
+	if (auth_url_origin(app_url, lg.lg_origin,
+	    sizeof(lg.lg_origin)) == -1) {
+		snprintf(errbuf, errlen, "the app URL %.200s has no usable "
+		    "origin (scheme://host[:port])", app_url);
+		return (-1);
+	}
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 		snprintf(errbuf, errlen, "no random bytes for the login path");
 		return (-1);
@@ -303,6 +333,12 @@ login_listen(const char *app_url, int open_browser, int timeout,
 		snprintf(errbuf, errlen, "cannot set the login timeout");
 		goto done;
 	}
+#ifndef __APPLE__
+	/* Headless (no display): nothing would open; just say where to go. */
+	if (open_browser && getenv("DISPLAY") == NULL &&
+	    getenv("WAYLAND_DISPLAY") == NULL)
+		open_browser = 0;
+#endif
 	printf("Sign in to OpenGradient in your browser%s:\n\n  %s\n\n"
 	    "Waiting for the Chat app (up to %d minutes)...\n",
 	    open_browser ? " (opening it now; if nothing opens, visit this "

@@ -47,7 +47,7 @@ og_veil_default(struct cmd_args *args)
 	if (r == 1) {
 		printf("Not signed in yet: signing in with the OpenGradient "
 		    "Chat app.\n");
-		if ((r = cmd_login_run(args, 0, 1)) != CMD_EXIT_OK)
+		if ((r = cmd_login_run(args, 0, 1, 0)) != CMD_EXIT_OK)
 			return (r);
 	}
 	if (cmd_pidfile_read(args->cfg, &pid) == 1) {

@@ -15,19 +15,26 @@
 #define OG_VEIL_VERSION		PACKAGE_VERSION
 #define OG_VEIL_APP_NAME	"opengradient-veil"
 #define OG_VEIL_DEFAULT_HOST	"127.0.0.1"
+/* The state directory of contrib/og-veil.service (StateDirectory=). */
+#define OG_VEIL_SERVICE_HOME	"/var/lib/og-veil"
 #define OG_VEIL_DEFAULT_PORT	11434
 #define OG_VEIL_DEFAULT_APP_URL	"https://chat.opengradient.ai"
 #define OG_VEIL_DEFAULT_REFRESH	300
-#define OG_VEIL_DEFAULT_MAX_BODY	(32U * 1024 * 1024)
+/*
+ * The network refuses encapsulated requests over 512 KiB (PROTOCOL.md §5);
+ * a body may be larger than what it seals to (whitespace, fields the wire
+ * drops), so 8 times that.
+ */
+#define OG_VEIL_DEFAULT_MAX_BODY	(4U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_RESPONSE	(32U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_UNVERIFIED	(512U * 1024 * 1024)
 #define OG_VEIL_DEFAULT_MAX_HEADERS	(64U * 1024)
 #define OG_VEIL_DEFAULT_MAX_CONNS	8192
 /*
- * Registry entries cached in sqlite are served without the chain for this
- * long.
+ * After a failed registry read og-veil reads the chain again this soon
+ * (or after tee_refresh_interval, when that is shorter).
  */
-#define OG_VEIL_REGISTRY_TTL	3600
+#define OG_VEIL_REGISTRY_RETRY	30
 
 /* config.c: where a setting's value came from (veil_config.source[]). */
 #define CONFIG_SRC_DEFAULT	0
@@ -51,14 +58,22 @@ struct veil_config {
 	char		*ca_file;	/* owned or NULL: extra trusted CA */
 	char		**allow_origins; /* owned, NULL-terminated */
 	char		**allow_hosts;	/* owned, NULL-terminated */
+	char		**model_aliases; /* owned, NULL-terminated FROM=TO */
 	int		 tee_refresh_interval;	/* seconds, 0 = off */
 	int		 verbose;
 	int		 foreground;
+	int		 service;	/* --service: the systemd service's */
 	size_t		 max_body;
 	size_t		 max_response;
 	size_t		 max_unverified;
 	size_t		 max_headers;
 	int		 max_conns;
+	int		 first_byte;	/* seconds to a stream commit, 0 off */
+	int		 keepalive;	/* seconds between keep-alives */
+	int		 pii_scrub;	/* redact before sealing (pii.h) */
+	int		 keep_content;	/* receipts keep request and output */
+	int		 receipts_max;	/* receipts kept; 0: none written */
+	int		 receipts_days;	/* receipts older removed; 0: never */
 	/* CONFIG_SRC_* of each config_options[] row */
 	unsigned char	 source[CONFIG_MAX_OPTIONS];
 };
@@ -78,6 +93,7 @@ enum config_type {
 #define CONFIG_F_NOFLAG		0x04	/* environment and file only */
 #define CONFIG_F_SECRET		0x08	/* wiped on free, never printed */
 #define CONFIG_F_CLIENT		0x10	/* clients take it from server.conf */
+#define CONFIG_F_ALIAS		0x20	/* sets the field of the row above */
 
 /* One setting (config.c explains how to add one). */
 struct config_option {
@@ -143,6 +159,12 @@ extern const struct config_option config_options[];
 size_t		 config_noptions(void);
 /* The row of a --name, or NULL. */
 const struct config_option *config_option_find(const char *);
+/* Copy one row's value from the second config into the first (as src). */
+void		 config_copy_option(struct veil_config *,
+		    const struct veil_config *, const struct config_option *,
+		    int);
+/* Where the setting --name came from: CONFIG_SRC_* (DEFAULT if unknown). */
+int		 config_source(const struct veil_config *, const char *);
 /* Set one row from text with its CONFIG_SRC_*; -1 with errbuf. */
 int		 config_set_option(struct veil_config *,
 		    const struct config_option *, const char *, int, char *,
@@ -154,6 +176,8 @@ void		 config_clear(struct veil_config *);
 int		 config_check(const struct veil_config *, char *, size_t);
 /* The base URL agents use: http://host:port/v1 (new string). */
 char		*config_base_url(const struct veil_config *);
+/* A home systemd symlinked (DynamicUser=) becomes its real path. */
+int		 config_resolve_home(struct veil_config *, char *, size_t);
 /* Create $OG_VEIL_HOME 0700, refusing a symlink or group/other-writable one. */
 int		 config_prepare_home(const struct veil_config *, char *,
 		    size_t);
@@ -167,6 +191,8 @@ int		 config_load_file(struct veil_config *, const char *, char *,
 char		*config_path(const struct veil_config *, const char *);
 /* The detached server's settings, for `og-veil restart` (cmd-serve.c). */
 #define CMD_SERVE_CONF		"server.conf"
+/* A detached server's log, under $OG_VEIL_HOME (cmd-serve.c, cmd-logs.c). */
+#define CMD_SERVE_LOG		"server.log"
 /* Save the settings in effect where config_load_file() can read them. */
 int		 config_save_file(const struct veil_config *, const char *,
 		    char *, size_t);
@@ -248,6 +274,13 @@ int		 auth_bundle_parse(const char *, size_t, struct session *,
 		    char *, size_t);
 /* 1 when the session names a TEE registry (serving is possible). */
 int		 auth_session_can_serve(const struct session *);
+/* 1 for an https:// URL or an http:// one to a loopback host. */
+int		 auth_url_is_private(const char *);
+/* Refuse plain-HTTP non-loopback URLs unless allowed; -1 with errbuf. */
+int		 auth_session_check_urls(const struct session *, int, char *,
+		    size_t);
+/* The Origin a browser sends for pages of url (lower case); -1 if none. */
+int		 auth_url_origin(const char *, char *, size_t);
 
 /* ---- command line ---------------------------------------------------- */
 
@@ -258,6 +291,7 @@ struct option;
 #define CMD_EXIT_FAIL		1
 #define CMD_EXIT_USAGE		2
 #define CMD_EXIT_NOT_RUNNING	3	/* status: the server is not running */
+#define CMD_EXIT_NOT_READY	4	/* status: it runs but cannot serve */
 
 /* Option values: short options are their letter, long-only ones >= 256. */
 #define CMD_MAXOPT		320
@@ -283,6 +317,8 @@ struct cmd_entry {
 	const struct option	*options;	/* long flags or NULL */
 	const char		*usage;		/* flags and operands */
 	const char		*help;		/* what it does (--help) */
+	int			 flags;
+#define CMD_F_CLIENT		0x1	/* talks to the running server */
 	int			(*exec)(const struct cmd_entry *,
 				    struct cmd_args *);
 };
@@ -295,6 +331,8 @@ extern const struct cmd_entry *const cmd_table[];
 extern const struct cmd_entry cmd_help_entry;
 /* Exact name or alias, else a unique prefix; NULL with *ambiguous set. */
 const struct cmd_entry *cmd_find(const char *, int *);
+/* Say that a command is unknown, or ambiguous with its candidates. */
+void		 cmd_find_error(const char *, int);
 /*
  * Parse argv (global flags anywhere, then the command and its flags) into
  * *entry (NULL: no command) and args; builds cfg from defaults, the
@@ -307,6 +345,13 @@ int		 cmd_parse(int, char **, const struct cmd_entry **,
 void		 cmd_usage(FILE *, const struct cmd_entry *, int);
 /* Prepare $OG_VEIL_HOME and open the store; NULL after printing why. */
 struct store	*cmd_store_open(const struct veil_config *);
+/*
+ * The running server's host, port and API key (its server.conf) for those
+ * not given on the command line, in the environment or by -c.
+ */
+void		 cmd_client_adopt(struct veil_config *);
+/* What ps shows for this process (over the command line's memory). */
+void		 cmd_set_title(const char *);
 /* Read up to max bytes of fd into a new NUL-terminated string; -1 over. */
 int		 cmd_read_all(int, size_t, char **, size_t *);
 
@@ -326,6 +371,13 @@ int		 cmd_pidfile_wait_exit(long, int);
 int		 cmd_http(const struct veil_config *, const char *,
 		    const char *, const char *, size_t, int, int *, char **,
 		    size_t *, char *, size_t);
+/*
+ * Wait for a server that is starting: up to the first seconds for its
+ * pidfile, then up to the second for GET /health.  1 when it answers.
+ */
+int		 cmd_http_wait_server(struct veil_config *, int, int);
+/* 1 when GET /health answers as og-veil's does. */
+int		 cmd_http_healthy(const struct veil_config *);
 
 /* cmd-serve.c */
 /* Start the daemon detached and wait until it is ready. */
@@ -333,17 +385,18 @@ int		 cmd_serve_start(struct cmd_args *);
 
 /* cmd-login.c */
 /* Sign in (browser or manual) and store the session; an exit status. */
-int		 cmd_login_run(struct cmd_args *, int, int);
+int		 cmd_login_run(struct cmd_args *, int, int, int);
 
 /* login.c: the loopback listener of PROTOCOL.md §1. */
 #define LOGIN_TIMEOUT		300	/* seconds */
 /*
  * Listen on 127.0.0.1:<ephemeral> under a random path, print (and with
- * open_browser try to open) the /cli-auth URL and wait for a valid bundle.
+ * open_browser try to open) the /cli-auth URL and wait for a valid bundle
+ * POSTed from the app's origin (its URLs checked, allow_http aside).
  * 0 and s filled, or -1 with errbuf.
  */
-int		 login_listen(const char *, int, int, struct session *, char *,
-		    size_t);
+int		 login_listen(const char *, int, int, int, struct session *,
+		    char *, size_t);
 /* <app_url>/cli-auth?redirect_uri=<uri>&app_name=... (new string). */
 char		*login_url(const char *, const char *);
 
@@ -351,9 +404,12 @@ char		*login_url(const char *, const char *);
 
 #include <sys/queue.h>
 
+#include <time.h>
+
 #include "digest.h"
 #include "json.h"
 #include "ohttp.h"
+#include "pii.h"
 #include "verify.h"
 
 struct event_base;
@@ -392,7 +448,8 @@ struct veil {
 	struct http_client	*vl_http;	/* owned: outbound pool */
 	TAILQ_HEAD(, req)	 vl_reqs;	/* requests in flight */
 	size_t			 vl_nreqs;
-	size_t			 vl_unverified;	/* bytes held, all streams */
+	/* budget.c: bytes held for requests (bodies, answers, streams) */
+	size_t			 vl_unverified;
 	int			 vl_draining;	/* SIGTERM: no new requests */
 	/* Upstream state (tee.c, token.c): see their sections. */
 	struct tee		*vl_tee;	/* counted: current selection */
@@ -401,6 +458,8 @@ struct veil {
 	size_t			 vl_ntees;
 	/* unix time of the registry read */
 	int64_t			 vl_tees_fetched;
+	/* 1: the registry is the sqlite cache (the chain is unreachable) */
+	int			 vl_tees_cached;
 	void			*vl_tee_waiters; /* tee.c: pending selections */
 	/* token.c: pending refreshes */
 	void			*vl_token_waiters;
@@ -408,6 +467,8 @@ struct veil {
 	uint64_t		 vl_next_id;	/* request ids for logs */
 	/* opened, for bench */
 	uint64_t		 vl_upstream_connections;
+	/* owned or NULL (--receipts-max 0): receipts of verified answers */
+	struct receipt_writer	*vl_receipts;
 };
 
 /*
@@ -510,6 +571,8 @@ struct tee	*tee_ref(struct tee *);
 void		 tee_unref(struct tee *);
 void		 tee_refresh_start(struct veil *);
 void		 tee_clear_all(struct veil *);
+/* ,"registry_source":"chain"|"cache"|null,"registry_age":secs|null */
+void		 tee_health_json(const struct veil *, struct buf *);
 
 /* relay.c: the relay call (PROTOCOL.md §5) and its error mapping. */
 #define RELAY_OK	0
@@ -532,7 +595,10 @@ struct relay_cb {
 	 */
 	void	(*rc_done)(void *, int, int, const char *, const char *);
 };
-/* POST the encapsulated body for tee; refreshes the token once on 401. */
+/*
+ * POST the encapsulated body for tee; refreshes the token once on 401.
+ * The body is borrowed until rc_done or relay_cancel(), not copied.
+ */
 struct relay_call *relay_post(struct veil *, const struct tee *, int,
 		    const uint8_t *, size_t, const struct relay_cb *, void *);
 /* Cancel: no callback afterwards.  NULL is a no-op. */
@@ -541,6 +607,10 @@ void		 relay_cancel(struct relay_call *);
 void		 relay_error_message(const uint8_t *, size_t, char *, size_t);
 /* 1 when a failed call (result, status) may go to another TEE (§10). */
 int		 relay_may_fail_over(int, int);
+/* 1 for a relay status passed on (4xx, 5xx; else 502). */
+int		 relay_status_valid(int);
+/* Retry-After as delta-seconds, capped; -1 to drop it. */
+int		 relay_retry_after(const char *, char *, size_t);
 
 
 /* server.c: lifecycle of `og-veil serve` (the daemon side). */
@@ -552,10 +622,36 @@ int		 relay_may_fail_over(int, int);
 int		 server_run(const struct veil_config *);
 /* sd_notify(3)-style message to $NOTIFY_SOCKET; no-op when unset. */
 void		 server_notify(const char *);
-/* Count the agent connection of a request; -1 past max_conns. */
+/* STATUS= for systemd from the current state. */
+void		 server_notify_status(const struct veil *);
+/* NULL when a chat can be served, else why not (readiness). */
+const char	*server_unready_reason(const struct veil *);
+/* GET /health/ready: 200, or 503 with the reason. */
+void		 server_health_ready(struct veil *, struct evhttp_request *);
+/* Agent connections counted now. */
+size_t		 server_conn_count(void);
+
+/* server-conn.c: agent connections, counted from accept (og-veil(1)). */
+#define SERVER_HEADER_SECONDS	10	/* a whole header block */
+#define SERVER_BODY_SILENCE	30	/* no byte of a request body */
+#define SERVER_WRITE_SECONDS	20	/* an answer the agent does not read */
+#define SERVER_EVICT_SECONDS	1	/* a stalled request this old, at cap */
+#define SERVER_LOG_EVERY	10	/* seconds between repeated warnings */
+#define SERVER_PAUSE_MS		250	/* accept paused after EMFILE */
+struct evconnlistener;
+void		 server_conn_start(struct event_base *, struct evhttp *,
+		    struct evconnlistener *, size_t, size_t);
+void		 server_conn_unlisten(void);
+void		 server_conn_stop(void);
+/* A request on the agent connection: busy until answered; 0. */
 int		 server_conn_track(struct veil *, struct evhttp_request *);
 /* Route the connection's close to rq (NULL: forget it). */
 void		 server_conn_set_req(struct evhttp_request *, struct req *);
+/* HTTP/1.0: a stream is sent close-delimited (call before reply_start). */
+void		 server_conn_stream_prepare(struct evhttp_request *);
+/* RFC 9112 Host rules; 0 and the host to check, or -1 and why (400). */
+int		 server_conn_host(struct evhttp_request *, const char **,
+		    const char **);
 
 /* metrics.c: counters and histograms for GET /metrics (Prometheus). */
 enum metrics_family {
@@ -637,6 +733,17 @@ const struct error_def *error_def(enum error_code);
 const char	*error_openai_type(int);
 /* The Anthropic error type of a status: invalid_request_error, ... */
 const char	*error_anthropic_type(int);
+/* A dialect translation's error: a 400 message and the field at fault. */
+struct translate_err {
+	char	*msg;
+	size_t	 msglen;
+	char	*param;
+	size_t	 paramlen;
+};
+/* Fill e (param, then the formatted message); returns -1. */
+int		 translate_fail(struct translate_err *, const char *,
+		    const char *, ...)
+		    __attribute__((__format__(__printf__, 3, 4)));
 
 /*
  * answer.c: the verified answer, the one value verification produces
@@ -650,6 +757,9 @@ struct answer {
 	int			 an_tools;	/* signed: the tool calls */
 	char			*an_text;	/* owned or NULL: null */
 	size_t			 an_text_len;
+	/* owned or NULL: the §8 signed output, when it is not an_text */
+	char			*an_signed;
+	size_t			 an_signed_len;
 	/* owned or NULL: [{id, type, function: {name, arguments}}] */
 	struct json_value	*an_calls;
 	char			*an_finish;	/* owned or NULL: a token */
@@ -678,6 +788,7 @@ struct answer_check {
 	const char		*tee_id;
 	const uint8_t		*request_hash;	/* 32 bytes */
 	const char		*model;		/* the request's model */
+	size_t			 max_mem;	/* parsed answer; 0: no cap */
 };
 void		 answer_init(struct answer *);
 void		 answer_clear(struct answer *);
@@ -765,6 +876,13 @@ void		 chat_error_json(struct buf *, const char *, const char *,
 		    const char *, const char *);
 /* One SSE "data: <compact json>\n\n" event. */
 void		 chat_sse_data(struct buf *, const struct json_value *);
+/* One SSE event with its name: "event: <name>\ndata: <json>\n\n". */
+void		 chat_sse_event(struct buf *, const char *,
+		    const struct json_value *);
+/* The tool call arguments (JSON text) of a verified call as an object. */
+struct json_value *chat_call_input(const struct json_value *);
+/* The usage member k (prompt_tokens, ...) as an integer, else 0. */
+long long	 chat_usage_int(const struct json_value *, const char *);
 
 /* anthropic.c: Anthropic Messages (/v1/messages). */
 /* count_tokens: the conservative estimate for a body; -1 with a 400. */
@@ -774,6 +892,29 @@ int		 anthropic_count_tokens(const struct json_value *,
 long long	 anthropic_estimate_tokens(size_t);
 
 /* responses.c: OpenAI Responses (/v1/responses). */
+
+/* budget.c: memory held for requests, one process-wide cap. */
+#define BUDGET_PARSE_FACTOR	8
+#define BUDGET_PARSE_MIN	(16U * 1024 * 1024)
+struct json_value;
+int		 budget_charge(struct veil *, size_t *, size_t);
+void		 budget_uncharge(struct veil *, size_t *, size_t);
+void		 budget_release(struct veil *, size_t *);
+size_t		 budget_parse_cap(const struct veil_config *);
+/* The tree is the caller's; *msg is new (the caller frees it) on NULL. */
+struct json_value *budget_json_parse(struct veil *, const void *, size_t,
+		    unsigned int, size_t *, int *, char **);
+
+/* model.c: the model a request runs on (--model-alias, og-veil(1)). */
+int		 model_alias_check(const char *, char *, size_t);
+/* A new string; *listed (may be NULL): the network lists the result. */
+char		*model_resolve(char *const *, const char *, int *);
+void		 model_apply(const struct veil_config *, struct json_value *);
+void		 model_aliases_json(const struct veil_config *, struct buf *,
+		    int);
+int		 model_alias_json_one(const struct veil_config *, const char *,
+		    struct buf *);
+void		 model_cleanup(void);
 
 /* api.c: the HTTP surface (PROTOCOL.md §10). */
 #define API_MODEL_CREATED	1735689600	/* "created" of /v1/models */
@@ -831,7 +972,8 @@ struct req {
 #define RQ_DONE			 0x08		/* req_free() called */
 #define RQ_REPLIED		 0x10		/* the agent has its answer */
 #define RQ_DELIVERING		 0x40		/* bytes went to the agent */
-#define RQ_COMMITTED		 0x80		/* 200 and headers sent */
+#define RQ_COMMITTED		 0x80		/* 200 sent; no content yet */
+#define RQ_FIRST_BYTE		 0x100		/* counted in the metrics */
 	struct veil		*rq_veil;	/* back-pointer, not owned */
 	struct evhttp_request	*rq_in;		/* evhttp owns it */
 	const struct dialect	*rq_dialect;	/* not owned: a static */
@@ -847,12 +989,19 @@ struct req {
 	int			 rq_relay_done;	/* rc_done came for rq_relay */
 	struct buf		 rq_resp;	/* non-stream ciphertext */
 	struct stream		*rq_stream;	/* owned: held until verified */
+	size_t			 rq_held;	/* budget.c: bytes charged */
 	struct event		*rq_timeout;	/* owned: deadline */
 	struct event		*rq_watch;	/* owned: agent socket EOF */
+	struct commit		*rq_commit;	/* owned: early reply */
 	const char		*rq_free_reason;
 	/* relay status before recheck */
 	int			 rq_refused;
 	char			*rq_refused_msg; /* owned: its message */
+	struct timespec		 rq_started;	/* CLOCK_MONOTONIC */
+	uint64_t		 rq_cpu_ns;	/* loop CPU in its callbacks */
+	uint64_t		 rq_resp_bytes;	/* relay body bytes */
+	struct pii_counts	 rq_pii;	/* what --pii-scrub redacted */
+	char			 rq_receipt[32]; /* receipt id, or "" */
 	TAILQ_ENTRY(req)	 rq_entry;	/* on vl_reqs */
 };
 /* Take over an agent's POST in a dialect (api.c checked the guards). */
@@ -890,6 +1039,32 @@ struct json_value *req_proof_json(const struct req *,
 char		*req_completion_id(void);
 /* prefix + 24 random hex digits: a new string. */
 char		*req_random_id(const char *);
+
+/* outcome.c: metrics for every outcome, a receipt for a verified one. */
+/* A receipt id for the answer about to be delivered (rq_receipt). */
+void		 outcome_receipt_id(struct req *);
+void		 outcome_verified(struct req *, const struct answer *);
+void		 outcome_failed(struct req *, const struct error_def *, int,
+		    const char *);
+/* The first byte goes to the agent now (reply or stream commit). */
+void		 outcome_first_byte(struct req *);
+/* X-OpenGradient-Receipt and the redaction counts, before a reply. */
+void		 outcome_headers(struct req *, struct evkeyvalq *);
+
+/* redact.c: --pii-scrub on the request path (pii.h). */
+void		 redact_request(struct req *);
+void		 redact_header(struct req *, struct evkeyvalq *);
+
+/*
+ * commit.c: a stream not verified after first_byte seconds is committed
+ * (req_commit()) and kept alive (req_keepalive()) until it is delivered.
+ */
+struct commit;
+/* Arm the first-byte timer of a stream request (first_byte 0: nothing). */
+void		 commit_arm(struct req *);
+/* No more keep-alives (the request is delivered or ends). */
+void		 commit_stop(struct req *);
+void		 commit_free(struct commit *);
 
 /*
  * stream.c: the streaming verifier (PROTOCOL.md §6, §8, §9): ciphertext

@@ -253,7 +253,7 @@ pii_ssn_match(const struct pii_text *t, size_t i, struct pii_match *m)
 	size_t	 groups[4], nd, ng, end;
 	int	 area, group, serial;
 
-	if (!pii_digits_start(t, i))
+	if (!pii_digit(t->p[i]) || !pii_digits_start(t, i))
 		return (0);
 	end = pii_digit_groups(t, i, "- ", d, 9, &nd, groups, 3, &ng);
 	if (end == 0 || nd != 9 || ng != 3 || groups[0] != 3 ||
@@ -320,7 +320,7 @@ pii_card_match(const struct pii_text *t, size_t i, struct pii_match *m)
 	char	 d[20];
 	size_t	 groups[8], nd, ng, end, g;
 
-	if (!pii_digits_start(t, i))
+	if (!pii_digit(t->p[i]) || !pii_digits_start(t, i))
 		return (0);
 	end = pii_digit_groups(t, i, "- ", d, 19, &nd, groups, 6, &ng);
 	if (end == 0 || nd < 13 || nd > 19 || !pii_digits_end(t, end))
@@ -564,15 +564,16 @@ pii_aba_valid(const char *d)
 /* Keywords that name the number after them, lower case. */
 static const struct {
 	const char	*word;
+	size_t		 len;
 	int		 routing;	/* 1: a 9-digit ABA number */
 } pii_bank_words[] = {
-	{ "routing", 1 },
-	{ "aba", 1 },
-	{ "rtn", 1 },
-	{ "account", 0 },
-	{ "acct", 0 },
-	{ "a/c", 0 },
-	{ "iban", 0 },
+	{ "routing", 7, 1 },
+	{ "aba", 3, 1 },
+	{ "rtn", 3, 1 },
+	{ "account", 7, 0 },
+	{ "acct", 4, 0 },
+	{ "a/c", 3, 0 },
+	{ "iban", 4, 0 },
 };
 
 /* Words allowed between the keyword and the number ("account no. is"). */
@@ -585,12 +586,10 @@ pii_word_is(const struct pii_text *t, size_t i, size_t n, const char *w)
 {
 	size_t	 k;
 
-	if (strlen(w) != n)
-		return (0);
 	for (k = 0; k < n; k++)
-		if (pii_lower(t->p[i + k]) != w[k])
+		if (w[k] == '\0' || pii_lower(t->p[i + k]) != w[k])
 			return (0);
-	return (1);
+	return (w[n] == '\0');
 }
 
 static int
@@ -600,11 +599,12 @@ pii_bank_match(const struct pii_text *t, size_t i, struct pii_match *m)
 	size_t	 j, k, w, n, nd, ng, groups[6], end, start;
 	int	 routing = -1, filler, c;
 
-	if (i > 0 && pii_alnum(t->p[i - 1]))
+	c = pii_lower(t->p[i]);
+	if ((c != 'r' && c != 'a' && c != 'i') ||
+	    (i > 0 && pii_alnum(t->p[i - 1])))
 		return (0);
-	for (w = 0; w < PII_NELEM(pii_bank_words);
-	    w++) {
-		n = strlen(pii_bank_words[w].word);
+	for (w = 0; w < PII_NELEM(pii_bank_words); w++) {
+		n = pii_bank_words[w].len;
 		if (i + n <= t->len && pii_word_is(t, i, n,
 		    pii_bank_words[w].word) && !pii_alnum(pii_at(t, i + n))) {
 			routing = pii_bank_words[w].routing;
@@ -722,7 +722,7 @@ pii_address_match(const struct pii_text *t, size_t i, struct pii_match *m)
 	size_t	 j = i, k, n, best = 0, word;
 	int	 words;
 
-	if (!pii_digits_start(t, i))
+	if (!pii_digit(t->p[i]) || !pii_digits_start(t, i))
 		return (0);
 	while (j - i < 6 && pii_digit(pii_at(t, j)))
 		j++;
@@ -798,9 +798,14 @@ pii_scrub_text(const char *text, size_t len, struct buf *out,
 
 	while (i < len) {
 		c = t.p[i];
-		/* Only an ASCII letter, digit, '+' or '(' can start a match. */
-		if (!pii_alnum(c) && c != '+' && c != '(' && c != '.' &&
-		    c != '_' && c != '%' && c != '-') {
+		/*
+		 * Only an ASCII letter, digit or one of "+(._%-" can start a
+		 * match, and never inside a word: every matcher needs a
+		 * non-alphanumeric byte before its start.
+		 */
+		if ((!pii_alnum(c) && c != '+' && c != '(' && c != '.' &&
+		    c != '_' && c != '%' && c != '-') ||
+		    (i > 0 && pii_alnum(t.p[i - 1]))) {
 			i++;
 			continue;
 		}

@@ -9,6 +9,7 @@
  */
 #include "compat.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,14 +96,15 @@ pyjson_digits_step(const struct pyjson_digits *in, int up,
 
 /*
  * The shortest decimal that reads back as x (x finite, positive), the
- * nearest one when several have that length, as Python's repr() finds it.
- * glibc's "%.*e" rounds correctly, so at each precision the rounded digits
- * are the nearest candidate; at a power of two the interval that rounds
- * to x is lopsided, so a neighbour of the rounded digits may read back
- * when they do not, and is checked too.
+ * nearest one when several have that length, as Python's repr() finds it,
+ * by trying every precision.  glibc's "%.*e" rounds correctly, so at each
+ * precision the rounded digits are the nearest candidate; at a power of
+ * two the interval that rounds to x is lopsided, so a neighbour of the
+ * rounded digits may read back when they do not, and is checked too.
+ * Up to 17 precisions and 51 conversions: the slow path, for subnormals.
  */
 static void
-pyjson_shortest(double x, struct pyjson_digits *dg)
+pyjson_shortest_slow(double x, struct pyjson_digits *dg)
 {
 	struct pyjson_digits	 nb;
 	char			 b[48];
@@ -112,16 +114,55 @@ pyjson_shortest(double x, struct pyjson_digits *dg)
 		snprintf(b, sizeof(b), "%.*e", p - 1, x);
 		pyjson_split_e(b, dg);
 		if (strtod(b, NULL) == x)
-			break;
+			return;
 		for (up = 0; up <= 1; up++) {
 			if (pyjson_digits_step(dg, up, &nb) == 0 &&
 			    pyjson_digits_value(&nb) == x) {
 				*dg = nb;
-				goto done;
+				return;
 			}
 		}
 	}
-done:
+}
+
+/*
+ * The same digits in at most 3 conversions and 5 reads for a normal
+ * double.  Any decimal of at most DBL_DIG (15) significant digits survives
+ * decimal -> double -> 15 digits, so when some decimal of <= 15 digits
+ * reads back as x, the 15-digit rounding of x is that decimal (padded with
+ * zeros): one try covers lengths 1 to 15.  Otherwise 16 digits, with the
+ * neighbours for the lopsided interval at a power of two; else 17 digits
+ * (always enough).  Subnormals have less precision: the slow path.
+ */
+static void
+pyjson_shortest(double x, struct pyjson_digits *dg)
+{
+	struct pyjson_digits	 nb;
+	char			 b[48];
+	int			 up;
+
+	if (x < DBL_MIN) {
+		pyjson_shortest_slow(x, dg);
+		goto strip;
+	}
+	snprintf(b, sizeof(b), "%.14e", x);
+	pyjson_split_e(b, dg);
+	if (strtod(b, NULL) == x)
+		goto strip;
+	snprintf(b, sizeof(b), "%.15e", x);
+	pyjson_split_e(b, dg);
+	if (strtod(b, NULL) == x)
+		goto strip;
+	for (up = 0; up <= 1; up++) {
+		if (pyjson_digits_step(dg, up, &nb) == 0 &&
+		    pyjson_digits_value(&nb) == x) {
+			*dg = nb;
+			goto strip;
+		}
+	}
+	snprintf(b, sizeof(b), "%.16e", x);
+	pyjson_split_e(b, dg);
+strip:
 	while (dg->n > 1 && dg->d[dg->n - 1] == '0')
 		dg->d[--dg->n] = '\0';
 }
@@ -131,8 +172,9 @@ void
 pyjson_float_repr(double x, char *out, size_t outlen)
 {
 	struct pyjson_digits	 dg;
-	struct buf		 b;
-	int			 i;
+	char			 r[40];
+	size_t			 n = 0;
+	int			 i, e;
 
 	if (isnan(x)) {
 		snprintf(out, outlen, "NaN");
@@ -148,37 +190,46 @@ pyjson_float_repr(double x, char *out, size_t outlen)
 	}
 	pyjson_shortest(fabs(x), &dg);
 
-	buf_init(&b);
+	/* At most 1 + 17 digits + "0.000" or "e-324": fits r. */
 	if (x < 0)
-		buf_add_u8(&b, '-');
+		r[n++] = '-';
 	if (dg.exp >= -4 && dg.exp < 16) {
 		/* Positional, always with a fractional part. */
 		if (dg.exp < 0) {
-			buf_add_str(&b, "0.");
+			r[n++] = '0';
+			r[n++] = '.';
 			for (i = -1; i > dg.exp; i--)
-				buf_add_u8(&b, '0');
-			buf_add(&b, dg.d, (size_t)dg.n);
+				r[n++] = '0';
+			memcpy(r + n, dg.d, (size_t)dg.n);
+			n += (size_t)dg.n;
 		} else {
 			for (i = 0; i <= dg.exp; i++)
-				buf_add_u8(&b, i < dg.n ? dg.d[i] : '0');
-			buf_add_u8(&b, '.');
-			if (dg.n > dg.exp + 1)
-				buf_add(&b, dg.d + dg.exp + 1,
+				r[n++] = i < dg.n ? dg.d[i] : '0';
+			r[n++] = '.';
+			if (dg.n > dg.exp + 1) {
+				memcpy(r + n, dg.d + dg.exp + 1,
 				    (size_t)(dg.n - dg.exp - 1));
-			else
-				buf_add_u8(&b, '0');
+				n += (size_t)(dg.n - dg.exp - 1);
+			} else
+				r[n++] = '0';
 		}
 	} else {
-		buf_add_u8(&b, dg.d[0]);
+		r[n++] = dg.d[0];
 		if (dg.n > 1) {
-			buf_add_u8(&b, '.');
-			buf_add(&b, dg.d + 1, (size_t)(dg.n - 1));
+			r[n++] = '.';
+			memcpy(r + n, dg.d + 1, (size_t)(dg.n - 1));
+			n += (size_t)(dg.n - 1);
 		}
-		buf_printf(&b, "e%c%02d", dg.exp < 0 ? '-' : '+',
-		    dg.exp < 0 ? -dg.exp : dg.exp);
+		r[n++] = 'e';
+		r[n++] = dg.exp < 0 ? '-' : '+';
+		e = dg.exp < 0 ? -dg.exp : dg.exp;
+		if (e >= 100)
+			r[n++] = (char)('0' + e / 100);
+		r[n++] = (char)('0' + e / 10 % 10);
+		r[n++] = (char)('0' + e % 10);
 	}
-	snprintf(out, outlen, "%s", (char *)b.data);
-	buf_clear(&b, 0);
+	r[n] = '\0';
+	snprintf(out, outlen, "%s", r);
 }
 
 static void

@@ -241,9 +241,14 @@ receipt_store_prune(struct receipt_store *rs, uint64_t max_count,
 		changed += sqlite3_changes(rs->rs_db);
 	}
 	if (max_count > 0) {
+		/*
+		 * seq only grows (AUTOINCREMENT) and an insert takes the next
+		 * one: the newest max_count rows are those above max - count,
+		 * a range of the primary key, so this costs what it removes.
+		 */
 		if (sqlite3_prepare_v2(rs->rs_db, "DELETE FROM receipts WHERE "
-		    "seq <= (SELECT seq FROM receipts ORDER BY seq DESC "
-		    "LIMIT 1 OFFSET ?)", -1, &s, NULL) != SQLITE_OK)
+		    "seq <= (SELECT max(seq) FROM receipts) - ?", -1, &s,
+		    NULL) != SQLITE_OK)
 			return (-1);
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)max_count);
 		rc = sqlite3_step(s);

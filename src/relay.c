@@ -4,7 +4,10 @@
  * 401/403 refresh the token once and send the same body again (nothing has
  * reached the caller yet); map every other outcome to a RELAY_* result, an
  * HTTP status to pass on and a message (the relay's `detail`, else its
- * `error`, else the first 500 bytes of its body).
+ * `error`, else the first 500 bytes of its body, marked as the relay's).
+ * The relay chooses those bytes: a status outside 400-599 becomes 502, a
+ * Retry-After that is not delta-seconds is dropped and a large one capped
+ * at RELAY_MAX_RETRY_AFTER, and the text is printable ASCII only.
  */
 #include "compat.h"
 
@@ -24,6 +27,7 @@
 
 #define RELAY_MAX_ERROR_BODY	(64 * 1024)
 #define RELAY_MAX_MESSAGE	500
+#define RELAY_MAX_RETRY_AFTER	3600	/* seconds an agent is told to wait */
 
 struct relay_call {
 	struct veil		*rl_veil;	/* not owned */
@@ -31,7 +35,7 @@ struct relay_call {
 	struct event		*rl_ev;		/* owned: deferred rc_done */
 	char			 rl_tee_id[VERIFY_TEE_ID_LEN + 1];
 	int			 rl_stream;
-	uint8_t			*rl_body;	/* owned: for the one retry */
+	const uint8_t		*rl_body;	/* not owned: see relay_post */
 	size_t			 rl_bodylen;
 	int			 rl_flags;
 #define RL_RETRIED		 0x01	/* token refreshed once already */
@@ -60,7 +64,6 @@ relay_free(struct relay_call *rl)
 	http_call_cancel(rl->rl_http);
 	if (rl->rl_ev != NULL)
 		event_free(rl->rl_ev);
-	free(rl->rl_body);
 	buf_clear(&rl->rl_err, 0);
 	free(rl);
 }
@@ -200,9 +203,45 @@ relay_headers_cb(void *arg, int status, struct evkeyvalq *h)
 	}
 	if (status == 401 || status == 403)
 		rl->rl_flags |= RL_AUTH;
-	if ((ra = evhttp_find_header(h, "Retry-After")) != NULL)
-		relay_raw_text((const uint8_t *)ra, strlen(ra),
-		    rl->rl_retry_after, sizeof(rl->rl_retry_after));
+	if ((ra = evhttp_find_header(h, "Retry-After")) != NULL &&
+	    relay_retry_after(ra, rl->rl_retry_after,
+	    sizeof(rl->rl_retry_after)) == -1)
+		rl->rl_retry_after[0] = '\0';
+	return (0);
+}
+
+/* 1 for a status og-veil passes on from the relay (4xx, 5xx). */
+int
+relay_status_valid(int status)
+{
+	return (status >= 400 && status <= 599);
+}
+
+/*
+ * A Retry-After value as og-veil passes it on: delta-seconds (RFC 9110
+ * §10.2.3, blanks around allowed), capped at RELAY_MAX_RETRY_AFTER, into
+ * out as a decimal.  -1 for anything else (an HTTP-date, junk): dropped.
+ */
+int
+relay_retry_after(const char *in, char *out, size_t outlen)
+{
+	unsigned long long	 v = 0;
+	const char		*p = in;
+	int			 digits = 0;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++, digits++)
+		if (v <= RELAY_MAX_RETRY_AFTER)
+			v = v * 10 + (unsigned long long)(*p - '0');
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (digits == 0 || *p != '\0')
+		return (-1);
+	if (v > RELAY_MAX_RETRY_AFTER)
+		v = RELAY_MAX_RETRY_AFTER;
+	if (snprintf(out, outlen, "%llu", v) >= (int)outlen)
+		return (-1);
 	return (0);
 }
 
@@ -272,13 +311,25 @@ relay_done_cb(void *arg, int result, const char *msg)
 		token_refresh(rl->rl_veil, relay_token_cb, rl);
 		return;
 	}
+	if (rl->rl_status < 100 || rl->rl_status > 599) {
+		/* Not a status at all: the number would mean nothing. */
+		rl->rl_retry_after[0] = '\0';
+		/* A broken answer, not the relay's 502: never failed over. */
+		relay_finish(rl, RELAY_E_IO, 502, "the relay answered with "
+		    "an invalid HTTP status");
+		return;
+	}
 	relay_error_message(rl->rl_err.data, rl->rl_err.len, m, sizeof(m));
 	if (m[0] == '\0')
 		snprintf(rl->rl_msg, sizeof(rl->rl_msg),
-		    "relay answered HTTP %d", rl->rl_status);
+		    "the relay answered HTTP %d", rl->rl_status);
 	else
-		snprintf(rl->rl_msg, sizeof(rl->rl_msg), "%s", m);
-	relay_finish(rl, RELAY_E_HTTP, rl->rl_status, rl->rl_msg);
+		snprintf(rl->rl_msg, sizeof(rl->rl_msg), "the relay answered "
+		    "HTTP %d: \"%s\"", rl->rl_status, m);
+	if (!relay_status_valid(rl->rl_status))
+		rl->rl_retry_after[0] = '\0';
+	relay_finish(rl, RELAY_E_HTTP, relay_status_valid(rl->rl_status) ?
+	    rl->rl_status : 502, rl->rl_msg);
 }
 
 static void
@@ -328,7 +379,9 @@ relay_token_cb(void *arg, const char *token, int status, const char *msg)
 
 /*
  * POST the encapsulated body for tee (streaming when stream is set).  The
- * callbacks come from the loop, never from inside this function.
+ * callbacks come from the loop, never from inside this function.  body is
+ * borrowed, not copied: the caller keeps it unchanged until rc_done or
+ * relay_cancel() (the sealed request is held once, in the caller).
  */
 struct relay_call *
 relay_post(struct veil *v, const struct tee *t, int stream,
@@ -340,7 +393,7 @@ relay_post(struct veil *v, const struct tee *t, int stream,
 	rl->rl_veil = v;
 	strlcpy(rl->rl_tee_id, t->te_id, sizeof(rl->rl_tee_id));
 	rl->rl_stream = stream;
-	rl->rl_body = len > 0 ? xmemdup(body, len) : NULL;
+	rl->rl_body = len > 0 ? body : NULL;
 	rl->rl_bodylen = len;
 	buf_init(&rl->rl_err);
 	rl->rl_cb = *cb;

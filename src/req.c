@@ -54,6 +54,10 @@ static void	req_send(struct req *);
 static void	req_relay_start_cb(void *, int);
 static int	req_relay_data_cb(void *, const uint8_t *, size_t);
 static void	req_relay_done_cb(void *, int, int, const char *, const char *);
+static void	req_relay_done(void *, int, int, const char *, const char *);
+static int	req_relay_data(void *, const uint8_t *, size_t);
+static struct req *req_start_parse(struct veil *, struct evhttp_request *,
+		    const struct dialect *);
 static void	req_timeout_cb(evutil_socket_t, short, void *);
 static void	req_watch_cb(evutil_socket_t, short, void *);
 static void	req_teardown_cb(evutil_socket_t, short, void *);
@@ -162,25 +166,51 @@ req_watch_cb(evutil_socket_t fd, short what, void *arg)
 	req_fail(rq, ERROR_CLIENT_CLOSED, NULL);
 }
 
-/* Take over an agent's POST in dialect dl. */
+/* og-veil's CPU time so far, ns (this thread: the loop). */
+static uint64_t
+req_cpu_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec);
+}
+
+/*
+ * Take over an agent's POST in dialect dl; the CPU the request's own
+ * callbacks take (parse, seal, open, verify, render) is summed in
+ * rq_cpu_ns for the og_veil_request_cpu_seconds histogram.
+ */
 void
 req_start(struct veil *vl, struct evhttp_request *er,
     const struct dialect *dl)
 {
+	uint64_t	 c0 = req_cpu_ns();
+	struct req	*rq;
+
+	rq = req_start_parse(vl, er, dl);
+	rq->rq_cpu_ns += req_cpu_ns() - c0;
+}
+
+/* req_start(): the request (gone already when it failed; freed later). */
+static struct req *
+req_start_parse(struct veil *vl, struct evhttp_request *er,
+    const struct dialect *dl)
+{
 	struct req		*rq;
 	struct evbuffer		*in;
-	struct json_limits	 lim;
 	struct validate_error	 ve;
-	struct json_value	*model, *so, *iu, *parsed;
+	struct json_value	*so, *iu, *parsed;
 	struct timeval		 tv = { REQ_DEADLINE_SECONDS, 0 };
-	const char		*errstr, *base;
+	const char		*errstr;
 	const uint8_t		*body;
 	size_t			 len;
 	char			*msg, emsg[512], eparam[128];
-	int			 stream = 0;
+	int			 stream = 0, status;
 
 	rq = xcalloc(1, sizeof(*rq));
 	rq->rq_id = ++vl->vl_next_id;
+	clock_gettime(CLOCK_MONOTONIC, &rq->rq_started);
 	rq->rq_veil = vl;
 	rq->rq_in = er;
 	rq->rq_dialect = dl;
@@ -203,22 +233,21 @@ req_start(struct veil *vl, struct evhttp_request *er,
 	if (len == 0) {
 		req_fail(rq, ERROR_EMPTY_BODY, dl == &dialect_chat ?
 		    "empty body: send a JSON chat completion request" : NULL);
-		return;
+		return (rq);
 	}
 	if (len > vl->vl_cfg->max_body) {
 		req_fail(rq, ERROR_BODY_TOO_LARGE, NULL);
-		return;
+		return (rq);
 	}
 	body = evbuffer_pullup(in, -1);
-	memset(&lim, 0, sizeof(lim));
-	lim.max_bytes = vl->vl_cfg->max_body;
-	lim.max_depth = REQ_MAX_JSON_DEPTH;
-	parsed = json_parse((const char *)body, len, &lim, &errstr);
+	parsed = budget_json_parse(vl, body, len, REQ_MAX_JSON_DEPTH,
+	    &rq->rq_held, &status, &msg);
 	if (parsed == NULL) {
-		xasprintf(&msg, "the body is not valid JSON: %s", errstr);
-		req_fail(rq, ERROR_INVALID_JSON, msg);
+		req_fail(rq, status == 400 ? ERROR_INVALID_JSON :
+		    status == 413 ? ERROR_BODY_TOO_LARGE : ERROR_OVERLOADED,
+		    msg);
 		free(msg);
-		return;
+		return (rq);
 	}
 	if (dl->dl_translate == NULL) {
 		rq->rq_body = parsed;
@@ -230,19 +259,16 @@ req_start(struct veil *vl, struct evhttp_request *er,
 		    sizeof(emsg), eparam, sizeof(eparam)) == -1) {
 			req_fail_status(rq, ERROR_INVALID_REQUEST, 0, eparam,
 			    emsg);
-			return;
+			return (rq);
 		}
 	}
 	if (validate_chat_request(rq->rq_body, &ve) == -1) {
 		req_fail_status(rq, ERROR_INVALID_REQUEST, 0, ve.param,
 		    ve.message);
-		return;
+		return (rq);
 	}
-	/* An agent's "provider/model" names the OpenGradient model. */
-	model = json_get(rq->rq_body, "model");
-	if (model != NULL && json_is(model, JSON_STRING) &&
-	    (base = api_model_base(model->s)) != model->s)
-		json_object_set(rq->rq_body, "model", json_new_string(base));
+	/* The model the enclave runs: aliases, "provider/model" (model.c). */
+	model_apply(vl->vl_cfg, rq->rq_body);
 	render_clear(&rq->rq_render);
 	render_init(&rq->rq_render, dl, rq->rq_agent,
 	    json_get_str(rq->rq_body, "model"));
@@ -252,13 +278,16 @@ req_start(struct veil *vl, struct evhttp_request *er,
 	iu = so != NULL ? json_get(so, "include_usage") : NULL;
 	if (iu != NULL && json_is(iu, JSON_TRUE))
 		rq->rq_render.rd_flags |= RENDER_INCLUDE_USAGE;
+	redact_request(rq);
 	if (digest_build_request(rq->rq_body, (rq->rq_flags & RQ_STREAM) != 0,
 	    &rq->rq_digest, &errstr) == -1) {
 		req_fail(rq, ERROR_INVALID_REQUEST, errstr);
-		return;
+		return (rq);
 	}
+	commit_arm(rq);
 	req_enter_state(rq, REQ_SELECT);
 	tee_select(vl, req_tee_cb, rq);
+	return (rq);
 }
 
 static void
@@ -351,6 +380,18 @@ req_relay_start_cb(void *arg, int status)
 static int
 req_relay_data_cb(void *arg, const uint8_t *p, size_t len)
 {
+	struct req	*rq = arg;
+	uint64_t	 c0 = req_cpu_ns();
+	int		 rv;
+
+	rv = req_relay_data(rq, p, len);
+	rq->rq_cpu_ns += req_cpu_ns() - c0;
+	return (rv);
+}
+
+static int
+req_relay_data(void *arg, const uint8_t *p, size_t len)
+{
 	struct req		*rq = arg;
 	struct answer_error	 ae;
 
@@ -359,13 +400,25 @@ req_relay_data_cb(void *arg, const uint8_t *p, size_t len)
 		return (0);
 	if (rq->rq_state != REQ_COLLECT)
 		req_enter_state(rq, REQ_COLLECT);
+	rq->rq_resp_bytes += len;
 	if (rq->rq_stream != NULL) {
 		if (stream_feed(rq->rq_stream, p, len, &ae) == -1)
 			req_fail(rq, ae.code, ae.message);
+		else if (rq->rq_veil->vl_unverified >
+		    rq->rq_veil->vl_cfg->max_unverified)
+			req_fail(rq, ERROR_OVERLOADED, "og-veil is overloaded: "
+			    "streams in flight hold its memory budget "
+			    "(OG_VEIL_MAX_UNVERIFIED); retry shortly");
 		return (0);
 	}
 	if (len > rq->rq_veil->vl_cfg->max_response - rq->rq_resp.len) {
 		req_fail(rq, ERROR_RESPONSE_TOO_LARGE, NULL);
+		return (0);
+	}
+	if (budget_charge(rq->rq_veil, &rq->rq_held, len) == -1) {
+		req_fail(rq, ERROR_OVERLOADED, "og-veil is overloaded: "
+		    "answers in flight hold its memory budget "
+		    "(OG_VEIL_MAX_UNVERIFIED); retry shortly");
 		return (0);
 	}
 	buf_add(&rq->rq_resp, p, len);
@@ -426,6 +479,17 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
     const char *retry_after)
 {
 	struct req	*rq = arg;
+	uint64_t	 c0 = req_cpu_ns();
+
+	req_relay_done(rq, result, status, msg, retry_after);
+	rq->rq_cpu_ns += req_cpu_ns() - c0;
+}
+
+static void
+req_relay_done(void *arg, int result, int status, const char *msg,
+    const char *retry_after)
+{
+	struct req	*rq = arg;
 	struct evkeyvalq *oh;
 	char		*m;
 	int		 st;
@@ -444,6 +508,8 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 		    "failing over", rq->rq_id, rq->rq_tee->te_id,
 		    msg != NULL ? msg : "connect failed");
 		rq->rq_flags |= RQ_RETRIED;
+		metrics_count(METRICS_FAILOVERS, 1, "reason", "unreachable",
+		    NULL);
 		tee_drop(rq->rq_veil, rq->rq_tee);
 		tee_unref(rq->rq_tee);
 		rq->rq_tee = NULL;
@@ -467,6 +533,7 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
 	    !(rq->rq_flags & (RQ_RETRIED | RQ_DELIVERING)) &&
 	    tee_recheck(rq->rq_veil, rq->rq_tee, req_recheck_cb, rq) == 0) {
 		rq->rq_flags |= RQ_RETRIED;
+		metrics_count(METRICS_FAILOVERS, 1, "reason", "recheck", NULL);
 		rq->rq_refused = status;
 		free(rq->rq_refused_msg);
 		rq->rq_refused_msg = msg != NULL ? xstrdup(msg) : NULL;
@@ -549,6 +616,9 @@ req_proof_json(const struct req *rq, const struct verify_proof *pf)
 	host = req_tee_host(rq->rq_tee);
 	json_object_set(o, "tee_host", json_new_string(host));
 	free(host);
+	if (rq->rq_receipt[0] != '\0')
+		json_object_set(o, "receipt_id",
+		    json_new_string(rq->rq_receipt));
 	return (o);
 }
 
@@ -567,6 +637,7 @@ req_collect_done(struct req *rq)
 	ck.tee_id = rq->rq_tee->te_id;
 	ck.request_hash = rq->rq_digest.request_hash;
 	ck.model = json_get_str(rq->rq_body, "model");
+	ck.max_mem = budget_parse_cap(rq->rq_veil->vl_cfg);
 	if (rq->rq_stream != NULL)
 		r = stream_finish(rq->rq_stream, &ck, &an, &ae);
 	else {
@@ -600,7 +671,13 @@ req_send_chunk(struct req *rq, struct buf *b)
 	buf_clear(b, 1);
 }
 
-/* A stream's 200 and headers, and the dialect's opening events. */
+/*
+ * A stream's 200 and headers, and the dialect's opening events: no
+ * content, so not RQ_DELIVERING (failover stays possible).  Neither
+ * X-OpenGradient-Verified nor X-OpenGradient-TEE-Id: the verdict is not
+ * known yet, and a failover may change the TEE; the last chunk carries
+ * both (PROTOCOL.md §10).
+ */
 void
 req_commit(struct req *rq)
 {
@@ -609,16 +686,16 @@ req_commit(struct req *rq)
 
 	if (rq->rq_flags & (RQ_COMMITTED | RQ_REPLIED | RQ_DONE))
 		return;
-	rq->rq_flags |= RQ_COMMITTED | RQ_DELIVERING;
+	rq->rq_flags |= RQ_COMMITTED;
 	if (rq->rq_flags & RQ_CLIENT_GONE)
 		return;
 	oh = evhttp_request_get_output_headers(rq->rq_in);
 	evhttp_add_header(oh, "Content-Type", "text/event-stream");
 	evhttp_add_header(oh, "Cache-Control", "no-cache");
-	if (rq->rq_tee != NULL)
-		evhttp_add_header(oh, "X-OpenGradient-TEE-Id",
-		    rq->rq_tee->te_id);
+	redact_header(rq, oh);
+	server_conn_stream_prepare(rq->rq_in);
 	evhttp_send_reply_start(rq->rq_in, 200, "OK");
+	outcome_first_byte(rq);
 	buf_init(&b);
 	rq->rq_dialect->dl_stream_begin(&rq->rq_render, &b);
 	rq->rq_render.rd_flags |= RENDER_BEGUN;
@@ -653,6 +730,7 @@ req_deliver(struct req *rq, struct answer *an)
 	int			 r;
 
 	req_enter_state(rq, REQ_DELIVER);
+	outcome_receipt_id(rq);
 	json_free(rq->rq_render.rd_proof);
 	rq->rq_render.rd_proof = req_proof_json(rq, &an->an_proof);
 	buf_init(&b);
@@ -660,6 +738,8 @@ req_deliver(struct req *rq, struct answer *an)
 		r = dl->dl_stream_answer(&rq->rq_render, an, &b, &ae);
 	else
 		r = dl->dl_answer(&rq->rq_render, an, &b, &ae);
+	if (r == 0)
+		outcome_verified(rq, an);
 	answer_clear(an);
 	if (r == -1) {
 		buf_clear(&b, 1);
@@ -678,6 +758,8 @@ req_deliver(struct req *rq, struct answer *an)
 		evhttp_add_header(oh, "X-OpenGradient-Verified", "true");
 		evhttp_add_header(oh, "X-OpenGradient-TEE-Id",
 		    rq->rq_tee->te_id);
+		outcome_headers(rq, oh);
+		outcome_first_byte(rq);
 	}
 	if (!(rq->rq_flags & RQ_STREAM)) {
 		api_reply_json(rq->rq_in, 200, &b);
@@ -688,7 +770,8 @@ req_deliver(struct req *rq, struct answer *an)
 	if (!(rq->rq_flags & RQ_COMMITTED)) {
 		evhttp_add_header(oh, "Content-Type", "text/event-stream");
 		evhttp_add_header(oh, "Cache-Control", "no-cache");
-		evhttp_send_reply_start(rq->rq_in, 200, "OK");
+		server_conn_stream_prepare(rq->rq_in);
+	evhttp_send_reply_start(rq->rq_in, 200, "OK");
 		rq->rq_flags |= RQ_COMMITTED;
 	}
 	rq->rq_flags |= RQ_DELIVERING | RQ_REPLIED;
@@ -729,6 +812,7 @@ req_fail_status(struct req *rq, enum error_code code, int status,
     const char *param, const char *detail)
 {
 	const struct error_def	*ed = error_def(code);
+	struct evkeyvalq	*oh;
 	struct buf		 b;
 
 	if (rq->rq_flags & RQ_DONE)
@@ -739,6 +823,9 @@ req_fail_status(struct req *rq, enum error_code code, int status,
 		detail = ed->message;
 	log_info("req %016" PRIx64 ": %d %s", rq->rq_id, status,
 	    ed->name != NULL ? ed->name : "error");
+	outcome_failed(rq, ed, status, detail);
+	if (!(rq->rq_flags & (RQ_CLIENT_GONE | RQ_REPLIED)))
+		outcome_first_byte(rq);
 	if (!(rq->rq_flags & (RQ_CLIENT_GONE | RQ_REPLIED))) {
 		if (rq->rq_flags & RQ_COMMITTED) {
 			buf_init(&b);
@@ -747,6 +834,9 @@ req_fail_status(struct req *rq, enum error_code code, int status,
 			req_send_chunk(rq, &b);
 			evhttp_send_reply_end(rq->rq_in);
 		} else {
+			oh = evhttp_request_get_output_headers(rq->rq_in);
+			if (code == ERROR_OVERLOADED)
+				evhttp_add_header(oh, "Retry-After", "1");
 			buf_init(&b);
 			rq->rq_dialect->dl_error(&b, ed, status, param,
 			    detail);
@@ -774,6 +864,7 @@ req_free(struct req *rq, const char *reason)
 		evtimer_del(rq->rq_timeout);
 	if (rq->rq_watch != NULL)
 		event_del(rq->rq_watch);
+	commit_stop(rq);
 	if (event_base_once(rq->rq_veil->vl_base, -1, EV_TIMEOUT,
 	    req_teardown_cb, rq, &tv) == -1)
 		fatalx("event_base_once");
@@ -787,20 +878,28 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (rq->rq_cpu_ns > 0)
+		metrics_observe(METRICS_CPU, (double)rq->rq_cpu_ns / 1e9,
+		    "dialect", rq->rq_dialect->dl_name, NULL);
 	tee_cancel(vl, rq);
 	relay_cancel(rq->rq_relay);
 	rq->rq_relay = NULL;
 	if (!(rq->rq_flags & RQ_REPLIED)) {
 		/* Orphaned by a gone agent: this only frees it. */
-		api_fail(rq->rq_in, rq->rq_dialect, ERROR_SHUTTING_DOWN, 0,
-		    NULL, NULL);
+		if (rq->rq_flags & RQ_COMMITTED)
+			evhttp_send_reply_end(rq->rq_in);
+		else
+			api_fail(rq->rq_in, rq->rq_dialect,
+			    ERROR_SHUTTING_DOWN, 0, NULL, NULL);
 		rq->rq_flags |= RQ_REPLIED;
 	}
 	if (rq->rq_timeout != NULL)
 		event_free(rq->rq_timeout);
 	if (rq->rq_watch != NULL)
 		event_free(rq->rq_watch);
+	commit_free(rq->rq_commit);
 	stream_free(rq->rq_stream);
+	budget_release(vl, &rq->rq_held);
 	buf_clear(&rq->rq_resp, 0);
 	buf_clear(&rq->rq_sealed, 0);
 	json_free(rq->rq_body);

@@ -1,10 +1,9 @@
 /*
  * server.c: the lifecycle of `og-veil serve` (PROTOCOL.md §10): the
  * event_base and evdns_base, the pidfile ($OG_VEIL_HOME/og-veil.pid, locked
- * with fcntl while we run), the evhttp listener with its limits, the agent
- * connection count, signals (SIGTERM/SIGINT drain, SIGHUP and SIGUSR1
- * reopen the log),
- * sd_notify readiness and the final teardown.
+ * with fcntl while we run), the evhttp listener with its limits (agent
+ * connections: server-conn.c), signals (SIGTERM/SIGINT drain, SIGHUP and
+ * SIGUSR1 reopen the log), sd_notify readiness and the final teardown.
  */
 #include "compat.h"
 
@@ -29,6 +28,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "bytes.h"
+#include "pyjson.h"
 #include "xmalloc.h"
 #include "og-veil.h"
 
@@ -36,16 +37,6 @@
 #define SERVER_FD_RESERVE	64
 #define SERVER_BACKLOG		4096	/* the kernel caps it at somaxconn */
 
-/* One agent connection, found by its descriptor. */
-struct server_conn {
-	struct evhttp_connection *sc_evcon;	/* evhttp owns it */
-	int			 sc_fd;
-	struct req		*sc_req;	/* not owned: request on it */
-};
-
-static struct server_conn	**server_conns;	/* indexed by descriptor */
-static size_t			  server_nconn_slots;
-static size_t			  server_nconns;
 static size_t			  server_max_conns;
 
 static struct evhttp		*server_http;
@@ -54,10 +45,11 @@ static struct event		*server_drain_ev;
 static struct timeval		  server_drain_start;
 static int			  server_ready;
 
-static void	server_conn_close_cb(struct evhttp_connection *, void *);
 static void	server_signal_cb(evutil_socket_t, short, void *);
 static void	server_drain_cb(evutil_socket_t, short, void *);
 static void	server_tee_ready_cb(void *, struct tee *, int, const char *);
+static void	server_status_cb(evutil_socket_t, short, void *);
+static struct event_base *server_base_new(void);
 
 /* sd_notify(3)-style datagram to $NOTIFY_SOCKET ('@' = abstract). */
 void
@@ -91,115 +83,6 @@ server_notify(const char *msg)
 	    (struct sockaddr *)&sun, len) == -1)
 		log_warn("notify %s", msg);
 	close(fd);
-}
-
-/*
- * Count the agent's connection on its first request.  0, or -1 when the
- * cap (max_conns, lowered to the descriptor limit) is reached.
- */
-int
-server_conn_track(struct veil *vl, struct evhttp_request *er)
-{
-	struct evhttp_connection *evcon = evhttp_request_get_connection(er);
-	struct bufferevent	*bev;
-	struct server_conn	*sc;
-	size_t			 n;
-	int			 fd;
-
-	(void)vl;
-	if (evcon == NULL || server_http == NULL)
-		return (0);
-	if ((bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
-	    (fd = bufferevent_getfd(bev)) < 0)
-		return (0);
-	if ((size_t)fd < server_nconn_slots && server_conns[fd] != NULL &&
-	    server_conns[fd]->sc_evcon == evcon)
-		return (0);
-	if (server_nconns >= server_max_conns)
-		return (-1);
-	if ((size_t)fd >= server_nconn_slots) {
-		n = (size_t)fd + 256;
-		server_conns = xreallocarray(server_conns, n,
-		    sizeof(*server_conns));
-		memset(server_conns + server_nconn_slots, 0,
-		    (n - server_nconn_slots) * sizeof(*server_conns));
-		server_nconn_slots = n;
-	}
-	free(server_conns[fd]);		/* a stale entry: descriptor reused */
-	sc = xcalloc(1, sizeof(*sc));
-	sc->sc_evcon = evcon;
-	sc->sc_fd = fd;
-	server_conns[fd] = sc;
-	server_nconns++;
-	evhttp_connection_set_closecb(evcon, server_conn_close_cb, sc);
-	return (0);
-}
-
-static struct server_conn *
-server_conn_find(struct evhttp_request *er)
-{
-	struct evhttp_connection *evcon;
-	struct bufferevent	*bev;
-	int			 fd;
-
-	if ((evcon = evhttp_request_get_connection(er)) == NULL ||
-	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
-	    (fd = bufferevent_getfd(bev)) < 0 ||
-	    (size_t)fd >= server_nconn_slots || server_conns[fd] == NULL ||
-	    server_conns[fd]->sc_evcon != evcon)
-		return (NULL);
-	return (server_conns[fd]);
-}
-
-/* Route the connection's close to rq; NULL forgets it. */
-void
-server_conn_set_req(struct evhttp_request *er, struct req *rq)
-{
-	struct server_conn	*sc;
-	size_t			 i;
-
-	if (rq == NULL) {
-		/* The request may be orphaned: search by request. */
-		for (i = 0; i < server_nconn_slots; i++) {
-			sc = server_conns[i];
-			if (sc != NULL && sc->sc_req != NULL &&
-			    sc->sc_req->rq_in == er)
-				sc->sc_req = NULL;
-		}
-		return;
-	}
-	if ((sc = server_conn_find(er)) != NULL)
-		sc->sc_req = rq;
-}
-
-static void
-server_conn_close_cb(struct evhttp_connection *evcon, void *arg)
-{
-	struct server_conn	*sc = arg;
-	struct req		*rq;
-
-	(void)evcon;
-	if ((size_t)sc->sc_fd < server_nconn_slots &&
-	    server_conns[sc->sc_fd] == sc)
-		server_conns[sc->sc_fd] = NULL;
-	server_nconns--;
-	rq = sc->sc_req;
-	free(sc);
-	if (rq != NULL)
-		req_client_gone(rq);
-}
-
-static void
-server_conns_free(void)
-{
-	size_t	i;
-
-	for (i = 0; i < server_nconn_slots; i++)
-		free(server_conns[i]);
-	free(server_conns);
-	server_conns = NULL;
-	server_nconn_slots = 0;
-	server_nconns = 0;
 }
 
 /* Raise RLIMIT_NOFILE to its hard limit and cap connections under it. */
@@ -320,10 +203,93 @@ server_pidfile_open(const struct veil_config *cfg, char **pathp)
 	return (fd);
 }
 
+/*
+ * Why the server cannot serve a chat now (NULL: it can): /health is
+ * liveness, this is readiness (/health/ready, `og-veil status`, STATUS=).
+ */
+const char *
+server_unready_reason(const struct veil *vl)
+{
+	if (vl->vl_draining)
+		return ("shutting down");
+	if (!vl->vl_logged_in)
+		return ("not logged in: run `og-veil login`");
+	if (!auth_session_can_serve(&vl->vl_session))
+		return ("the login names no TEE registry: sign in again");
+	if (vl->vl_tee == NULL)
+		return ("no usable TEE selected yet");
+	return (NULL);
+}
+
+/*
+ * Tell systemd what the server does now (STATUS=, shown by systemctl
+ * status), when it changed.
+ */
+void
+server_notify_status(const struct veil *vl)
+{
+	static char	 last[512];
+	const char	*why;
+	char		 msg[512];
+
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return;
+	if ((why = server_unready_reason(vl)) == NULL)
+		snprintf(msg, sizeof(msg), "STATUS=serving on %s:%d via TEE "
+		    "%.18s...", vl->vl_cfg->host, vl->vl_cfg->port,
+		    vl->vl_tee->te_id);
+	else if (vl->vl_draining)
+		snprintf(msg, sizeof(msg), "STATUS=draining %zu request(s)",
+		    vl->vl_nreqs);
+	else
+		snprintf(msg, sizeof(msg), "STATUS=listening on %s:%d, not "
+		    "ready: %s", vl->vl_cfg->host, vl->vl_cfg->port, why);
+	if (strcmp(msg, last) == 0)
+		return;
+	memcpy(last, msg, sizeof(last));
+	server_notify(msg);
+}
+
+/* Every few seconds: STATUS= follows logins, logouts and TEE changes. */
+static void
+server_status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	if (server_ready)
+		server_notify_status(arg);
+}
+
+/* GET /health/ready: 200 when a chat can be served, else 503 and why. */
+void
+server_health_ready(struct veil *vl, struct evhttp_request *er)
+{
+	struct buf	 b;
+	const char	*why = server_unready_reason(vl);
+
+	buf_init(&b);
+	buf_printf(&b, "{\"ready\":%s,\"reason\":", why == NULL ? "true" :
+	    "false");
+	if (why != NULL)
+		pyjson_write_string(&b, why, strlen(why), 0);
+	else
+		buf_add_str(&b, "null");
+	buf_add_str(&b, ",\"tee_id\":");
+	if (vl->vl_tee != NULL)
+		pyjson_write_string(&b, vl->vl_tee->te_id,
+		    strlen(vl->vl_tee->te_id), 0);
+	else
+		buf_add_str(&b, "null");
+	buf_printf(&b, ",\"logged_in\":%s}", vl->vl_logged_in ? "true" :
+	    "false");
+	api_reply_json(er, why == NULL ? 200 : 503, &b);
+}
+
 static void
 server_tee_ready_cb(void *arg, struct tee *te, int status, const char *msg)
 {
-	(void)arg;
+	struct veil	*vl = arg;
+
 	if (te == NULL)
 		log_warnx("no TEE yet (%d: %s); serving anyway, requests "
 		    "will retry the selection", status,
@@ -333,10 +299,12 @@ server_tee_ready_cb(void *arg, struct tee *te, int status, const char *msg)
 		    te->te_endpoint != NULL ? te->te_endpoint : "-");
 		tee_unref(te);
 	}
+	/* Ready for systemd means listening and done with the first try. */
 	if (!server_ready) {
 		server_ready = 1;
 		server_notify("READY=1");
 	}
+	server_notify_status(vl);
 }
 
 static void
@@ -363,7 +331,9 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	    (int)sig, vl->vl_nreqs, SERVER_GRACE_SECONDS);
 	server_notify("STOPPING=1");
 	vl->vl_draining = 1;
+	server_notify_status(vl);
 	if (server_bound != NULL) {
+		server_conn_unlisten();
 		evhttp_del_accept_socket(server_http, server_bound);
 		server_bound = NULL;
 	}
@@ -396,6 +366,27 @@ server_drain_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Run the daemon until SIGTERM/SIGINT; the exit status. */
+/*
+ * The loop's event base.  With libevent's changelist the adds, deletes and
+ * modifications of one fd within a loop pass become one epoll_ctl (evhttp
+ * re-arms each connection several times per request: 10 epoll_ctl calls
+ * per proxied request without it, 6 with it).  The changelist is unsafe
+ * only for fds cloned with dup(); og-veil never dups a socket.
+ */
+static struct event_base *
+server_base_new(void)
+{
+	struct event_config	*ec;
+	struct event_base	*base;
+
+	if ((ec = event_config_new()) == NULL)
+		return (NULL);
+	(void)event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return (base);
+}
+
 int
 server_run(const struct veil_config *cfg)
 {
@@ -403,7 +394,9 @@ server_run(const struct veil_config *cfg)
 	struct event	*sigs[5];
 	const int	 signos[5] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
 			    SIGPIPE };
-	char		 errbuf[512], *pidpath = NULL;
+	struct event	*status_ev = NULL;
+	struct timeval	 status_tv = { 5, 0 };
+	char		 errbuf[512], *pidpath = NULL, *confpath;
 	int		 pidfd = -1, status = 1, r;
 	size_t		 i;
 
@@ -426,8 +419,10 @@ server_run(const struct veil_config *cfg)
 		return (1);
 	server_limits(cfg);
 	signal(SIGPIPE, SIG_IGN);
+	/* Until the loop handles it (reopening the log), it must not kill. */
+	signal(SIGUSR1, SIG_IGN);
 
-	if ((vl.vl_base = event_base_new()) == NULL)
+	if ((vl.vl_base = server_base_new()) == NULL)
 		fatalx("event_base_new");
 	vl.vl_dns = evdns_base_new(vl.vl_base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS);
@@ -452,6 +447,11 @@ server_run(const struct veil_config *cfg)
 	if (!vl.vl_logged_in)
 		log_warnx("not logged in: run `og-veil login`; requests get "
 		    "401 until then");
+	if (cfg->receipts_max > 0 && (vl.vl_receipts = receipt_writer_new(
+	    vl.vl_base, cfg->home, (uint64_t)cfg->receipts_max,
+	    (int64_t)cfg->receipts_days * 86400, errbuf, sizeof(errbuf))) ==
+	    NULL)
+		log_warnx("receipts: %s: serving without receipts", errbuf);
 	if ((vl.vl_http = http_client_new(vl.vl_base, vl.vl_dns, cfg->ca_file,
 	    errbuf, sizeof(errbuf))) == NULL) {
 		log_warnx("%s", errbuf);
@@ -492,8 +492,16 @@ server_run(const struct veil_config *cfg)
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(server_http, "application/json");
 	evhttp_set_gencb(server_http, api_request_cb, &vl);
+	server_conn_start(vl.vl_base, server_http,
+	    evhttp_bound_socket_get_listener(server_bound), server_max_conns,
+	    cfg->max_headers * 2 + 8192);
 	log_info("og-veil %s listening on http://%s:%d/v1", OG_VEIL_VERSION,
 	    cfg->host, cfg->port);
+	/* Only a server that listens tells clients and restart its settings. */
+	confpath = config_path(cfg, CMD_SERVE_CONF);
+	if (config_save_file(cfg, confpath, errbuf, sizeof(errbuf)) == -1)
+		log_warnx("%s", errbuf);
+	free(confpath);
 
 	for (i = 0; i < sizeof(signos) / sizeof(signos[0]); i++) {
 		if (signos[i] == SIGPIPE)
@@ -504,6 +512,10 @@ server_run(const struct veil_config *cfg)
 			fatalx("evsignal");
 	}
 	tee_refresh_start(&vl);
+	if (getenv("NOTIFY_SOCKET") != NULL &&
+	    (status_ev = event_new(vl.vl_base, -1, EV_PERSIST,
+	    server_status_cb, &vl)) != NULL)
+		event_add(status_ev, &status_tv);
 	if (vl.vl_logged_in && vl.vl_session.rpc_url != NULL)
 		tee_select(&vl, server_tee_ready_cb, &vl);
 	else
@@ -529,22 +541,26 @@ out:
 		event_free(server_drain_ev);
 		server_drain_ev = NULL;
 	}
+	if (status_ev != NULL)
+		event_free(status_ev);
 	if (server_http != NULL) {
 		evhttp_free(server_http);
 		server_http = NULL;
 		server_bound = NULL;
 	}
-	server_conns_free();
+	server_conn_stop();
 	if (vl.vl_base != NULL) {
 		token_clear(&vl);
 		tee_clear_all(&vl);
 	}
+	receipt_writer_free(vl.vl_receipts);
 	http_client_free(vl.vl_http);
 	if (vl.vl_dns != NULL)
 		evdns_base_free(vl.vl_dns, 0);
 	if (vl.vl_store != NULL)
 		store_close(vl.vl_store);
 	session_clear(&vl.vl_session);
+	model_cleanup();
 	if (vl.vl_base != NULL)
 		event_base_free(vl.vl_base);
 	if (pidpath != NULL) {

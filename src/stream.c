@@ -307,7 +307,8 @@ stream_finish(struct stream *st, const struct answer_check *ck,
 			    "the signed tool calls do not parse");
 			return (stream_result(st, ae));
 		}
-		free(output);
+		an->an_signed = output;	/* for receipts (--keep-content) */
+		an->an_signed_len = outlen;
 	} else {
 		an->an_text = xrealloc(output, outlen + 1);
 		an->an_text[outlen] = '\0';

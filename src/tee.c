@@ -1,7 +1,10 @@
 /*
  * tee.c: which TEE a request uses, PROTOCOL.md §3 and §10.  The registry is
- * read from the chain (getActiveTEEs through rpc.c), cached in sqlite for
- * OG_VEIL_REGISTRY_TTL seconds and in memory as the usable list; selection
+ * read from the chain (getActiveTEEs through rpc.c) at start and by the
+ * refresh timer, and kept in memory as the usable list; the copy cached in
+ * sqlite is used only while the chain cannot be reached (said in the log
+ * and /health, with its age), and a failed read is retried within
+ * OG_VEIL_REGISTRY_RETRY seconds rather than at the next refresh; selection
  * applies the PCR and TEE pins (registry.c).  Concurrent selections share
  * one fetch.  A TEE that failed (tee_drop) is not selected again until the
  * whole list has failed.  The refresh timer re-reads the chain and drops
@@ -48,6 +51,7 @@ struct tee_state {
 	struct rpc_call		*ts_rpc;	/* a selection's fetch */
 	struct rpc_call		*ts_refresh;	/* the timer's fetch */
 	struct event		*ts_ev;		/* delivers ready waiters */
+	struct event		*ts_retry_ev;	/* re-read after a failure */
 	TAILQ_HEAD(, tee_waiter) ts_waiters;
 	TAILQ_HEAD(, tee_recheck) ts_rechecks;
 	struct abi_tee		*ts_abi;	/* owned: the registry */
@@ -62,6 +66,7 @@ static const char tee_msg_noreg[] = "the login bundle has no TEE registry "
     "(tee_registry_*): serving is impossible; run `og-veil login` again";
 
 static void	tee_deliver_cb(evutil_socket_t, short, void *);
+static void	tee_timer_cb(evutil_socket_t, short, void *);
 static void	tee_recheck_free(struct tee_state *, struct tee_recheck *);
 
 /* Take a reference. */
@@ -119,7 +124,9 @@ tee_state(struct veil *v)
 	TAILQ_INIT(&ts->ts_waiters);
 	TAILQ_INIT(&ts->ts_rechecks);
 	if ((ts->ts_ev = event_new(v->vl_base, -1, 0, tee_deliver_cb,
-	    ts)) == NULL)
+	    ts)) == NULL ||
+	    (ts->ts_retry_ev = evtimer_new(v->vl_base, tee_timer_cb,
+	    v)) == NULL)
 		fatalx("tee: cannot create an event");
 	v->vl_tee_waiters = ts;
 	return (ts);
@@ -210,6 +217,7 @@ tee_install(struct veil *v, const uint8_t *data, size_t len, int64_t when,
 	ts->ts_abi = tees;
 	ts->ts_nabi = n;
 	v->vl_tees_fetched = when;
+	v->vl_tees_cached = 0;		/* tee_load_cache() says otherwise */
 	tee_list_build(v);
 	log_info("tee: registry has %zu entries, %zu usable", n, v->vl_ntees);
 	return (0);
@@ -233,6 +241,7 @@ tee_pick(struct veil *v, char *errbuf, size_t errlen)
 	v->vl_tee = tee_ref(v->vl_tees[idx]);
 	log_info("tee: selected %s (%s)", v->vl_tee->te_id,
 	    v->vl_tee->te_endpoint);
+	metrics_count(METRICS_TEE_CHANGES, 1, NULL);
 	return (tee_ref(v->vl_tee));
 }
 
@@ -280,9 +289,9 @@ tee_answer_all(struct tee_state *ts, int status)
 	event_active(ts->ts_ev, EV_TIMEOUT, 1);
 }
 
-/* The registry cached in sqlite: 0 installed, -1 none; *fresh tells. */
+/* The registry cached in sqlite: 0 installed, -1 none; *when tells. */
 static int
-tee_load_cache(struct veil *v, int *fresh)
+tee_load_cache(struct veil *v, int64_t *whenp)
 {
 	struct session	*s = &v->vl_session;
 	const char	*errstr;
@@ -291,7 +300,6 @@ tee_load_cache(struct veil *v, int *fresh)
 	int64_t		 when;
 	int		 rc;
 
-	*fresh = 0;
 	if (v->vl_store == NULL || store_registry_load(v->vl_store,
 	    s->rpc_url, s->registry_address, s->tee_type, &data, &len,
 	    &when) != 0)
@@ -302,8 +310,47 @@ tee_load_cache(struct veil *v, int *fresh)
 		log_warnx("tee: cached registry unreadable: %s", errstr);
 		return (-1);
 	}
-	*fresh = (int64_t)time(NULL) - when < OG_VEIL_REGISTRY_TTL;
+	v->vl_tees_cached = 1;
+	*whenp = when;
 	return (0);
+}
+
+/* Read the chain again soon after a failed read (unless refresh is off). */
+static void
+tee_retry_soon(struct veil *v)
+{
+	struct tee_state	*ts = v->vl_tee_waiters;
+	struct timeval		 tv = { OG_VEIL_REGISTRY_RETRY, 0 };
+	int			 secs;
+
+	secs = v->vl_cfg != NULL ? v->vl_cfg->tee_refresh_interval : 0;
+	if (secs <= 0 || ts == NULL || ts->ts_retry_ev == NULL ||
+	    evtimer_pending(ts->ts_retry_ev, NULL))
+		return;
+	if (secs < tv.tv_sec)
+		tv.tv_sec = secs;
+	evtimer_add(ts->ts_retry_ev, &tv);
+}
+
+/* How long ago (seconds, at least 0) the registry in memory was read. */
+static long long
+tee_age(const struct veil *v)
+{
+	int64_t	age = (int64_t)time(NULL) - v->vl_tees_fetched;
+
+	return (age > 0 ? (long long)age : 0);
+}
+
+void
+tee_health_json(const struct veil *v, struct buf *b)
+{
+	if (v->vl_tees_fetched <= 0) {
+		buf_add_str(b, ",\"registry_source\":null,"
+		    "\"registry_age\":null");
+		return;
+	}
+	buf_printf(b, ",\"registry_source\":\"%s\",\"registry_age\":%lld",
+	    v->vl_tees_cached ? "cache" : "chain", tee_age(v));
 }
 
 static void
@@ -313,14 +360,17 @@ tee_fetch_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 	struct tee_state	*ts = v->vl_tee_waiters;
 	struct session		*s = &v->vl_session;
 	const char		*errstr;
-	int64_t			 now = (int64_t)time(NULL);
-	int			 fresh;
+	int64_t			 now = (int64_t)time(NULL), when;
 
 	ts->ts_rpc = NULL;
 	if (data == NULL) {
-		if (tee_load_cache(v, &fresh) == 0) {
+		tee_retry_soon(v);
+		if (tee_load_cache(v, &when) == 0) {
 			log_warnx("tee: cannot reach the TEE registry at %s "
-			    "(%s); using the cached registry", s->rpc_url, err);
+			    "(%s); using the registry cached %lld s ago until "
+			    "the chain answers", s->rpc_url, err, tee_age(v));
+			metrics_count(METRICS_REGISTRY_READS, 1, "result",
+			    "cache", NULL);
 			tee_answer_all(ts, 0);
 			return;
 		}
@@ -328,6 +378,8 @@ tee_fetch_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 		    "TEE registry at %s and no cached registry: %s",
 		    s->rpc_url, err);
 		log_warnx("tee: %s", ts->ts_msg);
+		metrics_count(METRICS_REGISTRY_READS, 1, "result", "failed",
+		    NULL);
 		tee_answer_all(ts, 503);
 		return;
 	}
@@ -342,6 +394,7 @@ tee_fetch_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 	    s->rpc_url, s->registry_address, s->tee_type, data, len,
 	    now) == -1)
 		log_warnx("tee: cannot cache the registry");
+	metrics_count(METRICS_REGISTRY_READS, 1, "result", "chain", NULL);
 	tee_answer_all(ts, 0);
 }
 
@@ -372,7 +425,6 @@ tee_select(struct veil *v, tee_cb cb, void *arg)
 	struct tee_state	*ts = tee_state(v);
 	struct tee_waiter	*tw;
 	struct session		*s = &v->vl_session;
-	int			 fresh;
 
 	tw = xcalloc(1, sizeof(*tw));
 	tw->tw_cb = cb;
@@ -393,10 +445,7 @@ tee_select(struct veil *v, tee_cb cb, void *arg)
 	}
 	if (ts->ts_rpc != NULL)
 		return;		/* joins the fetch in flight */
-	if (tee_load_cache(v, &fresh) == 0 && fresh && v->vl_ntees > 0) {
-		tee_answer_all(ts, 0);
-		return;
-	}
+	/* The chain first: the cache only when it cannot be reached. */
 	log_debug("tee: reading the registry at %s", s->rpc_url);
 	if ((ts->ts_rpc = tee_fetch(v, tee_fetch_cb, v)) == NULL) {
 		snprintf(ts->ts_msg, sizeof(ts->ts_msg), "the TEE registry "
@@ -496,12 +545,18 @@ tee_refresh_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 
 	ts->ts_refresh = NULL;
 	if (data == NULL) {
-		log_warnx("tee: registry refresh: %s", err);
+		log_warnx("tee: registry refresh: %s; serving the registry "
+		    "read %lld s ago%s, reading the chain again soon", err,
+		    tee_age(v), v->vl_tees_cached ? " (from the cache)" : "");
+		metrics_count(METRICS_REGISTRY_READS, 1, "result", "failed",
+		    NULL);
+		tee_retry_soon(v);
 		return;
 	}
 	if (abi_decode_tees(data, len, &tees, &n, &errstr) == -1) {
 		log_warnx("tee: registry refresh: malformed answer (%s)",
 		    errstr);
+		tee_retry_soon(v);
 		return;
 	}
 	if (v->vl_tee != NULL) {
@@ -511,9 +566,10 @@ tee_refresh_cb(void *arg, const uint8_t *data, size_t len, const char *err)
 			registry_pcr_hex(cur, pcr);
 		if (cur == NULL)
 			why = "left the active set";
-		else if (old != NULL && registry_rotated(old, cur))
+		else if (old != NULL && registry_rotated(old, cur)) {
 			why = "rotated its keys";
-		else if (strcasecmp(pcr, v->vl_tee->te_pcr) != 0)
+			metrics_count(METRICS_KEY_ROTATIONS, 1, NULL);
+		} else if (strcasecmp(pcr, v->vl_tee->te_pcr) != 0)
 			/*
 			 * Another measurement (PROTOCOL.md §3): selection
 			 * must apply the PCR pin to it afresh.
@@ -707,6 +763,7 @@ tee_clear_all(struct veil *v)
 		free(ts->ts_dropped[i]);
 	free(ts->ts_dropped);
 	event_free(ts->ts_ev);
+	event_free(ts->ts_retry_ev);
 	free(ts);
 	v->vl_tee_waiters = NULL;
 }

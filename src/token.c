@@ -180,7 +180,11 @@ token_deliver_cb(evutil_socket_t fd, short what, void *arg)
 		if (tw == NULL)
 			break;
 		TAILQ_REMOVE(&ts->ts_waiters, tw, tw_entry);
-		if (tw->tw_status == 0)
+		if (tw->tw_status == 0 && (!v->vl_logged_in ||
+		    v->vl_session.access_token == NULL))
+			/* A logout came between the answer and now. */
+			tw->tw_cb(tw->tw_arg, NULL, 401, token_msg_login);
+		else if (tw->tw_status == 0)
 			tw->tw_cb(tw->tw_arg, v->vl_session.access_token, 0,
 			    NULL);
 		else
@@ -436,6 +440,8 @@ token_done_cb(void *arg, int result, const char *msg)
 		    "be reached to renew it (%s): check the network and retry, "
 		    "or run `og-veil login`", msg);
 		log_warnx("token: refresh: %s", msg);
+		metrics_count(METRICS_TOKEN_REFRESHES, 1, "result",
+		    "unreachable", NULL);
 		token_answer_all(ts, 401, ts->ts_msg);
 	} else if (ts->ts_status == 400 || ts->ts_status == 401 ||
 	    ts->ts_status == 403) {
@@ -443,17 +449,23 @@ token_done_cb(void *arg, int result, const char *msg)
 		log_warnx("token: refresh refused (HTTP %d): signed out; "
 		    "answering 401 until `og-veil login`", ts->ts_status);
 		ts->ts_refused = 1;
+		metrics_count(METRICS_TOKEN_REFRESHES, 1, "result", "refused",
+		    NULL);
 		token_answer_all(ts, 401, token_msg_revoked);
 	} else if (ts->ts_status != 200) {
 		snprintf(ts->ts_msg, sizeof(ts->ts_msg),
 		    "token refresh failed (HTTP %d); try again", ts->ts_status);
 		log_warnx("token: refresh: HTTP %d", ts->ts_status);
+		metrics_count(METRICS_TOKEN_REFRESHES, 1, "result", "failed",
+		    NULL);
 		token_answer_all(ts, 502, ts->ts_msg);
 	} else if (token_parse_refresh(ts->ts_body.data, ts->ts_body.len,
 	    (int64_t)time(NULL), &access, &refresh, &exp, &errstr) == -1) {
 		snprintf(ts->ts_msg, sizeof(ts->ts_msg),
 		    "token refresh failed (%s); try again", errstr);
 		log_warnx("token: refresh: %s", errstr);
+		metrics_count(METRICS_TOKEN_REFRESHES, 1, "result", "failed",
+		    NULL);
 		token_answer_all(ts, 502, ts->ts_msg);
 	} else {
 		xfree_secret(s->access_token, s->access_token != NULL ?
@@ -469,6 +481,8 @@ token_done_cb(void *arg, int result, const char *msg)
 		ts->ts_pending = 1;
 		token_store(v, ts, 0);
 		log_info("token: refreshed");
+		metrics_count(METRICS_TOKEN_REFRESHES, 1, "result", "ok",
+		    NULL);
 		token_answer_all(ts, 0, NULL);
 	}
 	buf_clear(&ts->ts_body, 1);

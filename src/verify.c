@@ -139,9 +139,45 @@ verify_timestamp_value(const struct json_value *v, uint8_t ts[32],
  */
 struct verify_key {
 	EVP_PKEY	*vk_pkey;	/* owned; NULL when the DER is bad */
+	EVP_PKEY_CTX	*vk_ctx;	/* owned: verify_init'd for PSS */
 	const char	*vk_err;	/* why vk_pkey is NULL */
 	char		 vk_id[VERIFY_TEE_ID_LEN + 1];
 };
+
+/* SHA-256, fetched once for the life of the process. */
+static const EVP_MD *
+verify_sha256(void)
+{
+	static EVP_MD	*md;
+
+	if (md == NULL)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return (md);
+}
+
+/*
+ * The key's verification context, set up once per TEE key: RSA-PSS,
+ * SHA-256, MGF1-SHA-256, salt exactly 32.  NULL when OpenSSL refuses.
+ */
+static EVP_PKEY_CTX *
+verify_key_ctx(EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX	*ctx;
+	const EVP_MD	*md;
+
+	if ((md = verify_sha256()) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new(pkey, NULL)) == NULL)
+		return (NULL);
+	if (EVP_PKEY_verify_init(ctx) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx, md) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, VERIFY_SALT_LEN) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		return (NULL);
+	}
+	return (ctx);
+}
 
 struct verify_key *
 verify_key_new(const uint8_t *der, size_t derlen)
@@ -162,6 +198,10 @@ verify_key_new(const uint8_t *der, size_t derlen)
 		vk->vk_err = "the registry signing key is not an RSA key";
 		EVP_PKEY_free(vk->vk_pkey);
 		vk->vk_pkey = NULL;
+	} else if ((vk->vk_ctx = verify_key_ctx(vk->vk_pkey)) == NULL) {
+		vk->vk_err = "cannot set up RSA-PSS verification";
+		EVP_PKEY_free(vk->vk_pkey);
+		vk->vk_pkey = NULL;
 	}
 	ERR_clear_error();
 	return (vk);
@@ -172,16 +212,19 @@ verify_key_free(struct verify_key *vk)
 {
 	if (vk == NULL)
 		return;
+	EVP_PKEY_CTX_free(vk->vk_ctx);
 	EVP_PKEY_free(vk->vk_pkey);
 	free(vk);
 }
 
-/* RSA-PSS(SHA-256, MGF1-SHA-256, salt 32) of SHA-256(msg) under the key. */
-static int
-verify_rsa_pss(const struct verify_key *vk, const uint8_t *sig,
+/*
+ * RSA-PSS(SHA-256, MGF1-SHA-256, salt 32) of SHA-256(msg) under the key,
+ * with the context verify_key_new() prepared.
+ */
+int
+verify_key_pss(const struct verify_key *vk, const uint8_t *sig,
     size_t siglen, const uint8_t msg[32], const char **errstr)
 {
-	EVP_PKEY_CTX	*ctx = NULL;
 	uint8_t		 digest[EVP_MAX_MD_SIZE];
 	unsigned int	 dlen;
 	int		 rv = -1;
@@ -191,22 +234,15 @@ verify_rsa_pss(const struct verify_key *vk, const uint8_t *sig,
 		*errstr = vk->vk_err;
 		goto out;
 	}
-	if (EVP_Digest(msg, 32, digest, &dlen, EVP_sha256(), NULL) != 1 ||
-	    (ctx = EVP_PKEY_CTX_new(vk->vk_pkey, NULL)) == NULL ||
-	    EVP_PKEY_verify_init(ctx) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, VERIFY_SALT_LEN) != 1) {
+	if (EVP_Digest(msg, 32, digest, &dlen, verify_sha256(), NULL) != 1) {
 		*errstr = "cannot set up RSA-PSS verification";
 		goto out;
 	}
-	if (EVP_PKEY_verify(ctx, sig, siglen, digest, dlen) == 1)
+	if (EVP_PKEY_verify(vk->vk_ctx, sig, siglen, digest, dlen) == 1)
 		rv = 0;
 out:
 	/* A bad signature is an answer, not an error to log later. */
 	ERR_clear_error();
-	EVP_PKEY_CTX_free(ctx);
 	return (rv);
 }
 
@@ -314,7 +350,7 @@ verify_response_key(const struct json_value *obj,
 	memcpy(m + 32, out_hash, 32);
 	memcpy(m + 64, ts, 32);
 	keccak256(m, sizeof(m), msg);
-	rv = verify_rsa_pss(vk, sig, siglen, msg, errstr);
+	rv = verify_key_pss(vk, sig, siglen, msg, errstr);
 	free(sig);
 	if (rv == -1)
 		return (-1);
@@ -360,7 +396,7 @@ verify_signature(const struct verify_key *vk, const uint8_t req_hash[32],
 	memcpy(m + 32, out_hash, 32);
 	memcpy(m + 64, ts, 32);
 	keccak256(m, sizeof(m), msg);
-	rv = verify_rsa_pss(vk, sig, siglen, msg, errstr);
+	rv = verify_key_pss(vk, sig, siglen, msg, errstr);
 	free(sig);
 	return (rv);
 }

@@ -50,6 +50,13 @@ void	verify_key_free(struct verify_key *);
 int	verify_response_key(const struct json_value *,
 	    const struct verify_key *, const char *, const uint8_t[32],
 	    const char *, size_t, struct verify_proof *, const char **);
+/*
+ * The signature check alone: RSA-PSS (SHA-256, MGF1-SHA-256, salt 32) of
+ * SHA-256(msg) under the key, with the context prepared by
+ * verify_key_new(): (vk, sig, siglen, msg, errstr), 0 when it verifies.
+ */
+int	verify_key_pss(const struct verify_key *, const uint8_t *, size_t,
+	    const uint8_t[32], const char **);
 
 /*
  * Step 4 alone, for a proof kept after the fact (a receipt): the base64

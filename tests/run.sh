@@ -66,6 +66,16 @@ if [ -x tests/integration/run.sh ]; then
 	total_skip=$((total_skip + ${k:-0}))
 fi
 
+if [ -f tests/systemd/610-systemd.sh ]; then
+	echo "== systemd (booted in systemd-nspawn)"
+	O=$O sh tests/systemd/610-systemd.sh >"$logdir/systemd.log" 2>&1
+	grep -E '^(PASS|FAIL|SKIP|# 610)' "$logdir/systemd.log" | sed 's/^/  /'
+	tally systemd "$logdir/systemd.log"
+	k=$(sed -n 's/^[0-9]* passed, [0-9]* failed, \([0-9]*\) skipped$/\1/p' \
+	    "$logdir/systemd.log" | tail -n 1)
+	total_skip=$((total_skip + ${k:-0}))
+fi
+
 if [ -f tests/extra.sh ]; then
 	. tests/extra.sh
 fi

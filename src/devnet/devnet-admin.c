@@ -147,6 +147,50 @@ out:
 	free(body);
 }
 
+/* Keep a copy of a decrypted request (a JSON object) for GET /received. */
+void
+devnet_admin_received(struct devnet *dn, const char *text, size_t len)
+{
+	size_t	 slot = dn->dn_received_next % DEVNET_RECEIVED_MAX;
+
+	free(dn->dn_received[slot]);
+	dn->dn_received[slot] = xstrndup(text, len);
+	dn->dn_received_next++;
+}
+
+/* Free the kept requests (exit). */
+void
+devnet_admin_free(struct devnet *dn)
+{
+	size_t	 i;
+
+	for (i = 0; i < DEVNET_RECEIVED_MAX; i++) {
+		free(dn->dn_received[i]);
+		dn->dn_received[i] = NULL;
+	}
+}
+
+/* GET /received: the last decrypted requests, oldest first. */
+static void
+admin_received(struct devnet *dn, struct evhttp_request *req)
+{
+	struct buf	b;
+	size_t		i, slot;
+	int		n = 0;
+
+	buf_init(&b);
+	buf_add_str(&b, "[");
+	for (i = 0; i < DEVNET_RECEIVED_MAX; i++) {
+		slot = (dn->dn_received_next + i) % DEVNET_RECEIVED_MAX;
+		if (dn->dn_received[slot] == NULL)
+			continue;
+		buf_printf(&b, "%s%s", n++ ? "," : "", dn->dn_received[slot]);
+	}
+	buf_add_str(&b, "]");
+	devnet_reply_json(req, 200, (const char *)b.data);
+	buf_clear(&b, 0);
+}
+
 /* GET /stats: the counters, gateways and active faults. */
 static void
 admin_stats(struct devnet *dn, struct evhttp_request *req)
@@ -223,6 +267,8 @@ admin_request_cb(struct evhttp_request *req, void *arg)
 		devnet_reply_json(req, 200, "{\"ok\":true}");
 	} else if (strcmp(path, "/stats") == 0 && !post)
 		admin_stats(dn, req);
+	else if (strcmp(path, "/received") == 0 && !post)
+		admin_received(dn, req);
 	else if (strcmp(path, "/state") == 0 && !post) {
 		buf_init(&b);
 		devnet_state_json(dn, &b);

@@ -1249,6 +1249,8 @@ devnet_gateway_answer(struct devnet_gateway *gw, struct evhttp_request *req,
 	if (digest_gateway_request(wire, &dr, &errstr) == -1 ||
 	    devnet_model_answer(wire, &a, &errstr) == -1)
 		goto bad;
+	if (gw->gw_dn->dn_stream_frames > 0)
+		devnet_model_pad(&a, (size_t)gw->gw_dn->dn_stream_frames);
 	if (json_truthy(json_get(wire, "stream")))
 		stream = 1;
 	model = json_get_str(wire, "model");
@@ -1371,6 +1373,9 @@ devnet_gateway_request_cb(struct evhttp_request *req, void *arg)
 	lim.max_depth = DEVNET_GATEWAY_MAX_DEPTH;
 	wire = json_parse(pt.len > 0 ? (const char *)pt.data : "", pt.len,
 	    &lim, &errstr);
+	if (wire != NULL && json_is(wire, JSON_OBJECT))
+		devnet_admin_received(gw->gw_dn, (const char *)pt.data,
+		    pt.len);
 	buf_clear(&pt, 1);
 	if (wire == NULL || !json_is(wire, JSON_OBJECT)) {
 		if (wire != NULL)

@@ -424,6 +424,23 @@ devnet_model_answer(const struct json_value *wire, struct devnet_answer *a,
 	return (0);
 }
 
+/*
+ * The benchmark's long generations: a text answer's tokens repeated in
+ * order until there are at least n (one content frame each).
+ */
+void
+devnet_model_pad(struct devnet_answer *a, size_t n)
+{
+	size_t	i, have = a->ntokens;
+
+	if (a->tool_name != NULL || have == 0)
+		return;
+	for (i = 0; a->ntokens < n; i++)
+		devnet_model_add_token(a, a->tokens[i % have],
+		    strlen(a->tokens[i % have]));
+	a->completion_tokens = (int)a->ntokens;
+}
+
 /* Free what devnet_model_answer() put in a. */
 void
 devnet_answer_clear(struct devnet_answer *a)

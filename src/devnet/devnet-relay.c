@@ -7,7 +7,7 @@
  * writes into a chunked answer (PROTOCOL.md §6); relay-forward-billing
  * passes it on instead.
  * Faults: relay-status, relay-close, expire-token, relay-forward-billing,
- * relay-wording.
+ * relay-wording, relay-delay.
  */
 #include "compat.h"
 
@@ -63,6 +63,18 @@ struct relay_req {
 static TAILQ_HEAD(, relay_req) relay_reqs =
     TAILQ_HEAD_INITIALIZER(relay_reqs);
 
+/* A call the relay-delay fault holds before handling it. */
+struct relay_hold {
+	struct devnet			*rh_dn;
+	struct evhttp_request		*rh_req;	/* evhttp's */
+	struct evhttp_connection	*rh_conn;
+	struct event			*rh_ev;		/* owned */
+	TAILQ_ENTRY(relay_hold)		 rh_entry;
+};
+
+static TAILQ_HEAD(, relay_hold) relay_holds =
+    TAILQ_HEAD_INITIALIZER(relay_holds);
+
 static struct bufferevent *relay_bevcb(struct event_base *, void *);
 static void	relay_request_cb(struct evhttp_request *, void *);
 static int	relay_find_gateway(struct devnet *, const char *);
@@ -76,6 +88,10 @@ static void	relay_error_cb(enum evhttp_request_error, void *);
 static void	relay_client_close_cb(struct evhttp_connection *, void *);
 static void	relay_req_free(struct relay_req *);
 static void	relay_abort(struct evhttp_request *);
+static void	relay_handle(struct devnet *, struct evhttp_request *);
+static void	relay_hold_free(struct relay_hold *);
+static void	relay_hold_cb(evutil_socket_t, short, void *);
+static void	relay_hold_close_cb(struct evhttp_connection *, void *);
 static void	relay_unreachable(struct devnet *, struct evhttp_request *);
 
 /*
@@ -390,9 +406,79 @@ relay_client_close_cb(struct evhttp_connection *evcon, void *arg)
 }
 
 static void
+relay_hold_free(struct relay_hold *rh)
+{
+	if (rh->rh_conn != NULL)
+		evhttp_connection_set_closecb(rh->rh_conn, NULL, NULL);
+	event_free(rh->rh_ev);
+	TAILQ_REMOVE(&relay_holds, rh, rh_entry);
+	free(rh);
+}
+
+/* The held call's time is up: handle it as if it just came. */
+static void
+relay_hold_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_hold	*rh = arg;
+	struct devnet		*dn = rh->rh_dn;
+	struct evhttp_request	*req = rh->rh_req;
+
+	(void)fd;
+	(void)what;
+	relay_hold_free(rh);
+	relay_handle(dn, req);
+}
+
+/* The client left while its call was held. */
+static void
+relay_hold_close_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct relay_hold	*rh = arg;
+
+	(void)evcon;
+	/* As in relay_client_close_cb(): a detached request is ours. */
+	if (evhttp_request_get_connection(rh->rh_req) == NULL)
+		evhttp_request_free(rh->rh_req);
+	rh->rh_conn = NULL;
+	relay_hold_free(rh);
+}
+
+/* Every call is counted once; relay-delay holds it first. */
+static void
 relay_request_cb(struct evhttp_request *req, void *arg)
 {
 	struct devnet		*dn = arg;
+	struct relay_hold	*rh;
+	struct timeval		 tv;
+	long long		 ms;
+
+	dn->dn_relay_requests++;
+	if (!devnet_fault_on(dn, DEVNET_F_RELAY_DELAY, -1) ||
+	    (ms = devnet_fault_value(dn, DEVNET_F_RELAY_DELAY)) <= 0) {
+		relay_handle(dn, req);
+		return;
+	}
+	devnet_debug("relay: relay-delay %lld ms", ms);
+	rh = xcalloc(1, sizeof(*rh));
+	rh->rh_dn = dn;
+	rh->rh_req = req;
+	rh->rh_conn = evhttp_request_get_connection(req);
+	rh->rh_ev = evtimer_new(dn->dn_base, relay_hold_cb, rh);
+	if (rh->rh_ev == NULL) {
+		free(rh);
+		relay_handle(dn, req);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&relay_holds, rh, rh_entry);
+	evhttp_connection_set_closecb(rh->rh_conn, relay_hold_close_cb, rh);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(rh->rh_ev, &tv);
+}
+
+static void
+relay_handle(struct devnet *dn, struct evhttp_request *req)
+{
 	struct evkeyvalq	*ih, *oh;
 	struct evhttp_request	*up;
 	struct relay_req	*rr;
@@ -402,7 +488,6 @@ relay_request_cb(struct evhttp_request *req, void *arg)
 	long long		 status;
 	int			 gw;
 
-	dn->dn_relay_requests++;
 	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	if (path == NULL || strcmp(path, RELAY_PATH) != 0) {
 		devnet_reply_detail(req, 404, "Not Found");
@@ -524,6 +609,7 @@ devnet_relay_start(struct devnet *dn, int port, int *outport,
 void
 devnet_relay_free(struct devnet *dn)
 {
+	struct relay_hold	*rh;
 	struct relay_req	*rr;
 	struct relay_conn	*rc;
 	size_t			 i;
@@ -532,6 +618,10 @@ devnet_relay_free(struct devnet *dn)
 	if (dn->dn_relay_http != NULL) {
 		evhttp_free(dn->dn_relay_http);
 		dn->dn_relay_http = NULL;
+	}
+	while ((rh = TAILQ_FIRST(&relay_holds)) != NULL) {
+		rh->rh_conn = NULL;
+		relay_hold_free(rh);
 	}
 	while ((rr = TAILQ_FIRST(&relay_reqs)) != NULL) {
 		rr->rr_in_conn = NULL;

@@ -59,7 +59,8 @@ static const char *devnet_fault_names[DEVNET_F__COUNT] = {
 	[DEVNET_F_GATEWAY_STATUS] = "gateway-status",
 	[DEVNET_F_RELAY_WORDING] = "relay-wording",
 	[DEVNET_F_SLOW_AUTH] = "slow-auth",
-	[DEVNET_F_HOSTILE_ENDPOINT] = "hostile-endpoint"
+	[DEVNET_F_HOSTILE_ENDPOINT] = "hostile-endpoint",
+	[DEVNET_F_RELAY_DELAY] = "relay-delay"
 };
 
 static int	devnet_verbose;
@@ -74,6 +75,7 @@ static const struct option devnet_longopts[] = {
 	{ "gateways", required_argument, NULL, 'g' },
 	{ "rsa-bits", required_argument, NULL, 'r' },
 	{ "stream-delay-ms", required_argument, NULL, 'd' },
+	{ "stream-frames", required_argument, NULL, 'f' },
 	{ "token-ttl", required_argument, NULL, 'T' },
 	{ "bundle-late", required_argument, NULL, 'L' },
 	{ "bench", no_argument, NULL, 'B' },
@@ -723,6 +725,7 @@ devnet_usage(int status)
 	fprintf(f, "usage: og-veil-devnet [-v] [--state file] "
 	    "[--bundle file] [--tls] [--ca-out file]\n"
 	    "\t[--gateways n] [--rsa-bits 2048|4096] [--stream-delay-ms n]\n"
+	    "\t[--stream-frames n]\n"
 	    "\t[--token-ttl seconds] [--bundle-late seconds] [--bench] "
 	    "[--fault name[=value][@gateway]] ...\n"
 	    "\t[--port-relay port] [--port-chain port] [--port-auth port]\n"
@@ -743,6 +746,8 @@ devnet_usage(int status)
 	    "  --rsa-bits BITS        gateway signing key size, 2048 or 4096\n"
 	    "  --stream-delay-ms N    delay between streamed frames"
 	    " (default 20)\n"
+	    "  --stream-frames N      text answers of at least N tokens"
+	    " (the echo repeated)\n"
 	    "  --token-ttl SECONDS    access token lifetime (default 3600)\n"
 	    "  --bundle-late SECONDS  the first access token expired that"
 	    " long ago\n"
@@ -825,6 +830,14 @@ main(int argc, char **argv)
 				return (1);
 			}
 			delay_set = 1;
+			break;
+		case 'f':
+			dn->dn_stream_frames = (int)strtonum(optarg, 1,
+			    1000000, &errstr);
+			if (errstr != NULL) {
+				devnet_warnx("--stream-frames: %s", errstr);
+				return (1);
+			}
 			break;
 		case 'T':
 			dn->dn_token_ttl = (int)strtonum(optarg, 1,
@@ -974,6 +987,7 @@ out:
 	devnet_relay_free(dn);
 	devnet_chain_free(dn);
 	devnet_auth_free(dn);
+	devnet_admin_free(dn);
 	if (dn->dn_app_http != NULL)
 		evhttp_free(dn->dn_app_http);
 	if (dn->dn_admin_http != NULL)

@@ -55,6 +55,7 @@ enum devnet_fault {
 	DEVNET_F_RELAY_WORDING,		/* value: other relay error texts */
 	DEVNET_F_SLOW_AUTH,		/* value: ms before a refresh answer */
 	DEVNET_F_HOSTILE_ENDPOINT,	/* registry endpoint with CR LF, ESC */
+	DEVNET_F_RELAY_DELAY,		/* value: ms the relay holds a call */
 	DEVNET_F__COUNT
 };
 
@@ -76,6 +77,7 @@ struct devnet {
 	int			 dn_verbose;
 	int			 dn_rsa_bits;
 	int			 dn_stream_delay_ms;
+	int			 dn_stream_frames;	/* 0 or answer length */
 	int			 dn_token_ttl;	/* seconds */
 	int			 dn_bundle_late; /* 1st token expired s ago */
 	struct devnet_gateway	**dn_gateways;	/* owned */
@@ -94,6 +96,14 @@ struct devnet {
 	uint64_t		 dn_auth_calls;
 	uint64_t		 dn_app_calls;
 	uint64_t		 dn_relay_errors;
+	/*
+	 * The last decrypted requests the gateways received (GET /received
+	 * on admin), oldest first from dn_received_next: what the enclave
+	 * saw, for the tests of --pii-scrub.  Each owned or NULL.
+	 */
+#define DEVNET_RECEIVED_MAX	16
+	char			*dn_received[DEVNET_RECEIVED_MAX];
+	size_t			 dn_received_next;
 	uint64_t		 dn_relay_billing;	/* frames seen */
 	/* Files and services (devnet.c and one devnet-<service>.c each). */
 	char			*dn_state_path;		/* owned */
@@ -198,6 +208,8 @@ struct devnet_answer {
 int	 devnet_model_answer(const struct json_value *, struct devnet_answer *,
 	    const char **);
 void	 devnet_answer_clear(struct devnet_answer *);
+/* Repeat a text answer's tokens until it has at least n (--stream-frames). */
+void	 devnet_model_pad(struct devnet_answer *, size_t);
 
 /* The services: devnet-{relay,chain,auth,app,admin}.c. */
 int	 devnet_relay_start(struct devnet *, int, int *, const char **);
@@ -218,5 +230,9 @@ void	 devnet_auth_expire(struct devnet *);
 void	 devnet_auth_free(struct devnet *);
 void	 devnet_relay_free(struct devnet *);
 void	 devnet_chain_free(struct devnet *);
+
+/* devnet-admin.c: keep a decrypted request for GET /received. */
+void	 devnet_admin_received(struct devnet *, const char *, size_t);
+void	 devnet_admin_free(struct devnet *);
 
 #endif /* DEVNET_H */

@@ -1,9 +1,10 @@
 -- post.lua: wrk script for `make bench`: POSTs one chat completion (set
 -- BENCH_STREAM=1 for a streaming one) and counts answers og-veil verified
--- (status 200 with X-OpenGradient-Verified: true; for streams also the
--- closing "data: [DONE]").  BENCH_STOP_AFTER=n stops a thread after n
--- answers: with n = connections per thread, each connection carries one
--- stream (the streaming-scale run).
+-- (status 200 with X-OpenGradient-Verified: true, or for a stream committed
+-- before its verdict the last chunk's opengradient_verification.verified;
+-- for streams also the closing "data: [DONE]").  BENCH_STOP_AFTER=n stops
+-- a thread after n answers: with n = connections per thread, each
+-- connection carries one stream (the streaming-scale run).
 local stream = os.getenv("BENCH_STREAM") == "1"
 local stop_after = tonumber(os.getenv("BENCH_STOP_AFTER") or "0")
 wrk.method = "POST"
@@ -26,9 +27,25 @@ function init(args)
   answers = 0
 end
 
-function response(status, headers, body)
+-- A stream held past --first-byte is committed before its verdict: then
+-- the verdict is the last chunk's opengradient_verification, not a header.
+local function verified_answer(status, headers, body)
   local v = headers["X-OpenGradient-Verified"] or headers["x-opengradient-verified"]
-  if status == 200 and v == "true" and (not stream or string.find(body, "data: [DONE]", 1, true)) then
+  if status ~= 200 then
+    return false
+  end
+  if not stream then
+    return v == "true"
+  end
+  if not string.find(body, "data: [DONE]", 1, true) then
+    return false
+  end
+  return v == "true" or
+    string.find(body, '"opengradient_verification":{"verified":true', 1, true) ~= nil
+end
+
+function response(status, headers, body)
+  if verified_answer(status, headers, body) then
     verified = verified + 1
   else
     bad = bad + 1

@@ -34,7 +34,9 @@ PORTPART=$(echo "$CB" | sed -E 's#(http://127\.0\.0\.1:[0-9]+)/.*#\1#')
 STATUS=$(curl -sS -o /dev/null -w '%{http_code}' -X POST --data-binary @"$T/bundle.json" "$PORTPART/wrong")
 [ "$STATUS" = 404 ] || fail "wrong path: $STATUS"
 # A bad bundle: 400 {"ok": false, ...}, the listener keeps waiting.
+APP_ORIGIN=$(echo "$DEVNET_APP" | sed -E 's#^(https?://[^/]+).*#\1#')
 STATUS=$(curl -sS -o "$T/body" -D "$T/h3" -w '%{http_code}' -X POST \
+    -H "Origin: $APP_ORIGIN" \
     -H 'Content-Type: application/json' --data-binary '{"type": "nope"}' "$CB")
 [ "$STATUS" = 400 ] || fail "bad bundle: $STATUS"
 [ "$(jget "$T/body" ok)" = false ] || fail "bad bundle body: $(cat "$T/body")"

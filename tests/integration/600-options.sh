@@ -6,6 +6,10 @@
 # each flag, variable and file line sets the same thing; server.conf
 # holds every saved setting; OG_VEIL_HOME="" is an error, not the default.
 V=$VEIL_BIN
+# A detached server this case starts is killed when it ends, even on failure.
+track_daemon() {
+	[ -s "$OG_VEIL_HOME/og-veil.pid" ] && lib_track "$(cat "$OG_VEIL_HOME/og-veil.pid")" || true
+}
 MAN=$TOP/man/og-veil.1
 EXAMPLE=$TOP/contrib/og-veil.env.example
 
@@ -72,6 +76,7 @@ port=$(free_port)
     --max-conns 77 --allow-host h1.example --allow-host h2.example \
     --expected-pcr 0x$(printf "ab%.0s" $(seq 32)) >"$T/serve.out" 2>&1 ||
     fail "serve: $(cat "$T/serve.out")"
+track_daemon
 conf=$OG_VEIL_HOME/server.conf
 for l in "OG_VEIL_PORT=$port" OG_VEIL_MAX_HEADERS=98304 \
     OG_VEIL_TEE_REFRESH_INTERVAL=120 OG_VEIL_MAX_CONNS=77 \

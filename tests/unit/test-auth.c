@@ -344,7 +344,77 @@ fail:
 	return (-1);
 }
 
+/* Plain HTTP only to loopback; look-alikes and userinfo are not loopback. */
+static int
+test_private_urls(void)
+{
+	struct session	s;
+	char		err[512];
+
+	TEST_ASSERT(auth_url_is_private("https://chat-api.example"));
+	TEST_ASSERT(auth_url_is_private("HTTPS://Chat-Api.Example:8443/x"));
+	TEST_ASSERT(auth_url_is_private("http://127.0.0.1:8545"));
+	TEST_ASSERT(auth_url_is_private("http://127.3.4.5/"));
+	TEST_ASSERT(auth_url_is_private("http://localhost:1"));
+	TEST_ASSERT(auth_url_is_private("http://[::1]:9"));
+	TEST_ASSERT(auth_url_is_private("http://[::ffff:127.0.0.1]"));
+	TEST_ASSERT(auth_url_is_private("http://user@127.0.0.1/"));
+	TEST_ASSERT(!auth_url_is_private("http://relay.example"));
+	TEST_ASSERT(!auth_url_is_private("http://127.0.0.1.example.test"));
+	TEST_ASSERT(!auth_url_is_private("http://127.0.0.1@relay.example/"));
+	TEST_ASSERT(!auth_url_is_private("http://10.0.0.1"));
+	TEST_ASSERT(!auth_url_is_private("http://[::2]"));
+	TEST_ASSERT(!auth_url_is_private("http://127.0.0.1:99999"));
+	TEST_ASSERT(!auth_url_is_private("ftp://127.0.0.1"));
+	TEST_ASSERT(!auth_url_is_private("http://"));
+
+	memset(&s, 0, sizeof(s));
+	s.supabase_url = "https://p.supabase.co";
+	s.chat_api_base_url = "http://chat-api.example";
+	s.rpc_url = "http://127.0.0.1:8545";
+	TEST_EQ_INT(auth_session_check_urls(&s, 0, err, sizeof(err)), -1);
+	TEST_ASSERT(strstr(err, "config.chat_api_base_url") != NULL);
+	TEST_ASSERT(strstr(err, "--allow-http") != NULL);
+	TEST_EQ_INT(auth_session_check_urls(&s, 1, err, sizeof(err)), 0);
+	s.chat_api_base_url = "https://chat-api.example";
+	s.rpc_url = NULL;
+	TEST_EQ_INT(auth_session_check_urls(&s, 0, err, sizeof(err)), 0);
+	return (0);
+fail:
+	return (1);
+}
+
+/* The Origin a browser sends for the app's pages. */
+static int
+test_origin(void)
+{
+	char	o[300];
+
+	TEST_EQ_INT(auth_url_origin("https://chat.opengradient.ai", o,
+	    sizeof(o)), 0);
+	TEST_EQ_STR(o, "https://chat.opengradient.ai");
+	TEST_EQ_INT(auth_url_origin("HTTPS://Chat.Example:443/app/", o,
+	    sizeof(o)), 0);
+	TEST_EQ_STR(o, "https://chat.example");
+	TEST_EQ_INT(auth_url_origin("http://127.0.0.1:4100/", o, sizeof(o)),
+	    0);
+	TEST_EQ_STR(o, "http://127.0.0.1:4100");
+	TEST_EQ_INT(auth_url_origin("http://x:80", o, sizeof(o)), 0);
+	TEST_EQ_STR(o, "http://x");
+	TEST_EQ_INT(auth_url_origin("http://u:p@[::1]:8080/a", o, sizeof(o)),
+	    0);
+	TEST_EQ_STR(o, "http://[::1]:8080");
+	TEST_EQ_INT(auth_url_origin("chat.example", o, sizeof(o)), -1);
+	TEST_EQ_INT(auth_url_origin("https://", o, sizeof(o)), -1);
+	TEST_EQ_INT(auth_url_origin("https://x:0", o, sizeof(o)), -1);
+	return (0);
+fail:
+	return (1);
+}
+
 static const struct test_case cases[] = {
+	{ "private-urls", test_private_urls },
+	{ "origin", test_origin },
 	{ "full-bundle", test_full },
 	{ "minimal-bundle", test_minimal },
 	{ "type-rule", test_type },

@@ -22,7 +22,8 @@ static const char *const test_env_names[] = {
 	"SSL_CERT_FILE", "OG_VEIL_CA_FILE", "OG_VEIL_ALLOW_ORIGINS",
 	"OG_VEIL_ALLOW_HOSTS", "OG_VEIL_MAX_BODY", "OG_VEIL_MAX_RESPONSE",
 	"OG_VEIL_MAX_UNVERIFIED", "OG_VEIL_MAX_HEADERS", "OG_VEIL_MAX_CONNS",
-	"OG_VEIL_TEE_REFRESH_INTERVAL", "STATE_DIRECTORY"
+	"OG_VEIL_TEE_REFRESH_INTERVAL", "OG_VEIL_FIRST_BYTE",
+	"OG_VEIL_KEEPALIVE", "STATE_DIRECTORY"
 };
 
 #define PCR_UPPER \
@@ -251,6 +252,17 @@ test_values(void)
 	TEST_EQ_STR(cfg.allow_hosts[1], "b.example");
 	TEST_EQ_INT(config_set(&cfg, "tee-refresh-interval", "-1", err,
 	    sizeof(err)), -1);
+	TEST_EQ_INT(cfg.first_byte, 2);
+	TEST_EQ_INT(cfg.keepalive, 10);
+	TEST_EQ_INT(config_set(&cfg, "first-byte", "0", err, sizeof(err)), 0);
+	TEST_EQ_INT(cfg.first_byte, 0);
+	TEST_EQ_INT(config_set(&cfg, "first-byte", "601", err, sizeof(err)),
+	    -1);
+	TEST_EQ_INT(config_set(&cfg, "first-byte", "-1", err, sizeof(err)),
+	    -1);
+	TEST_EQ_INT(config_set(&cfg, "keepalive", "0", err, sizeof(err)), -1);
+	TEST_EQ_INT(config_set(&cfg, "keepalive", "1", err, sizeof(err)), 0);
+	TEST_EQ_INT(cfg.keepalive, 1);
 	TEST_EQ_INT(config_set(&cfg, "no-such-option", "1", err, sizeof(err)),
 	    -1);
 	TEST_EQ_INT(config_set(&cfg, "ca-file", "/nonexistent/ca.pem", err,

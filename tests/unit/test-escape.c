@@ -22,7 +22,8 @@ check(const char *in, size_t len, int flags, const char *want)
 
 	buf_init(&b);
 	escape_ctl(&b, in, len, flags);
-	ok = b.len == strlen(want) && memcmp(b.data, want, b.len) == 0;
+	ok = b.len == strlen(want) && (b.len == 0 ||
+	    memcmp(b.data, want, b.len) == 0);
 	if (!ok)
 		fprintf(stderr, "  got \"%.*s\", want \"%s\"\n", (int)b.len,
 		    b.data != NULL ? (const char *)b.data : "", want);

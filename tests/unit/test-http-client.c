@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -94,6 +95,7 @@ test_server_close_cb(struct evhttp_connection *evcon, void *arg)
 static void
 test_server_cb(struct evhttp_request *req, void *arg)
 {
+	struct bufferevent *bev;
 	struct evbuffer	*b;
 	const char	*uri = evhttp_request_get_uri(req), *h;
 	size_t		 n;
@@ -115,6 +117,17 @@ test_server_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	b = evbuffer_new();
+	if (strcmp(uri, "/extra") == 0) {
+		/* A complete answer, then bytes nobody asked for. */
+		bev = evhttp_connection_get_bufferevent(
+		    evhttp_request_get_connection(req));
+		evbuffer_add_printf(b, "hello");
+		evhttp_send_reply(req, 200, "OK", b);
+		evbuffer_free(b);
+		bufferevent_write(bev, "HTTP/1.1 502 Bad\r\n"
+		    "Content-Length: 0\r\n\r\n", 37);
+		return;
+	}
 	if (strcmp(uri, "/echo?x=1") == 0) {
 		n = evbuffer_get_length(evhttp_request_get_input_buffer(req));
 		if (n >= sizeof(fx->got_body))
@@ -273,6 +286,30 @@ test_keepalive(void)
 	TEST_ASSERT(memcmp(fx->data, "hellohello", 10) == 0);
 	TEST_EQ_INT(http_client_connections_opened(fx->hc), 1);
 	TEST_EQ_INT(http_client_connections_idle(fx->hc), 1);
+	test_teardown();
+	return (0);
+fail:
+	test_teardown();
+	return (-1);
+}
+
+/*
+ * Bytes after a complete answer on a kept-alive connection: it is not
+ * pooled (they would be read as the next call's answer).
+ */
+static int
+test_extra_bytes(void)
+{
+	TEST_ASSERT(test_setup() == 0);
+	test_url("/extra");
+	fx->call = http_call_new(fx->hc, "GET", fx->url, NULL, NULL, 0,
+	    &test_cb, NULL);
+	TEST_ASSERT(fx->call != NULL);
+	test_run_loop();
+	TEST_EQ_INT(fx->ndone, 1);
+	TEST_EQ_INT(fx->result, HTTP_CALL_OK);
+	TEST_EQ_INT(fx->status, 200);
+	TEST_EQ_INT(http_client_connections_idle(fx->hc), 0);
 	test_teardown();
 	return (0);
 fail:
@@ -514,6 +551,7 @@ fail:
 
 static const struct test_case cases[] = {
 	{ "keepalive-reuse", test_keepalive },
+	{ "extra-bytes-not-pooled", test_extra_bytes },
 	{ "chunked-stream", test_stream },
 	{ "post-body-headers", test_post },
 	{ "non-2xx-status", test_status },

@@ -83,6 +83,149 @@ float_is(double d, const char *want)
 	return (1);
 }
 
+/*
+ * The reference: every precision from 1 to 17, the correctly rounded
+ * digits and then their lower and upper neighbour, the first that reads
+ * back wins (the algorithm pyjson.c used before its fast path).
+ */
+static void
+ref_repr_digits(double x, char *out, size_t outlen)
+{
+	char	b[48], d[24], *e;
+	int	p, n, i, up, ex;
+
+	for (p = 1; p <= 17; p++) {
+		snprintf(b, sizeof(b), "%.*e", p - 1, x);
+		if (strtod(b, NULL) == x)
+			goto found;
+		for (up = 0; up <= 1; up++) {
+			e = strchr(b, 'e');
+			ex = atoi(e + 1);
+			for (n = 0, i = 0; b + i < e; i++)
+				if (b[i] != '.')
+					d[n++] = b[i];
+			for (i = n - 1; i >= 0; i--) {
+				if (up && d[i] != '9') {
+					d[i]++;
+					break;
+				}
+				if (!up && d[i] != '0') {
+					d[i]--;
+					break;
+				}
+				d[i] = up ? '0' : '9';
+			}
+			if (i < 0 && up) {
+				d[0] = '1';
+				ex++;
+			}
+			if (i < 0 && !up)
+				continue;
+			d[n] = '\0';
+			snprintf(b, sizeof(b), "%c.%se%d", d[0], d + 1, ex);
+			if (strtod(b, NULL) == x)
+				goto found;
+			snprintf(b, sizeof(b), "%.*e", p - 1, x);
+		}
+	}
+found:
+	snprintf(out, outlen, "%.17g", strtod(b, NULL));
+	/* Digits only: "d.ddd" without trailing zeros, and the exponent. */
+	e = strchr(b, 'e');
+	ex = atoi(e + 1);
+	for (n = 0, i = 0; b + i < e; i++)
+		if (b[i] != '.')
+			d[n++] = b[i];
+	while (n > 1 && d[n - 1] == '0')
+		n--;
+	d[n] = '\0';
+	snprintf(out, outlen, "%s e%d", d, ex);
+}
+
+/* The digits and exponent of a repr() string, in ref_repr_digits' form. */
+static void
+repr_digits(const char *r, char *out, size_t outlen)
+{
+	char		 d[40];
+	const char	*p;
+	int		 n = 0, point = -1, z = 0, ex10 = 0;
+
+	for (p = *r == '-' ? r + 1 : r; *p != '\0' && *p != 'e'; p++) {
+		if (*p == '.')
+			point = n;
+		else if (n < (int)sizeof(d) - 1)
+			d[n++] = *p;
+	}
+	if (*p == 'e')
+		ex10 = atoi(p + 1);
+	if (point == -1)
+		point = n;
+	while (z < n - 1 && d[z] == '0')
+		z++;
+	while (n - 1 > z && d[n - 1] == '0')
+		n--;
+	d[n] = '\0';
+	snprintf(out, outlen, "%s e%d", d + z, point - 1 - z + ex10);
+}
+
+/* One double: the fast repr reads back and has the reference's digits. */
+static int
+float_matches_ref(double x)
+{
+	char	r[32], a[48], b[48];
+
+	if (x == 0.0)
+		return (1);
+	pyjson_float_repr(x, r, sizeof(r));
+	if (strtod(r, NULL) != x) {
+		fprintf(stderr, "  repr(%.17g) = %s does not read back\n",
+		    x, r);
+		return (0);
+	}
+	ref_repr_digits(fabs(x), a, sizeof(a));
+	repr_digits(r, b, sizeof(b));
+	if (strcmp(a, b) != 0) {
+		fprintf(stderr, "  repr(%.17g) = %s: digits %s, reference %s\n",
+		    x, r, b, a);
+		return (0);
+	}
+	return (1);
+}
+
+/*
+ * The fast shortest-digits path against the every-precision reference:
+ * every power of two and its neighbours (the lopsided intervals), and
+ * random bit patterns over the whole range (subnormals included).
+ */
+static int
+test_float_repr_fast(void)
+{
+	uint64_t	 u, seed = 0x9e3779b97f4a7c15ULL;
+	double		 x;
+	int		 e, i, bad = 0;
+
+	for (e = -1074; e <= 1023 && bad < 5; e++) {
+		x = ldexp(1.0, e);
+		bad += !float_matches_ref(x);
+		bad += !float_matches_ref(nextafter(x, 0.0));
+		bad += !float_matches_ref(-nextafter(x, HUGE_VAL));
+	}
+	for (i = 0; i < 30000 && bad < 5; i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		u = seed & ~(1ULL << 63);
+		memcpy(&x, &u, sizeof(x));
+		if (isnan(x) || isinf(x) || x == 0.0)
+			continue;
+		bad += !float_matches_ref(x);
+	}
+	TEST_EQ_INT(bad, 0);
+	return (0);
+fail:
+	return (-1);
+}
+
 static int
 test_float_repr(void)
 {
@@ -257,6 +400,7 @@ static const struct test_case cases[] = {
 	{ "scalars", test_scalars },
 	{ "ints", test_ints },
 	{ "float-repr", test_float_repr },
+	{ "float-repr-fast", test_float_repr_fast },
 	{ "float-text", test_float_text },
 	{ "strings", test_strings },
 	{ "lone-surrogates", test_lone_surrogates },

@@ -324,13 +324,48 @@ test_relay_error(void)
 	test_post(0);
 	TEST_EQ_INT(fx->result, RELAY_E_HTTP);
 	TEST_EQ_INT(fx->status, 429);
-	TEST_EQ_STR(fx->msg, "slow down");
+	TEST_EQ_STR(fx->msg, "the relay answered HTTP 429: \"slow down\"");
 	TEST_EQ_STR(fx->retry_after, "7");
 	TEST_EQ_INT(fx->nrefresh, 0);
 	test_teardown();
 	return (0);
 fail:
 	test_teardown();
+	return (-1);
+}
+
+/* Relay-chosen numbers: statuses kept to 4xx/5xx, Retry-After bounded. */
+static int
+test_relay_numbers(void)
+{
+	char	out[64];
+
+	TEST_ASSERT(relay_status_valid(400));
+	TEST_ASSERT(relay_status_valid(599));
+	TEST_ASSERT(!relay_status_valid(302));
+	TEST_ASSERT(!relay_status_valid(600));
+	TEST_ASSERT(!relay_status_valid(1215752191));
+	TEST_ASSERT(!relay_status_valid(-1));
+	TEST_EQ_INT(relay_retry_after("7", out, sizeof(out)), 0);
+	TEST_EQ_STR(out, "7");
+	TEST_EQ_INT(relay_retry_after(" 120 ", out, sizeof(out)), 0);
+	TEST_EQ_STR(out, "120");
+	TEST_EQ_INT(relay_retry_after("0", out, sizeof(out)), 0);
+	TEST_EQ_STR(out, "0");
+	TEST_EQ_INT(relay_retry_after("99999999999999999999999", out,
+	    sizeof(out)), 0);
+	TEST_EQ_STR(out, "3600");
+	TEST_EQ_INT(relay_retry_after("3601", out, sizeof(out)), 0);
+	TEST_EQ_STR(out, "3600");
+	TEST_EQ_INT(relay_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", out,
+	    sizeof(out)), -1);
+	TEST_EQ_INT(relay_retry_after("-5", out, sizeof(out)), -1);
+	TEST_EQ_INT(relay_retry_after("5\r\nX-Forged: 1", out, sizeof(out)),
+	    -1);
+	TEST_EQ_INT(relay_retry_after("", out, sizeof(out)), -1);
+	TEST_EQ_INT(relay_retry_after("1.5", out, sizeof(out)), -1);
+	return (0);
+fail:
 	return (-1);
 }
 
@@ -422,6 +457,7 @@ fail:
 
 static const struct test_case cases[] = {
 	{ "error-messages", test_messages },
+	{ "relay-numbers", test_relay_numbers },
 	{ "401-refresh-and-resend", test_refresh_retry },
 	{ "401-after-refresh", test_auth_fails },
 	{ "refresh-revoked", test_revoked },

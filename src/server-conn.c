@@ -1,0 +1,642 @@
+/*
+ * server-conn.c: every agent connection counted from accept(), not from
+ * its first request.  evhttp 2.1 has no accept hook, so its bufferevent
+ * callback (evhttp_set_bevcb) notes each new connection and a deferred
+ * event picks up the evhttp_connection evhttp built around it.  At the cap
+ * (--max-conns, lowered to fit the open-file limit with descriptors kept
+ * for upstream work) the oldest idle keep-alive connection is closed, else
+ * the oldest one still sending its headers after SERVER_EVICT_SECONDS,
+ * else the new one gets a 503 in the JSON envelope and is closed.  A 1 s
+ * sweep enforces the deadlines: a whole header block in
+ * SERVER_HEADER_SECONDS, no body byte for SERVER_BODY_SILENCE, an answer
+ * not read for SERVER_WRITE_SECONDS.  accept() failing with EMFILE or
+ * ENFILE pauses the listener (one log line per SERVER_LOG_EVERY) until a
+ * connection closes or SERVER_PAUSE_MS pass.
+ */
+#include "compat.h"
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/http_struct.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "xmalloc.h"
+#include "og-veil.h"
+
+#define SERVER_STR1(x)	#x
+#define SERVER_STR(x)	SERVER_STR1(x)
+
+enum server_conn_state {
+	SC_HEAD,		/* reading a request (headers, then body) */
+	SC_BUSY,		/* a request is being answered */
+	SC_IDLE			/* kept alive between requests */
+};
+
+/* One agent connection, found by its descriptor. */
+struct server_conn {
+	struct evhttp_connection *sc_evcon;	/* evhttp owns it */
+	struct bufferevent	*sc_bev;	/* evhttp owns it */
+	int			 sc_fd;
+	enum server_conn_state	 sc_state;
+	time_t			 sc_since;	/* state entered (monotonic) */
+	time_t			 sc_last_rx;	/* last byte read */
+	time_t			 sc_last_tx;	/* last byte sent or queued */
+	size_t			 sc_rx;		/* bytes read in SC_HEAD */
+	struct evbuffer_cb_entry *sc_rxcb;	/* on the input */
+	struct evbuffer_cb_entry *sc_txcb;	/* on the output */
+	struct req		*sc_req;	/* not owned: request on it */
+	TAILQ_ENTRY(server_conn) sc_entry;	/* oldest first */
+};
+TAILQ_HEAD(server_conn_list, server_conn);
+
+static struct server_conn	**server_conns;	/* indexed by descriptor */
+static size_t			  server_nconn_slots;
+static struct server_conn_list	  server_conn_all =
+    TAILQ_HEAD_INITIALIZER(server_conn_all);
+static size_t			  server_nconns;
+static size_t			  server_max_conns;
+static size_t			  server_header_cap;
+
+/* New bufferevents evhttp has not finished setting up; referenced. */
+static struct bufferevent	**server_pending;
+static size_t			  server_npending;
+static size_t			  server_pending_cap;
+
+static struct evconnlistener	*server_listener;	/* evhttp owns it */
+static struct event		*server_settle_ev;
+static struct event		*server_sweep_ev;
+static struct event		*server_resume_ev;
+static int			  server_paused;
+
+/* Rate-limited warnings: the last time and how many were not logged. */
+struct server_warn {
+	time_t		 sw_last;
+	unsigned long	 sw_quiet;
+};
+static struct server_warn	  server_warn_accept;
+static struct server_warn	  server_warn_cap;
+static struct server_warn	  server_warn_evict;
+static struct server_warn	  server_warn_header;
+static struct server_warn	  server_warn_body;
+static struct server_warn	  server_warn_write;
+
+static void	server_conn_close_cb(struct evhttp_connection *, void *);
+
+static time_t
+server_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
+}
+
+/* 1 when a warning may be logged now; *quiet says how many were not. */
+static int
+server_warn_ok(struct server_warn *sw, unsigned long *quiet)
+{
+	time_t	now = server_now();
+
+	if (sw->sw_last != 0 && now - sw->sw_last < SERVER_LOG_EVERY) {
+		sw->sw_quiet++;
+		return (0);
+	}
+	*quiet = sw->sw_quiet;
+	sw->sw_quiet = 0;
+	sw->sw_last = now;
+	return (1);
+}
+
+/* Agent connections counted now (GET /metrics). */
+size_t
+server_conn_count(void)
+{
+	return (server_nconns);
+}
+
+static struct server_conn *
+server_conn_by_evcon(struct evhttp_connection *evcon)
+{
+	struct bufferevent	*bev;
+	int			 fd;
+
+	if (evcon == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) < 0 ||
+	    (size_t)fd >= server_nconn_slots || server_conns[fd] == NULL ||
+	    server_conns[fd]->sc_evcon != evcon)
+		return (NULL);
+	return (server_conns[fd]);
+}
+
+static void
+server_conn_rx_cb(struct evbuffer *b, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct server_conn	*sc = arg;
+
+	(void)b;
+	if (info->n_added == 0)
+		return;
+	sc->sc_last_rx = server_now();
+	if (sc->sc_state == SC_IDLE) {
+		sc->sc_state = SC_HEAD;
+		sc->sc_since = sc->sc_last_rx;
+		sc->sc_rx = 0;
+	}
+	sc->sc_rx += info->n_added;
+}
+
+static void
+server_conn_tx_cb(struct evbuffer *b, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct server_conn	*sc = arg;
+
+	(void)b;
+	/* Progress, or the first bytes queued: the write clock restarts. */
+	if (info->n_deleted > 0 || (info->n_added > 0 && info->orig_size == 0))
+		sc->sc_last_tx = server_now();
+}
+
+/* Count a connection evhttp set up: it is in the table from now on. */
+static struct server_conn *
+server_conn_add(struct evhttp_connection *evcon, struct bufferevent *bev,
+    int fd)
+{
+	struct server_conn	*sc;
+	size_t			 n;
+
+	if ((size_t)fd >= server_nconn_slots) {
+		n = (size_t)fd + 256;
+		server_conns = xreallocarray(server_conns, n,
+		    sizeof(*server_conns));
+		memset(server_conns + server_nconn_slots, 0,
+		    (n - server_nconn_slots) * sizeof(*server_conns));
+		server_nconn_slots = n;
+	}
+	if ((sc = server_conns[fd]) != NULL) {
+		/* A stale entry: the descriptor was reused. */
+		TAILQ_REMOVE(&server_conn_all, sc, sc_entry);
+		server_nconns--;
+		free(sc);
+	}
+	sc = xcalloc(1, sizeof(*sc));
+	sc->sc_evcon = evcon;
+	sc->sc_bev = bev;
+	sc->sc_fd = fd;
+	sc->sc_state = SC_HEAD;
+	sc->sc_since = sc->sc_last_rx = sc->sc_last_tx = server_now();
+	sc->sc_rxcb = evbuffer_add_cb(bufferevent_get_input(bev),
+	    server_conn_rx_cb, sc);
+	sc->sc_txcb = evbuffer_add_cb(bufferevent_get_output(bev),
+	    server_conn_tx_cb, sc);
+	server_conns[fd] = sc;
+	TAILQ_INSERT_TAIL(&server_conn_all, sc, sc_entry);
+	server_nconns++;
+	evhttp_connection_set_closecb(evcon, server_conn_close_cb, sc);
+	return (sc);
+}
+
+/* Forget sc (its connection is going away) and free it. */
+static void
+server_conn_forget(struct server_conn *sc)
+{
+	if (sc->sc_rxcb != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_input(sc->sc_bev),
+		    sc->sc_rxcb);
+	if (sc->sc_txcb != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_output(sc->sc_bev),
+		    sc->sc_txcb);
+	if ((size_t)sc->sc_fd < server_nconn_slots &&
+	    server_conns[sc->sc_fd] == sc)
+		server_conns[sc->sc_fd] = NULL;
+	TAILQ_REMOVE(&server_conn_all, sc, sc_entry);
+	server_nconns--;
+	free(sc);
+}
+
+static void
+server_conn_close_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct server_conn	*sc = arg;
+	struct req		*rq;
+
+	(void)evcon;
+	rq = sc->sc_req;
+	server_conn_forget(sc);
+	if (server_paused && server_listener != NULL) {
+		server_paused = 0;
+		evconnlistener_enable(server_listener);
+	}
+	if (rq != NULL)
+		req_client_gone(rq);
+}
+
+/*
+ * Close sc's connection: now when no request of ours is on it (its close
+ * callback forgets it), else through evhttp's EOF path.
+ */
+static void
+server_conn_drop(struct server_conn *sc, struct server_warn *sw,
+    const char *why)
+{
+	unsigned long	quiet;
+
+	log_debug("agent connection %d closed: %s", sc->sc_fd, why);
+	if (server_warn_ok(sw, &quiet))
+		log_info("agent connection closed: %s (and %lu more since "
+		    "the last report)", why, quiet);
+	/*
+	 * A request being answered belongs to req.c: evhttp must see the
+	 * socket fail and detach it (its EOF path), not have it freed.
+	 */
+	if (sc->sc_state == SC_BUSY) {
+		(void)shutdown(sc->sc_fd, SHUT_RDWR);
+		return;
+	}
+	evhttp_connection_free(sc->sc_evcon);
+}
+
+/*
+ * At the cap: the oldest idle keep-alive connection, else the oldest one
+ * still sending its request after SERVER_EVICT_SECONDS; NULL when every
+ * connection is answering or young.
+ */
+static struct server_conn *
+server_conn_victim(time_t now)
+{
+	struct server_conn	*sc, *head = NULL;
+
+	TAILQ_FOREACH(sc, &server_conn_all, sc_entry) {
+		if (sc->sc_state == SC_IDLE && evbuffer_get_length(
+		    bufferevent_get_output(sc->sc_bev)) == 0)
+			return (sc);
+		if (head == NULL && sc->sc_state == SC_HEAD &&
+		    now - sc->sc_since >= SERVER_EVICT_SECONDS)
+			head = sc;
+	}
+	return (head);
+}
+
+/* Answer a connection over the cap with the 503 envelope and close it. */
+static void
+server_conn_refuse(struct evhttp_connection *evcon, int fd)
+{
+	const struct error_def	*ed = error_def(ERROR_TOO_MANY_CONNECTIONS);
+	struct buf		 body, b;
+	unsigned long		 quiet;
+
+	buf_init(&body);
+	chat_error_json(&body, ed->message, error_openai_type(ed->status),
+	    ed->name, NULL);
+	buf_init(&b);
+	buf_printf(&b, "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Type: application/json\r\nRetry-After: 1\r\n"
+	    "Connection: close\r\nContent-Length: %zu\r\n\r\n", body.len);
+	buf_add(&b, body.data, body.len);
+	/* Best effort: a fresh socket's send buffer takes this at once. */
+	(void)send(fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	buf_clear(&b, 0);
+	buf_clear(&body, 0);
+	if (server_warn_ok(&server_warn_cap, &quiet))
+		log_warnx("agent connection refused: %zu open, the cap "
+		    "(max_conns) is %zu (%lu more refused since the last "
+		    "report)", server_nconns, server_max_conns, quiet);
+	evhttp_connection_free(evcon);
+}
+
+/* The deferred half of an accept: count what evhttp set up. */
+static void
+server_conn_settle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bufferevent	*bev;
+	struct server_conn	*victim;
+	bufferevent_data_cb	 readcb;
+	void			*cbarg;
+	size_t			 i;
+	int			 cfd;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (i = 0; i < server_npending; i++) {
+		bev = server_pending[i];
+		cbarg = NULL;
+		readcb = NULL;
+		bufferevent_getcb(bev, &readcb, NULL, NULL, &cbarg);
+		cfd = bufferevent_getfd(bev);
+		/* Freed meanwhile (callbacks cleared), or not set up. */
+		if (readcb != NULL && cbarg != NULL && cfd >= 0) {
+			if (server_nconns >= server_max_conns &&
+			    (victim = server_conn_victim(server_now())) !=
+			    NULL)
+				server_conn_drop(victim, &server_warn_evict,
+				    "the connection cap "
+				    "was reached; this one was the oldest idle "
+				    "or stalled");
+			if (server_nconns >= server_max_conns)
+				server_conn_refuse(cbarg, cfd);
+			else
+				server_conn_add(cbarg, bev, cfd);
+		}
+		bufferevent_decref(bev);
+	}
+	server_npending = 0;
+}
+
+/* evhttp_set_bevcb(): a new agent connection's bufferevent. */
+static struct bufferevent *
+server_conn_bev_cb(struct event_base *base, void *arg)
+{
+	struct bufferevent	*bev;
+
+	(void)arg;
+	/* The options evhttp itself would use. */
+	if ((bev = bufferevent_socket_new(base, -1, 0)) == NULL)
+		return (NULL);
+	if (server_npending == server_pending_cap) {
+		server_pending_cap = server_pending_cap == 0 ? 64 :
+		    server_pending_cap * 2;
+		server_pending = xreallocarray(server_pending,
+		    server_pending_cap, sizeof(*server_pending));
+	}
+	bufferevent_incref(bev);
+	server_pending[server_npending++] = bev;
+	event_active(server_settle_ev, EV_TIMEOUT, 1);
+	return (bev);
+}
+
+static void
+server_conn_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (server_paused && server_listener != NULL) {
+		server_paused = 0;
+		evconnlistener_enable(server_listener);
+	}
+}
+
+/* accept() failed: pause on EMFILE/ENFILE instead of spinning. */
+static void
+server_conn_accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct timeval	 tv = { 0, SERVER_PAUSE_MS * 1000 };
+	unsigned long	 quiet;
+	int		 e = errno;
+
+	(void)arg;
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		evconnlistener_disable(lev);
+		server_paused = 1;
+		evtimer_add(server_resume_ev, &tv);
+	}
+	if (server_warn_ok(&server_warn_accept, &quiet))
+		log_warnx("accept: %s: %s (%zu agent connections open; "
+		    "%lu more since the last report)", strerror(e),
+		    server_paused ? "not accepting for a moment" : "going on",
+		    server_nconns, quiet);
+}
+
+/* The 1 s sweep: the header, body-silence and write deadlines. */
+static void
+server_conn_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server_conn	*sc, *next;
+	time_t			 now = server_now();
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (sc = TAILQ_FIRST(&server_conn_all); sc != NULL; sc = next) {
+		next = TAILQ_NEXT(sc, sc_entry);
+		if (evbuffer_get_length(bufferevent_get_output(sc->sc_bev)) >
+		    0 && now - sc->sc_last_tx >= SERVER_WRITE_SECONDS)
+			server_conn_drop(sc, &server_warn_write,
+			    "the agent read nothing of its answer for "
+			    SERVER_STR(SERVER_WRITE_SECONDS) " s");
+		else if (sc->sc_state != SC_HEAD)
+			continue;
+		else if (sc->sc_rx <= server_header_cap &&
+		    now - sc->sc_since >= SERVER_HEADER_SECONDS)
+			server_conn_drop(sc, &server_warn_header,
+			    "no complete header block within "
+			    SERVER_STR(SERVER_HEADER_SECONDS) " s");
+		else if (now - sc->sc_last_rx >= SERVER_BODY_SILENCE)
+			server_conn_drop(sc, &server_warn_body,
+			    "the agent sent nothing of its "
+			    "body for " SERVER_STR(SERVER_BODY_SILENCE) " s");
+	}
+}
+
+/*
+ * Start counting connections of http (whose only listener is lev), at
+ * most max_conns; a header block is at most header_cap bytes.
+ */
+void
+server_conn_start(struct event_base *base, struct evhttp *http,
+    struct evconnlistener *lev, size_t max_conns, size_t header_cap)
+{
+	struct timeval	tv = { 1, 0 };
+
+	server_max_conns = max_conns;
+	server_header_cap = header_cap;
+	server_listener = lev;
+	server_paused = 0;
+	server_settle_ev = event_new(base, -1, 0, server_conn_settle_cb, NULL);
+	server_sweep_ev = event_new(base, -1, EV_PERSIST,
+	    server_conn_sweep_cb, NULL);
+	server_resume_ev = evtimer_new(base, server_conn_resume_cb, NULL);
+	if (server_settle_ev == NULL || server_sweep_ev == NULL ||
+	    server_resume_ev == NULL)
+		fatalx("event_new");
+	event_add(server_sweep_ev, &tv);
+	evhttp_set_bevcb(http, server_conn_bev_cb, NULL);
+	if (lev != NULL)
+		evconnlistener_set_error_cb(lev, server_conn_accept_error_cb);
+}
+
+/* The listener is gone (drain): never enable it again. */
+void
+server_conn_unlisten(void)
+{
+	server_listener = NULL;
+}
+
+static void
+server_conn_done_cb(struct evhttp_request *er, void *arg)
+{
+	struct server_conn	*sc;
+
+	(void)er;
+	if ((sc = server_conn_by_evcon(arg)) != NULL &&
+	    sc->sc_state == SC_BUSY) {
+		sc->sc_state = SC_IDLE;
+		sc->sc_since = server_now();
+		sc->sc_rx = 0;
+	}
+}
+
+/*
+ * A request arrived on the agent's connection (counted since its accept):
+ * it is busy until the answer is sent.  Always 0 now: the cap is applied
+ * when a connection is accepted.
+ */
+int
+server_conn_track(struct veil *vl, struct evhttp_request *er)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(er);
+	struct bufferevent	*bev;
+	struct server_conn	*sc;
+	int			 fd;
+
+	(void)vl;
+	if ((sc = server_conn_by_evcon(evcon)) == NULL) {
+		/* Not seen at accept (bevcb failed): count it now. */
+		if (evcon == NULL ||
+		    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
+		    (fd = bufferevent_getfd(bev)) < 0)
+			return (0);
+		sc = server_conn_add(evcon, bev, fd);
+	}
+	sc->sc_state = SC_BUSY;
+	sc->sc_since = server_now();
+	evhttp_request_set_on_complete_cb(er, server_conn_done_cb, evcon);
+	return (0);
+}
+
+/* Route the connection's close to rq; NULL forgets it. */
+void
+server_conn_set_req(struct evhttp_request *er, struct req *rq)
+{
+	struct server_conn	*sc;
+
+	if (rq == NULL) {
+		/* The request may be orphaned: search by request. */
+		TAILQ_FOREACH(sc, &server_conn_all, sc_entry)
+			if (sc->sc_req != NULL && sc->sc_req->rq_in == er)
+				sc->sc_req = NULL;
+		return;
+	}
+	if ((sc = server_conn_by_evcon(evhttp_request_get_connection(er))) !=
+	    NULL)
+		sc->sc_req = rq;
+}
+
+/* After evhttp_free(): release what is left. */
+void
+server_conn_stop(void)
+{
+	struct server_conn	*sc;
+	size_t			 i;
+
+	while ((sc = TAILQ_FIRST(&server_conn_all)) != NULL) {
+		TAILQ_REMOVE(&server_conn_all, sc, sc_entry);
+		free(sc);
+	}
+	free(server_conns);
+	server_conns = NULL;
+	server_nconn_slots = 0;
+	server_nconns = 0;
+	for (i = 0; i < server_npending; i++)
+		bufferevent_decref(server_pending[i]);
+	free(server_pending);
+	server_pending = NULL;
+	server_npending = server_pending_cap = 0;
+	if (server_settle_ev != NULL)
+		event_free(server_settle_ev);
+	if (server_sweep_ev != NULL)
+		event_free(server_sweep_ev);
+	if (server_resume_ev != NULL)
+		event_free(server_resume_ev);
+	server_settle_ev = server_sweep_ev = server_resume_ev = NULL;
+	server_listener = NULL;
+}
+
+/*
+ * RFC 9112 framing of the agent's request head, which evhttp 2.1 does not
+ * check: 0 and in *hostp the host to check against --allow-host (the
+ * Host header, or the host of an absolute-form target, which wins, §3.2.2),
+ * or -1 and *whyp: a field name with whitespace before its colon (§5.1;
+ * evhttp keeps it as another name, so "Host : x" hid the Host), more than
+ * one Host, none in an HTTP/1.1 request (§3.2).
+ */
+int
+server_conn_host(struct evhttp_request *er, const char **hostp,
+    const char **whyp)
+{
+	struct evkeyvalq	*ih = evhttp_request_get_input_headers(er);
+	const struct evhttp_uri	*u;
+	struct evkeyval		*kv;
+	const char		*target, *host = NULL;
+	size_t			 n = 0, len;
+
+	TAILQ_FOREACH(kv, ih, next) {
+		len = strlen(kv->key);
+		if (len == 0 || kv->key[len - 1] == ' ' ||
+		    kv->key[len - 1] == '\t') {
+			*whyp = "whitespace between a header name and its "
+			    "colon (RFC 9112, section 5.1)";
+			return (-1);
+		}
+		if (strcasecmp(kv->key, "Host") == 0) {
+			host = kv->value;
+			n++;
+		}
+	}
+	if (n > 1) {
+		*whyp = "more than one Host header (RFC 9112, section 3.2)";
+		return (-1);
+	}
+	if (n == 0 && er->major == 1 && er->minor >= 1) {
+		*whyp = "an HTTP/1.1 request without a Host header "
+		    "(RFC 9112, section 3.2)";
+		return (-1);
+	}
+	target = evhttp_request_get_uri(er);
+	if (target != NULL && (strncasecmp(target, "http://", 7) == 0 ||
+	    strncasecmp(target, "https://", 8) == 0)) {
+		if ((u = evhttp_request_get_evhttp_uri(er)) == NULL ||
+		    evhttp_uri_get_host(u) == NULL) {
+			*whyp = "an absolute-form target without a host";
+			return (-1);
+		}
+		host = evhttp_uri_get_host(u);
+	}
+	*hostp = host;
+	return (0);
+}
+
+/*
+ * Before a streamed (chunked) reply: HTTP/1.0 has no chunked coding, and
+ * evhttp 2.1 would send a 1.0 keep-alive client "Content-Length: 0" and
+ * then the stream.  Such a stream is sent close-delimited instead: no
+ * length, "Connection: close", the end of the stream is the close.
+ */
+void
+server_conn_stream_prepare(struct evhttp_request *er)
+{
+	if (er->major != 1 || er->minor != 0)
+		return;
+	evhttp_remove_header(evhttp_request_get_input_headers(er),
+	    "Connection");
+	evhttp_remove_header(evhttp_request_get_output_headers(er),
+	    "Connection");
+	evhttp_add_header(evhttp_request_get_output_headers(er),
+	    "Connection", "close");
+}

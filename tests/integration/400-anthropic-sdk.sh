@@ -1,0 +1,33 @@
+# 400-anthropic-sdk: the official @anthropic-ai/sdk against /v1/messages:
+# create and stream (the official event sequence, a content_block_stop for
+# every block), the SDK's stream helper, a Bash tool round trip
+# (tool_use, then the tool_result back) plain and streamed, count_tokens;
+# each answer verified with the proof headers and block.  With an API key
+# set, the SDK's x-api-key passes.  Every tamper fault gives Anthropic's
+# error envelope with no content delivered, plain and streamed.
+# tls: yes
+devnet_start
+veil_login
+veil_start --api-key og-veil
+export ANTHROPIC_BASE_URL="$VEIL_URL" ANTHROPIC_API_KEY=og-veil
+for m in create stream helper tools tools-stream count; do
+	node_client anthropic.mjs "$m" >>"$T/client.log" ||
+	    fail "anthropic.mjs $m"
+done
+
+P='secret words that must never leak'
+for f in tamper-output tamper-token wrong-tee-id bad-signature \
+    bad-request-hash drop-final truncate error-event kill-mid-stream; do
+	fault "$f"
+	case $f in
+	tamper-token|drop-final|truncate|error-event|kill-mid-stream) ;;
+	*)	node_client anthropic.mjs fault 502 >>"$T/client.log" ||
+		    fail "$f: plain" ;;
+	esac
+	node_client anthropic.mjs fault 502 stream >>"$T/client.log" ||
+	    fail "$f: stream"
+	fault_clear
+	note "$f: refused"
+done
+grep -qF "$P" "$T/veil.log" && fail "the prompt reached og-veil's log"
+node_client anthropic.mjs create >>"$T/client.log" || fail "after faults"

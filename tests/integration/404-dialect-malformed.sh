@@ -1,0 +1,121 @@
+# 404-dialect-malformed: an Anthropic and a Responses request with every
+# field in turn removed or replaced by a value of each other JSON type
+# (null, a number, a string, an array, an object), and a few bodies that
+# are no request at all: each gets a verified 200 or a 4xx in the
+# dialect's own envelope, never a 5xx or a dropped connection; og-veil,
+# run under valgrind, keeps serving and exits without a leak.
+devnet_start
+veil_login
+vg=
+if [ "${NO_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; then
+	vg="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$T/valgrind.log"
+fi
+VEIL_PORT=$(free_port)
+VEIL_URL=http://127.0.0.1:$VEIL_PORT
+$vg "$VEIL_BIN" serve -f --port "$VEIL_PORT" ${VEIL_CA_FLAGS:-} >"$T/veil.log" 2>&1 &
+VEIL_PID=$!
+lib_track $VEIL_PID
+wait_for 60 curl -sf "$VEIL_URL/health" || fail "og-veil did not start"
+
+python3 - "$T" <<'PYEOF'
+import copy, json, os, sys
+T = sys.argv[1]
+bases = {
+    'messages': {'model': 'claude-sonnet-4-5', 'max_tokens': 20,
+        'system': [{'type': 'text', 'text': 's'}],
+        'tools': [{'name': 'Bash', 'input_schema': {'type': 'object',
+            'properties': {'command': {'type': 'string'}},
+            'required': ['command']}}],
+        'tool_choice': {'type': 'auto'},
+        'messages': [
+            {'role': 'user', 'content': [{'type': 'text', 'text': 'q'},
+                {'type': 'image', 'source': {'type': 'base64',
+                 'media_type': 'image/png', 'data': 'AA'}}]},
+            {'role': 'assistant', 'content': [{'type': 'tool_use',
+                'id': 't', 'name': 'Bash', 'input': {'command': 'ls'}}]},
+            {'role': 'user', 'content': [{'type': 'tool_result',
+                'tool_use_id': 't', 'content': [{'type': 'text',
+                'text': 'r'}]}]}]},
+    'responses': {'model': 'gpt-5', 'instructions': 'i',
+        'text': {'format': {'type': 'json_schema', 'name': 'n',
+            'schema': {'type': 'object'}}},
+        'tools': [{'type': 'function', 'name': 'f', 'parameters':
+            {'type': 'object'}}, {'type': 'custom', 'name': 'c'},
+            {'type': 'namespace', 'tools': [{'type': 'function',
+            'name': 'g'}]}],
+        'input': [{'type': 'message', 'role': 'user', 'content': [
+            {'type': 'input_text', 'text': 'q'}, {'type': 'input_image',
+             'image_url': 'data:image/png;base64,AA'}]},
+            {'type': 'function_call', 'call_id': 'c1', 'name': 'f',
+             'arguments': '{}'},
+            {'type': 'function_call_output', 'call_id': 'c1',
+             'output': [{'type': 'input_text', 'text': 'o'}]}]},
+}
+vals = [None, 7, 's', [], {'x': [1]}]
+def paths(v, p=()):
+    yield p
+    if isinstance(v, dict):
+        for k in v:
+            yield from paths(v[k], p + (k,))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            yield from paths(x, p + (i,))
+def put(v, p, new, remove=False):
+    v = copy.deepcopy(v)
+    if not p:
+        return new
+    c = v
+    for k in p[:-1]:
+        c = c[k]
+    if remove:
+        del c[p[-1]]
+    else:
+        c[p[-1]] = new
+    return v
+n = 0
+for route, b in bases.items():
+    for p in list(paths(b)):
+        muts = [put(b, p, x) for x in vals]
+        if p:
+            muts.append(put(b, p, None, remove=True))
+        for m in muts:
+            with open(os.path.join(T, 'm-%s-%04d.json' % (route, n)), 'w') as f:
+                json.dump(m, f)
+            n += 1
+for i, raw in enumerate(['', '[]', '"x"', '{"model":', 'null']):
+    for route in bases:
+        with open(os.path.join(T, 'm-%s-raw%d.json' % (route, i)), 'w') as f:
+            f.write(raw)
+PYEOF
+
+n=0
+for f in "$T"/m-*.json; do
+	route=${f##*/m-}; route=${route%%-*}
+	STATUS=$(curl -sS -o "$T/body" -w '%{http_code}' \
+	    -H 'Content-Type: application/json' --data-binary @"$f" \
+	    "$VEIL_URL/v1/$route") || STATUS=000
+	case $STATUS in
+	200|4[0-9][0-9]) ;;
+	*) fail "$(basename "$f"): status $STATUS: $(head -c 300 "$T/body")" ;;
+	esac
+	if [ "$STATUS" != 200 ]; then
+		if [ "$route" = messages ]; then
+			[ "$(jget "$T/body" type)" = error ] &&
+			    jget "$T/body" error.type >/dev/null ||
+			    fail "$(basename "$f"): no Anthropic envelope"
+		else
+			jget "$T/body" error.type >/dev/null ||
+			    fail "$(basename "$f"): no OpenAI envelope"
+		fi
+	fi
+	n=$((n + 1))
+done
+note "$n mutated requests answered"
+
+STATUS=$(curl -sS -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary '{"model":"gpt-5","input":"still here"}' "$VEIL_URL/v1/responses")
+expect_status 200
+expect_json output.0.content.0.text 'Echo: still here'
+
+kill "$VEIL_PID"
+wait "$VEIL_PID" || fail "og-veil exited with status $? (valgrind found errors or leaks: $(head -c 2000 "$T/valgrind.log" 2>/dev/null))"

@@ -1,0 +1,169 @@
+/*
+ * test-chat.c: the Chat Completions renderer, byte for byte: the verified
+ * non-stream body with its proof block, the replayed chunks with the
+ * enclave's proof fields on the last one only (PROTOCOL.md §10), the
+ * usage chunk when asked, one [DONE], and the in-band error of a
+ * committed stream (no [DONE]).
+ */
+#include "compat.h"
+
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "json.h"
+#include "pyjson.h"
+#include "og-veil.h"
+#include "test.h"
+
+static struct json_value *
+parse(const char *s)
+{
+	const char	*errstr;
+
+	return (json_parse(s, strlen(s), NULL, &errstr));
+}
+
+/* A verified answer as the verifiers leave it. */
+static void
+answer_fake(struct answer *an, int stream, int tools)
+{
+	static const char *const deltas[] = { "Hel", "lo" };
+	struct json_value	*f;
+	char			 buf[256];
+	size_t			 i;
+
+	answer_init(an);
+	an->an_stream = stream;
+	an->an_tools = tools;
+	an->an_model = strdup("gpt-x");
+	an->an_usage = parse("{\"prompt_tokens\":7,\"completion_tokens\":2}");
+	an->an_tee = parse("{\"tee_signature\":\"c2ln\",\"tee_id\":\"0x1\"}");
+	if (tools) {
+		an->an_finish = strdup("tool_calls");
+		an->an_calls = parse("[{\"id\":\"call_1\",\"type\":"
+		    "\"function\",\"function\":{\"name\":\"Bash\","
+		    "\"arguments\":\"{\\\"command\\\":\\\"ls\\\"}\"}}]");
+	} else {
+		an->an_finish = strdup("stop");
+		an->an_text = strdup("Hello");
+		an->an_text_len = 5;
+	}
+	if (!stream)
+		return;
+	an->an_frames = calloc(3, sizeof(*an->an_frames));
+	for (i = 0; !tools && i < 2; i++) {
+		snprintf(buf, sizeof(buf), "{\"choices\":[{\"index\":0,"
+		    "\"delta\":{\"content\":\"%s\"},\"finish_reason\":null}]}",
+		    deltas[i]);
+		an->an_frames[an->an_nframes++] = parse(buf);
+	}
+	f = parse("{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":"
+	    "\"stop\"}]}");
+	an->an_frames[an->an_nframes++] = f;
+}
+
+static int
+test_stream(void)
+{
+	struct render		 rd;
+	struct answer		 an;
+	struct answer_error	 ae;
+	struct buf		 b;
+	int			 usage;
+
+	buf_init(&b);
+	render_init(&rd, &dialect_chat, NULL, "gpt-x");
+	rd.rd_proof = parse("{\"verified\":true}");
+	for (usage = 0; usage < 2; usage++) {
+		rd.rd_flags = usage ? RENDER_INCLUDE_USAGE : 0;
+		answer_fake(&an, 1, 0);
+		TEST_EQ_INT(dialect_chat.dl_stream_answer(&rd, &an, &b, &ae),
+		    0);
+		buf_add(&b, "", 1);
+		TEST_EQ_STR((char *)b.data, usage ? "data: {\"choices\":[{"
+		    "\"index\":0,\"delta\":{\"content\":\"Hel\"},"
+		    "\"finish_reason\":null}]}\n\ndata: {\"choices\":[{"
+		    "\"index\":0,\"delta\":{\"content\":\"lo\"},"
+		    "\"finish_reason\":null}]}\n\ndata: {\"choices\":[{"
+		    "\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
+		    "\"tee_signature\":\"c2ln\",\"tee_id\":\"0x1\","
+		    "\"opengradient_verification\":{\"verified\":true}}\n\n"
+		    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,"
+		    "\"completion_tokens\":2}}\n\ndata: [DONE]\n\n" :
+		    "data: {\"choices\":[{"
+		    "\"index\":0,\"delta\":{\"content\":\"Hel\"},"
+		    "\"finish_reason\":null}]}\n\ndata: {\"choices\":[{"
+		    "\"index\":0,\"delta\":{\"content\":\"lo\"},"
+		    "\"finish_reason\":null}]}\n\ndata: {\"choices\":[{"
+		    "\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
+		    "\"tee_signature\":\"c2ln\",\"tee_id\":\"0x1\","
+		    "\"opengradient_verification\":{\"verified\":true}}\n\n"
+		    "data: [DONE]\n\n");
+		answer_clear(&an);
+		buf_clear(&b, 0);
+	}
+	dialect_chat.dl_stream_keepalive(&rd, &b);
+	dialect_chat.dl_stream_begin(&rd, &b);
+	dialect_chat.dl_stream_error(&rd, error_def(ERROR_VERIFICATION), 502,
+	    "verification failed", &b);
+	buf_add(&b, "", 1);
+	TEST_EQ_STR((char *)b.data, ": og-veil verifying\n\ndata: {\"error\":{"
+	    "\"message\":\"verification failed\",\"type\":\"server_error\","
+	    "\"param\":null,\"code\":\"verification_failed\"}}\n\n");
+	buf_clear(&b, 0);
+	render_clear(&rd);
+	return (0);
+fail:
+	answer_clear(&an);
+	buf_clear(&b, 0);
+	render_clear(&rd);
+	return (-1);
+}
+
+static int
+test_answer(void)
+{
+	struct render		 rd;
+	struct answer		 an;
+	struct answer_error	 ae;
+	struct buf		 b;
+
+	buf_init(&b);
+	render_init(&rd, &dialect_chat, NULL, "gpt-x");
+	rd.rd_proof = parse("{\"verified\":true}");
+	answer_fake(&an, 0, 0);
+	an.an_chat = parse("{\"id\":\"c\",\"choices\":[],"
+	    "\"tee_id\":\"0x1\"}");
+	TEST_EQ_INT(dialect_chat.dl_answer(&rd, &an, &b, &ae), 0);
+	buf_add(&b, "", 1);
+	TEST_EQ_STR((char *)b.data, "{\"id\":\"c\",\"choices\":[],"
+	    "\"tee_id\":\"0x1\",\"opengradient_verification\":{"
+	    "\"verified\":true}}");
+	buf_clear(&b, 0);
+	/* The error envelope stays veil_error (PROTOCOL.md §10). */
+	dialect_chat.dl_error(&b, error_def(ERROR_CONTEXT_LENGTH), 400, NULL,
+	    "too long");
+	buf_add(&b, "", 1);
+	TEST_EQ_STR((char *)b.data, "{\"error\":{\"message\":\"too long\","
+	    "\"type\":\"veil_error\",\"param\":null,\"code\":"
+	    "\"context_length_exceeded\"}}");
+	answer_clear(&an);
+	buf_clear(&b, 0);
+	render_clear(&rd);
+	return (0);
+fail:
+	answer_clear(&an);
+	buf_clear(&b, 0);
+	render_clear(&rd);
+	return (-1);
+}
+
+static const struct test_case tests[] = {
+	{ "stream-bytes", test_stream },
+	{ "answer-bytes", test_answer },
+};
+
+TEST_MAIN("test-chat", tests)
