@@ -3,6 +3,9 @@
 # timer, so it stayed forever); an agent that stops reading a large
 # verified answer is closed by the 20 s write deadline and what og-veil
 # held for it is released; others are served throughout.
+case $O in *asan*)
+	skip "a 120000-frame stream under ASan starves the devnet's loop: the deadlines it measures are the plain build's" ;;
+esac
 devnet_start --stream-frames 120000
 veil_login
 veil_start
