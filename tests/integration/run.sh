@@ -24,20 +24,23 @@ run_case() {	# run_case FILE TLS
 	T=$(mktemp -d /tmp/og-veil-it.XXXXXX)
 	export T
 	rc=0
+	t0=$(date +%s.%N)
 	DEVNET_TLS=$2 timeout -k 5 "$CASE_TIMEOUT" sh -eu -c \
 	    '. "$TOP/tests/integration/lib.sh"; . "$1"' sh "$1" \
 	    >"$T/case.log" 2>&1 || rc=$?
+	took=$(awk -v a="$t0" -v b="$(date +%s.%N)" \
+	    'BEGIN { printf "%.1f s", b - a }')
 	if [ "$rc" = 0 ]; then
-		echo "PASS $name"
+		echo "PASS $name ($took)"
 		pass=$((pass + 1))
 		rm -rf "$T"
 	elif [ "$rc" = 77 ]; then
-		echo "SKIP $name: $(grep '^SKIP: ' "$T/case.log" | tail -n 1 |
-		    cut -c7-)"
+		echo "SKIP $name ($took): $(grep '^SKIP: ' "$T/case.log" |
+		    tail -n 1 | cut -c7-)"
 		skipn=$((skipn + 1))
 		rm -rf "$T"
 	else
-		echo "FAIL $name"
+		echo "FAIL $name ($took)"
 		failn=$((failn + 1))
 		mkdir -p "$logs/$name"
 		cp -r "$T"/*.log "$T"/body "$T"/headers "$logs/$name/" \
