@@ -2,7 +2,6 @@
 # counters move with verified answers, with each tamper fault (by reason),
 # with relay statuses and with the receipts written; it sits behind the API
 # key when one is set; no label or value carries a prompt.
-# tls: yes
 command -v promtool >/dev/null 2>&1 ||
     skip "promtool (Debian prometheus) is not installed"
 devnet_start
