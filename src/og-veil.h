@@ -60,6 +60,7 @@ struct veil_config {
 	char		**allow_hosts;	/* owned, NULL-terminated */
 	char		**model_aliases; /* owned, NULL-terminated FROM=TO */
 	int		 tee_refresh_interval;	/* seconds, 0 = off */
+	int		 quarantine;	/* first back-off, seconds, 0 = off */
 	int		 verbose;
 	int		 foreground;
 	int		 service;	/* --service: the systemd service's */
@@ -230,6 +231,14 @@ int		 store_schema_version(void);
  * a regular file we own, a looser mode tightened.  -1 with errbuf.
  */
 int		 store_create_file(const char *, char *, size_t);
+/* Quarantined TEEs (quarantine.h), remembered across restarts. */
+struct quarantine;
+struct quarantine_entry;
+int		 store_quarantine_save(struct store *,
+		    const struct quarantine_entry *);
+int		 store_quarantine_delete(struct store *, const char *);
+/* Restore every stored entry into the table: how many, or -1. */
+int		 store_quarantine_load(struct store *, struct quarantine *);
 
 /* receipt-store.c: receipts in $OG_VEIL_HOME/receipts.db (receipt.h). */
 struct receipt;
@@ -573,6 +582,15 @@ void		 tee_refresh_start(struct veil *);
 void		 tee_clear_all(struct veil *);
 /* ,"registry_source":"chain"|"cache"|null,"registry_age":secs|null */
 void		 tee_health_json(const struct veil *, struct buf *);
+/*
+ * t failed verification (reason: the agent's error text): quarantine it,
+ * unless it is pinned (--tee-id) or --quarantine is 0; then only logged.
+ */
+void		 tee_quarantine(struct veil *, struct tee *, const char *);
+/* t answered verified: a quarantine that had ended is forgotten. */
+void		 tee_verified(struct veil *, struct tee *);
+/* Seconds until a quarantined TEE may be selected again, or 0. */
+long long	 tee_retry_after(struct veil *);
 
 /* relay.c: the relay call (PROTOCOL.md §5) and its error mapping. */
 #define RELAY_OK	0
