@@ -68,6 +68,7 @@ struct veil_config {
 	size_t		 max_unverified;
 	size_t		 max_headers;
 	int		 max_conns;
+	int		 body_timeout;	/* seconds of silence within a body */
 	int		 first_byte;	/* seconds to a stream commit, 0 off */
 	int		 keepalive;	/* seconds between keep-alives */
 	int		 pii_scrub;	/* redact before sealing (pii.h) */
@@ -633,14 +634,13 @@ size_t		 server_conn_count(void);
 
 /* server-conn.c: agent connections, counted from accept (og-veil(1)). */
 #define SERVER_HEADER_SECONDS	10	/* a whole header block */
-#define SERVER_BODY_SILENCE	30	/* no byte of a request body */
 #define SERVER_WRITE_SECONDS	20	/* an answer the agent does not read */
 #define SERVER_EVICT_SECONDS	1	/* a stalled request this old, at cap */
 #define SERVER_LOG_EVERY	10	/* seconds between repeated warnings */
 #define SERVER_PAUSE_MS		250	/* accept paused after EMFILE */
 struct evconnlistener;
 void		 server_conn_start(struct event_base *, struct evhttp *,
-		    struct evconnlistener *, size_t, size_t);
+		    struct evconnlistener *, size_t, int);
 void		 server_conn_unlisten(void);
 void		 server_conn_stop(void);
 /* A request on the agent connection: busy until answered; 0. */
