@@ -466,7 +466,7 @@ server_conn_accept_error_cb(struct evconnlistener *lev, void *arg)
 		log_warnx("accept: %s: %s (%zu agent connections open; "
 		    "%lu more since the last report)", strerror(e),
 		    server_paused ? "not accepting for a moment" : "going on",
-		    server_nconns, quiet);
+		    server_nconns + server_npending, quiet);
 }
 
 /* The 1 s sweep: the header, body-silence and write deadlines. */
