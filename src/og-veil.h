@@ -239,6 +239,7 @@ typedef void (*receipt_store_cb)(void *, const struct receipt *);
 /* writable: the daemon (creates it); else read-only (CLI).  NULL: errbuf. */
 struct receipt_store *receipt_store_open(const char *, int, char *, size_t);
 void		 receipt_store_close(struct receipt_store *);
+void		 receipt_store_set_busy_ms(struct receipt_store *, int);
 int		 receipt_store_begin(struct receipt_store *);
 /* Commit, or roll back and -1. */
 int		 receipt_store_commit(struct receipt_store *);
