@@ -69,6 +69,7 @@ struct veil_config {
 	size_t		 max_unverified;
 	size_t		 max_headers;
 	int		 max_conns;
+	int		 body_timeout;	/* seconds of silence within a body */
 	int		 first_byte;	/* seconds to a stream commit, 0 off */
 	int		 keepalive;	/* seconds between keep-alives */
 	int		 pii_scrub;	/* redact before sealing (pii.h) */
@@ -247,6 +248,7 @@ typedef void (*receipt_store_cb)(void *, const struct receipt *);
 /* writable: the daemon (creates it); else read-only (CLI).  NULL: errbuf. */
 struct receipt_store *receipt_store_open(const char *, int, char *, size_t);
 void		 receipt_store_close(struct receipt_store *);
+void		 receipt_store_set_busy_ms(struct receipt_store *, int);
 int		 receipt_store_begin(struct receipt_store *);
 /* Commit, or roll back and -1. */
 int		 receipt_store_commit(struct receipt_store *);
@@ -651,14 +653,13 @@ size_t		 server_conn_count(void);
 
 /* server-conn.c: agent connections, counted from accept (og-veil(1)). */
 #define SERVER_HEADER_SECONDS	10	/* a whole header block */
-#define SERVER_BODY_SILENCE	30	/* no byte of a request body */
 #define SERVER_WRITE_SECONDS	20	/* an answer the agent does not read */
 #define SERVER_EVICT_SECONDS	1	/* a stalled request this old, at cap */
 #define SERVER_LOG_EVERY	10	/* seconds between repeated warnings */
 #define SERVER_PAUSE_MS		250	/* accept paused after EMFILE */
 struct evconnlistener;
 void		 server_conn_start(struct event_base *, struct evhttp *,
-		    struct evconnlistener *, size_t, size_t);
+		    struct evconnlistener *, size_t, int);
 void		 server_conn_unlisten(void);
 void		 server_conn_stop(void);
 /* A request on the agent connection: busy until answered; 0. */
