@@ -679,6 +679,8 @@ enum metrics_family {
 void		 metrics_count(enum metrics_family, uint64_t, ...);
 /* One sample (seconds) of a histogram; label pairs as above. */
 void		 metrics_observe(enum metrics_family, double, ...);
+/* Seconds since a CLOCK_MONOTONIC time. */
+double		 metrics_since(const struct timespec *);
 /* A series' value (labels exact, NULL: all series of the family summed). */
 uint64_t	 metrics_value(enum metrics_family, const char *);
 void		 metrics_reset(void);
