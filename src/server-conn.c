@@ -8,7 +8,7 @@
  * the oldest one still sending its headers after SERVER_EVICT_SECONDS,
  * else the new one gets a 503 in the JSON envelope and is closed.  A 1 s
  * sweep enforces the deadlines: a whole header block in
- * SERVER_HEADER_SECONDS, no body byte for SERVER_BODY_SILENCE, an answer
+ * SERVER_HEADER_SECONDS, no body byte for --body-timeout seconds, an answer
  * not read for SERVER_WRITE_SECONDS.  accept() failing with EMFILE or
  * ENFILE pauses the listener (one log line per SERVER_LOG_EVERY) until a
  * connection closes or SERVER_PAUSE_MS pass.
@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -55,6 +56,11 @@ struct server_conn {
 	time_t			 sc_last_rx;	/* last byte read */
 	time_t			 sc_last_tx;	/* last byte sent or queued */
 	size_t			 sc_rx;		/* bytes read in SC_HEAD */
+	int			 sc_eoh;	/* end-of-head scan state */
+#define SC_EOH_LINE	0			/* within a line */
+#define SC_EOH_LF	1			/* a line just ended */
+#define SC_EOH_LFCR	2			/* ... and a CR came */
+#define SC_EOH_DONE	3			/* the blank line came */
 	struct evbuffer_cb_entry *sc_rxcb;	/* on the input */
 	struct evbuffer_cb_entry *sc_txcb;	/* on the output */
 	struct req		*sc_req;	/* not owned: request on it */
@@ -68,7 +74,7 @@ static struct server_conn_list	  server_conn_all =
     TAILQ_HEAD_INITIALIZER(server_conn_all);
 static size_t			  server_nconns;
 static size_t			  server_max_conns;
-static size_t			  server_header_cap;
+static int			  server_body_timeout;	/* seconds */
 
 /* New bufferevents evhttp has not finished setting up; referenced. */
 static struct bufferevent	**server_pending;
@@ -142,13 +148,60 @@ server_conn_by_evcon(struct evhttp_connection *evcon)
 	return (server_conns[fd]);
 }
 
+static int
+server_conn_eoh_step(int st, unsigned char c)
+{
+	if (c == '\n')
+		return (st == SC_EOH_LINE ? SC_EOH_LF : SC_EOH_DONE);
+	if (c == '\r')
+		return (st == SC_EOH_LF ? SC_EOH_LFCR :
+		    st == SC_EOH_LFCR ? SC_EOH_LINE : st);
+	return (SC_EOH_LINE);
+}
+
+/*
+ * Scan the n bytes just added to b for the blank line that ends a header
+ * block (CRLF or bare LF line ends, as evhttp reads them), so that the
+ * header deadline stops once the body begins, however small it is.
+ */
+static void
+server_conn_scan_head(struct server_conn *sc, struct evbuffer *b, size_t n)
+{
+	struct evbuffer_ptr	 pos;
+	struct evbuffer_iovec	 v[8];
+	const unsigned char	*p;
+	size_t			 len = evbuffer_get_length(b), i, m;
+	int			 k, nv, st = sc->sc_eoh;
+
+	if (n > len)
+		n = len;
+	if (evbuffer_ptr_set(b, &pos, len - n, EVBUFFER_PTR_SET) == -1)
+		return;
+	while (n > 0 && st != SC_EOH_DONE) {
+		if ((nv = evbuffer_peek(b, (ev_ssize_t)n, &pos, v, 8)) <= 0)
+			break;
+		if (nv > 8)
+			nv = 8;
+		for (k = 0; k < nv && n > 0 && st != SC_EOH_DONE; k++) {
+			p = v[k].iov_base;
+			m = v[k].iov_len < n ? v[k].iov_len : n;
+			for (i = 0; i < m && st != SC_EOH_DONE; i++)
+				st = server_conn_eoh_step(st, p[i]);
+			n -= m;
+			if (n > 0 && evbuffer_ptr_set(b, &pos, m,
+			    EVBUFFER_PTR_ADD) == -1)
+				n = 0;
+		}
+	}
+	sc->sc_eoh = st;
+}
+
 static void
 server_conn_rx_cb(struct evbuffer *b, const struct evbuffer_cb_info *info,
     void *arg)
 {
 	struct server_conn	*sc = arg;
 
-	(void)b;
 	if (info->n_added == 0)
 		return;
 	sc->sc_last_rx = server_now();
@@ -156,8 +209,11 @@ server_conn_rx_cb(struct evbuffer *b, const struct evbuffer_cb_info *info,
 		sc->sc_state = SC_HEAD;
 		sc->sc_since = sc->sc_last_rx;
 		sc->sc_rx = 0;
+		sc->sc_eoh = SC_EOH_LINE;
 	}
 	sc->sc_rx += info->n_added;
+	if (sc->sc_state == SC_HEAD && sc->sc_eoh != SC_EOH_DONE)
+		server_conn_scan_head(sc, b, info->n_added);
 }
 
 static void
@@ -410,7 +466,7 @@ server_conn_accept_error_cb(struct evconnlistener *lev, void *arg)
 		log_warnx("accept: %s: %s (%zu agent connections open; "
 		    "%lu more since the last report)", strerror(e),
 		    server_paused ? "not accepting for a moment" : "going on",
-		    server_nconns, quiet);
+		    server_nconns + server_npending, quiet);
 }
 
 /* The 1 s sweep: the header, body-silence and write deadlines. */
@@ -419,6 +475,7 @@ server_conn_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server_conn	*sc, *next;
 	time_t			 now = server_now();
+	char			 why[96];
 
 	(void)fd;
 	(void)what;
@@ -432,30 +489,32 @@ server_conn_sweep_cb(evutil_socket_t fd, short what, void *arg)
 			    SERVER_STR(SERVER_WRITE_SECONDS) " s");
 		else if (sc->sc_state != SC_HEAD)
 			continue;
-		else if (sc->sc_rx <= server_header_cap &&
+		else if (sc->sc_eoh != SC_EOH_DONE &&
 		    now - sc->sc_since >= SERVER_HEADER_SECONDS)
 			server_conn_drop(sc, &server_warn_header,
 			    "no complete header block within "
 			    SERVER_STR(SERVER_HEADER_SECONDS) " s");
-		else if (now - sc->sc_last_rx >= SERVER_BODY_SILENCE)
-			server_conn_drop(sc, &server_warn_body,
-			    "the agent sent nothing of its "
-			    "body for " SERVER_STR(SERVER_BODY_SILENCE) " s");
+		else if (now - sc->sc_last_rx >= server_body_timeout) {
+			snprintf(why, sizeof(why), "the agent sent nothing "
+			    "of its body for %d s (body_timeout)",
+			    server_body_timeout);
+			server_conn_drop(sc, &server_warn_body, why);
+		}
 	}
 }
 
 /*
  * Start counting connections of http (whose only listener is lev), at
- * most max_conns; a header block is at most header_cap bytes.
+ * most max_conns; a body may pause body_timeout seconds.
  */
 void
 server_conn_start(struct event_base *base, struct evhttp *http,
-    struct evconnlistener *lev, size_t max_conns, size_t header_cap)
+    struct evconnlistener *lev, size_t max_conns, int body_timeout)
 {
 	struct timeval	tv = { 1, 0 };
 
 	server_max_conns = max_conns;
-	server_header_cap = header_cap;
+	server_body_timeout = body_timeout;
 	server_listener = lev;
 	server_paused = 0;
 	server_settle_ev = event_new(base, -1, 0, server_conn_settle_cb, NULL);
