@@ -83,7 +83,8 @@ relay_finish(struct relay_call *rl, int result, int status, const char *msg)
 		strlcpy(rl->rl_msg, msg, sizeof(rl->rl_msg));
 	else if (msg == NULL)
 		rl->rl_msg[0] = '\0';
-	if (result == RELAY_OK || result == RELAY_E_HTTP)	/* it answered */
+	/* The relay answered: the round trip, to the end of the answer. */
+	if (result == RELAY_OK || result == RELAY_E_HTTP)
 		metrics_observe(METRICS_UPSTREAM, metrics_since(
 		    &rl->rl_started), "stream", rl->rl_stream ? "true" :
 		    "false", NULL);
