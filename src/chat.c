@@ -159,26 +159,37 @@ chat_stream_keepalive(struct render *rd, struct buf *b)
 	buf_add_str(b, ": og-veil verifying\n\n");
 }
 
+/* Append a string literal (no strlen per call: chunks are many). */
+#define CHAT_ADD(b, lit)	buf_add((b), (lit), sizeof(lit) - 1)
+
 /*
- * What every chunk of a stream answer starts with: {"id":...,"object":
- * "chat.completion.chunk","created":...,"model": (its model follows).
+ * What a chunk of model name (at offset model in an_names) starts with:
+ * {"id":...,"object":"chat.completion.chunk","created":...,"model":...,
+ * then "choices":[{"index":0,"delta":{ unless bare (then the caller goes
+ * on).  Frames share it: it is made again only when the model changes.
  */
 static void
-chat_chunk_head(struct buf *b, const struct answer *an)
+chat_chunk_head(struct buf *b, const struct answer *an, uint32_t model,
+    int bare)
 {
 	const char	*id = an->an_chunk_id != NULL ? an->an_chunk_id : "";
+	const char	*name = an->an_names + model;
 
-	buf_add_str(b, "{\"id\":");
+	b->len = 0;
+	CHAT_ADD(b, "{\"id\":");
 	pyjson_write_string(b, id, strlen(id), PYJSON_COMPACT);
 	buf_printf(b, ",\"object\":\"chat.completion.chunk\",\"created\":"
 	    "%lld,\"model\":", an->an_created);
+	pyjson_write_string(b, name, strlen(name), PYJSON_COMPACT);
+	if (!bare)
+		CHAT_ADD(b, ",\"choices\":[{\"index\":0,\"delta\":{");
 }
 
 /*
  * A held frame as the chat.completion.chunk og-veil delivers, in the
- * signed form only (content or tool_calls, an_tools decides); text and
- * calls are its bytes of an_text and an_frame_calls.  Compact JSON, the
- * members in the order of a chunk.
+ * signed form only (content or tool_calls, an_tools decides), after head
+ * (chat_chunk_head() of its model); text and calls are its bytes of
+ * an_text and an_frame_calls.  Compact JSON, members in a chunk's order.
  */
 static void
 chat_frame_write(struct buf *b, const struct answer *an,
@@ -189,30 +200,30 @@ chat_frame_write(struct buf *b, const struct answer *an,
 	int		 n = 0;
 
 	buf_add(b, head->data, head->len);
-	name = an->an_names + af->af_model;
-	pyjson_write_string(b, name, strlen(name), PYJSON_COMPACT);
-	buf_add_str(b, ",\"choices\":[{\"index\":0,\"delta\":{");
 	if (af->af_flags & AF_ROLE) {
-		buf_add_str(b, "\"role\":\"assistant\"");
+		CHAT_ADD(b, "\"role\":\"assistant\"");
 		n++;
 	}
 	if (!an->an_tools && (af->af_flags & AF_CONTENT)) {
-		buf_add_str(b, n++ > 0 ? ",\"content\":" : "\"content\":");
+		if (n++ > 0)
+			CHAT_ADD(b, ",");
+		CHAT_ADD(b, "\"content\":");
 		pyjson_write_string(b, text, af->af_text, PYJSON_COMPACT);
 	}
 	if (an->an_tools && (af->af_flags & AF_CALLS)) {
-		buf_add_str(b, n++ > 0 ? ",\"tool_calls\":" :
-		    "\"tool_calls\":");
+		if (n++ > 0)
+			CHAT_ADD(b, ",");
+		CHAT_ADD(b, "\"tool_calls\":");
 		buf_add(b, calls, af->af_calls);
 	}
-	buf_add_str(b, "},\"finish_reason\":");
+	CHAT_ADD(b, "},\"finish_reason\":");
 	if (af->af_finish == AF_NULL)
-		buf_add_str(b, "null");
+		CHAT_ADD(b, "null");
 	else {
 		name = an->an_names + af->af_finish;
 		pyjson_write_string(b, name, strlen(name), PYJSON_COMPACT);
 	}
-	buf_add_str(b, "}]}");
+	CHAT_ADD(b, "}]}");
 }
 
 static int
@@ -221,24 +232,32 @@ chat_stream_answer(struct render *rd, const struct answer *an,
 {
 	const struct answer_frame	*af;
 	const struct json_value		*tee = an->an_tee;
-	const char			*name;
 	struct buf			 head;
 	size_t				 i, j, text = 0, calls = 0;
+	uint32_t			 model;
 
 	(void)ae;
 	if (an->an_nframes == 0)
 		return (0);	/* stream_finish() always holds the final */
 	buf_init(&head);
-	chat_chunk_head(&head, an);
+	model = an->an_frames[0].af_model;
+	chat_chunk_head(&head, an, model, 0);
+	/* About what the chunks take, so b grows once, not by doubling. */
+	buf_reserve(b, an->an_nframes * (head.len + 64) + an->an_text_len +
+	    an->an_frame_calls_len + 1024);
 	for (i = 0; i < an->an_nframes; i++) {
 		af = &an->an_frames[i];
+		if (af->af_model != model) {
+			model = af->af_model;
+			chat_chunk_head(&head, an, model, 0);
+		}
 		/* Bounds: the frames' bytes are an_text's, an_frame_calls'. */
 		if ((!an->an_tools && (af->af_flags & AF_CONTENT) &&
 		    af->af_text > an->an_text_len - text) ||
 		    (an->an_tools && (af->af_flags & AF_CALLS) &&
 		    af->af_calls > an->an_frame_calls_len - calls))
 			break;
-		buf_add_str(b, "data: ");
+		CHAT_ADD(b, "data: ");
 		chat_frame_write(b, an, &head, af, an->an_text != NULL ?
 		    an->an_text + text : "", an->an_frame_calls != NULL ?
 		    an->an_frame_calls + calls : "");
@@ -260,20 +279,19 @@ chat_stream_answer(struct render *rd, const struct answer *an,
 			}
 			buf_add_u8(b, '}');
 		}
-		buf_add_str(b, "\n\n");
+		CHAT_ADD(b, "\n\n");
 		if (af->af_flags & AF_CONTENT)
 			text += af->af_text;
 		calls += af->af_calls;
 	}
 	if ((rd->rd_flags & RENDER_INCLUDE_USAGE) && an->an_usage != NULL) {
 		af = &an->an_frames[an->an_nframes - 1];
-		name = an->an_names + af->af_model;
-		buf_add_str(b, "data: ");
+		chat_chunk_head(&head, an, af->af_model, 1);
+		CHAT_ADD(b, "data: ");
 		buf_add(b, head.data, head.len);
-		pyjson_write_string(b, name, strlen(name), PYJSON_COMPACT);
-		buf_add_str(b, ",\"choices\":[],\"usage\":");
+		CHAT_ADD(b, ",\"choices\":[],\"usage\":");
 		pyjson_write(b, an->an_usage, PYJSON_COMPACT);
-		buf_add_str(b, "}\n\n");
+		CHAT_ADD(b, "}\n\n");
 	}
 	buf_clear(&head, 0);
 	buf_add_str(b, "data: [DONE]\n\n");

@@ -68,7 +68,13 @@ struct sse {
 	struct sse_slot		*slots;		/* sorted by index */
 	size_t			 nslots;
 	size_t			 slot_bytes;
-	struct json_value	*final;		/* owned: the signed frame */
+	/*
+	 * The signed frame: its text kept (a tree takes about three times
+	 * its bytes) until sse_final_frame() parses it again, once.
+	 */
+	int			 has_final;
+	struct buf		 final_text;
+	struct json_value	*final;		/* owned: parsed, or NULL */
 	size_t			 final_bytes;
 	char			*upstream;	/* owned: in-stream error */
 	const char		*failed;	/* sticky error */
@@ -88,6 +94,7 @@ sse_new(sse_frame_cb cb, void *arg, size_t max_event)
 	buf_init(&s->data);
 	buf_init(&s->scratch);
 	buf_init(&s->text);
+	buf_init(&s->final_text);
 	return (s);
 }
 
@@ -121,6 +128,7 @@ sse_free(struct sse *s)
 	for (i = 0; i < s->nslots; i++)
 		sse_slot_clear(&s->slots[i]);
 	free(s->slots);
+	buf_clear(&s->final_text, 1);
 	json_free(s->final);
 	free(s->upstream);
 	free(s);
@@ -312,6 +320,16 @@ struct sse_scan {
 
 static int	sse_scan_value(struct sse_scan *, enum sse_level, int);
 
+/* 1 for a byte a string holds as it is: ASCII, no control, '"' or '\\'. */
+static const uint8_t sse_plain[256] = {
+#define SSE_P8	1, 1, 1, 1, 1, 1, 1, 1
+	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1,		/* 0x22 '"' */
+	SSE_P8, SSE_P8, SSE_P8,
+	SSE_P8, SSE_P8, SSE_P8, 1, 1, 1, 1, 0, 1, 1, 1,	/* 0x5c '\\' */
+	SSE_P8, SSE_P8, SSE_P8, SSE_P8
+#undef SSE_P8
+};
+
 static void
 sse_scan_ws(struct sse_scan *sc)
 {
@@ -355,8 +373,7 @@ sse_scan_string(struct sse_scan *sc, const uint8_t **raw, size_t *rawlen,
 	*raw = p;
 	*esc = 0;
 	for (;;) {
-		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' &&
-		    *p != '\\')
+		while (p < end && sse_plain[*p])
 			p++;
 		if (p >= end)
 			return (-1);
@@ -763,7 +780,7 @@ sse_payload(struct sse *s, const uint8_t *p, size_t len, const char **errstr)
 		return (0);
 	rv = s->noscan ? SSE_SCAN_FULL : sse_scan(s, p, len, &f);
 	if (rv == SSE_SCAN_FRAME) {
-		if (s->final != NULL)
+		if (s->has_final)
 			return (sse_fail(s, "stream data after the signed "
 			    "final frame (it would be unverified)", errstr));
 		if (sse_accumulate(s, &f, errstr) == -1)
@@ -788,7 +805,7 @@ sse_payload(struct sse *s, const uint8_t *p, size_t len, const char **errstr)
 		return (sse_fail(s, "the TEE reported an error in the stream",
 		    errstr));
 	}
-	if (s->final != NULL) {
+	if (s->has_final) {
 		json_free(v);
 		return (sse_fail(s, "stream data after the signed final frame "
 		    "(it would be unverified)", errstr));
@@ -802,13 +819,13 @@ sse_payload(struct sse *s, const uint8_t *p, size_t len, const char **errstr)
 		return (-1);
 	}
 	if (final) {
-		s->final = v;
+		s->has_final = 1;
+		buf_add(&s->final_text, p, len);
 		s->final_bytes = len;
 	}
 	rv = s->cb != NULL ? s->cb(s->arg, &f, final) : 0;
 	sse_scratch_done(s);
-	if (!final)
-		json_free(v);
+	json_free(v);
 	if (rv != 0)
 		return (sse_fail(s, "stream frame refused", errstr));
 	return (0);
@@ -962,7 +979,7 @@ sse_finish(struct sse *s, const char **errstr)
 		if (sse_dispatch(s, errstr) == -1)
 			return (-1);
 	}
-	if (s->final == NULL) {
+	if (!s->has_final) {
 		*errstr = "TEE stream missing a signed final frame";
 		return (-1);
 	}
@@ -976,20 +993,27 @@ sse_upstream_error(const struct sse *s)
 	return (s->upstream);
 }
 
-/* The signed final frame, or NULL. */
+/* The signed final frame (parsed again from its text, once), or NULL. */
 const struct json_value *
-sse_final_frame(const struct sse *s)
+sse_final_frame(struct sse *s)
 {
+	const char	*jerr;
+
+	if (s->final == NULL && s->has_final)
+		s->final = json_parse((const char *)s->final_text.data,
+		    s->final_text.len, NULL, &jerr);	/* it parsed before */
 	return (s->final);
 }
 
 /* The final frame's choices[0].finish_reason, or NULL. */
 const char *
-sse_finish_reason(const struct sse *s)
+sse_finish_reason(struct sse *s)
 {
-	if (s->final == NULL)
+	const struct json_value	*final;
+
+	if ((final = sse_final_frame(s)) == NULL)
 		return (NULL);
-	return (json_get_str(json_index(json_get(s->final, "choices"), 0),
+	return (json_get_str(json_index(json_get(final, "choices"), 0),
 	    "finish_reason"));
 }
 
@@ -1029,14 +1053,14 @@ sse_slots_json(const struct sse *s)
  * caller frees it.  -1 before the final frame decided its form.
  */
 int
-sse_signed_output(const struct sse *s, char **out, size_t *len)
+sse_signed_output(struct sse *s, char **out, size_t *len)
 {
 	struct json_value	*arr;
 	const char		*fr;
 
 	*out = NULL;
 	*len = 0;
-	if (s->final == NULL)
+	if (sse_final_frame(s) == NULL)
 		return (-1);
 	fr = sse_finish_reason(s);
 	if (fr != NULL && strcmp(fr, "tool_calls") == 0 && s->nslots > 0) {

@@ -56,15 +56,15 @@ int		 sse_finish(struct sse *, const char **);
 /* The in-stream {"error": "..."} message, or NULL. */
 const char	*sse_upstream_error(const struct sse *);
 /* The signed final frame (tee_signature or tee_output_hash), or NULL. */
-const struct json_value *sse_final_frame(const struct sse *);
+const struct json_value *sse_final_frame(struct sse *);
 /* The final frame's choices[0].finish_reason, or NULL. */
-const char	*sse_finish_reason(const struct sse *);
+const char	*sse_finish_reason(struct sse *);
 /*
  * §8 streaming: the signed output (text, or json.dumps of the folded tool
  * calls when finish_reason is "tool_calls").  *out is new; caller frees.
  * -1 while there is no final frame (it decides the form).
  */
-int		 sse_signed_output(const struct sse *, char **, size_t *);
+int		 sse_signed_output(struct sse *, char **, size_t *);
 /* Bytes the parser holds (partial event plus accumulated output). */
 size_t		 sse_held_bytes(const struct sse *);
 /*

@@ -50,7 +50,7 @@ struct stream {
 	size_t			*st_unverified;	/* not owned: shared total */
 	size_t			 st_counted;	/* bytes in *st_unverified */
 	int			 st_failed;
-	struct answer_error	 st_err;
+	struct answer_error	*st_err;	/* owned: once failed */
 };
 
 static void	stream_set_error(struct stream *, enum error_code,
@@ -68,9 +68,10 @@ stream_set_error(struct stream *st, enum error_code code, const char *fmt,
 	if (st->st_failed)
 		return;
 	st->st_failed = 1;
-	st->st_err.code = code;
+	st->st_err = xcalloc(1, sizeof(*st->st_err));
+	st->st_err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(st->st_err.message, sizeof(st->st_err.message), fmt, ap);
+	vsnprintf(st->st_err->message, sizeof(st->st_err->message), fmt, ap);
 	va_end(ap);
 }
 
@@ -124,6 +125,7 @@ stream_free(struct stream *st)
 	stream_drop_frames(st);
 	free(st->st_id);
 	free(st->st_model);
+	free(st->st_err);
 	free(st);
 }
 
@@ -242,7 +244,7 @@ stream_chunk_cb(void *arg, const uint8_t *p, size_t len, int final)
 static int
 stream_result(struct stream *st, struct answer_error *ae)
 {
-	*ae = st->st_err;
+	*ae = *st->st_err;
 	return (-1);
 }
 
