@@ -294,6 +294,8 @@ static void
 req_tee_cb(void *arg, struct tee *te, int status, const char *msg)
 {
 	struct req	*rq = arg;
+	long long	 wait;
+	char		 ra[24];
 
 	if (rq->rq_flags & RQ_DONE) {
 		if (te != NULL)
@@ -301,6 +303,13 @@ req_tee_cb(void *arg, struct tee *te, int status, const char *msg)
 		return;
 	}
 	if (te == NULL) {
+		/* Every TEE quarantined: when to come back. */
+		if ((wait = tee_retry_after(rq->rq_veil)) > 0 &&
+		    !(rq->rq_flags & RQ_CLIENT_GONE)) {
+			snprintf(ra, sizeof(ra), "%lld", wait);
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    rq->rq_in), "Retry-After", ra);
+		}
 		req_fail_status(rq, ERROR_NO_TEE, status >= 400 ? status : 503,
 		    NULL, msg);
 		return;
@@ -748,6 +757,7 @@ req_deliver(struct req *rq, struct answer *an)
 	}
 	log_info("req %016" PRIx64 ": %sverified by TEE %s", rq->rq_id,
 	    rq->rq_flags & RQ_STREAM ? "stream " : "", rq->rq_tee->te_id);
+	tee_verified(rq->rq_veil, rq->rq_tee);
 	if (rq->rq_flags & RQ_CLIENT_GONE) {
 		buf_clear(&b, 1);
 		req_free(rq, "delivered");
@@ -823,6 +833,9 @@ req_fail_status(struct req *rq, enum error_code code, int status,
 		detail = ed->message;
 	log_info("req %016" PRIx64 ": %d %s", rq->rq_id, status,
 	    ed->name != NULL ? ed->name : "error");
+	/* A TEE that signed something wrong is not used for a while. */
+	if (code == ERROR_VERIFICATION && rq->rq_tee != NULL)
+		tee_quarantine(rq->rq_veil, rq->rq_tee, detail);
 	outcome_failed(rq, ed, status, detail);
 	if (!(rq->rq_flags & (RQ_CLIENT_GONE | RQ_REPLIED)))
 		outcome_first_byte(rq);
