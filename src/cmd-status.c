@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "escape.h"
 #include "json.h"
 #include "og-veil.h"
 #include "pyjson.h"
@@ -57,6 +58,41 @@ cmd_status_registry(const char *source, int64_t age)
 	else
 		printf("TEE list:    read from the chain %lld s ago\n",
 		    (long long)age);
+}
+
+/*
+ * The server's quarantined TEEs (/health "quarantined"), one line each:
+ * the id, how long until it may be used again, and why (escaped).
+ */
+static void
+cmd_status_quarantined(const struct json_value *q)
+{
+	const struct json_value	*e;
+	const char		*id, *why;
+	struct buf		 b;
+	int64_t			 in, n;
+	size_t			 i;
+
+	if (!json_is(q, JSON_ARRAY))
+		return;
+	for (i = 0; (e = json_index(q, i)) != NULL; i++) {
+		id = json_get_str(e, "tee_id");
+		why = json_get_str(e, "reason");
+		if (json_to_int64(json_get(e, "retry_in"), &in) == -1)
+			in = 0;
+		if (json_to_int64(json_get(e, "failures"), &n) == -1)
+			n = 1;
+		buf_init(&b);
+		escape_ctl(&b, id != NULL ? id : "?", strlen(id != NULL ?
+		    id : "?"), 0);
+		buf_add_str(&b, ": ");
+		escape_ctl(&b, why != NULL ? why : "", strlen(why != NULL ?
+		    why : ""), 0);
+		printf("quarantined: %.*s (failure %lld in a row; not used "
+		    "for %lld s more)\n", (int)b.len, (const char *)b.data,
+		    (long long)n, (long long)in);
+		buf_clear(&b, 0);
+	}
 }
 
 /* ,"key":"value" or null. */
@@ -216,6 +252,11 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		buf_printf(&b, ", \"ready\": %s", ready ? "true" : "false");
 		cmd_status_str(&b, "health", ready ? "ok" : hstatus, 0);
 		cmd_status_str(&b, "registry_source", rsource, 0);
+		buf_add_str(&b, ", \"quarantined\": ");
+		if (json_is(json_get(health, "quarantined"), JSON_ARRAY))
+			pyjson_write(&b, json_get(health, "quarantined"), 0);
+		else
+			buf_add_str(&b, "null");
 		if (rage >= 0)
 			buf_printf(&b, ", \"registry_age\": %lld",
 			    (long long)rage);
@@ -254,6 +295,8 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 			printf("TEE:         %s\n", tee_id != NULL ? tee_id :
 			    "none selected yet");
 			cmd_status_registry(rsource, rage);
+			cmd_status_quarantined(json_get(health,
+			    "quarantined"));
 			if (ready)
 				printf("ready:       yes\n");
 			else

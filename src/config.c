@@ -162,6 +162,10 @@ const struct config_option config_options[] = {
 	  NULL, "300", "TEE refresh interval", "secs",
 	  "re-read the TEE registry this often (0: never)",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "quarantine", 0, "OG_VEIL_QUARANTINE", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(quarantine), 0, 3600, NULL, "60", "quarantine", "secs",
+	  "first back-off of a TEE that failed verification (0: none)",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 	{ "allow-origin", 0, "OG_VEIL_ALLOW_ORIGINS", NULL, CONFIG_T_LIST,
 	  CONFIG_FIELD(allow_origins), 0, 0, config_check_token, NULL,
 	  "--allow-origin", "origin", "allow this browser Origin (repeat)",
@@ -196,6 +200,10 @@ const struct config_option config_options[] = {
 	{ "max-conns", 0, "OG_VEIL_MAX_CONNS", NULL, CONFIG_T_INT,
 	  CONFIG_FIELD(max_conns), 1, 1000000, NULL, "8192", "max conns", "n",
 	  "agent connections at once", CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "body-timeout", 0, "OG_VEIL_BODY_TIMEOUT", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(body_timeout), 1, 3600, NULL, "30", "body timeout",
+	  "secs", "close an agent silent this long within its request body",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 
 	/* Privacy and evidence. */
 	{ "pii-scrub", 0, "OG_VEIL_PII_SCRUB", NULL, CONFIG_T_BOOL,

@@ -60,6 +60,7 @@ struct veil_config {
 	char		**allow_hosts;	/* owned, NULL-terminated */
 	char		**model_aliases; /* owned, NULL-terminated FROM=TO */
 	int		 tee_refresh_interval;	/* seconds, 0 = off */
+	int		 quarantine;	/* first back-off, seconds, 0 = off */
 	int		 verbose;
 	int		 foreground;
 	int		 service;	/* --service: the systemd service's */
@@ -68,6 +69,7 @@ struct veil_config {
 	size_t		 max_unverified;
 	size_t		 max_headers;
 	int		 max_conns;
+	int		 body_timeout;	/* seconds of silence within a body */
 	int		 first_byte;	/* seconds to a stream commit, 0 off */
 	int		 keepalive;	/* seconds between keep-alives */
 	int		 pii_scrub;	/* redact before sealing (pii.h) */
@@ -230,6 +232,14 @@ int		 store_schema_version(void);
  * a regular file we own, a looser mode tightened.  -1 with errbuf.
  */
 int		 store_create_file(const char *, char *, size_t);
+/* Quarantined TEEs (quarantine.h), remembered across restarts. */
+struct quarantine;
+struct quarantine_entry;
+int		 store_quarantine_save(struct store *,
+		    const struct quarantine_entry *);
+int		 store_quarantine_delete(struct store *, const char *);
+/* Restore every stored entry into the table: how many, or -1. */
+int		 store_quarantine_load(struct store *, struct quarantine *);
 
 /* receipt-store.c: receipts in $OG_VEIL_HOME/receipts.db (receipt.h). */
 struct receipt;
@@ -238,6 +248,7 @@ typedef void (*receipt_store_cb)(void *, const struct receipt *);
 /* writable: the daemon (creates it); else read-only (CLI).  NULL: errbuf. */
 struct receipt_store *receipt_store_open(const char *, int, char *, size_t);
 void		 receipt_store_close(struct receipt_store *);
+void		 receipt_store_set_busy_ms(struct receipt_store *, int);
 int		 receipt_store_begin(struct receipt_store *);
 /* Commit, or roll back and -1. */
 int		 receipt_store_commit(struct receipt_store *);
@@ -573,6 +584,15 @@ void		 tee_refresh_start(struct veil *);
 void		 tee_clear_all(struct veil *);
 /* ,"registry_source":"chain"|"cache"|null,"registry_age":secs|null */
 void		 tee_health_json(const struct veil *, struct buf *);
+/*
+ * t failed verification (reason: the agent's error text): quarantine it,
+ * unless it is pinned (--tee-id) or --quarantine is 0; then only logged.
+ */
+void		 tee_quarantine(struct veil *, struct tee *, const char *);
+/* t answered verified: a quarantine that had ended is forgotten. */
+void		 tee_verified(struct veil *, struct tee *);
+/* Seconds until a quarantined TEE may be selected again, or 0. */
+long long	 tee_retry_after(struct veil *);
 
 /* relay.c: the relay call (PROTOCOL.md §5) and its error mapping. */
 #define RELAY_OK	0
@@ -633,14 +653,13 @@ size_t		 server_conn_count(void);
 
 /* server-conn.c: agent connections, counted from accept (og-veil(1)). */
 #define SERVER_HEADER_SECONDS	10	/* a whole header block */
-#define SERVER_BODY_SILENCE	30	/* no byte of a request body */
 #define SERVER_WRITE_SECONDS	20	/* an answer the agent does not read */
 #define SERVER_EVICT_SECONDS	1	/* a stalled request this old, at cap */
 #define SERVER_LOG_EVERY	10	/* seconds between repeated warnings */
 #define SERVER_PAUSE_MS		250	/* accept paused after EMFILE */
 struct evconnlistener;
 void		 server_conn_start(struct event_base *, struct evhttp *,
-		    struct evconnlistener *, size_t, size_t);
+		    struct evconnlistener *, size_t, size_t, int);
 void		 server_conn_unlisten(void);
 void		 server_conn_stop(void);
 /* A request on the agent connection: busy until answered; 0. */
@@ -679,6 +698,8 @@ enum metrics_family {
 void		 metrics_count(enum metrics_family, uint64_t, ...);
 /* One sample (seconds) of a histogram; label pairs as above. */
 void		 metrics_observe(enum metrics_family, double, ...);
+/* Seconds since a CLOCK_MONOTONIC time. */
+double		 metrics_since(const struct timespec *);
 /* A series' value (labels exact, NULL: all series of the family summed). */
 uint64_t	 metrics_value(enum metrics_family, const char *);
 void		 metrics_reset(void);
@@ -733,6 +754,12 @@ const struct error_def *error_def(enum error_code);
 const char	*error_openai_type(int);
 /* The Anthropic error type of a status: invalid_request_error, ... */
 const char	*error_anthropic_type(int);
+
+/*
+ * translate.c: the chat-body pieces anthropic.c and responses.c build
+ * alike.  Each builder returns a new value and owns what it is given.
+ */
+struct json_value;
 /* A dialect translation's error: a 400 message and the field at fault. */
 struct translate_err {
 	char	*msg;
@@ -744,6 +771,29 @@ struct translate_err {
 int		 translate_fail(struct translate_err *, const char *,
 		    const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
+/* A copy of a string value, else "". */
+struct json_value *translate_str(const struct json_value *);
+/* The text of a string or of text parts, joined by the separator. */
+void		 translate_text(struct buf *, const struct json_value *,
+		    const char *);
+struct json_value *translate_text_value(const struct json_value *,
+		    const char *);
+/* {"type": type, key: value}. */
+struct json_value *translate_typed(const char *, const char *,
+		    struct json_value *);
+/* {"role": role, "content": content}. */
+struct json_value *translate_msg(const char *, struct json_value *);
+/* A tool message: the call id, the content. */
+struct json_value *translate_tool_msg(struct json_value *,
+		    struct json_value *);
+/* A function tool call: id, name, arguments. */
+struct json_value *translate_call(struct json_value *, struct json_value *,
+		    struct json_value *);
+/* A function tool: the tool's name and description, parameters or NULL. */
+struct json_value *translate_tool(const struct json_value *,
+		    struct json_value *);
+/* The tool_choice naming the function the value's "name" names. */
+struct json_value *translate_tool_choice(const struct json_value *);
 
 /*
  * answer.c: the verified answer, the one value verification produces
@@ -752,6 +802,24 @@ int		 translate_fail(struct translate_err *, const char *,
  * both), a finish_reason token, numeric usage, a model name and the proof.
  * For a stream it also holds the verified frames, as values, in order.
  */
+/*
+ * One verified stream frame as the replay needs it, never re-parsed: its
+ * content is the next af_text bytes of an_text (text form), its tool-call
+ * deltas the next af_calls bytes of an_frame_calls (tool form: the
+ * scrubbed array as compact JSON), its model and finish_reason names in
+ * an_names.  Only what §8 signs is here; which form shows is an_tools.
+ */
+struct answer_frame {
+	uint32_t		 af_text;
+	uint32_t		 af_calls;
+	uint32_t		 af_model;	/* offset in an_names */
+	uint32_t		 af_finish;	/* in an_names, or AF_NULL */
+	uint8_t			 af_flags;
+#define AF_ROLE			 0x01		/* delta.role: "assistant" */
+#define AF_CONTENT		 0x02		/* delta.content (text form) */
+#define AF_CALLS		 0x04		/* delta.tool_calls (tools) */
+};
+#define AF_NULL			 UINT32_MAX	/* finish_reason: null */
 struct answer {
 	int			 an_stream;
 	int			 an_tools;	/* signed: the tool calls */
@@ -770,12 +838,15 @@ struct answer {
 	struct json_value	*an_tee;
 	/* owned, non-stream: the OpenAI chat.completion (scrub_response) */
 	struct json_value	*an_chat;
-	/*
-	 * owned, stream: the frames as chat.completion.chunk values in the
-	 * signed form (scrub_chunk, scrub_chunk_form), the final one last.
-	 */
-	struct json_value	**an_frames;
+	/* owned, stream: the frames in order, the final one last */
+	struct answer_frame	*an_frames;
 	size_t			 an_nframes;
+	char			*an_frame_calls;	/* owned or NULL */
+	size_t			 an_frame_calls_len;
+	char			*an_names;	/* owned: NUL-separated */
+	size_t			 an_names_len;
+	char			*an_chunk_id;	/* owned: chatcmpl-... */
+	long long		 an_created;	/* the chunks' created */
 };
 /* Where a verifier reports why nothing may be delivered. */
 struct answer_error {
@@ -1086,13 +1157,20 @@ size_t		 stream_held(const struct stream *);
 /* scrub.c: only what PROTOCOL.md §8 signs reaches the agent (§10). */
 struct json_value *scrub_response(const struct json_value *, const char *,
 		    const char *, size_t);
-struct json_value *scrub_chunk(const struct json_value *, const char *,
-		    long long, const char *, int *);
-void		 scrub_chunk_form(struct json_value *, int);
+struct sse_frame;
+/*
+ * A stream frame's delta in the held form (struct answer_frame): its AF_
+ * flags; its tool-call deltas, as the fold reads them, appended to b as
+ * compact JSON when AF_CALLS, *ncalls the calls they show.
+ */
+int		 scrub_frame(const struct sse_frame *, struct buf *, size_t *);
+/* The model a frame shows: its own when sane, else fallback (NULL: ""). */
+const char	*scrub_frame_model(const struct sse_frame *, const char *,
+		    size_t *);
+/* 1 when the frame's finish_reason shows (a token), 0 for null. */
+int		 scrub_frame_finish(const struct sse_frame *);
 struct json_value *scrub_usage(const struct json_value *);
 /* The enclave's tee_* proof fields of an answer: a new object. */
 struct json_value *scrub_proof_fields(const struct json_value *);
-/* About the bytes v takes as compact JSON (for memory caps). */
-size_t		 scrub_size(const struct json_value *);
 
 #endif /* OG_VEIL_H */

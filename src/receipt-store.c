@@ -139,6 +139,13 @@ fail:
 	return (NULL);
 }
 
+/* How long a write waits for another process's lock (0: never). */
+void
+receipt_store_set_busy_ms(struct receipt_store *rs, int ms)
+{
+	sqlite3_busy_timeout(rs->rs_db, ms);
+}
+
 void
 receipt_store_close(struct receipt_store *rs)
 {

@@ -22,6 +22,7 @@
 #define RECEIPT_QUEUE_MAX	4096	/* receipts waiting; older dropped */
 #define RECEIPT_BATCH_MAX	256	/* per flush, to bound loop time */
 #define RECEIPT_RETRY_MS	250	/* after a busy database */
+#define RECEIPT_FINAL_BUSY_MS	2000	/* the last try, at shutdown */
 /*
  * A receipt waits this long for others to share its transaction: alone,
  * one costs ~140 us of loop time (commit and pruning), in a batch ~17 us
@@ -171,16 +172,15 @@ receipt_writer_queued(const struct receipt_writer *rw)
 void
 receipt_writer_free(struct receipt_writer *rw)
 {
-	int	 tries;
-
 	if (rw == NULL)
 		return;
-	/* At shutdown: a few short tries to write what is queued. */
-	for (tries = 0; rw->rw_n > 0 && tries < 20; tries++)
-		if (receipt_writer_flush(rw) == -1) {
-			struct timespec ts = { 0, 10 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
+	/*
+	 * At shutdown the loop is over: waiting for another process's lock
+	 * is allowed now, up to RECEIPT_FINAL_BUSY_MS per batch.
+	 */
+	receipt_store_set_busy_ms(rw->rw_store, RECEIPT_FINAL_BUSY_MS);
+	while (rw->rw_n > 0 && receipt_writer_flush(rw) == 0)
+		continue;
 	if (rw->rw_n > 0)
 		log_warnx("receipts: %zu receipts could not be written at "
 		    "exit", rw->rw_n);

@@ -78,17 +78,30 @@ req_enter_state(struct req *rq, enum req_state st)
 	rq->rq_state = st;
 }
 
-/* prefix and 24 random hex digits: a new string. */
+/*
+ * prefix and 24 random hex digits: a new string.  The digits come from a
+ * pool refilled 252 bytes (21 ids) at a time: each RAND_bytes() call costs
+ * a getpid() system call (OpenSSL's fork check) and some 6,000
+ * instructions, and these ids correlate logs and answers, they are no
+ * key material.
+ */
 char *
 req_random_id(const char *prefix)
 {
-	uint8_t	 r[12];
-	char	 hex[25], *s;
+	static uint8_t	 pool[21 * 12];
+	static size_t	 used = sizeof(pool);
+	size_t		 n = strlen(prefix);
+	char		*s;
 
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		fatalx("RAND_bytes");
-	hex_encode(r, sizeof(r), hex);
-	xasprintf(&s, "%s%s", prefix, hex);
+	if (used == sizeof(pool)) {
+		if (RAND_bytes(pool, sizeof(pool)) != 1)
+			fatalx("RAND_bytes");
+		used = 0;
+	}
+	s = xmalloc(n + 25);
+	memcpy(s, prefix, n);
+	hex_encode(pool + used, 12, s + n);
+	used += 12;
 	return (s);
 }
 
@@ -294,6 +307,8 @@ static void
 req_tee_cb(void *arg, struct tee *te, int status, const char *msg)
 {
 	struct req	*rq = arg;
+	long long	 wait;
+	char		 ra[24];
 
 	if (rq->rq_flags & RQ_DONE) {
 		if (te != NULL)
@@ -301,6 +316,13 @@ req_tee_cb(void *arg, struct tee *te, int status, const char *msg)
 		return;
 	}
 	if (te == NULL) {
+		/* Every TEE quarantined: when to come back. */
+		if ((wait = tee_retry_after(rq->rq_veil)) > 0 &&
+		    !(rq->rq_flags & RQ_CLIENT_GONE)) {
+			snprintf(ra, sizeof(ra), "%lld", wait);
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    rq->rq_in), "Retry-After", ra);
+		}
 		req_fail_status(rq, ERROR_NO_TEE, status >= 400 ? status : 503,
 		    NULL, msg);
 		return;
@@ -748,6 +770,7 @@ req_deliver(struct req *rq, struct answer *an)
 	}
 	log_info("req %016" PRIx64 ": %sverified by TEE %s", rq->rq_id,
 	    rq->rq_flags & RQ_STREAM ? "stream " : "", rq->rq_tee->te_id);
+	tee_verified(rq->rq_veil, rq->rq_tee);
 	if (rq->rq_flags & RQ_CLIENT_GONE) {
 		buf_clear(&b, 1);
 		req_free(rq, "delivered");
@@ -823,6 +846,9 @@ req_fail_status(struct req *rq, enum error_code code, int status,
 		detail = ed->message;
 	log_info("req %016" PRIx64 ": %d %s", rq->rq_id, status,
 	    ed->name != NULL ? ed->name : "error");
+	/* A TEE that signed something wrong is not used for a while. */
+	if (code == ERROR_VERIFICATION && rq->rq_tee != NULL)
+		tee_quarantine(rq->rq_veil, rq->rq_tee, detail);
 	outcome_failed(rq, ed, status, detail);
 	if (!(rq->rq_flags & (RQ_CLIENT_GONE | RQ_REPLIED)))
 		outcome_first_byte(rq);

@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "og-veil.h"
+#include "quarantine.h"
 #include "xmalloc.h"
 
 #define STORE_FILE		"og-veil.db"
@@ -40,6 +41,9 @@ enum store_stmt {
 	STORE_PREF_SET,
 	STORE_PREF_GET,
 	STORE_DATA_VERSION,
+	STORE_QUARANTINE_SAVE,
+	STORE_QUARANTINE_DELETE,
+	STORE_QUARANTINE_LOAD,
 	STORE__COUNT
 };
 
@@ -65,7 +69,12 @@ static const char *const store_sql[STORE__COUNT] = {
 	[STORE_PREF_SET] = "INSERT OR REPLACE INTO prefs (key, value)"
 	    " VALUES (?, ?)",
 	[STORE_PREF_GET] = "SELECT value FROM prefs WHERE key = ?",
-	[STORE_DATA_VERSION] = "PRAGMA data_version"
+	[STORE_DATA_VERSION] = "PRAGMA data_version",
+	[STORE_QUARANTINE_SAVE] = "INSERT OR REPLACE INTO quarantine"
+	    " (tee_id, failures, since, until, reason) VALUES (?, ?, ?, ?, ?)",
+	[STORE_QUARANTINE_DELETE] = "DELETE FROM quarantine WHERE tee_id = ?",
+	[STORE_QUARANTINE_LOAD] = "SELECT tee_id, failures, since, until,"
+	    " reason FROM quarantine ORDER BY until DESC LIMIT 256"
 };
 
 /*
@@ -98,7 +107,14 @@ static const char *const store_migrations[] = {
 	"  PRIMARY KEY (rpc_url, address, tee_type));"
 	"CREATE TABLE prefs ("
 	"  key TEXT PRIMARY KEY,"
-	"  value TEXT NOT NULL);"
+	"  value TEXT NOT NULL);",
+	/* 1 -> 2: TEEs quarantined after a verification failure (tee.c). */
+	"CREATE TABLE quarantine ("
+	"  tee_id TEXT PRIMARY KEY,"
+	"  failures INTEGER NOT NULL,"
+	"  since INTEGER NOT NULL,"
+	"  until INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL);"
 };
 #define STORE_SCHEMA_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -622,4 +638,63 @@ int
 store_schema_version(void)
 {
 	return (STORE_SCHEMA_VERSION);
+}
+
+/* Remember a quarantined TEE (quarantine.h); -1 busy or error. */
+int
+store_quarantine_save(struct store *st, const struct quarantine_entry *e)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, STORE_QUARANTINE_SAVE)) == NULL)
+		return (-1);
+	store_bind_text(s, 1, e->qe_id);
+	sqlite3_bind_int(s, 2, e->qe_failures);
+	sqlite3_bind_int64(s, 3, e->qe_since);
+	sqlite3_bind_int64(s, 4, e->qe_until);
+	store_bind_text(s, 5, e->qe_reason);
+	return (store_step_done(s));
+}
+
+/* Forget a quarantined TEE; -1 busy or error. */
+int
+store_quarantine_delete(struct store *st, const char *tee_id)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = store_stmt(st, STORE_QUARANTINE_DELETE)) == NULL)
+		return (-1);
+	store_bind_text(s, 1, tee_id);
+	return (store_step_done(s));
+}
+
+/*
+ * Every stored quarantine into q (rows that do not check out are
+ * skipped): the number restored, or -1 on error.
+ */
+int
+store_quarantine_load(struct store *st, struct quarantine *q)
+{
+	struct quarantine_entry	 e;
+	sqlite3_stmt		*s;
+	const unsigned char	*t;
+	int			 rc, n = 0;
+
+	if ((s = store_stmt(st, STORE_QUARANTINE_LOAD)) == NULL)
+		return (-1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof(e));
+		if ((t = sqlite3_column_text(s, 0)) != NULL)
+			strlcpy(e.qe_id, (const char *)t, sizeof(e.qe_id));
+		e.qe_failures = sqlite3_column_int(s, 1);
+		e.qe_since = sqlite3_column_int64(s, 2);
+		e.qe_until = sqlite3_column_int64(s, 3);
+		if ((t = sqlite3_column_text(s, 4)) != NULL)
+			strlcpy(e.qe_reason, (const char *)t,
+			    sizeof(e.qe_reason));
+		if (quarantine_put(q, &e) == 0)
+			n++;
+	}
+	sqlite3_reset(s);
+	return (rc == SQLITE_DONE ? n : -1);
 }

@@ -10,11 +10,15 @@
  * whole list has failed.  The refresh timer re-reads the chain and drops
  * the current TEE when it left the active set or rotated its keys; so does
  * tee_recheck(), at once, when the relay refused a request for that TEE.
+ * A TEE whose answer failed verification is quarantined (quarantine.c):
+ * not selected until its back-off ends, remembered in the store across
+ * restarts; a pinned one (--tee-id) is never replaced, only logged.
  */
 #include "compat.h"
 
 #include <sys/queue.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,8 @@
 
 #include "abi.h"
 #include "og-veil.h"
+#include "pyjson.h"
+#include "quarantine.h"
 #include "registry.h"
 #include "xmalloc.h"
 
@@ -59,6 +65,7 @@ struct tee_state {
 	struct abi_tee		*ts_usable;	/* shallow, as vl_tees */
 	char			**ts_dropped;	/* owned: tee_ids that failed */
 	size_t			 ts_ndropped;
+	struct quarantine	 ts_quarantine;	/* failed verification */
 	char			 ts_msg[512];
 };
 
@@ -123,6 +130,11 @@ tee_state(struct veil *v)
 	ts->ts_veil = v;
 	TAILQ_INIT(&ts->ts_waiters);
 	TAILQ_INIT(&ts->ts_rechecks);
+	quarantine_init(&ts->ts_quarantine);
+	if (v->vl_store != NULL &&
+	    store_quarantine_load(v->vl_store, &ts->ts_quarantine) == -1)
+		log_warnx("tee: cannot read the quarantined TEEs from the "
+		    "store");
 	if ((ts->ts_ev = event_new(v->vl_base, -1, 0, tee_deliver_cb,
 	    ts)) == NULL ||
 	    (ts->ts_retry_ev = evtimer_new(v->vl_base, tee_timer_cb,
@@ -223,20 +235,111 @@ tee_install(struct veil *v, const uint8_t *data, size_t len, int64_t when,
 	return (0);
 }
 
+/* 1 when a TEE is pinned with --tee-id: it is never quarantined. */
+static int
+tee_pinned(const struct veil *v)
+{
+	const struct veil_config	*cfg = v->vl_cfg;
+
+	return (cfg != NULL && cfg->tee_id != NULL && *cfg->tee_id != '\0');
+}
+
+/* 1 when t may not be selected now (quarantined and not pinned). */
+static int
+tee_blocked(const struct veil *v, const struct tee_state *ts,
+    const struct tee *t, int64_t now)
+{
+	return (!tee_pinned(v) &&
+	    quarantine_blocked(&ts->ts_quarantine, t->te_id, now));
+}
+
+/*
+ * Seconds until the first quarantined TEE may be selected again, when
+ * every TEE the PCR pin allows is quarantined; else 0.
+ */
+static long long
+tee_all_blocked(const struct veil *v, const struct tee_state *ts,
+    int64_t now)
+{
+	const struct veil_config	*cfg = v->vl_cfg;
+	const struct quarantine_entry	*e;
+	int64_t				 first = 0;
+	size_t				 i;
+
+	if (ts == NULL || ts->ts_quarantine.q_n == 0 || tee_pinned(v))
+		return (0);
+	for (i = 0; i < v->vl_ntees; i++) {
+		if (cfg != NULL && cfg->expected_pcr != NULL &&
+		    *cfg->expected_pcr != '\0' &&
+		    strcasecmp(v->vl_tees[i]->te_pcr, cfg->expected_pcr) != 0)
+			continue;
+		e = quarantine_find(&ts->ts_quarantine, v->vl_tees[i]->te_id);
+		if (e == NULL || now >= e->qe_until)
+			return (0);
+		if (first == 0 || e->qe_until < first)
+			first = e->qe_until;
+	}
+	return (first > now ? (long long)(first - now) : 0);
+}
+
+long long
+tee_retry_after(struct veil *v)
+{
+	return (tee_all_blocked(v, v->vl_tee_waiters, (int64_t)time(NULL)));
+}
+
 /* The current TEE (a new reference), selecting one if needed; or NULL. */
 static struct tee *
 tee_pick(struct veil *v, char *errbuf, size_t errlen)
 {
 	struct tee_state	*ts = v->vl_tee_waiters;
 	const struct veil_config *cfg = v->vl_cfg;
-	size_t			 idx;
+	struct abi_tee		*cand = NULL;
+	size_t			*map = NULL, idx, n = 0, i;
+	int64_t			 now = (int64_t)time(NULL);
+	long long		 wait;
+	char			 when[32];
+	struct tm		 tm;
+	time_t			 tt;
+	int			 r;
 
-	if (v->vl_tee != NULL && !v->vl_tee->te_dropped)
+	if (v->vl_tee != NULL && !v->vl_tee->te_dropped &&
+	    !tee_blocked(v, ts, v->vl_tee, now))
 		return (tee_ref(v->vl_tee));
-	if (registry_select(ts->ts_usable, v->vl_ntees,
+	if (ts->ts_quarantine.q_n > 0 && !tee_pinned(v) && v->vl_ntees > 0) {
+		/* Leave the quarantined out (their index in map). */
+		cand = xcalloc(v->vl_ntees, sizeof(*cand));
+		map = xcalloc(v->vl_ntees, sizeof(*map));
+		for (i = 0; i < v->vl_ntees; i++) {
+			if (tee_blocked(v, ts, v->vl_tees[i], now))
+				continue;
+			cand[n] = ts->ts_usable[i];
+			map[n++] = i;
+		}
+	}
+	r = registry_select(cand != NULL ? cand : ts->ts_usable,
+	    cand != NULL ? n : v->vl_ntees,
 	    cfg != NULL ? cfg->expected_pcr : NULL,
-	    cfg != NULL ? cfg->tee_id : NULL, &idx, errbuf, errlen) == -1)
+	    cfg != NULL ? cfg->tee_id : NULL, &idx, errbuf, errlen);
+	if (r == 0 && cand != NULL)
+		idx = map[idx];
+	free(cand);
+	free(map);
+	if (r == -1) {
+		/* Nothing left but quarantined TEEs: say so, and until when. */
+		if ((wait = tee_all_blocked(v, ts, now)) > 0) {
+			tt = (time_t)(now + wait);
+			if (gmtime_r(&tt, &tm) == NULL ||
+			    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+			    &tm) == 0)
+				strlcpy(when, "?", sizeof(when));
+			snprintf(errbuf, errlen, "every TEE is quarantined "
+			    "after failing verification (og-veil status "
+			    "shows why): the first may be used again at %s, "
+			    "in %lld s", when, wait);
+		}
 		return (NULL);
+	}
 	tee_unref(v->vl_tee);
 	v->vl_tee = tee_ref(v->vl_tees[idx]);
 	log_info("tee: selected %s (%s)", v->vl_tee->te_id,
@@ -341,16 +444,159 @@ tee_age(const struct veil *v)
 	return (age > 0 ? (long long)age : 0);
 }
 
+/*
+ * ,"quarantined":[{"tee_id","failures","since","until","retry_in",
+ * "reason"}]: the TEEs not selected now, first to return first.
+ */
+static void
+tee_quarantine_json(const struct veil *v, struct buf *b)
+{
+	const struct tee_state		*ts = v->vl_tee_waiters;
+	const struct quarantine_entry	*e, *next;
+	int64_t				 now = (int64_t)time(NULL), after;
+	size_t				 i;
+	int				 first = 1;
+
+	buf_add_str(b, ",\"quarantined\":[");
+	/* Few entries: pick the next by until each time (no sort, no copy). */
+	for (after = INT64_MIN; ts != NULL; after = next->qe_until) {
+		next = NULL;
+		for (i = 0; i < ts->ts_quarantine.q_n; i++) {
+			e = &ts->ts_quarantine.q_entries[i];
+			if (e->qe_until > now && e->qe_until > after &&
+			    (next == NULL || e->qe_until < next->qe_until))
+				next = e;
+		}
+		if (next == NULL)
+			break;
+		/* Entries sharing an until all print at this step. */
+		for (i = 0; i < ts->ts_quarantine.q_n; i++) {
+			e = &ts->ts_quarantine.q_entries[i];
+			if (e->qe_until != next->qe_until)
+				continue;
+			buf_printf(b, "%s{\"tee_id\":\"%s\",\"failures\":%d,"
+			    "\"since\":%lld,\"until\":%lld,\"retry_in\":%lld,"
+			    "\"reason\":", first ? "" : ",", e->qe_id,
+			    e->qe_failures, (long long)e->qe_since,
+			    (long long)e->qe_until,
+			    (long long)(e->qe_until - now));
+			pyjson_write_string(b, e->qe_reason,
+			    strlen(e->qe_reason), 0);
+			buf_add_str(b, "}");
+			first = 0;
+		}
+	}
+	buf_add_str(b, "]");
+}
+
 void
 tee_health_json(const struct veil *v, struct buf *b)
 {
-	if (v->vl_tees_fetched <= 0) {
+	if (v->vl_tees_fetched <= 0)
 		buf_add_str(b, ",\"registry_source\":null,"
 		    "\"registry_age\":null");
+	else
+		buf_printf(b, ",\"registry_source\":\"%s\","
+		    "\"registry_age\":%lld",
+		    v->vl_tees_cached ? "cache" : "chain", tee_age(v));
+	tee_quarantine_json(v, b);
+}
+
+/*
+ * The agent's error text without "verification failed: " and "; nothing
+ * was delivered": what went wrong, for the log and /health; bounded and
+ * without control bytes (quarantine_reason).
+ */
+static void
+tee_reason(const char *detail, char out[QUARANTINE_REASON_LEN + 1])
+{
+	static const char	 pre[] = "verification failed: ";
+	static const char	 post[] = "; nothing was delivered";
+	char			 tmp[512];
+	size_t			 n;
+
+	if (detail == NULL)
+		detail = "verification failed";
+	if (strncmp(detail, pre, sizeof(pre) - 1) == 0)
+		detail += sizeof(pre) - 1;
+	strlcpy(tmp, detail, sizeof(tmp));
+	n = strlen(tmp);
+	if (n >= sizeof(post) - 1 &&
+	    strcmp(tmp + n - (sizeof(post) - 1), post) == 0)
+		tmp[n - (sizeof(post) - 1)] = '\0';
+	quarantine_reason(tmp, out);
+}
+
+void
+tee_quarantine(struct veil *v, struct tee *t, const char *detail)
+{
+	struct tee_state		*ts = tee_state(v);
+	const struct quarantine_entry	*e;
+	const struct veil_config	*cfg = v->vl_cfg;
+	int				 base;
+	char				 why[QUARANTINE_REASON_LEN + 1];
+
+	base = cfg != NULL ? cfg->quarantine : QUARANTINE_BASE_SECONDS;
+	tee_reason(detail, why);
+	e = quarantine_find(&ts->ts_quarantine, t->te_id);
+	if (tee_pinned(v) || base == 0) {
+		log_warnx("tee: %s (%s) failed verification (%s): it would "
+		    "have been quarantined for %d s, but %s", t->te_id,
+		    t->te_endpoint, why, quarantine_backoff(e != NULL &&
+		    e->qe_until > (int64_t)time(NULL) ? e->qe_failures + 1 : 1,
+		    base > 0 ? base : QUARANTINE_BASE_SECONDS),
+		    base == 0 ? "--quarantine is 0" :
+		    "--tee-id pins it: it stays selected");
 		return;
 	}
-	buf_printf(b, ",\"registry_source\":\"%s\",\"registry_age\":%lld",
-	    v->vl_tees_cached ? "cache" : "chain", tee_age(v));
+	/*
+	 * Requests sent before the quarantine began may fail after it: one
+	 * lie, not several in a row, so the back-off does not double.
+	 */
+	if (e != NULL && (int64_t)time(NULL) < e->qe_until) {
+		log_warnx("tee: %s (%s), quarantined already, failed "
+		    "verification again on a request sent before: %s",
+		    t->te_id, t->te_endpoint, why);
+		return;
+	}
+	if ((e = quarantine_fail(&ts->ts_quarantine, t->te_id, why,
+	    (int64_t)time(NULL), base)) == NULL)
+		return;
+	log_warnx("tee: quarantined %s (%s) for %lld s, failure %d in a "
+	    "row: %s", e->qe_id, t->te_endpoint,
+	    (long long)(e->qe_until - e->qe_since), e->qe_failures,
+	    e->qe_reason);
+	metrics_count(METRICS_QUARANTINES, 1, NULL);
+	if (v->vl_store != NULL && store_quarantine_save(v->vl_store, e) == -1)
+		log_warnx("tee: cannot save the quarantine of %s in the "
+		    "store: it holds until og-veil stops", e->qe_id);
+	if (v->vl_tee != NULL && strcmp(v->vl_tee->te_id, t->te_id) == 0) {
+		tee_unref(v->vl_tee);
+		v->vl_tee = NULL;
+	}
+}
+
+void
+tee_verified(struct veil *v, struct tee *t)
+{
+	struct tee_state		*ts = v->vl_tee_waiters;
+	const struct quarantine_entry	*e;
+
+	if (ts == NULL || ts->ts_quarantine.q_n == 0 ||
+	    (e = quarantine_find(&ts->ts_quarantine, t->te_id)) == NULL)
+		return;
+	/* An answer of a request sent before the quarantine lifts nothing. */
+	if ((int64_t)time(NULL) < e->qe_until)
+		return;
+	log_info("tee: %s answered verified again after its quarantine: its "
+	    "back-off starts from %d s again", t->te_id,
+	    v->vl_cfg != NULL ? v->vl_cfg->quarantine :
+	    QUARANTINE_BASE_SECONDS);
+	(void)quarantine_forget(&ts->ts_quarantine, t->te_id);
+	if (v->vl_store != NULL &&
+	    store_quarantine_delete(v->vl_store, t->te_id) == -1)
+		log_warnx("tee: cannot update the quarantine of %s in the "
+		    "store", t->te_id);
 }
 
 static void
@@ -762,6 +1008,7 @@ tee_clear_all(struct veil *v)
 	for (i = 0; i < ts->ts_ndropped; i++)
 		free(ts->ts_dropped[i]);
 	free(ts->ts_dropped);
+	quarantine_clear(&ts->ts_quarantine);
 	event_free(ts->ts_ev);
 	event_free(ts->ts_retry_ev);
 	free(ts);

@@ -6,7 +6,8 @@
 # tls: yes
 devnet_start
 veil_login
-veil_start
+# Faults on every gateway, again and again: no quarantine (506).
+veil_start --quarantine 0
 
 P='stream words that must never leak'
 for f in kill-mid-stream truncate drop-final; do

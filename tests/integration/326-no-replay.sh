@@ -5,7 +5,8 @@
 # tls: yes
 devnet_start
 veil_login
-veil_start
+# Faults on every gateway, again and again: no quarantine (506).
+veil_start --quarantine 0
 stats() {
 	devnet_curl "$DEVNET_ADMIN/stats" >"$T/stats" && jget "$T/stats" "$1"
 }

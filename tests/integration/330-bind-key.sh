@@ -90,7 +90,7 @@ bundle = json.load(open(sys.argv[1]))
 body = open(sys.argv[2]).read()
 health = json.loads(body)
 allowed = {"status", "tee_id", "tee_endpoint", "version", "logged_in",
-           "registry_source", "registry_age"}
+           "registry_source", "registry_age", "quarantined"}
 extra = set(health) - allowed
 if extra:
     sys.exit("health has unexpected fields %s" % sorted(extra))

@@ -10,7 +10,8 @@
 # tls: yes
 devnet_start
 veil_login
-veil_start --first-byte 1 --keepalive 1
+# Faults on every gateway, again and again: no quarantine (506).
+veil_start --first-byte 1 --keepalive 1 --quarantine 0
 
 P='commit words that must never leak'
 BODY='{"model":"gpt-4.1-mini","stream":true,"messages":[{"role":"user","content":"'"$P"'"}]}'

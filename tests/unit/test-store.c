@@ -1,8 +1,9 @@
 /*
  * test-store.c: the sqlite store: file modes (0600, created atomically),
  * migrations and PRAGMA user_version, the session round trip of PROTOCOL.md
- * §1 and token updates of §2, logout, the registry cache of §3, prefs, and
- * store_changed() across two connections.
+ * §1 and token updates of §2, logout, the registry cache of §3, prefs,
+ * quarantined TEEs across a reopen (schema 2), and store_changed() across
+ * two connections.
  */
 #include "compat.h"
 
@@ -17,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "og-veil.h"
+#include "quarantine.h"
 #include "test.h"
 #include "xmalloc.h"
 
@@ -512,6 +514,58 @@ fail:
 	return (-1);
 }
 
+/* A quarantine survives closing the store; a forgotten one does not. */
+static int
+test_quarantine(void)
+{
+	struct store			*st = NULL;
+	struct quarantine		 q;
+	const struct quarantine_entry	*e;
+	char				 err[256];
+	const char			*a, *b;
+
+	a = "0x0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef";
+	b = "0xfedcba9876543210fedcba9876543210"
+	    "fedcba9876543210fedcba9876543210";
+
+	quarantine_init(&q);
+	if (test_setup() == -1)
+		return (-1);
+	st = store_open(test_dir, err, sizeof(err));
+	TEST_ASSERT(st != NULL);
+	TEST_ASSERT(store_schema_version() >= 2);
+	TEST_EQ_INT(store_quarantine_load(st, &q), 0);
+	(void)quarantine_fail(&q, a, "output hash mismatch", 1000, 60);
+	e = quarantine_fail(&q, a, "output hash mismatch", 1100, 60);
+	TEST_EQ_INT(store_quarantine_save(st, e), 0);
+	e = quarantine_fail(&q, b, "tee_id mismatch", 1200, 60);
+	TEST_EQ_INT(store_quarantine_save(st, e), 0);
+	TEST_EQ_INT(store_quarantine_delete(st, b), 0);
+	store_close(st);
+	quarantine_clear(&q);
+
+	st = store_open(test_dir, err, sizeof(err));
+	TEST_ASSERT(st != NULL);
+	TEST_EQ_INT(store_quarantine_load(st, &q), 1);
+	e = quarantine_find(&q, a);
+	TEST_ASSERT(e != NULL);
+	TEST_EQ_INT(e->qe_failures, 2);
+	TEST_EQ_INT(e->qe_since, 1100);
+	TEST_EQ_INT(e->qe_until, 1220);
+	TEST_EQ_STR(e->qe_reason, "output hash mismatch");
+	TEST_ASSERT(quarantine_find(&q, b) == NULL);
+	store_close(st);
+	quarantine_clear(&q);
+	test_teardown();
+	return (0);
+fail:
+	store_close(st);
+	quarantine_clear(&q);
+	test_teardown();
+	return (-1);
+}
+
 static int
 test_session_clear(void)
 {
@@ -539,6 +593,7 @@ static const struct test_case cases[] = {
 	{ "busy-write", test_busy_write },
 	{ "registry-cache", test_registry_cache },
 	{ "prefs", test_prefs },
+	{ "quarantine", test_quarantine },
 	{ "session-clear", test_session_clear }
 };
 
