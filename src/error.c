@@ -112,6 +112,8 @@ error_anthropic_type(int status)
 	switch (status) {
 	case 401:
 		return ("authentication_error");
+	case 402:
+		return ("billing_error");
 	case 403:
 		return ("permission_error");
 	case 404:
@@ -123,6 +125,8 @@ error_anthropic_type(int status)
 	case 503:
 	case 529:
 		return ("overloaded_error");
+	case 504:
+		return ("timeout_error");
 	default:
 		return (status >= 500 || status == 499 ? "api_error" :
 		    "invalid_request_error");

@@ -214,8 +214,9 @@ const modes = {
 			eq(e.status, Number(status), 'status');
 			check(e instanceof Anthropic.APIError, 'not an APIError');
 			eq(e.error && e.error.type, 'error', 'envelope type');
-			eq(e.error.error.type, Number(status) === 503 ?
-			    'overloaded_error' : 'api_error', 'error type');
+			eq(e.error.error.type, { 503: 'overloaded_error',
+			    504: 'timeout_error' }[status] || 'api_error',
+			    'error type');
 			check(!String(e.message).includes(prompt), 'prompt leaked');
 			console.log(`ok ${status}: ${e.error.error.message}`);
 		}
