@@ -30,8 +30,6 @@ answer_init(struct answer *an)
 void
 answer_clear(struct answer *an)
 {
-	size_t	i;
-
 	free(an->an_text);
 	free(an->an_signed);
 	json_free(an->an_calls);
@@ -40,9 +38,10 @@ answer_clear(struct answer *an)
 	free(an->an_model);
 	json_free(an->an_tee);
 	json_free(an->an_chat);
-	for (i = 0; i < an->an_nframes; i++)
-		json_free(an->an_frames[i]);
 	free(an->an_frames);
+	free(an->an_frame_calls);
+	free(an->an_names);
+	free(an->an_chunk_id);
 	answer_init(an);
 }
 

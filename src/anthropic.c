@@ -679,9 +679,10 @@ static int
 anthropic_stream_answer(struct render *rd, const struct answer *an,
     struct buf *b, struct answer_error *ae)
 {
-	const struct json_value	*c, *call, *args;
+	const struct answer_frame *af;
+	const struct json_value	*call, *args;
 	struct json_value	*o, *blk, *d;
-	size_t			 i, base = 0;
+	size_t			 i, off, base = 0;
 
 	/* Refuse a call Anthropic clients cannot parse before any event. */
 	for (i = 0; an->an_tools && i < an->an_calls->n; i++)
@@ -701,15 +702,17 @@ anthropic_stream_answer(struct render *rd, const struct answer *an,
 	if (!an->an_tools) {
 		anthropic_block_event(b, "content_block_start", base,
 		    "content_block", anthropic_text_block());
-		for (i = 0; i < an->an_nframes; i++) {
-			c = json_get(json_get(json_index(json_get(
-			    an->an_frames[i], "choices"), 0), "delta"),
-			    "content");
-			if (!json_is(c, JSON_STRING) || c->len == 0)
+		for (i = 0, off = 0; i < an->an_nframes; i++) {
+			af = &an->an_frames[i];
+			if (!(af->af_flags & AF_CONTENT))
 				continue;
-			anthropic_block_event(b, "content_block_delta", base,
-			    "delta", anthropic_delta("text_delta", "text",
-			    c->s, c->len));
+			if (af->af_text > an->an_text_len - off)
+				break;	/* frames hold an_text: never */
+			if (af->af_text > 0)
+				anthropic_block_event(b, "content_block_delta",
+				    base, "delta", anthropic_delta("text_delta",
+				    "text", an->an_text + off, af->af_text));
+			off += af->af_text;
 		}
 		anthropic_block_event(b, "content_block_stop", base, NULL,
 		    NULL);

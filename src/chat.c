@@ -159,32 +159,141 @@ chat_stream_keepalive(struct render *rd, struct buf *b)
 	buf_add_str(b, ": og-veil verifying\n\n");
 }
 
+/* Append a string literal (no strlen per call: chunks are many). */
+#define CHAT_ADD(b, lit)	buf_add((b), (lit), sizeof(lit) - 1)
+
+/*
+ * What a chunk of model name (at offset model in an_names) starts with:
+ * {"id":...,"object":"chat.completion.chunk","created":...,"model":...,
+ * then "choices":[{"index":0,"delta":{ unless bare (then the caller goes
+ * on).  Frames share it: it is made again only when the model changes.
+ */
+static void
+chat_chunk_head(struct buf *b, const struct answer *an, uint32_t model,
+    int bare)
+{
+	const char	*id = an->an_chunk_id != NULL ? an->an_chunk_id : "";
+	const char	*name = an->an_names + model;
+
+	b->len = 0;
+	CHAT_ADD(b, "{\"id\":");
+	pyjson_write_string(b, id, strlen(id), PYJSON_COMPACT);
+	buf_printf(b, ",\"object\":\"chat.completion.chunk\",\"created\":"
+	    "%lld,\"model\":", an->an_created);
+	pyjson_write_string(b, name, strlen(name), PYJSON_COMPACT);
+	if (!bare)
+		CHAT_ADD(b, ",\"choices\":[{\"index\":0,\"delta\":{");
+}
+
+/*
+ * A held frame as the chat.completion.chunk og-veil delivers, in the
+ * signed form only (content or tool_calls, an_tools decides), after head
+ * (chat_chunk_head() of its model); text and calls are its bytes of
+ * an_text and an_frame_calls.  Compact JSON, members in a chunk's order.
+ */
+static void
+chat_frame_write(struct buf *b, const struct answer *an,
+    const struct buf *head, const struct answer_frame *af, const char *text,
+    const char *calls)
+{
+	const char	*name;
+	int		 n = 0;
+
+	buf_add(b, head->data, head->len);
+	if (af->af_flags & AF_ROLE) {
+		CHAT_ADD(b, "\"role\":\"assistant\"");
+		n++;
+	}
+	if (!an->an_tools && (af->af_flags & AF_CONTENT)) {
+		if (n++ > 0)
+			CHAT_ADD(b, ",");
+		CHAT_ADD(b, "\"content\":");
+		pyjson_write_string(b, text, af->af_text, PYJSON_COMPACT);
+	}
+	if (an->an_tools && (af->af_flags & AF_CALLS)) {
+		if (n++ > 0)
+			CHAT_ADD(b, ",");
+		CHAT_ADD(b, "\"tool_calls\":");
+		buf_add(b, calls, af->af_calls);
+	}
+	CHAT_ADD(b, "},\"finish_reason\":");
+	if (af->af_finish == AF_NULL)
+		CHAT_ADD(b, "null");
+	else {
+		name = an->an_names + af->af_finish;
+		pyjson_write_string(b, name, strlen(name), PYJSON_COMPACT);
+	}
+	CHAT_ADD(b, "}]}");
+}
+
 static int
 chat_stream_answer(struct render *rd, const struct answer *an,
     struct buf *b, struct answer_error *ae)
 {
-	const struct json_value	*last;
-	struct json_value	*o;
-	size_t			 i;
+	const struct answer_frame	*af;
+	const struct json_value		*tee = an->an_tee;
+	struct buf			 head;
+	size_t				 i, j, text = 0, calls = 0;
+	uint32_t			 model;
 
 	(void)ae;
 	if (an->an_nframes == 0)
 		return (0);	/* stream_finish() always holds the final */
-	for (i = 0; i + 1 < an->an_nframes; i++)
-		chat_sse_data(b, an->an_frames[i]);
-	last = an->an_frames[an->an_nframes - 1];
-	buf_add_str(b, "data: ");
-	chat_write_with(b, last, an->an_tee, "opengradient_verification",
-	    rd->rd_proof);
-	buf_add_str(b, "\n\n");
-	if ((rd->rd_flags & RENDER_INCLUDE_USAGE) && an->an_usage != NULL) {
-		o = json_dup(last);
-		json_object_del(o, "choices");
-		json_object_set(o, "choices", json_new_array());
-		json_object_set(o, "usage", json_dup(an->an_usage));
-		chat_sse_data(b, o);
-		json_free(o);
+	buf_init(&head);
+	model = an->an_frames[0].af_model;
+	chat_chunk_head(&head, an, model, 0);
+	/* About what the chunks take, so b grows once, not by doubling. */
+	buf_reserve(b, an->an_nframes * (head.len + 64) + an->an_text_len +
+	    an->an_frame_calls_len + 1024);
+	for (i = 0; i < an->an_nframes; i++) {
+		af = &an->an_frames[i];
+		if (af->af_model != model) {
+			model = af->af_model;
+			chat_chunk_head(&head, an, model, 0);
+		}
+		/* Bounds: the frames' bytes are an_text's, an_frame_calls'. */
+		if ((!an->an_tools && (af->af_flags & AF_CONTENT) &&
+		    af->af_text > an->an_text_len - text) ||
+		    (an->an_tools && (af->af_flags & AF_CALLS) &&
+		    af->af_calls > an->an_frame_calls_len - calls))
+			break;
+		CHAT_ADD(b, "data: ");
+		chat_frame_write(b, an, &head, af, an->an_text != NULL ?
+		    an->an_text + text : "", an->an_frame_calls != NULL ?
+		    an->an_frame_calls + calls : "");
+		if (i + 1 == an->an_nframes) {
+			/* The last: the enclave's proof and ours appended. */
+			b->len--;	/* the closing brace */
+			for (j = 0; tee != NULL && j < tee->n; j++) {
+				buf_add_u8(b, ',');
+				pyjson_write_string(b, tee->members[j].key,
+				    tee->members[j].keylen, 0);
+				buf_add_u8(b, ':');
+				pyjson_write(b, tee->members[j].val,
+				    PYJSON_COMPACT);
+			}
+			if (rd->rd_proof != NULL) {
+				buf_add_str(b,
+				    ",\"opengradient_verification\":");
+				pyjson_write(b, rd->rd_proof, PYJSON_COMPACT);
+			}
+			buf_add_u8(b, '}');
+		}
+		CHAT_ADD(b, "\n\n");
+		if (af->af_flags & AF_CONTENT)
+			text += af->af_text;
+		calls += af->af_calls;
 	}
+	if ((rd->rd_flags & RENDER_INCLUDE_USAGE) && an->an_usage != NULL) {
+		af = &an->an_frames[an->an_nframes - 1];
+		chat_chunk_head(&head, an, af->af_model, 1);
+		CHAT_ADD(b, "data: ");
+		buf_add(b, head.data, head.len);
+		CHAT_ADD(b, ",\"choices\":[],\"usage\":");
+		pyjson_write(b, an->an_usage, PYJSON_COMPACT);
+		CHAT_ADD(b, "}\n\n");
+	}
+	buf_clear(&head, 0);
 	buf_add_str(b, "data: [DONE]\n\n");
 	return (0);
 }

@@ -771,6 +771,24 @@ int		 translate_fail(struct translate_err *, const char *,
  * both), a finish_reason token, numeric usage, a model name and the proof.
  * For a stream it also holds the verified frames, as values, in order.
  */
+/*
+ * One verified stream frame as the replay needs it, never re-parsed: its
+ * content is the next af_text bytes of an_text (text form), its tool-call
+ * deltas the next af_calls bytes of an_frame_calls (tool form: the
+ * scrubbed array as compact JSON), its model and finish_reason names in
+ * an_names.  Only what §8 signs is here; which form shows is an_tools.
+ */
+struct answer_frame {
+	uint32_t		 af_text;
+	uint32_t		 af_calls;
+	uint32_t		 af_model;	/* offset in an_names */
+	uint32_t		 af_finish;	/* in an_names, or AF_NULL */
+	uint8_t			 af_flags;
+#define AF_ROLE			 0x01		/* delta.role: "assistant" */
+#define AF_CONTENT		 0x02		/* delta.content (text form) */
+#define AF_CALLS		 0x04		/* delta.tool_calls (tools) */
+};
+#define AF_NULL			 UINT32_MAX	/* finish_reason: null */
 struct answer {
 	int			 an_stream;
 	int			 an_tools;	/* signed: the tool calls */
@@ -789,12 +807,15 @@ struct answer {
 	struct json_value	*an_tee;
 	/* owned, non-stream: the OpenAI chat.completion (scrub_response) */
 	struct json_value	*an_chat;
-	/*
-	 * owned, stream: the frames as chat.completion.chunk values in the
-	 * signed form (scrub_chunk, scrub_chunk_form), the final one last.
-	 */
-	struct json_value	**an_frames;
+	/* owned, stream: the frames in order, the final one last */
+	struct answer_frame	*an_frames;
 	size_t			 an_nframes;
+	char			*an_frame_calls;	/* owned or NULL */
+	size_t			 an_frame_calls_len;
+	char			*an_names;	/* owned: NUL-separated */
+	size_t			 an_names_len;
+	char			*an_chunk_id;	/* owned: chatcmpl-... */
+	long long		 an_created;	/* the chunks' created */
 };
 /* Where a verifier reports why nothing may be delivered. */
 struct answer_error {
@@ -1105,13 +1126,20 @@ size_t		 stream_held(const struct stream *);
 /* scrub.c: only what PROTOCOL.md §8 signs reaches the agent (§10). */
 struct json_value *scrub_response(const struct json_value *, const char *,
 		    const char *, size_t);
-struct json_value *scrub_chunk(const struct json_value *, const char *,
-		    long long, const char *, int *);
-void		 scrub_chunk_form(struct json_value *, int);
+struct sse_frame;
+/*
+ * A stream frame's delta in the held form (struct answer_frame): its AF_
+ * flags; its tool-call deltas, as the fold reads them, appended to b as
+ * compact JSON when AF_CALLS, *ncalls the calls they show.
+ */
+int		 scrub_frame(const struct sse_frame *, struct buf *, size_t *);
+/* The model a frame shows: its own when sane, else fallback (NULL: ""). */
+const char	*scrub_frame_model(const struct sse_frame *, const char *,
+		    size_t *);
+/* 1 when the frame's finish_reason shows (a token), 0 for null. */
+int		 scrub_frame_finish(const struct sse_frame *);
 struct json_value *scrub_usage(const struct json_value *);
 /* The enclave's tee_* proof fields of an answer: a new object. */
 struct json_value *scrub_proof_fields(const struct json_value *);
-/* About the bytes v takes as compact JSON (for memory caps). */
-size_t		 scrub_size(const struct json_value *);
 
 #endif /* OG_VEIL_H */

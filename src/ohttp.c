@@ -82,8 +82,17 @@ struct ohttp_stream {
 	uint64_t		 os_need;	/* sealed length expected */
 	struct ohttp_billing	 os_bill;	/* a frame being skipped */
 	struct buf		 os_in;		/* owned: a partial field */
-	struct buf		 os_pt;		/* owned: a chunk's plaintext */
 };
+
+/*
+ * The plaintext of the chunk being opened, shared by every opener: a chunk
+ * is opened, handed to the consumer and wiped before the next one (one
+ * thread), so a stream waiting for its next chunk holds no plaintext
+ * buffer.
+ */
+static struct buf	 ohttp_stream_pt;
+/* ohttp_stream_pt's allocation kept for the next chunk; a larger is freed. */
+#define OHTTP_PT_KEEP		(64 * 1024)
 
 static void	ohttp_header(const struct ohttp_key_config *,
 		    uint8_t[OHTTP_HDR_LEN]);
@@ -621,7 +630,6 @@ ohttp_stream_new(const struct ohttp_ctx *ctx, ohttp_chunk_cb cb, void *arg)
 	memcpy(os->os_enc, ctx->enc, sizeof(os->os_enc));
 	memcpy(os->os_secret, ctx->chunked_secret, sizeof(os->os_secret));
 	buf_init(&os->os_in);
-	buf_init(&os->os_pt);
 	return (os);
 }
 
@@ -632,7 +640,6 @@ ohttp_stream_fail(struct ohttp_stream *os, const char *why,
 {
 	os->os_state = OHTTP_S_FAILED;
 	buf_clear(&os->os_in, 1);
-	buf_clear(&os->os_pt, 1);
 	*errstr = why;
 	return (-1);
 }
@@ -642,30 +649,34 @@ static int
 ohttp_stream_open(struct ohttp_stream *os, const uint8_t *ct, size_t ctlen,
     int final, const char **errstr)
 {
+	struct buf	*pt = &ohttp_stream_pt;
 	uint8_t		 nonce[HPKE_NONCE_LEN];
 	const char	*why;
 	int		 rc;
 
 	hpke_nonce_xor(os->os_nonce, os->os_counter, nonce);
-	os->os_pt.len = 0;
+	pt->len = 0;
 	if (final)
 		rc = hpke_aead_open(os->os_aead, os->os_key, nonce,
 		    (const uint8_t *)OHTTP_FINAL_AAD, strlen(OHTTP_FINAL_AAD),
-		    ct, ctlen, &os->os_pt, &why);
+		    ct, ctlen, pt, &why);
 	else
 		rc = hpke_aead_open(os->os_aead, os->os_key, nonce, NULL, 0,
-		    ct, ctlen, &os->os_pt, &why);
+		    ct, ctlen, pt, &why);
 	if (rc == -1)
 		return (ohttp_stream_fail(os, final ?
 		    "final chunk failed authentication" :
 		    "chunk failed authentication", errstr));
 	os->os_counter++;
-	if (os->os_cb != NULL && os->os_cb(os->os_arg, os->os_pt.data,
-	    os->os_pt.len, final) == -1)
+	rc = os->os_cb != NULL ? os->os_cb(os->os_arg, pt->data, pt->len,
+	    final) : 0;
+	OPENSSL_cleanse(pt->data, pt->len);
+	pt->len = 0;
+	if (pt->cap > OHTTP_PT_KEEP)
+		buf_clear(pt, 1);	/* a large final chunk's */
+	if (rc == -1)
 		return (ohttp_stream_fail(os, "chunk refused by the consumer",
 		    errstr));
-	OPENSSL_cleanse(os->os_pt.data, os->os_pt.len);
-	os->os_pt.len = 0;
 	return (0);
 }
 
@@ -677,20 +688,31 @@ ohttp_stream_len(struct ohttp_stream *os, const uint8_t **p, size_t *len,
 	struct bytes_reader	 rd;
 	uint64_t		 v;
 	size_t			 need;
+	int			 rc;
 
-	need = os->os_in.len == 0 ? 1 : (size_t)1 << (os->os_in.data[0] >> 6);
-	while (*len > 0 && os->os_in.len < need) {
-		buf_add(&os->os_in, *p, 1);
-		(*p)++;
-		(*len)--;
-		need = (size_t)1 << (os->os_in.data[0] >> 6);
+	if (os->os_in.len == 0 && *len > 0 &&
+	    *len >= (need = (size_t)1 << ((*p)[0] >> 6))) {
+		/* The whole field is here: read it in place. */
+		bytes_reader_init(&rd, *p, need);
+		*p += need;
+		*len -= need;
+	} else {
+		need = os->os_in.len == 0 ? 1 :
+		    (size_t)1 << (os->os_in.data[0] >> 6);
+		while (*len > 0 && os->os_in.len < need) {
+			buf_add(&os->os_in, *p, 1);
+			(*p)++;
+			(*len)--;
+			need = (size_t)1 << (os->os_in.data[0] >> 6);
+		}
+		if (os->os_in.len < need)
+			return (0);		/* more bytes needed */
+		bytes_reader_init(&rd, os->os_in.data, os->os_in.len);
 	}
-	if (os->os_in.len < need)
-		return (0);		/* more bytes needed */
-	bytes_reader_init(&rd, os->os_in.data, os->os_in.len);
-	if (bytes_get_varint(&rd, &v) == -1)
+	rc = bytes_get_varint(&rd, &v);
+	buf_clear(&os->os_in, 1);
+	if (rc == -1)
 		return (ohttp_stream_fail(os, "bad chunk length", errstr));
-	os->os_in.len = 0;
 	if (v == 0) {
 		os->os_state = OHTTP_S_FINAL;
 		return (0);
@@ -727,7 +749,7 @@ ohttp_stream_feed(struct ohttp_stream *os, const uint8_t *p, size_t len,
 			    os->os_in.data, os->os_aead, NULL, os->os_key,
 			    os->os_nonce, errstr) == -1)
 				return (ohttp_stream_fail(os, *errstr, errstr));
-			os->os_in.len = 0;
+			buf_clear(&os->os_in, 1);
 			os->os_state = OHTTP_S_LEN;
 			break;
 		case OHTTP_S_LEN:
@@ -774,8 +796,7 @@ ohttp_stream_feed(struct ohttp_stream *os, const uint8_t *p, size_t len,
 			if (ohttp_stream_open(os, os->os_in.data,
 			    os->os_in.len, 0, errstr) == -1)
 				return (-1);
-			OPENSSL_cleanse(os->os_in.data, os->os_in.len);
-			os->os_in.len = 0;
+			buf_clear(&os->os_in, 1);	/* held no longer */
 			os->os_state = OHTTP_S_LEN;
 			break;
 		case OHTTP_S_FINAL:
@@ -852,7 +873,6 @@ ohttp_stream_free(struct ohttp_stream *os)
 	if (os == NULL)
 		return;
 	buf_clear(&os->os_in, 1);
-	buf_clear(&os->os_pt, 1);
 	OPENSSL_cleanse(os, sizeof(*os));
 	free(os);
 }

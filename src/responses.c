@@ -773,9 +773,9 @@ static void
 responses_stream_text(struct render *rd, const struct answer *an,
     struct buf *b)
 {
-	const struct json_value	*c;
+	const struct answer_frame *af;
 	struct json_value	*o;
-	size_t			 i;
+	size_t			 i, off;
 
 	o = json_new_object();
 	json_object_set(o, "output_index", json_new_int(0));
@@ -784,15 +784,21 @@ responses_stream_text(struct render *rd, const struct answer *an,
 	o = responses_at(rd, "msg_", 0, 1, 0);
 	json_object_set(o, "part", responses_text_part(an, 0));
 	responses_event(rd, b, "response.content_part.added", o);
-	for (i = 0; i < an->an_nframes; i++) {
-		c = json_get(json_get(json_index(json_get(an->an_frames[i],
-		    "choices"), 0), "delta"), "content");
-		if (!json_is(c, JSON_STRING) || c->len == 0)
+	for (i = 0, off = 0; i < an->an_nframes; i++) {
+		af = &an->an_frames[i];
+		if (!(af->af_flags & AF_CONTENT))
 			continue;
-		o = responses_at(rd, "msg_", 0, 1, 0);
-		json_object_set(o, "delta", json_dup(c));
-		json_object_set(o, "logprobs", json_new_array());
-		responses_event(rd, b, "response.output_text.delta", o);
+		if (af->af_text > an->an_text_len - off)
+			break;		/* frames hold an_text: never */
+		if (af->af_text > 0) {
+			o = responses_at(rd, "msg_", 0, 1, 0);
+			json_object_set(o, "delta", json_new_stringn(
+			    an->an_text + off, af->af_text));
+			json_object_set(o, "logprobs", json_new_array());
+			responses_event(rd, b, "response.output_text.delta",
+			    o);
+		}
+		off += af->af_text;
 	}
 	o = responses_at(rd, "msg_", 0, 1, 0);
 	json_object_set(o, "text", json_new_stringn(an->an_text != NULL ?

@@ -23,6 +23,7 @@
 #include "bytes.h"
 #include "json.h"
 #include "pyjson.h"
+#include "sse.h"
 #include "xmalloc.h"
 #include "og-veil.h"
 
@@ -34,22 +35,31 @@ static const char *const scrub_proof[] = { "tee_signature",
     "tee_request_hash", "tee_output_hash", "tee_timestamp", "tee_id" };
 #define SCRUB_NPROOF	(sizeof(scrub_proof) / sizeof(scrub_proof[0]))
 
-/* 1 when v is a string of 1..max bytes, each in the given class. */
+/* 1 when s is 1..max bytes, each in the given class. */
 static int
-scrub_token(const struct json_value *v, size_t max, int lower_only)
+scrub_token_str(const char *s, size_t len, size_t max, int lower_only)
 {
 	size_t	i;
 	int	c;
 
-	if (!json_is(v, JSON_STRING) || v->len == 0 || v->len > max)
+	if (s == NULL || len == 0 || len > max)
 		return (0);
-	for (i = 0; i < v->len; i++) {
-		c = (unsigned char)v->s[i];
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
 		if (lower_only ? !((c >= 'a' && c <= 'z') || c == '_') :
 		    !(c > ' ' && c < 0x7f))
 			return (0);
 	}
 	return (1);
+}
+
+/* 1 when v is a string of 1..max bytes, each in the given class. */
+static int
+scrub_token(const struct json_value *v, size_t max, int lower_only)
+{
+	if (!json_is(v, JSON_STRING))
+		return (0);
+	return (scrub_token_str(v->s, v->len, max, lower_only));
 }
 
 /* A finish_reason: a short lower-case token, else null.  New value. */
@@ -214,76 +224,52 @@ scrub_tool_deltas(const struct json_value *calls)
 }
 
 /*
- * Stream: a gateway frame as an OpenAI chunk holding only choices[0] with
- * the delta's role, content (parts joined, as §8 reads them) and tool-call
- * deltas, and its finish_reason.  Which of content and tool_calls was
- * signed is known only at the final frame: scrub_chunk_form() drops the
- * other one before delivery.  *calls is set when the frame adds a tool-call
- * slot.  New value.
+ * Stream: a gateway frame in the held form, only choices[0]'s delta role,
+ * content (parts joined, as §8 reads them) and tool-call deltas.  Which of
+ * content and tool_calls was signed is known only at the final frame; the
+ * replay shows the one signed (an_tools).  *ncalls: the calls it shows.
  */
-struct json_value *
-scrub_chunk(const struct json_value *frame, const char *id,
-    long long created, const char *model, int *calls)
+int
+scrub_frame(const struct sse_frame *f, struct buf *calls, size_t *ncalls)
 {
-	const struct json_value	*choice, *delta, *c, *t;
-	struct json_value	*o, *nc, *nd, *choices, *tc;
-	struct buf		 b;
-	size_t			 i;
+	struct json_value	*tc;
+	int			 flags = 0;
 
-	choice = json_index(json_get(frame, "choices"), 0);
-	delta = json_get(choice, "delta");
-	nd = json_new_object();
-	if (json_is(json_get(delta, "role"), JSON_STRING))
-		json_object_set(nd, "role", json_new_string("assistant"));
-	c = json_get(delta, "content");
-	if (json_is(c, JSON_STRING))
-		json_object_set(nd, "content", json_dup(c));
-	else if (json_is(c, JSON_ARRAY)) {
-		buf_init(&b);
-		for (i = 0; i < c->n; i++) {
-			t = json_get(c->items[i], "text");
-			if (json_is(t, JSON_STRING))
-				buf_add(&b, t->s, t->len);
-		}
-		json_object_set(nd, "content", json_new_stringn(
-		    b.len > 0 ? (const char *)b.data : "", b.len));
-		buf_clear(&b, 0);
+	*ncalls = 0;
+	if (f->sf_role)
+		flags |= AF_ROLE;
+	if (f->sf_content)
+		flags |= AF_CONTENT;
+	if (f->sf_calls != NULL) {
+		tc = scrub_tool_deltas(f->sf_calls);
+		*ncalls = tc->n;
+		pyjson_write(calls, tc, PYJSON_COMPACT);
+		json_free(tc);
+		flags |= AF_CALLS;
 	}
-	c = json_get(delta, "tool_calls");
-	if (json_is(c, JSON_ARRAY)) {
-		tc = scrub_tool_deltas(c);
-		if (tc->n > 0)
-			*calls = 1;
-		json_object_set(nd, "tool_calls", tc);
-	}
-	nc = json_new_object();
-	json_object_set(nc, "index", json_new_int(0));
-	json_object_set(nc, "delta", nd);
-	json_object_set(nc, "finish_reason",
-	    scrub_finish_reason(json_get(choice, "finish_reason")));
-	choices = json_new_array();
-	json_array_add(choices, nc);
-
-	o = json_new_object();
-	json_object_set(o, "id", json_new_string(id));
-	json_object_set(o, "object", json_new_string("chat.completion.chunk"));
-	json_object_set(o, "created", json_new_int(created));
-	json_object_set(o, "model", scrub_model(json_get(frame, "model"),
-	    model));
-	json_object_set(o, "choices", choices);
-	return (o);
+	return (flags);
 }
 
-/* Keep only the signed form in a scrub_chunk() value: tools or text. */
-void
-scrub_chunk_form(struct json_value *chunk, int tools)
+/* The model a frame shows: its own when sane, else fallback (NULL: ""). */
+const char *
+scrub_frame_model(const struct sse_frame *f, const char *fallback,
+    size_t *len)
 {
-	struct json_value	*delta;
+	if (scrub_token_str(f->sf_model, f->sf_model_len, SCRUB_MAX_NAME, 0)) {
+		*len = f->sf_model_len;
+		return (f->sf_model);
+	}
+	if (fallback == NULL)
+		fallback = "";
+	*len = strlen(fallback);
+	return (fallback);
+}
 
-	delta = json_get(json_index(json_get(chunk, "choices"), 0), "delta");
-	if (!json_is(delta, JSON_OBJECT))
-		return;
-	json_object_del(delta, tools ? "content" : "tool_calls");
+/* 1 when the frame's finish_reason shows (a token), 0 for null. */
+int
+scrub_frame_finish(const struct sse_frame *f)
+{
+	return (scrub_token_str(f->sf_finish, f->sf_finish_len, 32, 1));
 }
 
 /* The enclave's tee_* proof fields of a response or final frame: new. */
@@ -301,32 +287,4 @@ scrub_proof_fields(const struct json_value *v)
 			json_object_set(o, scrub_proof[i], json_dup(f));
 	}
 	return (o);
-}
-
-/* About the bytes of v as compact JSON: strings, keys, punctuation. */
-size_t
-scrub_size(const struct json_value *v)
-{
-	size_t	n = 2, i;
-
-	if (v == NULL)
-		return (0);
-	switch (v->type) {
-	case JSON_STRING:
-		return (v->len + 2);
-	case JSON_INT:
-	case JSON_FLOAT:
-		return (v->len);
-	case JSON_ARRAY:
-		for (i = 0; i < v->n; i++)
-			n += scrub_size(v->items[i]) + 1;
-		return (n);
-	case JSON_OBJECT:
-		for (i = 0; i < v->n; i++)
-			n += v->members[i].keylen + 4 +
-			    scrub_size(v->members[i].val);
-		return (n);
-	default:
-		return (5);
-	}
 }

@@ -1,7 +1,9 @@
 /*
  * stream.c: the streaming verifier (PROTOCOL.md §6, §8, §9).  The relay's
  * chunked ciphertext is opened incrementally, its SSE events parsed and
- * each frame kept as a value holding only what §8 signs (scrub_chunk());
+ * each frame kept as a compact value holding only what §8 signs and the
+ * replay shows (struct answer_frame, scrub_frame()): its text stays in the
+ * parser's signed output, names are kept once;
  * stream_finish() checks that the stream ended with its final chunk,
  * recomputes the signed output, verifies the signature and hands the
  * frames over in a struct answer, in the signed form.  Nothing here writes
@@ -33,26 +35,29 @@
 struct stream {
 	struct ohttp_stream	*st_os;		/* owned: chunk opener */
 	struct sse		*st_sse;	/* owned: event parser */
-	struct json_value	**st_frames;	/* owned: scrubbed, held */
+	struct answer_frame	*st_frames;	/* owned: scrubbed, held */
 	size_t			 st_nframes;
 	size_t			 st_cap;
-	size_t			 st_frame_bytes; /* scrub_size() of them */
+	struct buf		 st_calls;	/* frames' tool-call deltas */
+	struct buf		 st_names;	/* models, finish reasons */
+	uint32_t		 st_last_model;	/* in st_names, or AF_NULL */
+	uint32_t		 st_last_finish;
 	char			*st_id;		/* owned: chatcmpl-... */
 	char			*st_model;	/* owned: the request's */
 	long long		 st_created;
-	int			 st_calls;	/* a tool-call slot seen */
+	int			 st_calls_seen;	/* a tool-call slot seen */
 	size_t			 st_max;	/* cap on held bytes */
 	size_t			*st_unverified;	/* not owned: shared total */
 	size_t			 st_counted;	/* bytes in *st_unverified */
 	int			 st_failed;
-	struct answer_error	 st_err;
+	struct answer_error	*st_err;	/* owned: once failed */
 };
 
 static void	stream_set_error(struct stream *, enum error_code,
 	    const char *, ...)
 	    __attribute__((__format__(__printf__, 3, 4)));
 static int	stream_chunk_cb(void *, const uint8_t *, size_t, int);
-static int	stream_frame_cb(void *, const struct json_value *, int);
+static int	stream_frame_cb(void *, const struct sse_frame *, int);
 
 static void
 stream_set_error(struct stream *st, enum error_code code, const char *fmt,
@@ -63,9 +68,10 @@ stream_set_error(struct stream *st, enum error_code code, const char *fmt,
 	if (st->st_failed)
 		return;
 	st->st_failed = 1;
-	st->st_err.code = code;
+	st->st_err = xcalloc(1, sizeof(*st->st_err));
+	st->st_err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(st->st_err.message, sizeof(st->st_err.message), fmt, ap);
+	vsnprintf(st->st_err->message, sizeof(st->st_err->message), fmt, ap);
 	va_end(ap);
 }
 
@@ -90,20 +96,21 @@ stream_new(const struct ohttp_ctx *ctx, const char *model, size_t max,
 	st->st_created = (long long)time(NULL);
 	st->st_max = max;
 	st->st_unverified = unverified;
+	buf_init(&st->st_calls);
+	buf_init(&st->st_names);
+	st->st_last_model = st->st_last_finish = AF_NULL;
 	return (st);
 }
 
 static void
 stream_drop_frames(struct stream *st)
 {
-	size_t	i;
-
-	for (i = 0; i < st->st_nframes; i++)
-		json_free(st->st_frames[i]);
 	free(st->st_frames);
 	st->st_frames = NULL;
 	st->st_nframes = st->st_cap = 0;
-	st->st_frame_bytes = 0;
+	buf_clear(&st->st_calls, 1);
+	buf_clear(&st->st_names, 1);
+	st->st_last_model = st->st_last_finish = AF_NULL;
 }
 
 void
@@ -118,6 +125,7 @@ stream_free(struct stream *st)
 	stream_drop_frames(st);
 	free(st->st_id);
 	free(st->st_model);
+	free(st->st_err);
 	free(st);
 }
 
@@ -125,7 +133,8 @@ stream_free(struct stream *st)
 size_t
 stream_held(const struct stream *st)
 {
-	return (st->st_frame_bytes + sse_held_bytes(st->st_sse) +
+	return (st->st_nframes * sizeof(*st->st_frames) + st->st_calls.len +
+	    st->st_names.len + sse_held_bytes(st->st_sse) +
 	    ohttp_stream_pending(st->st_os));
 }
 
@@ -149,40 +158,65 @@ stream_account(struct stream *st)
 	return (0);
 }
 
-/*
- * A gateway frame as an OpenAI chunk with only what §8 signs (scrub.c):
- * choices[0]'s role, content and tool-call deltas, its finish_reason and
- * the model.  A new object.
- */
-static struct json_value *
-stream_chunk_json(struct stream *st, const struct json_value *frame)
+/* name (len bytes) in st_names: last when it is the same, else added. */
+static uint32_t
+stream_name(struct stream *st, uint32_t *last, const char *name, size_t len)
 {
-	return (scrub_chunk(frame, st->st_id, st->st_created, st->st_model,
-	    &st->st_calls));
+	if (*last != AF_NULL && strncmp((const char *)st->st_names.data +
+	    *last, name, len) == 0 && st->st_names.data[*last + len] == '\0')
+		return (*last);
+	*last = (uint32_t)st->st_names.len;
+	buf_add(&st->st_names, name, len);
+	buf_add_u8(&st->st_names, '\0');
+	return (*last);
 }
 
-static void
-stream_hold(struct stream *st, struct json_value *v)
+/* Hold a frame in the form the replay shows (scrub.c); -1 past the cap. */
+static int
+stream_hold(struct stream *st, const struct sse_frame *f)
 {
+	struct answer_frame	*af;
+	const char		*model;
+	size_t			 calls0 = st->st_calls.len, n, len;
+
+	/* Offsets are 32-bit: far above any cap on held bytes. */
+	if (st->st_names.len > UINT32_MAX - 512 ||
+	    st->st_calls.len > UINT32_MAX / 2 ||
+	    f->sf_text_len > UINT32_MAX / 2) {
+		stream_set_error(st, ERROR_RESPONSE_TOO_LARGE,
+		    "response exceeds the buffer cap (%s)",
+		    "OG_VEIL_MAX_RESPONSE");
+		return (-1);
+	}
 	if (st->st_nframes == st->st_cap) {
-		st->st_cap = st->st_cap == 0 ? 16 : st->st_cap * 2;
+		st->st_cap = st->st_cap == 0 ? 8 : st->st_cap * 2;
 		st->st_frames = xreallocarray(st->st_frames, st->st_cap,
 		    sizeof(*st->st_frames));
 	}
-	st->st_frames[st->st_nframes++] = v;
-	st->st_frame_bytes += scrub_size(v);
+	af = &st->st_frames[st->st_nframes++];
+	memset(af, 0, sizeof(*af));
+	af->af_flags = (uint8_t)scrub_frame(f, &st->st_calls, &n);
+	if (n > 0)
+		st->st_calls_seen = 1;
+	af->af_calls = (uint32_t)(st->st_calls.len - calls0);
+	af->af_text = f->sf_content ? (uint32_t)f->sf_text_len : 0;
+	model = scrub_frame_model(f, st->st_model, &len);
+	af->af_model = stream_name(st, &st->st_last_model, model, len);
+	af->af_finish = scrub_frame_finish(f) ? stream_name(st,
+	    &st->st_last_finish, f->sf_finish, f->sf_finish_len) : AF_NULL;
+	return (0);
 }
 
 static int
-stream_frame_cb(void *arg, const struct json_value *frame, int final)
+stream_frame_cb(void *arg, const struct sse_frame *frame, int final)
 {
 	struct stream	*st = arg;
 
+	(void)final;	/* the signed frame is held last, like the others */
 	if (st->st_failed)
 		return (-1);
-	if (final)
-		return (0);	/* taken from sse_final_frame() at the end */
-	stream_hold(st, stream_chunk_json(st, frame));
+	if (stream_hold(st, frame) == -1)
+		return (-1);
 	return (stream_account(st));
 }
 
@@ -210,7 +244,7 @@ stream_chunk_cb(void *arg, const uint8_t *p, size_t len, int final)
 static int
 stream_result(struct stream *st, struct answer_error *ae)
 {
-	*ae = st->st_err;
+	*ae = *st->st_err;
 	return (-1);
 }
 
@@ -238,11 +272,11 @@ int
 stream_finish(struct stream *st, const struct answer_check *ck,
     struct answer *an, struct answer_error *ae)
 {
-	const struct json_value	*final, *usage, *v;
-	struct json_value	*o;
-	const char		*errstr, *up, *fr;
+	const struct json_value	*final, *usage;
+	const struct answer_frame *last;
+	const char		*errstr, *up, *fr, *names;
 	char			*output = NULL;
-	size_t			 outlen = 0, i;
+	size_t			 outlen = 0;
 	int			 tools;
 
 	answer_init(an);
@@ -287,15 +321,20 @@ stream_finish(struct stream *st, const struct answer_check *ck,
 
 	/*
 	 * Verified.  §8 signed the tool calls (final finish_reason
-	 * "tool_calls" and a slot) or else the text, never both: the other
-	 * is dropped from every frame before anything is delivered.
+	 * "tool_calls" and a slot) or else the text, never both: the replay
+	 * shows only that form of every frame.  The final frame was held
+	 * last, like the others.
 	 */
-	o = stream_chunk_json(st, final);
 	fr = sse_finish_reason(st->st_sse);
-	tools = st->st_calls && fr != NULL && strcmp(fr, "tool_calls") == 0;
-	stream_hold(st, o);
-	for (i = 0; i < st->st_nframes; i++)
-		scrub_chunk_form(st->st_frames[i], tools);
+	tools = st->st_calls_seen && fr != NULL &&
+	    strcmp(fr, "tool_calls") == 0;
+	if (st->st_nframes == 0) {	/* sse_finish() saw the final frame */
+		free(output);
+		stream_set_error(st, ERROR_VERIFICATION,
+		    "verification failed: %s; nothing was delivered",
+		    "the stream has no signed final frame");
+		return (stream_result(st, ae));
+	}
 	an->an_stream = 1;
 	an->an_tools = tools;
 	if (tools) {
@@ -314,20 +353,26 @@ stream_finish(struct stream *st, const struct answer_check *ck,
 		an->an_text[outlen] = '\0';
 		an->an_text_len = outlen;
 	}
-	v = json_get(json_index(json_get(o, "choices"), 0), "finish_reason");
-	if (json_is(v, JSON_STRING))
-		an->an_finish = xstrdup(v->s);
+	last = &st->st_frames[st->st_nframes - 1];
+	names = (const char *)st->st_names.data;
+	if (last->af_finish != AF_NULL)
+		an->an_finish = xstrdup(names + last->af_finish);
 	usage = json_get(final, "usage");
 	if (usage != NULL && json_is(usage, JSON_OBJECT))
 		an->an_usage = scrub_usage(usage);
-	v = json_get(o, "model");
-	an->an_model = xstrdup(json_is(v, JSON_STRING) ? v->s : "");
+	an->an_model = xstrdup(names + last->af_model);
 	an->an_tee = scrub_proof_fields(final);
 	an->an_frames = st->st_frames;
 	an->an_nframes = st->st_nframes;
+	an->an_frame_calls = (char *)buf_detach(&st->st_calls,
+	    &an->an_frame_calls_len);
+	an->an_names = (char *)buf_detach(&st->st_names, &an->an_names_len);
+	an->an_chunk_id = st->st_id;
+	an->an_created = st->st_created;
+	st->st_id = NULL;
 	st->st_frames = NULL;
 	st->st_nframes = st->st_cap = 0;
-	st->st_frame_bytes = 0;
+	st->st_last_model = st->st_last_finish = AF_NULL;
 	stream_account(st);
 	return (0);
 }

@@ -179,8 +179,7 @@ static void
 answer_fake(struct answer *an, int stream, int tools)
 {
 	static const char *const deltas[] = { "Hel", "lo" };
-	struct json_value	*f;
-	char			 buf[256];
+	struct answer_frame	*f;
 	size_t			 i;
 
 	answer_init(an);
@@ -201,16 +200,21 @@ answer_fake(struct answer *an, int stream, int tools)
 	}
 	if (!stream)
 		return;
+	/* Held frames (stream.c): "Hel", "lo" (text form), the final. */
 	an->an_frames = calloc(3, sizeof(*an->an_frames));
+	an->an_names = malloc(sizeof("gpt-x\0stop"));
+	memcpy(an->an_names, "gpt-x\0stop", sizeof("gpt-x\0stop"));
+	an->an_names_len = sizeof("gpt-x\0stop") - 1;
+	an->an_chunk_id = strdup("chatcmpl-1");
+	an->an_created = 9;
 	for (i = 0; !tools && i < 2; i++) {
-		snprintf(buf, sizeof(buf), "{\"choices\":[{\"index\":0,"
-		    "\"delta\":{\"content\":\"%s\"},\"finish_reason\":null}]}",
-		    deltas[i]);
-		an->an_frames[an->an_nframes++] = parse(buf);
+		f = &an->an_frames[an->an_nframes++];
+		f->af_flags = AF_CONTENT;
+		f->af_text = (uint32_t)strlen(deltas[i]);
+		f->af_finish = AF_NULL;
 	}
-	f = parse("{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":"
-	    "\"stop\"}]}");
-	an->an_frames[an->an_nframes++] = f;
+	f = &an->an_frames[an->an_nframes++];
+	f->af_finish = 6;	/* "stop" */
 }
 
 /* The event names of an SSE text, space-separated, into out. */

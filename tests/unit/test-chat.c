@@ -31,8 +31,7 @@ static void
 answer_fake(struct answer *an, int stream, int tools)
 {
 	static const char *const deltas[] = { "Hel", "lo" };
-	struct json_value	*f;
-	char			 buf[256];
+	struct answer_frame	*f;
 	size_t			 i;
 
 	answer_init(an);
@@ -53,17 +52,26 @@ answer_fake(struct answer *an, int stream, int tools)
 	}
 	if (!stream)
 		return;
+	/* Held frames (stream.c): "Hel", "lo" (text form), the final. */
 	an->an_frames = calloc(3, sizeof(*an->an_frames));
+	an->an_names = malloc(sizeof("gpt-x\0stop"));
+	memcpy(an->an_names, "gpt-x\0stop", sizeof("gpt-x\0stop"));
+	an->an_names_len = sizeof("gpt-x\0stop") - 1;
+	an->an_chunk_id = strdup("chatcmpl-1");
+	an->an_created = 9;
 	for (i = 0; !tools && i < 2; i++) {
-		snprintf(buf, sizeof(buf), "{\"choices\":[{\"index\":0,"
-		    "\"delta\":{\"content\":\"%s\"},\"finish_reason\":null}]}",
-		    deltas[i]);
-		an->an_frames[an->an_nframes++] = parse(buf);
+		f = &an->an_frames[an->an_nframes++];
+		f->af_flags = AF_CONTENT;
+		f->af_text = (uint32_t)strlen(deltas[i]);
+		f->af_finish = AF_NULL;
 	}
-	f = parse("{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":"
-	    "\"stop\"}]}");
-	an->an_frames[an->an_nframes++] = f;
+	f = &an->an_frames[an->an_nframes++];
+	f->af_finish = 6;	/* "stop" */
 }
+
+/* A replayed chunk's start (answer_fake()'s id, created and model). */
+#define HEAD	"data: {\"id\":\"chatcmpl-1\",\"object\":" \
+	"\"chat.completion.chunk\",\"created\":9,\"model\":\"gpt-x\","
 
 static int
 test_stream(void)
@@ -83,21 +91,21 @@ test_stream(void)
 		TEST_EQ_INT(dialect_chat.dl_stream_answer(&rd, &an, &b, &ae),
 		    0);
 		buf_add(&b, "", 1);
-		TEST_EQ_STR((char *)b.data, usage ? "data: {\"choices\":[{"
+		TEST_EQ_STR((char *)b.data, usage ? HEAD "\"choices\":[{"
 		    "\"index\":0,\"delta\":{\"content\":\"Hel\"},"
-		    "\"finish_reason\":null}]}\n\ndata: {\"choices\":[{"
+		    "\"finish_reason\":null}]}\n\n" HEAD "\"choices\":[{"
 		    "\"index\":0,\"delta\":{\"content\":\"lo\"},"
-		    "\"finish_reason\":null}]}\n\ndata: {\"choices\":[{"
+		    "\"finish_reason\":null}]}\n\n" HEAD "\"choices\":[{"
 		    "\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
 		    "\"tee_signature\":\"c2ln\",\"tee_id\":\"0x1\","
 		    "\"opengradient_verification\":{\"verified\":true}}\n\n"
-		    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,"
+		    HEAD "\"choices\":[],\"usage\":{\"prompt_tokens\":7,"
 		    "\"completion_tokens\":2}}\n\ndata: [DONE]\n\n" :
-		    "data: {\"choices\":[{"
+		    HEAD "\"choices\":[{"
 		    "\"index\":0,\"delta\":{\"content\":\"Hel\"},"
-		    "\"finish_reason\":null}]}\n\ndata: {\"choices\":[{"
+		    "\"finish_reason\":null}]}\n\n" HEAD "\"choices\":[{"
 		    "\"index\":0,\"delta\":{\"content\":\"lo\"},"
-		    "\"finish_reason\":null}]}\n\ndata: {\"choices\":[{"
+		    "\"finish_reason\":null}]}\n\n" HEAD "\"choices\":[{"
 		    "\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
 		    "\"tee_signature\":\"c2ln\",\"tee_id\":\"0x1\","
 		    "\"opengradient_verification\":{\"verified\":true}}\n\n"
@@ -161,8 +169,54 @@ fail:
 	return (-1);
 }
 
+/*
+ * Frames that held both content and tool-call deltas replay only the form
+ * the enclave signed (an_tools): the other never reaches the agent.
+ */
+static int
+test_stream_form(void)
+{
+	static const char	 calls[] = "[{\"index\":0,\"id\":\"c\"}]";
+	struct render		 rd;
+	struct answer		 an;
+	struct answer_error	 ae;
+	struct buf		 b;
+	int			 tools;
+
+	buf_init(&b);
+	render_init(&rd, &dialect_chat, NULL, "gpt-x");
+	for (tools = 0; tools < 2; tools++) {
+		answer_fake(&an, 1, 0);
+		an.an_tools = tools;
+		an.an_frames[0].af_flags = AF_ROLE | AF_CONTENT | AF_CALLS;
+		an.an_frames[0].af_calls = sizeof(calls) - 1;
+		an.an_frame_calls = strdup(calls);
+		an.an_frame_calls_len = sizeof(calls) - 1;
+		TEST_EQ_INT(dialect_chat.dl_stream_answer(&rd, &an, &b, &ae),
+		    0);
+		buf_add(&b, "", 1);
+		TEST_ASSERT(strstr((char *)b.data, tools ?
+		    "\"delta\":{\"role\":\"assistant\",\"tool_calls\":[{"
+		    "\"index\":0,\"id\":\"c\"}]},\"finish_reason\":null}]}" :
+		    "\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\"},"
+		    "\"finish_reason\":null}]}") != NULL);
+		TEST_ASSERT(strstr((char *)b.data, tools ? "\"content\"" :
+		    "\"tool_calls\"") == NULL);
+		answer_clear(&an);
+		buf_clear(&b, 0);
+	}
+	render_clear(&rd);
+	return (0);
+fail:
+	answer_clear(&an);
+	buf_clear(&b, 0);
+	render_clear(&rd);
+	return (-1);
+}
+
 static const struct test_case tests[] = {
 	{ "stream-bytes", test_stream },
+	{ "stream-signed-form-only", test_stream_form },
 	{ "answer-bytes", test_answer },
 };
 

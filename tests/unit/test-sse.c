@@ -7,9 +7,11 @@
  */
 #include "compat.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "json.h"
 #include "sse.h"
 #include "test.h"
@@ -35,23 +37,32 @@ struct test_run {
 	unsigned int	 finals;
 	unsigned int	 final_at;	/* frame number of the final */
 	int		 abort_at;	/* callback refuses frame n (from 1) */
+	char		 views[2048];	/* every frame as the callback saw it */
 };
 
 /* The frame number the next runs' callback refuses; 0: none. */
 static int	test_abort_at;
 
 static int
-test_frame_cb(void *arg, const struct json_value *frame, int final)
+test_frame_cb(void *arg, const struct sse_frame *f, int final)
 {
 	struct test_run	*r = arg;
+	size_t		 n = strlen(r->views);
 
-	if (frame == NULL || frame->type != JSON_OBJECT)
+	if (f == NULL)
 		abort();
 	r->frames++;
 	if (final) {
 		r->finals++;
 		r->final_at = r->frames;
 	}
+	/* What a consumer reads of the frame, to compare the two paths. */
+	snprintf(r->views + n, sizeof(r->views) - n, "%d%d[%.*s]%d[%.*s][%.*s]"
+	    "%zu|", f->sf_role, f->sf_content, (int)f->sf_text_len,
+	    f->sf_text != NULL ? f->sf_text : "", f->sf_model != NULL,
+	    (int)f->sf_model_len, f->sf_model != NULL ? f->sf_model : "",
+	    (int)f->sf_finish_len, f->sf_finish != NULL ? f->sf_finish : "",
+	    f->sf_calls != NULL ? f->sf_calls->n + 1 : 0);
 	if (r->abort_at != 0 && (unsigned int)r->abort_at == r->frames)
 		return (1);
 	return (0);
@@ -62,8 +73,9 @@ test_frame_cb(void *arg, const struct json_value *frame, int final)
  * nsplit), or one byte at a time when bytewise; then finish.
  */
 static void
-test_feed(const char *text, size_t len, const size_t *split, size_t nsplit,
-    int bytewise, size_t max_event, struct test_run *r)
+test_feed_path(const char *text, size_t len, const size_t *split,
+    size_t nsplit, int bytewise, size_t max_event, int scan,
+    struct test_run *r)
 {
 	struct sse	*s;
 	const char	*fr, *up;
@@ -72,6 +84,7 @@ test_feed(const char *text, size_t len, const size_t *split, size_t nsplit,
 	memset(r, 0, sizeof(*r));
 	r->abort_at = test_abort_at;
 	s = sse_new(test_frame_cb, r, max_event);
+	sse_set_scan(s, scan);
 	for (i = 0; pos < len || i == 0; i++) {
 		if (bytewise)
 			end = pos + 1;
@@ -99,6 +112,29 @@ test_feed(const char *text, size_t len, const size_t *split, size_t nsplit,
 	if ((fr = sse_finish_reason(s)) != NULL)
 		snprintf(r->reason, sizeof(r->reason), "%s", fr);
 	sse_free(s);
+}
+
+static int	test_same(const struct test_run *, const struct test_run *);
+
+/*
+ * test_feed_path() with sse.c's scan, checked against json_parse() alone:
+ * when the two paths differ in anything a consumer sees, feed_rv and
+ * finish_rv are -2, which no case expects.
+ */
+static void
+test_feed(const char *text, size_t len, const size_t *split, size_t nsplit,
+    int bytewise, size_t max_event, struct test_run *r)
+{
+	struct test_run	full;
+
+	test_feed_path(text, len, split, nsplit, bytewise, max_event, 0, &full);
+	test_feed_path(text, len, split, nsplit, bytewise, max_event, 1, r);
+	if (!test_same(r, &full) || strcmp(r->views, full.views) != 0) {
+		fprintf(stderr, "scan and json_parse() differ:\n  %s\n  %s\n",
+		    r->views, full.views);
+		r->feed_rv = r->finish_rv = -2;
+	}
+	free(full.out);
 }
 
 static void
@@ -579,6 +615,84 @@ fail:
 	return (-1);
 }
 
+/*
+ * Frames at the edges of what sse.c's scan reads itself: every one gives
+ * the same frames, output and verdict as json_parse() alone (test_feed()
+ * compares the two paths), including those the scan hands over.
+ */
+static int
+test_scan_same(void)
+{
+	static const char *const frames[] = {
+	    /* what the scan reads: escapes, pairs, parts, spacing */
+	    "{\"choices\":[{\"delta\":{\"content\":\"a\\u00e9\\ud83d\\ude00"
+	    "\\\"\\\\\\/\\b\\f\\n\\r\\t\",\"role\":\"assistant\"},\"index\":0,"
+	    "\"finish_reason\":null}],\"model\":\"g\\u0070t\"}",
+	    "{ \"choices\" : [ { \"delta\" : { \"content\" : [ "
+	    "{\"text\":\"a\"},"
+	    " 7, {\"type\":\"t\",\"text\":\"b\"}, {\"text\":null} ] } , "
+	    "\"finish_reason\" : \"stop\" } , 5 ] , \"x\" : [1,-2.5e+3,0.1E2,"
+	    "true,false,null,{\"a\":{}},[]] }",
+	    "{\"choices\":[7,{\"delta\":{\"content\":\"second\"}}]}",
+	    "{\"choices\":{\"delta\":{\"content\":\"not an array\"}}}",
+	    "{\"choices\":[{\"delta\":\"s\",\"finish_reason\":7}],\"model\":5}",
+	    "{\"choices\":[{\"delta\":{\"content\":null,\"role\":null,"
+	    "\"tool_calls\":null}}]}",
+	    "{\"choices\":[{\"delta\":{\"content\":\"caf\xc3\xa9\"}}]}",
+	    "{\"choices\":[]}", "{}",
+	    /* what it hands to json_parse() */
+	    "{\"choices\":[{\"delta\":{\"content\":\"a\",\"content\":\"b\"}}]}",
+	    "{\"choices\":[{\"delta\":{\"cont\\u0065nt\":\"esc key\"}}]}",
+	    "{\"choices\":[{\"delta\":{\"content\":\"lone \\ud800\"}}]}",
+	    "{\"choices\":[{\"delta\":{\"content\":\"lone \\udc00 low\"}}]}",
+	    "{\"choices\":[{\"delta\":{\"content\":\"nul \\u0000 x\"}}]}",
+	    "{\"choices\":[{\"delta\":{\"content\":\"bad \xc3\x28\"}}]}",
+	    "{\"choices\":[{\"delta\":{\"content\":\"ctl \x01\"}}]}",
+	    "\f{\"choices\":[{\"delta\":{\"content\":\"form feed\"}}]}",
+	    "{\"choices\":[{\"delta\":{\"content\":\"v\"}}]}\v",
+	    "{\"choices\":[{\"delta\":{\"content\":\"x\"}}]} trailing",
+	    "{\"choices\":[{\"delta\":{\"content\":\"x\"}}],}",
+	    "{\"choices\":[{\"delta\":{\"content\":\"x\"}}],\"n\":01}",
+	    "{\"choices\":[{\"delta\":{\"content\":\"x\"}}],\"n\":1.}",
+	    "{\"choices\":[{\"delta\":{\"content\":\"x\"}}],\"n\":nul}",
+	    "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]"
+	    "]]]]]]]]]]]]]]]],\"choices\":[{\"delta\":{\"content\":"
+	    "\"deep\"}}]}",
+	    "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":"
+	    "\"c\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}]}",
+	    "{\"choices\":[{\"delta\":{\"tool_calls\":[]}}]}",
+	    "{\"error\":null,\"choices\":[{\"delta\":{\"content\":\"e\"}}]}",
+	    "[{\"choices\":[]}]", "\"str\"", "{\"unterminated\":",
+	    NULL };
+	struct test_run	 r;
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b);
+	for (i = 0; frames[i] != NULL; i++)
+		buf_printf(&b, "data: %s\n\n", frames[i]);
+	buf_add_str(&b, FINAL_STOP);
+	test_feed((const char *)b.data, b.len, NULL, 0, 0, 0, &r);
+	TEST_EQ_INT(r.feed_rv, 0);
+	TEST_EQ_INT(r.finish_rv, 0);
+	TEST_ASSERT(r.frames > 20);
+	free(r.out);
+	/* Each alone, at every split, too. */
+	for (i = 0; frames[i] != NULL; i++) {
+		b.len = 0;
+		buf_printf(&b, "data: %s\r\n\r\n", frames[i]);
+		test_feed((const char *)b.data, b.len, NULL, 0, 1, 0, &r);
+		TEST_ASSERT(r.feed_rv != -2);
+		free(r.out);
+	}
+	buf_clear(&b, 0);
+	return (0);
+fail:
+	free(r.out);
+	buf_clear(&b, 0);
+	return (-1);
+}
+
 static const struct test_case cases[] = {
 	{ "text", test_text },
 	{ "mixed-stream", test_mixed_whole },
@@ -596,6 +710,7 @@ static const struct test_case cases[] = {
 	{ "event-size-limit", test_event_limit },
 	{ "callback-abort", test_callback_abort },
 	{ "held-bytes-and-sticky", test_held_and_sticky },
+	{ "scan-same-as-parse", test_scan_same },
 };
 
 TEST_MAIN("test-sse", cases)

@@ -213,6 +213,23 @@ text(const struct json_value *v)
 	return ((char *)buf_detach(&b, NULL));
 }
 
+/* The answer's frames as the chat dialect replays them; new string. */
+static char *
+replay(const struct answer *an)
+{
+	struct render		 rd;
+	struct answer_error	 ae;
+	struct buf		 b;
+
+	buf_init(&b);
+	render_init(&rd, &dialect_chat, NULL, "gm");
+	if (dialect_chat.dl_stream_answer(&rd, an, &b, &ae) != 0)
+		buf_add_str(&b, "(refused)");
+	render_clear(&rd);
+	buf_add(&b, "", 1);
+	return ((char *)buf_detach(&b, NULL));
+}
+
 static int
 test_text(void)
 {
@@ -224,7 +241,7 @@ test_text(void)
 	struct answer		 an;
 	struct answer_error	 ae;
 	struct buf		 ct;
-	char			*s = NULL;
+	char			*s = NULL, *p;
 	size_t			 i, k;
 
 	answer_init(&an);
@@ -247,17 +264,24 @@ test_text(void)
 		s = NULL;
 		TEST_EQ_INT(an.an_tee->n, 5);
 		TEST_EQ_STR(json_get_str(an.an_tee, "tee_id"), tee.tee_id);
-		/* Three frames and the final, as values, no proof fields. */
+		/* Three frames and the final, held, no proof fields. */
 		TEST_EQ_INT(an.an_nframes, 4);
-		for (i = 0; i < an.an_nframes; i++) {
-			TEST_ASSERT(json_get(an.an_frames[i],
-			    "tee_signature") == NULL);
-			TEST_EQ_STR(json_get_str(an.an_frames[i], "object"),
-			    "chat.completion.chunk");
+		s = replay(&an);
+		for (i = 0, p = s; (p = strstr(p, "data: {")) != NULL; i++) {
+			TEST_ASSERT(strncmp(p, "data: {\"id\":\"chatcmpl-",
+			    22) == 0);
+			p++;
 		}
-		s = text(json_get(an.an_frames[1], "choices"));
-		TEST_EQ_STR(s, "[{\"index\":0,\"delta\":{\"content\":\"Hel\"},"
-		    "\"finish_reason\":null}]");
+		TEST_EQ_INT(i, 4);
+		TEST_ASSERT((p = strstr(s, "\"tee_signature\"")) != NULL);
+		TEST_ASSERT(strstr(p, "data: {") == NULL);	/* the last */
+		TEST_ASSERT(strstr(s, "\"object\":\"chat.completion.chunk\","
+		    "\"created\":") != NULL);
+		TEST_ASSERT(strstr(s, "\"model\":\"gm\",\"choices\":[{"
+		    "\"index\":0,\"delta\":{\"content\":\"Hel\"},"
+		    "\"finish_reason\":null}]}\n\n") != NULL);
+		TEST_ASSERT(strstr(s, "\"delta\":{\"role\":\"assistant\","
+		    "\"content\":\"\"}") != NULL);
 		free(s);
 		s = NULL;
 		answer_clear(&an);
@@ -292,7 +316,6 @@ test_tools(void)
 	struct answer_error	 ae;
 	struct buf		 ct;
 	char			*s = NULL;
-	size_t			 i;
 
 	answer_init(&an);
 	buf_init(&ct);
@@ -310,12 +333,14 @@ test_tools(void)
 	free(s);
 	s = NULL;
 	/* The unsigned content beside signed tool calls is gone. */
-	for (i = 0; i < an.an_nframes; i++) {
-		s = text(an.an_frames[i]);
-		TEST_ASSERT(strstr(s, "UNSIGNED") == NULL);
-		free(s);
-		s = NULL;
-	}
+	TEST_EQ_INT(an.an_nframes, 3);
+	s = replay(&an);
+	TEST_ASSERT(strstr(s, "UNSIGNED") == NULL);
+	TEST_ASSERT(strstr(s, "\"delta\":{\"tool_calls\":[{\"index\":0,"
+	    "\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":"
+	    "\"Bash\",\"arguments\":\"{\\\"command\\\":\"}}]}") != NULL);
+	free(s);
+	s = NULL;
 	answer_clear(&an);
 	ohttp_ctx_clear(&cctx);
 	buf_clear(&ct, 0);

@@ -40,7 +40,7 @@ struct vec_sse_run {
 };
 
 static int
-vec_sse_frame_cb(void *arg, const struct json_value *frame, int final)
+vec_sse_frame_cb(void *arg, const struct sse_frame *frame, int final)
 {
 	struct vec_sse_run	*run = arg;
 
