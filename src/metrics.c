@@ -202,6 +202,17 @@ metrics_observe(enum metrics_family f, double v, ...)
 			ms->ms_buckets[i]++;
 }
 
+/* Seconds on CLOCK_MONOTONIC since t0, for metrics_observe(). */
+double
+metrics_since(const struct timespec *t0)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return ((double)(now.tv_sec - t0->tv_sec) +
+	    (double)(now.tv_nsec - t0->tv_nsec) / 1e9);
+}
+
 uint64_t
 metrics_value(enum metrics_family f, const char *labels)
 {
