@@ -659,7 +659,7 @@ size_t		 server_conn_count(void);
 #define SERVER_PAUSE_MS		250	/* accept paused after EMFILE */
 struct evconnlistener;
 void		 server_conn_start(struct event_base *, struct evhttp *,
-		    struct evconnlistener *, size_t, int);
+		    struct evconnlistener *, size_t, size_t, int);
 void		 server_conn_unlisten(void);
 void		 server_conn_stop(void);
 /* A request on the agent connection: busy until answered; 0. */
