@@ -592,7 +592,7 @@ void		 tee_quarantine(struct veil *, struct tee *, const char *);
 /* t answered verified: a quarantine that had ended is forgotten. */
 void		 tee_verified(struct veil *, struct tee *);
 /* Seconds until a quarantined TEE may be selected again, or 0. */
-long long	 tee_retry_after(struct veil *);
+long long	 tee_retry_after(const struct veil *);
 
 /* relay.c: the relay call (PROTOCOL.md §5) and its error mapping. */
 #define RELAY_OK	0
@@ -659,7 +659,7 @@ size_t		 server_conn_count(void);
 #define SERVER_PAUSE_MS		250	/* accept paused after EMFILE */
 struct evconnlistener;
 void		 server_conn_start(struct event_base *, struct evhttp *,
-		    struct evconnlistener *, size_t, int);
+		    struct evconnlistener *, size_t, size_t, int);
 void		 server_conn_unlisten(void);
 void		 server_conn_stop(void);
 /* A request on the agent connection: busy until answered; 0. */
