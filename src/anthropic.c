@@ -25,42 +25,6 @@
 #include "xmalloc.h"
 #include "og-veil.h"
 
-/* The text of a string or of an array of text blocks, joined by sep. */
-static void
-anthropic_text(struct buf *b, const struct json_value *v, const char *sep)
-{
-	const struct json_value	*t;
-	size_t			 i, n = 0;
-
-	if (json_is(v, JSON_STRING)) {
-		buf_add(b, v->s, v->len);
-		return;
-	}
-	if (!json_is(v, JSON_ARRAY))
-		return;
-	for (i = 0; i < v->n; i++) {
-		t = json_get(v->items[i], "text");
-		if (!json_is(t, JSON_STRING))
-			continue;	/* images in a tool result: dropped */
-		if (n++ > 0)
-			buf_add_str(b, sep);
-		buf_add(b, t->s, t->len);
-	}
-}
-
-static struct json_value *
-anthropic_text_value(const struct json_value *v, const char *sep)
-{
-	struct json_value	*s;
-	struct buf		 b;
-
-	buf_init(&b);
-	anthropic_text(&b, v, sep);
-	s = json_new_stringn(b.len > 0 ? (const char *)b.data : "", b.len);
-	buf_clear(&b, 0);
-	return (s);
-}
-
 /* "data:<media type>;base64,<data>" of a base64 source (new value). */
 static struct json_value *
 anthropic_data_url(const struct json_value *src)
@@ -87,7 +51,7 @@ anthropic_image(const struct json_value *blk)
 {
 	const struct json_value	*src = json_get(blk, "source");
 	const char		*type = json_get_str(src, "type");
-	struct json_value	*url = NULL, *part, *iu;
+	struct json_value	*url = NULL, *iu;
 
 	if (type != NULL && strcmp(type, "base64") == 0)
 		url = anthropic_data_url(src);
@@ -98,10 +62,7 @@ anthropic_image(const struct json_value *blk)
 		return (NULL);
 	iu = json_new_object();
 	json_object_set(iu, "url", url);
-	part = json_new_object();
-	json_object_set(part, "type", json_new_string("image_url"));
-	json_object_set(part, "image_url", iu);
-	return (part);
+	return (translate_typed("image_url", "image_url", iu));
 }
 
 /*
@@ -114,15 +75,12 @@ anthropic_document(const struct json_value *blk)
 	const struct json_value	*src = json_get(blk, "source");
 	const char		*type = json_get_str(src, "type");
 	const char		*name;
-	struct json_value	*part, *file, *data;
+	struct json_value	*file, *data;
 
 	if (type != NULL && strcmp(type, "text") == 0 &&
-	    json_is(json_get(src, "data"), JSON_STRING)) {
-		part = json_new_object();
-		json_object_set(part, "type", json_new_string("text"));
-		json_object_set(part, "text", json_dup(json_get(src, "data")));
-		return (part);
-	}
+	    json_is(json_get(src, "data"), JSON_STRING))
+		return (translate_typed("text", "text",
+		    json_dup(json_get(src, "data"))));
 	if (type == NULL || strcmp(type, "base64") != 0 ||
 	    (data = anthropic_data_url(src)) == NULL)
 		return (NULL);
@@ -131,26 +89,7 @@ anthropic_document(const struct json_value *blk)
 	    (name = json_get_str(blk, "title")) != NULL)
 		json_object_set(file, "filename", json_new_string(name));
 	json_object_set(file, "file_data", data);
-	part = json_new_object();
-	json_object_set(part, "type", json_new_string("file"));
-	json_object_set(part, "file", file);
-	return (part);
-}
-
-/* A tool_result block as a tool message. */
-static struct json_value *
-anthropic_tool_result(const struct json_value *blk)
-{
-	const struct json_value	*id = json_get(blk, "tool_use_id");
-	struct json_value	*m;
-
-	m = json_new_object();
-	json_object_set(m, "role", json_new_string("tool"));
-	json_object_set(m, "tool_call_id", json_is(id, JSON_STRING) ?
-	    json_dup(id) : json_new_string(""));
-	json_object_set(m, "content",
-	    anthropic_text_value(json_get(blk, "content"), "\n"));
-	return (m);
+	return (translate_typed("file", "file", file));
 }
 
 /* One user turn: tool results first (as tool messages), then the rest. */
@@ -158,16 +97,13 @@ static void
 anthropic_user(struct json_value *msgs, const struct json_value *content)
 {
 	const struct json_value	*blk;
-	struct json_value	*parts, *m, *p;
+	struct json_value	*parts, *p;
 	const char		*type;
 	size_t			 i;
 
 	if (!json_is(content, JSON_ARRAY)) {
-		m = json_new_object();
-		json_object_set(m, "role", json_new_string("user"));
-		json_object_set(m, "content", json_is(content, JSON_STRING) ?
-		    json_dup(content) : json_new_string(""));
-		json_array_add(msgs, m);
+		json_array_add(msgs, translate_msg("user",
+		    translate_str(content)));
 		return;
 	}
 	parts = json_new_array();
@@ -177,16 +113,17 @@ anthropic_user(struct json_value *msgs, const struct json_value *content)
 			continue;
 		p = NULL;
 		if (strcmp(type, "tool_result") == 0) {
-			json_array_add(msgs, anthropic_tool_result(blk));
+			/* As a tool message. */
+			json_array_add(msgs, translate_tool_msg(translate_str(
+			    json_get(blk, "tool_use_id")), translate_text_value(
+			    json_get(blk, "content"), "\n")));
 			continue;
 		}
 		if (strcmp(type, "text") == 0 &&
-		    json_is(json_get(blk, "text"), JSON_STRING)) {
-			p = json_new_object();
-			json_object_set(p, "type", json_new_string("text"));
-			json_object_set(p, "text", json_dup(json_get(blk,
-			    "text")));
-		} else if (strcmp(type, "image") == 0)
+		    json_is(json_get(blk, "text"), JSON_STRING))
+			p = translate_typed("text", "text",
+			    json_dup(json_get(blk, "text")));
+		else if (strcmp(type, "image") == 0)
 			p = anthropic_image(blk);
 		else if (strcmp(type, "document") == 0)
 			p = anthropic_document(blk);
@@ -197,10 +134,7 @@ anthropic_user(struct json_value *msgs, const struct json_value *content)
 		json_free(parts);
 		return;
 	}
-	m = json_new_object();
-	json_object_set(m, "role", json_new_string("user"));
-	json_object_set(m, "content", parts);
-	json_array_add(msgs, m);
+	json_array_add(msgs, translate_msg("user", parts));
 }
 
 /* An assistant turn: its text and tool_use blocks; thinking dropped. */
@@ -208,7 +142,7 @@ static void
 anthropic_assistant(struct json_value *msgs, const struct json_value *c)
 {
 	const struct json_value	*blk, *t;
-	struct json_value	*m, *calls, *call, *fn;
+	struct json_value	*m, *calls;
 	struct buf		 text, args;
 	const char		*type;
 	size_t			 i;
@@ -231,28 +165,14 @@ anthropic_assistant(struct json_value *msgs, const struct json_value *c)
 			pyjson_write(&args, t, PYJSON_COMPACT);
 		else
 			buf_add_str(&args, "{}");
-		fn = json_new_object();
-		json_object_set(fn, "name", json_is(json_get(blk, "name"),
-		    JSON_STRING) ? json_dup(json_get(blk, "name")) :
-		    json_new_string(""));
-		json_object_set(fn, "arguments", json_new_stringn(
-		    (const char *)args.data, args.len));
+		json_array_add(calls, translate_call(translate_str(
+		    json_get(blk, "id")), translate_str(json_get(blk, "name")),
+		    json_new_stringn((const char *)args.data, args.len)));
 		buf_clear(&args, 0);
-		call = json_new_object();
-		json_object_set(call, "id", json_is(json_get(blk, "id"),
-		    JSON_STRING) ? json_dup(json_get(blk, "id")) :
-		    json_new_string(""));
-		json_object_set(call, "type", json_new_string("function"));
-		json_object_set(call, "function", fn);
-		json_array_add(calls, call);
 	}
-	m = json_new_object();
-	json_object_set(m, "role", json_new_string("assistant"));
-	if (text.len > 0 || calls->n == 0)
-		json_object_set(m, "content", json_new_stringn(text.len > 0 ?
-		    (const char *)text.data : "", text.len));
-	else
-		json_object_set(m, "content", json_new_null());
+	m = translate_msg("assistant", text.len > 0 || calls->n == 0 ?
+	    json_new_stringn(text.len > 0 ? (const char *)text.data : "",
+	    text.len) : json_new_null());
 	if (calls->n > 0)
 		json_object_set(m, "tool_calls", calls);
 	else
@@ -266,7 +186,7 @@ static struct json_value *
 anthropic_tools(const struct json_value *tools, size_t *dropped)
 {
 	const struct json_value	*t, *v;
-	struct json_value	*out, *fn, *ft;
+	struct json_value	*out;
 	const char		*type;
 	size_t			 i;
 
@@ -279,16 +199,9 @@ anthropic_tools(const struct json_value *tools, size_t *dropped)
 			(*dropped)++;
 			continue;
 		}
-		fn = json_new_object();
-		json_object_set(fn, "name", json_dup(json_get(t, "name")));
-		if (json_is((v = json_get(t, "description")), JSON_STRING))
-			json_object_set(fn, "description", json_dup(v));
-		if (json_is((v = json_get(t, "input_schema")), JSON_OBJECT))
-			json_object_set(fn, "parameters", json_dup(v));
-		ft = json_new_object();
-		json_object_set(ft, "type", json_new_string("function"));
-		json_object_set(ft, "function", fn);
-		json_array_add(out, ft);
+		v = json_get(t, "input_schema");
+		json_array_add(out, translate_tool(t, json_is(v, JSON_OBJECT) ?
+		    json_dup(v) : NULL));
 	}
 	return (out);
 }
@@ -298,7 +211,6 @@ static struct json_value *
 anthropic_tool_choice(const struct json_value *tc)
 {
 	const char		*type = json_get_str(tc, "type");
-	struct json_value	*o, *fn;
 
 	if (type == NULL)
 		return (NULL);
@@ -309,12 +221,7 @@ anthropic_tool_choice(const struct json_value *tc)
 	if (strcmp(type, "tool") != 0 ||
 	    !json_is(json_get(tc, "name"), JSON_STRING))
 		return (NULL);
-	fn = json_new_object();
-	json_object_set(fn, "name", json_dup(json_get(tc, "name")));
-	o = json_new_object();
-	json_object_set(o, "type", json_new_string("function"));
-	json_object_set(o, "function", fn);
-	return (o);
+	return (translate_tool_choice(tc));
 }
 
 /* The Messages body as an OpenAI chat body (*out new) and its stream. */
@@ -324,7 +231,7 @@ anthropic_translate(const struct json_value *in, struct json_value **out,
 {
 	struct translate_err	 e = { msg, msglen, param, paramlen };
 	const struct json_value	*v, *msgs, *m, *role;
-	struct json_value	*o, *om, *sys, *tools, *tc;
+	struct json_value	*o, *om, *tools, *tc;
 	size_t			 i, dropped = 0;
 
 	*out = NULL;
@@ -353,22 +260,17 @@ anthropic_translate(const struct json_value *in, struct json_value **out,
 	om = json_new_array();
 	v = json_get(in, "system");
 	if (json_is(v, JSON_STRING) || json_is(v, JSON_ARRAY)) {
-		sys = json_new_object();
-		json_object_set(sys, "role", json_new_string("system"));
-		json_object_set(sys, "content", anthropic_text_value(v,
-		    "\n\n"));
-		json_array_add(om, sys);
+		json_array_add(om, translate_msg("system",
+		    translate_text_value(v, "\n\n")));
 	}
 	for (i = 0; i < msgs->n; i++) {
 		m = msgs->items[i];
 		/* Claude Code 2.1 sends system messages between turns. */
-		if (strcmp(json_get_str(m, "role"), "system") == 0) {
-			sys = json_new_object();
-			json_object_set(sys, "role", json_new_string("system"));
-			json_object_set(sys, "content", anthropic_text_value(
-			    json_get(m, "content"), "\n\n"));
-			json_array_add(om, sys);
-		} else if (strcmp(json_get_str(m, "role"), "user") == 0)
+		if (strcmp(json_get_str(m, "role"), "system") == 0)
+			json_array_add(om, translate_msg("system",
+			    translate_text_value(json_get(m, "content"),
+			    "\n\n")));
+		else if (strcmp(json_get_str(m, "role"), "user") == 0)
 			anthropic_user(om, json_get(m, "content"));
 		else
 			anthropic_assistant(om, json_get(m, "content"));

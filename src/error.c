@@ -9,7 +9,6 @@
 
 #include <sys/queue.h>
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -86,59 +85,55 @@ error_def(enum error_code code)
 	return (&error_table[ERROR_UPSTREAM]);
 }
 
+/*
+ * The error class (OpenAI) and error type (Anthropic, docs.anthropic.com
+ * "Errors") of the statuses that have their own; NULL: the default.
+ */
+static const struct {
+	int		 status;
+	const char	*openai;
+	const char	*anthropic;
+} error_types[] = {
+	{ 401, "authentication_error", "authentication_error" },
+	{ 402, NULL, "billing_error" },
+	{ 403, "permission_error", "permission_error" },
+	{ 404, "not_found_error", "not_found_error" },
+	{ 413, NULL, "request_too_large" },
+	{ 429, "rate_limit_error", "rate_limit_error" },
+	{ 503, NULL, "overloaded_error" },
+	{ 504, NULL, "timeout_error" },
+	{ 529, NULL, "overloaded_error" }
+};
+
+/* The type of a status in a dialect; server is its 5xx (and 499) type. */
+static const char *
+error_type(int status, int anthropic, const char *server)
+{
+	const char	*t;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(error_types) / sizeof(error_types[0]); i++) {
+		if (error_types[i].status != status)
+			continue;
+		t = anthropic ? error_types[i].anthropic :
+		    error_types[i].openai;
+		if (t != NULL)
+			return (t);
+	}
+	return (status >= 500 || status == 499 ? server :
+	    "invalid_request_error");
+}
+
 /* OpenAI's error classes, by status. */
 const char *
 error_openai_type(int status)
 {
-	switch (status) {
-	case 401:
-		return ("authentication_error");
-	case 403:
-		return ("permission_error");
-	case 404:
-		return ("not_found_error");
-	case 429:
-		return ("rate_limit_error");
-	default:
-		return (status >= 500 || status == 499 ? "server_error" :
-		    "invalid_request_error");
-	}
+	return (error_type(status, 0, "server_error"));
 }
 
-/* Anthropic's error types (docs.anthropic.com "Errors"), by status. */
+/* Anthropic's error types, by status. */
 const char *
 error_anthropic_type(int status)
 {
-	switch (status) {
-	case 401:
-		return ("authentication_error");
-	case 403:
-		return ("permission_error");
-	case 404:
-		return ("not_found_error");
-	case 413:
-		return ("request_too_large");
-	case 429:
-		return ("rate_limit_error");
-	case 503:
-	case 529:
-		return ("overloaded_error");
-	default:
-		return (status >= 500 || status == 499 ? "api_error" :
-		    "invalid_request_error");
-	}
-}
-
-/* A dialect translation's 400: the message and the field at fault. */
-int
-translate_fail(struct translate_err *e, const char *param, const char *fmt,
-    ...)
-{
-	va_list	ap;
-
-	snprintf(e->param, e->paramlen, "%s", param);
-	va_start(ap, fmt);
-	vsnprintf(e->msg, e->msglen, fmt, ap);
-	va_end(ap);
-	return (-1);
+	return (error_type(status, 1, "api_error"));
 }

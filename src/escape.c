@@ -13,41 +13,7 @@
 
 #include "bytes.h"
 #include "escape.h"
-
-/*
- * The length of the well-formed UTF-8 sequence at p (at most len bytes),
- * or 0 when it is ill-formed (RFC 3629: no overlongs, no surrogates, at
- * most U+10FFFF).
- */
-static size_t
-escape_utf8_len(const uint8_t *p, size_t len)
-{
-	uint8_t	 lo = 0x80, hi = 0xbf;
-	size_t	 n, i;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return (0);
-	if (len < n || p[1] < lo || p[1] > hi)
-		return (0);
-	for (i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return (0);
-	return (n);
-}
+#include "json.h"
 
 /* Bytes at p that pass unchanged: 0 when p[0] must be escaped. */
 static size_t
@@ -62,7 +28,7 @@ escape_span(const uint8_t *p, size_t len, int flags)
 			return (1);
 		return (0);
 	}
-	if ((n = escape_utf8_len(p, len)) == 0)
+	if ((n = json_utf8_decode(p, len, 0, NULL)) == 0)
 		return (0);
 	/* C1 controls: U+0080-U+009F, 0xc2 0x80-0x9f. */
 	if (n == 2 && p[0] == 0xc2 && p[1] <= 0x9f)

@@ -592,7 +592,7 @@ void		 tee_quarantine(struct veil *, struct tee *, const char *);
 /* t answered verified: a quarantine that had ended is forgotten. */
 void		 tee_verified(struct veil *, struct tee *);
 /* Seconds until a quarantined TEE may be selected again, or 0. */
-long long	 tee_retry_after(struct veil *);
+long long	 tee_retry_after(const struct veil *);
 
 /* relay.c: the relay call (PROTOCOL.md §5) and its error mapping. */
 #define RELAY_OK	0
@@ -659,7 +659,7 @@ size_t		 server_conn_count(void);
 #define SERVER_PAUSE_MS		250	/* accept paused after EMFILE */
 struct evconnlistener;
 void		 server_conn_start(struct event_base *, struct evhttp *,
-		    struct evconnlistener *, size_t, int);
+		    struct evconnlistener *, size_t, size_t, int);
 void		 server_conn_unlisten(void);
 void		 server_conn_stop(void);
 /* A request on the agent connection: busy until answered; 0. */
@@ -698,6 +698,8 @@ enum metrics_family {
 void		 metrics_count(enum metrics_family, uint64_t, ...);
 /* One sample (seconds) of a histogram; label pairs as above. */
 void		 metrics_observe(enum metrics_family, double, ...);
+/* Seconds since a CLOCK_MONOTONIC time. */
+double		 metrics_since(const struct timespec *);
 /* A series' value (labels exact, NULL: all series of the family summed). */
 uint64_t	 metrics_value(enum metrics_family, const char *);
 void		 metrics_reset(void);
@@ -752,6 +754,12 @@ const struct error_def *error_def(enum error_code);
 const char	*error_openai_type(int);
 /* The Anthropic error type of a status: invalid_request_error, ... */
 const char	*error_anthropic_type(int);
+
+/*
+ * translate.c: the chat-body pieces anthropic.c and responses.c build
+ * alike.  Each builder returns a new value and owns what it is given.
+ */
+struct json_value;
 /* A dialect translation's error: a 400 message and the field at fault. */
 struct translate_err {
 	char	*msg;
@@ -763,6 +771,29 @@ struct translate_err {
 int		 translate_fail(struct translate_err *, const char *,
 		    const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
+/* A copy of a string value, else "". */
+struct json_value *translate_str(const struct json_value *);
+/* The text of a string or of text parts, joined by the separator. */
+void		 translate_text(struct buf *, const struct json_value *,
+		    const char *);
+struct json_value *translate_text_value(const struct json_value *,
+		    const char *);
+/* {"type": type, key: value}. */
+struct json_value *translate_typed(const char *, const char *,
+		    struct json_value *);
+/* {"role": role, "content": content}. */
+struct json_value *translate_msg(const char *, struct json_value *);
+/* A tool message: the call id, the content. */
+struct json_value *translate_tool_msg(struct json_value *,
+		    struct json_value *);
+/* A function tool call: id, name, arguments. */
+struct json_value *translate_call(struct json_value *, struct json_value *,
+		    struct json_value *);
+/* A function tool: the tool's name and description, parameters or NULL. */
+struct json_value *translate_tool(const struct json_value *,
+		    struct json_value *);
+/* The tool_choice naming the function the value's "name" names. */
+struct json_value *translate_tool_choice(const struct json_value *);
 
 /*
  * answer.c: the verified answer, the one value verification produces

@@ -36,11 +36,7 @@ outcome_route(const struct dialect *dl)
 static double
 outcome_elapsed(const struct req *rq)
 {
-	struct timespec	 now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return ((double)(now.tv_sec - rq->rq_started.tv_sec) +
-	    (double)(now.tv_nsec - rq->rq_started.tv_nsec) / 1e9);
+	return (metrics_since(&rq->rq_started));
 }
 
 /*

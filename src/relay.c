@@ -35,6 +35,7 @@ struct relay_call {
 	struct event		*rl_ev;		/* owned: deferred rc_done */
 	char			 rl_tee_id[VERIFY_TEE_ID_LEN + 1];
 	int			 rl_stream;
+	struct timespec		 rl_started;	/* CLOCK_MONOTONIC */
 	const uint8_t		*rl_body;	/* not owned: see relay_post */
 	size_t			 rl_bodylen;
 	int			 rl_flags;
@@ -82,6 +83,11 @@ relay_finish(struct relay_call *rl, int result, int status, const char *msg)
 		strlcpy(rl->rl_msg, msg, sizeof(rl->rl_msg));
 	else if (msg == NULL)
 		rl->rl_msg[0] = '\0';
+	/* The relay answered: the round trip, to the end of the answer. */
+	if (result == RELAY_OK || result == RELAY_E_HTTP)
+		metrics_observe(METRICS_UPSTREAM, metrics_since(
+		    &rl->rl_started), "stream", rl->rl_stream ? "true" :
+		    "false", NULL);
 	done = rl->rl_cb.rc_done;
 	if (done != NULL)
 		done(rl->rl_arg, result, status, msg != NULL ? rl->rl_msg :
@@ -393,6 +399,7 @@ relay_post(struct veil *v, const struct tee *t, int stream,
 	rl->rl_veil = v;
 	strlcpy(rl->rl_tee_id, t->te_id, sizeof(rl->rl_tee_id));
 	rl->rl_stream = stream;
+	clock_gettime(CLOCK_MONOTONIC, &rl->rl_started);
 	rl->rl_body = len > 0 ? body : NULL;
 	rl->rl_bodylen = len;
 	buf_init(&rl->rl_err);

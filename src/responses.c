@@ -29,38 +29,27 @@
 /* The parameter a custom (free-form) tool's text travels in. */
 #define RESPONSES_CUSTOM_ARG	"input"
 
-static struct json_value *
-responses_str(const struct json_value *v)
-{
-	return (json_is(v, JSON_STRING) ? json_dup(v) : json_new_string(""));
-}
-
 /* A content part of a message item as a chat part, or NULL (dropped). */
 static struct json_value *
 responses_part(const struct json_value *p)
 {
 	const char		*type = json_get_str(p, "type");
 	const struct json_value	*v;
-	struct json_value	*o, *sub;
+	struct json_value	*sub;
 
 	if (type == NULL)
 		return (NULL);
-	o = json_new_object();
 	if (strcmp(type, "input_text") == 0 ||
-	    strcmp(type, "output_text") == 0 || strcmp(type, "text") == 0) {
-		json_object_set(o, "type", json_new_string("text"));
-		json_object_set(o, "text", responses_str(json_get(p, "text")));
-		return (o);
-	}
+	    strcmp(type, "output_text") == 0 || strcmp(type, "text") == 0)
+		return (translate_typed("text", "text",
+		    translate_str(json_get(p, "text"))));
 	if (strcmp(type, "input_image") == 0 &&
 	    json_is((v = json_get(p, "image_url")), JSON_STRING)) {
 		sub = json_new_object();
 		json_object_set(sub, "url", json_dup(v));
 		if (json_is((v = json_get(p, "detail")), JSON_STRING))
 			json_object_set(sub, "detail", json_dup(v));
-		json_object_set(o, "type", json_new_string("image_url"));
-		json_object_set(o, "image_url", sub);
-		return (o);
+		return (translate_typed("image_url", "image_url", sub));
 	}
 	if (strcmp(type, "input_file") == 0 &&
 	    json_is((v = json_get(p, "file_data")), JSON_STRING)) {
@@ -69,32 +58,9 @@ responses_part(const struct json_value *p)
 			json_object_set(sub, "filename",
 			    json_dup(json_get(p, "filename")));
 		json_object_set(sub, "file_data", json_dup(v));
-		json_object_set(o, "type", json_new_string("file"));
-		json_object_set(o, "file", sub);
-		return (o);
+		return (translate_typed("file", "file", sub));
 	}
-	json_free(o);
 	return (NULL);		/* refusal, file ids, audio: dropped */
-}
-
-/* The text of a string or of an array of text parts (tool output). */
-static struct json_value *
-responses_text(const struct json_value *v)
-{
-	const struct json_value	*t;
-	struct json_value	*s;
-	struct buf		 b;
-	size_t			 i;
-
-	if (json_is(v, JSON_STRING))
-		return (json_dup(v));
-	buf_init(&b);
-	for (i = 0; json_is(v, JSON_ARRAY) && i < v->n; i++)
-		if (json_is((t = json_get(v->items[i], "text")), JSON_STRING))
-			buf_add(&b, t->s, t->len);
-	s = json_new_stringn(b.len > 0 ? (const char *)b.data : "", b.len);
-	buf_clear(&b, 0);
-	return (s);
 }
 
 /* A message item; developer is the system prompt. */
@@ -104,7 +70,7 @@ responses_message(const struct json_value *it, struct translate_err *e,
 {
 	const char		*role = json_get_str(it, "role");
 	const struct json_value	*c = json_get(it, "content");
-	struct json_value	*m, *parts, *p;
+	struct json_value	*parts, *p;
 	size_t			 j;
 
 	if (role == NULL || (strcmp(role, "user") != 0 &&
@@ -114,49 +80,38 @@ responses_message(const struct json_value *it, struct translate_err *e,
 		    "'user', 'assistant', 'system' or 'developer'", i);
 		return (NULL);
 	}
-	m = json_new_object();
-	json_object_set(m, "role", json_new_string(strcmp(role,
-	    "developer") == 0 ? "system" : role));
-	if (json_is(c, JSON_STRING) || strcmp(role, "user") != 0) {
-		json_object_set(m, "content", responses_text(c));
-		return (m);
-	}
+	if (strcmp(role, "developer") == 0)
+		role = "system";
+	if (json_is(c, JSON_STRING) || strcmp(role, "user") != 0)
+		return (translate_msg(role, translate_text_value(c, "")));
 	parts = json_new_array();
 	for (j = 0; json_is(c, JSON_ARRAY) && j < c->n; j++)
 		if ((p = responses_part(c->items[j])) != NULL)
 			json_array_add(parts, p);
-	json_object_set(m, "content", parts);
-	return (m);
+	return (translate_msg(role, parts));
 }
 
 /* A function_call or custom_tool_call item as a chat tool call. */
 static struct json_value *
 responses_call(const struct json_value *it, int custom)
 {
-	struct json_value	*call, *fn, *a;
+	struct json_value	*args, *a;
 	struct buf		 b;
 
-	fn = json_new_object();
-	json_object_set(fn, "name", responses_str(json_get(it, "name")));
 	if (custom) {
 		/* A free-form tool is a function taking one string. */
 		a = json_new_object();
 		json_object_set(a, RESPONSES_CUSTOM_ARG,
-		    responses_str(json_get(it, "input")));
+		    translate_str(json_get(it, "input")));
 		buf_init(&b);
 		pyjson_write(&b, a, PYJSON_COMPACT);
 		json_free(a);
-		json_object_set(fn, "arguments", json_new_stringn(
-		    (const char *)b.data, b.len));
+		args = json_new_stringn((const char *)b.data, b.len);
 		buf_clear(&b, 0);
 	} else
-		json_object_set(fn, "arguments",
-		    responses_str(json_get(it, "arguments")));
-	call = json_new_object();
-	json_object_set(call, "id", responses_str(json_get(it, "call_id")));
-	json_object_set(call, "type", json_new_string("function"));
-	json_object_set(call, "function", fn);
-	return (call);
+		args = translate_str(json_get(it, "arguments"));
+	return (translate_call(translate_str(json_get(it, "call_id")),
+	    translate_str(json_get(it, "name")), args));
 }
 
 /* Fold a call into the assistant message ending msgs, or start one. */
@@ -176,27 +131,11 @@ responses_add_call(struct json_value *msgs, struct json_value *call)
 		json_array_add(calls, call);
 		return;
 	}
-	m = json_new_object();
-	json_object_set(m, "role", json_new_string("assistant"));
-	json_object_set(m, "content", json_new_null());
+	m = translate_msg("assistant", json_new_null());
 	calls = json_new_array();
 	json_array_add(calls, call);
 	json_object_set(m, "tool_calls", calls);
 	json_array_add(msgs, m);
-}
-
-/* A *_output item as a tool message. */
-static struct json_value *
-responses_output(const struct json_value *it)
-{
-	struct json_value	*m;
-
-	m = json_new_object();
-	json_object_set(m, "role", json_new_string("tool"));
-	json_object_set(m, "tool_call_id",
-	    responses_str(json_get(it, "call_id")));
-	json_object_set(m, "content", responses_text(json_get(it, "output")));
-	return (m);
 }
 
 /* The function a custom tool becomes: one required string. */
@@ -227,7 +166,7 @@ responses_tools(struct json_value *out, const struct json_value *tools,
     size_t *dropped, int depth)
 {
 	const struct json_value	*t, *v;
-	struct json_value	*fn, *ft;
+	struct json_value	*ft;
 	const char		*type;
 	size_t			 i;
 
@@ -246,21 +185,13 @@ responses_tools(struct json_value *out, const struct json_value *tools,
 			(*dropped)++;
 			continue;
 		}
-		fn = json_new_object();
-		json_object_set(fn, "name", json_dup(json_get(t, "name")));
-		if (json_is((v = json_get(t, "description")), JSON_STRING))
-			json_object_set(fn, "description", json_dup(v));
-		if (strcmp(type, "custom") == 0)
-			json_object_set(fn, "parameters",
-			    responses_custom_params());
-		else if (json_is((v = json_get(t, "parameters")),
-		    JSON_OBJECT))
-			json_object_set(fn, "parameters", json_dup(v));
-		if (json_is((v = json_get(t, "strict")), JSON_TRUE))
-			json_object_set(fn, "strict", json_new_bool(1));
-		ft = json_new_object();
-		json_object_set(ft, "type", json_new_string("function"));
-		json_object_set(ft, "function", fn);
+		v = json_get(t, "parameters");
+		ft = translate_tool(t, strcmp(type, "custom") == 0 ?
+		    responses_custom_params() : json_is(v, JSON_OBJECT) ?
+		    json_dup(v) : NULL);
+		if (json_is(json_get(t, "strict"), JSON_TRUE))
+			json_object_set(json_get(ft, "function"), "strict",
+			    json_new_bool(1));
 		json_array_add(out, ft);
 	}
 }
@@ -269,7 +200,6 @@ static struct json_value *
 responses_tool_choice(const struct json_value *tc)
 {
 	const char		*type;
-	struct json_value	*o, *fn;
 
 	if (json_is(tc, JSON_STRING) && (strcmp(tc->s, "auto") == 0 ||
 	    strcmp(tc->s, "none") == 0 || strcmp(tc->s, "required") == 0))
@@ -279,12 +209,7 @@ responses_tool_choice(const struct json_value *tc)
 	    strcmp(type, "custom") != 0) ||
 	    !json_is(json_get(tc, "name"), JSON_STRING))
 		return (NULL);
-	fn = json_new_object();
-	json_object_set(fn, "name", json_dup(json_get(tc, "name")));
-	o = json_new_object();
-	json_object_set(o, "type", json_new_string("function"));
-	json_object_set(o, "function", fn);
-	return (o);
+	return (translate_tool_choice(tc));
 }
 
 /* text.format as response_format (json_object, json_schema); else NULL. */
@@ -335,7 +260,9 @@ responses_item(struct json_value *msgs, struct json_value *tools,
 		responses_add_call(msgs, responses_call(it, 1));
 	else if (strcmp(type, "function_call_output") == 0 ||
 	    strcmp(type, "custom_tool_call_output") == 0)
-		json_array_add(msgs, responses_output(it));
+		json_array_add(msgs, translate_tool_msg(translate_str(
+		    json_get(it, "call_id")), translate_text_value(
+		    json_get(it, "output"), "")));
 	else if (strcmp(type, "additional_tools") == 0)
 		responses_tools(tools, json_get(it, "tools"), dropped, 0);
 	else if (strcmp(type, "item_reference") == 0)
@@ -353,7 +280,7 @@ responses_translate(const struct json_value *in, struct json_value **out,
 {
 	struct translate_err	 e = { msg, msglen, param, paramlen };
 	const struct json_value	*v, *input;
-	struct json_value	*o, *msgs, *m, *tools, *tc, *rf;
+	struct json_value	*o, *msgs, *tools, *tc, *rf;
 	size_t			 i, dropped = 0;
 
 	*out = NULL;
@@ -382,18 +309,10 @@ responses_translate(const struct json_value *in, struct json_value **out,
 	msgs = json_new_array();
 	tools = json_new_array();
 	if (json_is((v = json_get(in, "instructions")), JSON_STRING) &&
-	    v->len > 0) {
-		m = json_new_object();
-		json_object_set(m, "role", json_new_string("system"));
-		json_object_set(m, "content", json_dup(v));
-		json_array_add(msgs, m);
-	}
-	if (json_is(input, JSON_STRING)) {
-		m = json_new_object();
-		json_object_set(m, "role", json_new_string("user"));
-		json_object_set(m, "content", json_dup(input));
-		json_array_add(msgs, m);
-	}
+	    v->len > 0)
+		json_array_add(msgs, translate_msg("system", json_dup(v)));
+	if (json_is(input, JSON_STRING))
+		json_array_add(msgs, translate_msg("user", json_dup(input)));
 	for (i = 0; json_is(input, JSON_ARRAY) && i < input->n; i++)
 		if (responses_item(msgs, tools, &dropped, input->items[i], i,
 		    &e) == -1) {
@@ -499,10 +418,25 @@ responses_item_id(struct render *rd, const char *prefix, size_t i)
 	return (json_new_string(id));
 }
 
+/* The output_text part; done 0: as announced, its text still empty. */
+static struct json_value *
+responses_text_part(const struct answer *an, int done)
+{
+	struct json_value	*p;
+
+	p = json_new_object();
+	json_object_set(p, "type", json_new_string("output_text"));
+	json_object_set(p, "text", done ? json_new_stringn(an->an_text !=
+	    NULL ? an->an_text : "", an->an_text_len) : json_new_string(""));
+	json_object_set(p, "annotations", json_new_array());
+	json_object_set(p, "logprobs", json_new_array());
+	return (p);
+}
+
 static struct json_value *
 responses_msg_item(struct render *rd, const struct answer *an, int done)
 {
-	struct json_value	*it, *content, *part;
+	struct json_value	*it, *content;
 
 	it = json_new_object();
 	json_object_set(it, "id", responses_item_id(rd, "msg_", (size_t)-1));
@@ -511,15 +445,8 @@ responses_msg_item(struct render *rd, const struct answer *an, int done)
 	    "in_progress"));
 	json_object_set(it, "role", json_new_string("assistant"));
 	content = json_new_array();
-	if (done) {
-		part = json_new_object();
-		json_object_set(part, "type", json_new_string("output_text"));
-		json_object_set(part, "text", json_new_stringn(an->an_text !=
-		    NULL ? an->an_text : "", an->an_text_len));
-		json_object_set(part, "annotations", json_new_array());
-		json_object_set(part, "logprobs", json_new_array());
-		json_array_add(content, part);
-	}
+	if (done)
+		json_array_add(content, responses_text_part(an, 1));
 	json_object_set(it, "content", content);
 	return (it);
 }
@@ -546,17 +473,17 @@ responses_call_item(struct render *rd, const struct json_value *call,
 	    "custom_tool_call" : "function_call"));
 	json_object_set(it, "status", json_new_string(done ? "completed" :
 	    "in_progress"));
-	json_object_set(it, "call_id", responses_str(json_get(call, "id")));
+	json_object_set(it, "call_id", translate_str(json_get(call, "id")));
 	json_object_set(it, "name", json_new_string(name != NULL ? name : ""));
 	if (!custom) {
-		json_object_set(it, "arguments", done ? responses_str(args) :
+		json_object_set(it, "arguments", done ? translate_str(args) :
 		    json_new_string(""));
 		return (it);
 	}
 	in = chat_call_input(call);
 	s = json_get(in, RESPONSES_CUSTOM_ARG);
 	json_object_set(it, "input", !done ? json_new_string("") :
-	    json_is(s, JSON_STRING) ? json_dup(s) : responses_str(args));
+	    json_is(s, JSON_STRING) ? json_dup(s) : translate_str(args));
 	json_free(in);
 	return (it);
 }
@@ -724,19 +651,23 @@ responses_at(struct render *rd, const char *prefix, size_t index, int part,
 	return (o);
 }
 
+/* An event carrying the response, still in_progress. */
 static void
-responses_stream_begin(struct render *rd, struct buf *b)
+responses_progress(struct render *rd, struct buf *b, const char *type)
 {
 	struct json_value	*o;
 
 	o = json_new_object();
 	json_object_set(o, "response", responses_object(rd, NULL,
 	    "in_progress", NULL));
-	responses_event(rd, b, "response.created", o);
-	o = json_new_object();
-	json_object_set(o, "response", responses_object(rd, NULL,
-	    "in_progress", NULL));
-	responses_event(rd, b, "response.in_progress", o);
+	responses_event(rd, b, type, o);
+}
+
+static void
+responses_stream_begin(struct render *rd, struct buf *b)
+{
+	responses_progress(rd, b, "response.created");
+	responses_progress(rd, b, "response.in_progress");
 }
 
 /*
@@ -747,26 +678,7 @@ responses_stream_begin(struct render *rd, struct buf *b)
 static void
 responses_stream_keepalive(struct render *rd, struct buf *b)
 {
-	struct json_value	*o;
-
-	o = json_new_object();
-	json_object_set(o, "response", responses_object(rd, NULL,
-	    "in_progress", NULL));
-	responses_event(rd, b, "response.in_progress", o);
-}
-
-static struct json_value *
-responses_text_part(const struct answer *an, int done)
-{
-	struct json_value	*p;
-
-	p = json_new_object();
-	json_object_set(p, "type", json_new_string("output_text"));
-	json_object_set(p, "text", done ? json_new_stringn(an->an_text !=
-	    NULL ? an->an_text : "", an->an_text_len) : json_new_string(""));
-	json_object_set(p, "annotations", json_new_array());
-	json_object_set(p, "logprobs", json_new_array());
-	return (p);
+	responses_progress(rd, b, "response.in_progress");
 }
 
 static void

@@ -57,6 +57,8 @@ struct server_conn {
 	time_t			 sc_last_tx;	/* last byte sent or queued */
 	size_t			 sc_rx;		/* bytes read in SC_HEAD */
 	int			 sc_eoh;	/* end-of-head scan state */
+	size_t			 sc_head_len;	/* bytes to the blank line */
+	int			 sc_rewriting;	/* in server_conn_json_page */
 #define SC_EOH_LINE	0			/* within a line */
 #define SC_EOH_LF	1			/* a line just ended */
 #define SC_EOH_LFCR	2			/* ... and a CR came */
@@ -74,6 +76,7 @@ static struct server_conn_list	  server_conn_all =
     TAILQ_HEAD_INITIALIZER(server_conn_all);
 static size_t			  server_nconns;
 static size_t			  server_max_conns;
+static size_t			  server_head_max;	/* api.c's 431 */
 static int			  server_body_timeout;	/* seconds */
 
 /* New bufferevents evhttp has not finished setting up; referenced. */
@@ -170,11 +173,13 @@ server_conn_scan_head(struct server_conn *sc, struct evbuffer *b, size_t n)
 	struct evbuffer_ptr	 pos;
 	struct evbuffer_iovec	 v[8];
 	const unsigned char	*p;
-	size_t			 len = evbuffer_get_length(b), i, m;
+	size_t			 len = evbuffer_get_length(b), i, m, used = 0;
+	size_t			 n0;
 	int			 k, nv, st = sc->sc_eoh;
 
 	if (n > len)
 		n = len;
+	n0 = n;
 	if (evbuffer_ptr_set(b, &pos, len - n, EVBUFFER_PTR_SET) == -1)
 		return;
 	while (n > 0 && st != SC_EOH_DONE) {
@@ -187,6 +192,7 @@ server_conn_scan_head(struct server_conn *sc, struct evbuffer *b, size_t n)
 			m = v[k].iov_len < n ? v[k].iov_len : n;
 			for (i = 0; i < m && st != SC_EOH_DONE; i++)
 				st = server_conn_eoh_step(st, p[i]);
+			used += i;
 			n -= m;
 			if (n > 0 && evbuffer_ptr_set(b, &pos, m,
 			    EVBUFFER_PTR_ADD) == -1)
@@ -194,6 +200,8 @@ server_conn_scan_head(struct server_conn *sc, struct evbuffer *b, size_t n)
 		}
 	}
 	sc->sc_eoh = st;
+	if (st == SC_EOH_DONE)
+		sc->sc_head_len = sc->sc_rx - n0 + used;
 }
 
 static void
@@ -216,16 +224,146 @@ server_conn_rx_cb(struct evbuffer *b, const struct evbuffer_cb_info *info,
 		server_conn_scan_head(sc, b, info->n_added);
 }
 
+/*
+ * libevent 2.1 answers some errors itself, with a small HTML page
+ * (evhttp_send_error()) and no hook to change it: a request line or header
+ * it cannot parse or one over its limit (400), a body over its limit or
+ * with a broken chunked coding (413), an Expect other than 100-continue
+ * (417), a method it does not know (501).  Such a page is queued whole on
+ * the output before a byte of it is written, while the connection is not
+ * answering a request of ours (not SC_BUSY): it is replaced by the same
+ * status in the JSON envelope; a head over the limit gets 431.
+ */
+static const struct server_conn_page {
+	int		 sp_status;
+	enum error_code	 sp_error;	/* its message and code, or ... */
+	const char	*sp_code;	/* ... these when not NULL */
+	const char	*sp_message;
+} server_conn_pages[] = {
+	{ 400, ERROR_BAD_FRAMING, "bad_request", "the request line or a "
+	  "header could not be parsed (RFC 9112)" },
+	{ 413, ERROR_BODY_TOO_LARGE, NULL, "request body exceeds the size "
+	  "limit (OG_VEIL_MAX_BODY), or its chunked coding is broken" },
+	{ 431, ERROR_HEADERS_TOO_LARGE, NULL, NULL },
+	{ 417, ERROR_BAD_FRAMING, "expectation_failed", "only "
+	  "\"Expect: 100-continue\" is supported (RFC 9110, section 10.1.1)" },
+	{ 501, ERROR_METHOD_NOT_ALLOWED, "not_implemented", "og-veil serves "
+	  "GET, HEAD, POST, PUT, DELETE, OPTIONS and PATCH only" }
+};
+#define SERVER_PAGE_FORMAT \
+	"<HTML><HEAD>\n<TITLE>%d %.*s</TITLE>\n</HEAD><BODY>\n<H1>%.*s</H1>\n" \
+	"</BODY></HTML>\n"
+#define SERVER_PAGE_TAIL	"</BODY></HTML>\n"
+#define SERVER_PAGE_MAX		2048
+
+/* The page of libevent's in b (all of b), in the JSON envelope. */
+static void
+server_conn_json_page(struct server_conn *sc, struct evbuffer *b)
+{
+	const struct server_conn_page	*sp = NULL;
+	const struct error_def		*ed;
+	struct evbuffer_ptr		 pos;
+	struct buf			 body, out;
+	char				 page[SERVER_PAGE_MAX + 1], want[512];
+	char				 tail[sizeof(SERVER_PAGE_TAIL) - 1];
+	const char			*eol, *hdr, *end, *next, *reason;
+	size_t				 len = evbuffer_get_length(b), i;
+	int				 status, rlen, frozen = 0;
+
+	if (len < sizeof(tail) || len > SERVER_PAGE_MAX ||
+	    evbuffer_ptr_set(b, &pos, len - sizeof(tail),
+	    EVBUFFER_PTR_SET) == -1)
+		return;
+	/*
+	 * Once anything was written, bufferevent_sock keeps its output frozen
+	 * at the front between writes (it thaws it to write): thaw it the same
+	 * way to read and replace the page, and freeze it again.
+	 */
+	if (evbuffer_copyout_from(b, &pos, tail, sizeof(tail)) == -1) {
+		evbuffer_unfreeze(b, 1);
+		frozen = 1;
+	}
+	if (evbuffer_copyout_from(b, &pos, tail, sizeof(tail)) !=
+	    (ev_ssize_t)sizeof(tail) ||
+	    memcmp(tail, SERVER_PAGE_TAIL, sizeof(tail)) != 0 ||
+	    evbuffer_copyout(b, page, len) != (ev_ssize_t)len)
+		goto out;
+	page[len] = '\0';
+	/* "HTTP/1.x NNN reason\r\n", headers, and exactly libevent's page. */
+	if (len < 16 || strncmp(page, "HTTP/1.", 7) != 0 || page[8] != ' ' ||
+	    page[12] != ' ' || (eol = strstr(page, "\r\n")) == NULL ||
+	    (end = strstr(eol, "\r\n\r\n")) == NULL)
+		goto out;
+	for (i = 9, status = 0; i < 12; i++) {
+		if (page[i] < '0' || page[i] > '9')
+			goto out;
+		status = status * 10 + page[i] - '0';
+	}
+	reason = page + 13;
+	rlen = (int)(eol - reason);
+	snprintf(want, sizeof(want), SERVER_PAGE_FORMAT, status, rlen, reason,
+	    rlen, reason);
+	if (strcmp(end + 4, want) != 0)
+		goto out;
+	/*
+	 * A head over evhttp's limit (it says 400 or 413) is 431, as api.c
+	 * answers below that limit.
+	 */
+	if ((status == 400 || status == 413) && (sc->sc_eoh == SC_EOH_DONE ?
+	    sc->sc_head_len : sc->sc_rx) > server_head_max) {
+		status = 431;
+		reason = "Request Header Fields Too Large";
+		rlen = (int)strlen(reason);
+	}
+	for (i = 0; i < sizeof(server_conn_pages) /
+	    sizeof(server_conn_pages[0]); i++)
+		if (server_conn_pages[i].sp_status == status)
+			sp = &server_conn_pages[i];
+	ed = error_def(sp != NULL ? sp->sp_error : ERROR_BAD_FRAMING);
+	buf_init(&body);
+	chat_error_json(&body, sp != NULL && sp->sp_message != NULL ?
+	    sp->sp_message : ed->message, error_openai_type(status),
+	    sp != NULL && sp->sp_code != NULL ? sp->sp_code : ed->name, NULL);
+	buf_init(&out);
+	buf_printf(&out, "%.8s %d %.*s\r\n", page, status, rlen, reason);
+	for (hdr = eol + 2; hdr < end + 2; hdr = next) {
+		next = strstr(hdr, "\r\n") + 2;
+		if (strncasecmp(hdr, "Content-Type:", 13) != 0 &&
+		    strncasecmp(hdr, "Content-Length:", 15) != 0)
+			buf_add(&out, hdr, (size_t)(next - hdr));
+	}
+	buf_printf(&out, "Content-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n\r\n", body.len);
+	buf_add(&out, body.data, body.len);
+	sc->sc_rewriting = 1;
+	evbuffer_drain(b, len);
+	evbuffer_add(b, out.data, out.len);
+	sc->sc_rewriting = 0;
+	log_debug("agent connection %d: libevent's %d page sent as JSON",
+	    sc->sc_fd, status);
+	buf_clear(&out, 0);
+	buf_clear(&body, 0);
+out:
+	if (frozen)
+		evbuffer_freeze(b, 1);
+}
+
 static void
 server_conn_tx_cb(struct evbuffer *b, const struct evbuffer_cb_info *info,
     void *arg)
 {
 	struct server_conn	*sc = arg;
 
-	(void)b;
 	/* Progress, or the first bytes queued: the write clock restarts. */
 	if (info->n_deleted > 0 || (info->n_added > 0 && info->orig_size == 0))
 		sc->sc_last_tx = server_now();
+	/*
+	 * Only libevent itself answers a connection that is not answering
+	 * (evhttp parses a pipelined request once the answer before it is
+	 * sent).
+	 */
+	if (info->n_added > 0 && sc->sc_state != SC_BUSY && !sc->sc_rewriting)
+		server_conn_json_page(sc, b);
 }
 
 /* Count a connection evhttp set up: it is in the table from now on. */
@@ -505,15 +643,18 @@ server_conn_sweep_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Start counting connections of http (whose only listener is lev), at
- * most max_conns; a body may pause body_timeout seconds.
+ * most max_conns; api.c refuses a head over head_max bytes; a body may
+ * pause body_timeout seconds.
  */
 void
 server_conn_start(struct event_base *base, struct evhttp *http,
-    struct evconnlistener *lev, size_t max_conns, int body_timeout)
+    struct evconnlistener *lev, size_t max_conns, size_t head_max,
+    int body_timeout)
 {
 	struct timeval	tv = { 1, 0 };
 
 	server_max_conns = max_conns;
+	server_head_max = head_max;
 	server_body_timeout = body_timeout;
 	server_listener = lev;
 	server_paused = 0;

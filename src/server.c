@@ -216,6 +216,9 @@ server_unready_reason(const struct veil *vl)
 		return ("not logged in: run `og-veil login`");
 	if (!auth_session_can_serve(&vl->vl_session))
 		return ("the login names no TEE registry: sign in again");
+	if (vl->vl_tee == NULL && tee_retry_after(vl) > 0)
+		return ("every TEE is quarantined after failing verification "
+		    "(og-veil status shows why)");
 	if (vl->vl_tee == NULL)
 		return ("no usable TEE selected yet");
 	return (NULL);
@@ -494,7 +497,7 @@ server_run(const struct veil_config *cfg)
 	evhttp_set_gencb(server_http, api_request_cb, &vl);
 	server_conn_start(vl.vl_base, server_http,
 	    evhttp_bound_socket_get_listener(server_bound), server_max_conns,
-	    cfg->body_timeout);
+	    cfg->max_headers, cfg->body_timeout);
 	log_info("og-veil %s listening on http://%s:%d/v1", OG_VEIL_VERSION,
 	    cfg->host, cfg->port);
 	/* Only a server that listens tells clients and restart its settings. */

@@ -270,6 +270,32 @@ verify_response(const struct json_value *obj, const uint8_t *der,
 	return (rv);
 }
 
+/*
+ * The signature (base64, len bytes; badsig: the error when it is not
+ * base64) over msg = keccak256(req_hash || out_hash || ts), under vk.
+ */
+static int
+verify_signed(const struct verify_key *vk, const uint8_t req_hash[32],
+    const uint8_t out_hash[32], const uint8_t ts[32], const char *b64,
+    size_t len, const char *badsig, uint8_t msg[32], const char **errstr)
+{
+	uint8_t	 m[96], *sig = NULL;
+	size_t	 siglen;
+	int	 rv;
+
+	if (base64_decode_new(b64, len, &sig, &siglen) == -1) {
+		*errstr = badsig;
+		return (-1);
+	}
+	memcpy(m, req_hash, 32);
+	memcpy(m + 32, out_hash, 32);
+	memcpy(m + 64, ts, 32);
+	keccak256(m, sizeof(m), msg);
+	rv = verify_key_pss(vk, sig, siglen, msg, errstr);
+	free(sig);
+	return (rv);
+}
+
 /* verify_response() with the signing key parsed once by verify_key_new(). */
 int
 verify_response_key(const struct json_value *obj,
@@ -281,9 +307,7 @@ verify_response_key(const struct json_value *obj,
 	const char		*key_id = vk->vk_id;
 	uint8_t			 kid[32], rid[32], signed_req[32];
 	uint8_t			 out_hash[32], signed_out[32], ts[32];
-	uint8_t			 m[96], msg[32], *sig = NULL;
-	size_t			 siglen;
-	int			 rv;
+	uint8_t			 msg[32];
 
 	if (obj == NULL || obj->type != JSON_OBJECT) {
 		*errstr = "response is not a JSON object — cannot verify";
@@ -342,17 +366,8 @@ verify_response_key(const struct json_value *obj,
 		    "verify";
 		return (-1);
 	}
-	if (base64_decode_new(v->s, v->len, &sig, &siglen) == -1) {
-		*errstr = "RSA-PSS signature verification failed";
-		return (-1);
-	}
-	memcpy(m, req_hash, 32);
-	memcpy(m + 32, out_hash, 32);
-	memcpy(m + 64, ts, 32);
-	keccak256(m, sizeof(m), msg);
-	rv = verify_key_pss(vk, sig, siglen, msg, errstr);
-	free(sig);
-	if (rv == -1)
+	if (verify_signed(vk, req_hash, out_hash, ts, v->s, v->len,
+	    "RSA-PSS signature verification failed", msg, errstr) == -1)
 		return (-1);
 
 	if (proof != NULL) {
@@ -376,9 +391,7 @@ verify_signature(const struct verify_key *vk, const uint8_t req_hash[32],
     const char **errstr)
 {
 	struct json_value	 tsv;
-	uint8_t			 ts[32], m[96], msg[32], *sig = NULL;
-	size_t			 siglen;
-	int			 rv;
+	uint8_t			 ts[32], msg[32];
 
 	memset(&tsv, 0, sizeof(tsv));
 	tsv.type = JSON_STRING;
@@ -387,18 +400,12 @@ verify_signature(const struct verify_key *vk, const uint8_t req_hash[32],
 	if (verify_timestamp_value(timestamp != NULL ? &tsv : NULL, ts,
 	    errstr) == -1)
 		return (-1);
-	if (sig_b64 == NULL || base64_decode_new(sig_b64, strlen(sig_b64),
-	    &sig, &siglen) == -1) {
+	if (sig_b64 == NULL) {
 		*errstr = "the signature is not base64";
 		return (-1);
 	}
-	memcpy(m, req_hash, 32);
-	memcpy(m + 32, out_hash, 32);
-	memcpy(m + 64, ts, 32);
-	keccak256(m, sizeof(m), msg);
-	rv = verify_key_pss(vk, sig, siglen, msg, errstr);
-	free(sig);
-	return (rv);
+	return (verify_signed(vk, req_hash, out_hash, ts, sig_b64,
+	    strlen(sig_b64), "the signature is not base64", msg, errstr));
 }
 
 /* The tee_id of a parsed key ("0x" + lower hex). */

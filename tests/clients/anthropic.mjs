@@ -4,7 +4,8 @@
 // the official event sequence.  Modes: create, stream, helper, tools,
 // tools-stream, count, fault STATUS [stream].
 import Anthropic from '@anthropic-ai/sdk';
-import { check, eq, fail, echo, checkHeaders, checkProof } from './lib.mjs';
+import { check, eq, fail, echo, checkHeaders, streamHeaders, checkTee,
+    expectRefused, runMode, COMMITTED } from './lib.mjs';
 
 const client = new Anthropic({ maxRetries: 0, timeout: 120000 });
 const MODEL = process.env.VEIL_ANTHROPIC_MODEL || 'claude-sonnet-4-5';
@@ -20,25 +21,6 @@ const EXTRA = { metadata: { user_id: JSON.stringify({ device: 'x' }) },
 };
 
 // The proof fields of the enclave, kept beside the verification block.
-// A stream og-veil committed before verification (VEIL_COMMITTED=1, issue
-// 11) has no X-OpenGradient-Verified header: its verdict is the proof in
-// the last event.
-const COMMITTED = process.env.VEIL_COMMITTED === '1';
-function streamHeaders(response) {
-	if (!COMMITTED)
-		return checkHeaders(response);
-	eq(response.headers.get('x-opengradient-verified'), null,
-	    'X-OpenGradient-Verified on a committed stream');
-	return null;
-}
-
-function checkTee(o, teeId) {
-	const v = o.opengradient_verification;
-	checkProof(v, teeId !== null ? teeId : v && v.tee_id);
-	for (const k of ['tee_signature', 'tee_request_hash',
-	    'tee_output_hash', 'tee_timestamp', 'tee_id'])
-		check(k in o, 'proof field ' + k);
-}
 
 // The raw events of a stream, their order checked; returns the message
 // rebuilt from them.
@@ -197,33 +179,20 @@ const modes = {
 		check(big.input_tokens > small.input_tokens, 'not monotonic');
 	},
 	async fault(status, stream) {
-		const prompt = 'secret words that must never leak';
-		let content = '';
-		try {
-			const r = await client.messages.create({ model: MODEL,
-			    max_tokens: 100, stream: stream === 'stream',
-			    messages: [{ role: 'user', content: prompt }] });
-			if (stream === 'stream')
-				for await (const ev of r)
-					if (ev.type === 'content_block_delta')
-						content += ev.delta.text || '';
-			fail(`succeeded (${JSON.stringify(content)}), ` +
-			    `expected ${status}`);
-		} catch (e) {
-			check(content === '', 'content was delivered');
-			eq(e.status, Number(status), 'status');
-			check(e instanceof Anthropic.APIError, 'not an APIError');
-			eq(e.error && e.error.type, 'error', 'envelope type');
-			eq(e.error.error.type, Number(status) === 503 ?
-			    'overloaded_error' : 'api_error', 'error type');
-			check(!String(e.message).includes(prompt), 'prompt leaked');
-			console.log(`ok ${status}: ${e.error.error.message}`);
-		}
+		const e = await expectRefused(status, stream,
+		    (prompt, s) => client.messages.create({ model: MODEL,
+		    max_tokens: 100, stream: s,
+		    messages: [{ role: 'user', content: prompt }] }),
+		    (ev) => ev.type === 'content_block_delta' ?
+		    ev.delta.text || '' : '', (err) => {
+			check(err instanceof Anthropic.APIError, 'not an APIError');
+			eq(err.error && err.error.type, 'error', 'envelope type');
+			eq(err.error.error.type, { 503: 'overloaded_error',
+			    504: 'timeout_error' }[status] || 'api_error',
+			    'error type');
+		});
+		console.log(`ok ${status}: ${e.error.error.message}`);
 	},
 };
 
-const [mode, ...args] = process.argv.slice(2);
-if (!modes[mode])
-	fail('unknown mode ' + mode);
-await modes[mode](...args);
-console.log('ok ' + mode);
+await runMode(modes);

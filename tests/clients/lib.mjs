@@ -112,3 +112,57 @@ export async function chatStream(params) {
 	    'tee_output_hash is the verified output hash');
 	return { text, chunks, toolCalls: slots, final: withProof[0], teeId };
 }
+
+// A stream og-veil committed before verification (VEIL_COMMITTED=1, issue
+// 11) has no X-OpenGradient-Verified header: its verdict is the proof in
+// the last event.  The TEE id of the headers, or null when committed.
+export const COMMITTED = process.env.VEIL_COMMITTED === '1';
+export function streamHeaders(response) {
+	if (!COMMITTED)
+		return checkHeaders(response);
+	eq(response.headers.get('x-opengradient-verified'), null,
+	    'X-OpenGradient-Verified on a committed stream');
+	return null;
+}
+
+// The proof block of a dialect's answer o and the enclave's proof fields
+// kept beside it (teeId null: the block's own, a committed stream).
+export function checkTee(o, teeId) {
+	const v = o.opengradient_verification;
+	checkProof(v, teeId !== null ? teeId : v && v.tee_id);
+	for (const k of ['tee_signature', 'tee_request_hash',
+	    'tee_output_hash', 'tee_timestamp', 'tee_id'])
+		check(k in o, 'proof field ' + k);
+}
+
+// A request a fault makes og-veil refuse with status: send(prompt, isStream)
+// starts it; a stream's events are read (text(ev): the content one
+// carries).  It must throw, with no content delivered and no prompt in
+// its message; checkError(e) checks the dialect's error.
+export async function expectRefused(status, stream, send, text, checkError) {
+	const prompt = 'secret words that must never leak';
+	let content = '';
+	try {
+		const r = await send(prompt, stream === 'stream');
+		if (stream === 'stream')
+			for await (const ev of r)
+				content += text(ev);
+		fail(`succeeded (${JSON.stringify(content)}), ` +
+		    `expected ${status}`);
+	} catch (e) {
+		check(content === '', 'content was delivered');
+		eq(e.status, Number(status), 'status');
+		checkError(e);
+		check(!String(e.message).includes(prompt), 'prompt leaked');
+		return e;
+	}
+}
+
+// Run the mode named on the command line: node SCRIPT MODE [ARGS].
+export async function runMode(modes) {
+	const [mode, ...args] = process.argv.slice(2);
+	if (!modes[mode])
+		fail('unknown mode ' + mode);
+	await modes[mode](...args);
+	console.log('ok ' + mode);
+}

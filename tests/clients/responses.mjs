@@ -3,8 +3,8 @@
 // proof headers and block, and the official event sequence with
 // sequence_number.  Modes: create, stream, helper, tools, tools-stream,
 // custom, fault STATUS [stream].
-import { client, check, eq, fail, echo, checkHeaders, checkProof }
-    from './lib.mjs';
+import { client, check, eq, echo, checkHeaders, streamHeaders, checkTee,
+    expectRefused, runMode } from './lib.mjs';
 import OpenAI from 'openai';
 
 const MODEL = process.env.VEIL_MODEL || 'gpt-5';
@@ -19,25 +19,6 @@ const EXTRA = { store: false, include: ['reasoning.encrypted_content'],
     client_metadata: { originator: 'codex_exec' },
     instructions: 'You are Codex.' };
 
-// A stream og-veil committed before verification (VEIL_COMMITTED=1, issue
-// 11) has no X-OpenGradient-Verified header: its verdict is the proof in
-// the last event.
-const COMMITTED = process.env.VEIL_COMMITTED === '1';
-function streamHeaders(response) {
-	if (!COMMITTED)
-		return checkHeaders(response);
-	eq(response.headers.get('x-opengradient-verified'), null,
-	    'X-OpenGradient-Verified on a committed stream');
-	return null;
-}
-
-function checkTee(o, teeId) {
-	const v = o.opengradient_verification;
-	checkProof(v, teeId !== null ? teeId : v && v.tee_id);
-	for (const k of ['tee_signature', 'tee_request_hash',
-	    'tee_output_hash', 'tee_timestamp', 'tee_id'])
-		check(k in o, 'proof field ' + k);
-}
 
 async function create(params) {
 	const { data, response } = await client.responses
@@ -181,30 +162,16 @@ const modes = {
 		eq(r.output[0].input, p, 'input');
 	},
 	async fault(status, stream) {
-		const prompt = 'secret words that must never leak';
-		let content = '';
-		try {
-			const r = await client.responses.create({ model: MODEL,
-			    stream: stream === 'stream', input: prompt });
-			if (stream === 'stream')
-				for await (const ev of r)
-					if (ev.type === 'response.output_text.delta')
-						content += ev.delta;
-			fail(`succeeded (${JSON.stringify(content)}), ` +
-			    `expected ${status}`);
-		} catch (e) {
-			check(content === '', 'content was delivered');
-			check(e instanceof OpenAI.APIError, 'not an APIError');
-			eq(e.status, Number(status), 'status');
-			eq(e.type, 'server_error', 'error class');
-			check(!String(e.message).includes(prompt), 'prompt leaked');
-			console.log(`ok ${status}: ${e.message}`);
-		}
+		const e = await expectRefused(status, stream,
+		    (prompt, s) => client.responses.create({ model: MODEL,
+		    stream: s, input: prompt }),
+		    (ev) => ev.type === 'response.output_text.delta' ?
+		    ev.delta : '', (err) => {
+			check(err instanceof OpenAI.APIError, 'not an APIError');
+			eq(err.type, 'server_error', 'error class');
+		});
+		console.log(`ok ${status}: ${e.message}`);
 	},
 };
 
-const [mode, ...args] = process.argv.slice(2);
-if (!modes[mode])
-	fail('unknown mode ' + mode);
-await modes[mode](...args);
-console.log('ok ' + mode);
+await runMode(modes);

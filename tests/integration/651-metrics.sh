@@ -1,9 +1,10 @@
 # 651-metrics: GET /metrics is Prometheus text that promtool accepts; its
-# counters move with verified answers, with each tamper fault (by reason),
-# with relay statuses and with the receipts written; it sits behind the API
-# key when one is set; no label or value carries a prompt; each lying TEE
-# is quarantined once (og_veil_quarantines_total): six gateways so that
-# two are left after the four faults (the relay 503 fails over once).
+# counters move with verified answers (the relay round trip timed), with
+# each tamper fault (by reason), with relay statuses and with the receipts
+# written; it sits behind the API key when one is set; no label or value
+# carries a prompt; each lying TEE is quarantined once
+# (og_veil_quarantines_total): six gateways so that two are left after the
+# four faults (the relay 503 fails over once).
 # tls: yes
 command -v promtool >/dev/null 2>&1 ||
     skip "promtool (Debian prometheus) is not installed"
@@ -36,6 +37,10 @@ expect_status 200
     fail "no verified-content sample for the stream"
 [ "$(metric 'og_veil_first_byte_seconds_count{dialect="chat",stream="false"}')" = 1 ] ||
     fail "no first-byte sample"
+for s in false true; do
+	[ "$(metric 'og_veil_upstream_seconds_count{stream="'$s'"}')" = 1 ] ||
+	    fail "no upstream (relay round trip) sample, stream $s"
+done
 wait_for 10 sh -c '[ "$(curl -sS -H "Authorization: Bearer og-veil" "$0/metrics" |
     awk "/^og_veil_receipts_total\\{result=\"written\"\\} /{print \$2}")" = 2 ]' \
     "$VEIL_URL" || fail "receipts_total written is not 2"

@@ -353,6 +353,8 @@ test_errors(void)
 		{ ERROR_NOT_FOUND, 0, "not_found_error" },
 		{ ERROR_BODY_TOO_LARGE, 0, "request_too_large" },
 		{ ERROR_RELAY, 429, "rate_limit_error" },
+		{ ERROR_RELAY, 402, "billing_error" },
+		{ ERROR_UPSTREAM_TIMEOUT, 0, "timeout_error" },
 		{ ERROR_VERIFICATION, 0, "api_error" },
 		{ ERROR_NO_TEE, 0, "overloaded_error" },
 	};
