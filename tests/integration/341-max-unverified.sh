@@ -8,7 +8,6 @@
 # 503 overloaded (in-band once committed) instead of growing, the others
 # finish verified, and afterwards requests succeed again.  Before, streams
 # were admitted at 0 bytes and then held many times the cap.
-# tls: yes
 devnet_start
 veil_login
 veil_start --max-unverified 26k
