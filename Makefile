@@ -6,6 +6,8 @@
 #   make check      install test deps, build, run every test suite
 #   make demo       the end-to-end demo against the embedded devnet
 #   make bench      speed and scale figures (bench/results.json)
+#   make fuzz       libFuzzer, FUZZ_SECONDS (300) per target; make check
+#                   runs each target CHECK_FUZZ_SECONDS (10) only
 #   make check-vectors VECTORS=DIR    run a directory of protocol vectors
 
 -include config.mk
@@ -20,6 +22,7 @@ endif
 
 O ?=		build
 VECTORS ?=	../shared/vectors
+FUZZ_SECONDS ?=	300
 DESTDIR ?=
 prefix ?=	/usr/local
 bindir ?=	$(prefix)/bin

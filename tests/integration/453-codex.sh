@@ -6,6 +6,9 @@
 # ("run: CMD") in its workspace-write sandbox and sends the output back; a
 # tampered answer reaches it as an error, never as text.  gpt-5-codex is
 # mapped with --model-alias (og-veil(1)).
+case $O in *asan*)
+	skip "drives only the real Codex CLI: under ASan og-veil's responses path is checked by 401, 403 and 472 with the SDK" ;;
+esac
 CODEX=$TOP/tests/agents/node_modules/.bin/codex
 [ -x "$CODEX" ] ||
     skip "Codex is not installed (sh contrib/install-deps.sh check)"
