@@ -6,6 +6,8 @@
 #   make check      install test deps, build, run every test suite
 #   make demo       the end-to-end demo against the embedded devnet
 #   make bench      speed and scale figures (bench/results.json)
+#   make fuzz       libFuzzer, FUZZ_SECONDS (300) per target; make check
+#                   runs each target CHECK_FUZZ_SECONDS (10) only
 #   make check-vectors VECTORS=DIR    run a directory of protocol vectors
 
 -include config.mk
@@ -20,6 +22,7 @@ endif
 
 O ?=		build
 VECTORS ?=	../shared/vectors
+FUZZ_SECONDS ?=	300
 DESTDIR ?=
 prefix ?=	/usr/local
 bindir ?=	$(prefix)/bin
@@ -105,7 +108,8 @@ $(UNIT_CORE:tests/unit/%.c=$(O)/tests/unit/%): $(O)/tests/unit/%: \
 	    $(CORE_LIBS) -lm
 
 $(UNIT_DAEMON:tests/unit/%.c=$(O)/tests/unit/%): $(O)/tests/unit/%: \
-    tests/unit/%.c tests/unit/test.h $(DAEMON_LIB) $(CORE_LIB)
+    tests/unit/%.c tests/unit/test.h tests/unit/fixture.h $(DAEMON_LIB) \
+    $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< \
 	    $(DAEMON_LIB) $(CORE_LIB) $(DAEMON_LIBS) -lm

@@ -4,7 +4,7 @@
 #   check  build + what the test suites drive (curl, node + the openai npm
 #          package, the agents Claude Code and Codex from npm, chromium,
 #          valgrind, mandoc, clang, python3)
-#   bench  build + wrk and procps
+#   bench  build + wrk, procps, valgrind and strace (stage 7 counts)
 # As root, missing Debian packages are installed with apt-get; otherwise the
 # exact apt-get line is printed and the script fails.
 set -eu
@@ -18,7 +18,7 @@ check) pkgs="$pkgs curl valgrind mandoc clang python3 chromium procps openssl"
 	pkgs="$pkgs prometheus"	# promtool checks GET /metrics (651)
 	command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 	command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm" ;;
-bench) pkgs="$pkgs wrk procps curl python3" ;;
+bench) pkgs="$pkgs wrk procps curl python3 valgrind strace" ;;
 *) echo "install-deps.sh: unknown mode $mode" >&2; exit 2 ;;
 esac
 

@@ -95,11 +95,13 @@ static const struct {
 	const char	*anthropic;
 } error_types[] = {
 	{ 401, "authentication_error", "authentication_error" },
+	{ 402, NULL, "billing_error" },
 	{ 403, "permission_error", "permission_error" },
 	{ 404, "not_found_error", "not_found_error" },
 	{ 413, NULL, "request_too_large" },
 	{ 429, "rate_limit_error", "rate_limit_error" },
 	{ 503, NULL, "overloaded_error" },
+	{ 504, NULL, "timeout_error" },
 	{ 529, NULL, "overloaded_error" }
 };
 

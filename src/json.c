@@ -589,8 +589,19 @@ json_scan(const char *text, size_t len, struct buf *out)
 	size_t			 i = 0, n, from = 0;
 	long			 cp, lo, lone = 0;
 	int			 instr = 0;
-	unsigned char		 enc[3];
+	unsigned char		 enc[3], any = 0;
 
+	/*
+	 * Most texts are ASCII without a \u escape: then there is nothing to
+	 * validate or rewrite, and two passes the compiler vectorises find
+	 * that at a fraction of the cost of the loop below.
+	 */
+	if (out == NULL) {
+		for (n = 0; n < len; n++)
+			any |= p[n];
+		if (any < 0x80 && memmem(text, len, "\\u", 2) == NULL)
+			return (0);
+	}
 	while (i < len) {
 		if (p[i] >= 0x80) {
 			n = json_utf8_decode(p + i, len - i, 0, NULL);

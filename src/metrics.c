@@ -132,17 +132,21 @@ static void
 metrics_labels(char *out, size_t outlen, va_list ap)
 {
 	const char	*k, *v;
-	size_t		 pos = 0;
-	int		 n;
+	size_t		 pos = 0, kl;
 
+	/* No snprintf(): this runs several times for every request. */
 	out[0] = '\0';
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
-		n = snprintf(out + pos, outlen - pos, "%s%s=\"",
-		    pos > 0 ? "," : "", k);
-		if (n < 0 || (size_t)n >= outlen - pos - 2)
+		kl = strlen(k);
+		if ((pos > 0) + kl + 2 >= outlen - pos - 2)	/* [,]k=" */
 			break;
-		pos += (size_t)n;
+		if (pos > 0)
+			out[pos++] = ',';
+		memcpy(out + pos, k, kl);
+		pos += kl;
+		out[pos++] = '=';
+		out[pos++] = '"';
 		metrics_escape(out, outlen - 1, &pos, v != NULL ? v : "");
 		out[pos++] = '"';
 		out[pos] = '\0';

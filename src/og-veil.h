@@ -592,7 +592,7 @@ void		 tee_quarantine(struct veil *, struct tee *, const char *);
 /* t answered verified: a quarantine that had ended is forgotten. */
 void		 tee_verified(struct veil *, struct tee *);
 /* Seconds until a quarantined TEE may be selected again, or 0. */
-long long	 tee_retry_after(struct veil *);
+long long	 tee_retry_after(const struct veil *);
 
 /* relay.c: the relay call (PROTOCOL.md §5) and its error mapping. */
 #define RELAY_OK	0

@@ -78,17 +78,30 @@ req_enter_state(struct req *rq, enum req_state st)
 	rq->rq_state = st;
 }
 
-/* prefix and 24 random hex digits: a new string. */
+/*
+ * prefix and 24 random hex digits: a new string.  The digits come from a
+ * pool refilled 252 bytes (21 ids) at a time: each RAND_bytes() call costs
+ * a getpid() system call (OpenSSL's fork check) and some 6,000
+ * instructions, and these ids correlate logs and answers, they are no
+ * key material.
+ */
 char *
 req_random_id(const char *prefix)
 {
-	uint8_t	 r[12];
-	char	 hex[25], *s;
+	static uint8_t	 pool[21 * 12];
+	static size_t	 used = sizeof(pool);
+	size_t		 n = strlen(prefix);
+	char		*s;
 
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		fatalx("RAND_bytes");
-	hex_encode(r, sizeof(r), hex);
-	xasprintf(&s, "%s%s", prefix, hex);
+	if (used == sizeof(pool)) {
+		if (RAND_bytes(pool, sizeof(pool)) != 1)
+			fatalx("RAND_bytes");
+		used = 0;
+	}
+	s = xmalloc(n + 25);
+	memcpy(s, prefix, n);
+	hex_encode(pool + used, 12, s + n);
+	used += 12;
 	return (s);
 }
 
@@ -242,6 +255,8 @@ req_start_parse(struct veil *vl, struct evhttp_request *er,
 	body = evbuffer_pullup(in, -1);
 	parsed = budget_json_parse(vl, body, len, REQ_MAX_JSON_DEPTH,
 	    &rq->rq_held, &status, &msg);
+	/* Parsed: its read buffer (4 KiB or more) is not held with a stream. */
+	evbuffer_drain(in, len);
 	if (parsed == NULL) {
 		req_fail(rq, status == 400 ? ERROR_INVALID_JSON :
 		    status == 413 ? ERROR_BODY_TOO_LARGE : ERROR_OVERLOADED,
@@ -418,6 +433,16 @@ req_relay_data(void *arg, const uint8_t *p, size_t len)
 			req_fail(rq, ERROR_OVERLOADED, "og-veil is overloaded: "
 			    "streams in flight hold its memory budget "
 			    "(OG_VEIL_MAX_UNVERIFIED); retry shortly");
+		if (rq->rq_flags & RQ_DONE) {
+			/*
+			 * Failed: what it held stops counting now, not at the
+			 * teardown, or the streams fed in this same loop pass
+			 * are refused for it too.
+			 */
+			stream_free(rq->rq_stream);
+			rq->rq_stream = NULL;
+			budget_release(rq->rq_veil, &rq->rq_held);
+		}
 		return (0);
 	}
 	if (len > rq->rq_veil->vl_cfg->max_response - rq->rq_resp.len) {

@@ -216,6 +216,9 @@ server_unready_reason(const struct veil *vl)
 		return ("not logged in: run `og-veil login`");
 	if (!auth_session_can_serve(&vl->vl_session))
 		return ("the login names no TEE registry: sign in again");
+	if (vl->vl_tee == NULL && tee_retry_after(vl) > 0)
+		return ("every TEE is quarantined after failing verification "
+		    "(og-veil status shows why)");
 	if (vl->vl_tee == NULL)
 		return ("no usable TEE selected yet");
 	return (NULL);

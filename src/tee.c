@@ -283,7 +283,7 @@ tee_all_blocked(const struct veil *v, const struct tee_state *ts,
 }
 
 long long
-tee_retry_after(struct veil *v)
+tee_retry_after(const struct veil *v)
 {
 	return (tee_all_blocked(v, v->vl_tee_waiters, (int64_t)time(NULL)));
 }

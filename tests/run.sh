@@ -1,7 +1,9 @@
 #!/bin/sh
 # run.sh: every test suite of `make check`, in order, each adding to one
 # tally; ends with the line "N passed, M failed" and exits non-zero on any
-# failure.  Environment: O (build dir, default build), VECTORS.
+# failure.  Each stage's wall time is printed when it ends, and all of
+# them before the last line.  Environment: O (build dir, default build),
+# VECTORS.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -12,6 +14,25 @@ rm -rf "$logdir"; mkdir -p "$logdir"
 total_pass=0
 total_fail=0
 total_skip=0
+
+# stage TITLE: end the running stage (print its wall time), start TITLE;
+# stage "" ends the last one.
+stage_name=
+stage_t0=
+stage_times=
+run_t0=$(date +%s)
+stage() {
+	_now=$(date +%s)
+	if [ -n "$stage_name" ]; then
+		echo "   ($stage_name: $((_now - stage_t0)) s)"
+		stage_times="$stage_times$(printf '  %-44s %5d s' \
+		    "$stage_name" $((_now - stage_t0)))
+"
+	fi
+	stage_name=$1
+	stage_t0=$_now
+	[ -z "$1" ] || echo "== $1"
+}
 
 # tally NAME LOGFILE: add the last "N passed, M failed" line of LOGFILE.
 tally() {
@@ -36,7 +57,7 @@ one() {
 	tally "$name" "$logdir/$name.log"
 }
 
-echo "== unit tests"
+stage "unit tests"
 for t in "$O"/tests/unit/test-*; do
 	[ -x "$t" ] || continue
 	n=$(basename "$t")
@@ -44,12 +65,12 @@ for t in "$O"/tests/unit/test-*; do
 	tally "$n" "$logdir/$n.log"
 done
 
-echo "== vectors ($VECTORS)"
+stage "vectors ($VECTORS)"
 "$O/tests/vectors/vectors" "$VECTORS" >"$logdir/vectors.log" 2>&1
 grep -E '^[a-z_]+\.json: ' "$logdir/vectors.log" | sed 's/^/  /'
 tally vectors "$logdir/vectors.log"
 
-echo "== fuzz corpora replay"
+stage "fuzz corpora replay"
 for t in "$O"/tests/fuzz/replay-*; do
 	[ -x "$t" ] || continue
 	n=${t##*/replay-}
@@ -57,7 +78,7 @@ for t in "$O"/tests/fuzz/replay-*; do
 done
 
 if [ -x tests/integration/run.sh ]; then
-	echo "== integration"
+	stage integration
 	O=$O sh tests/integration/run.sh >"$logdir/integration.log" 2>&1
 	grep -E '^(PASS|FAIL|SKIP)' "$logdir/integration.log" | sed 's/^/  /'
 	tally integration "$logdir/integration.log"
@@ -67,7 +88,7 @@ if [ -x tests/integration/run.sh ]; then
 fi
 
 if [ -f tests/systemd/610-systemd.sh ]; then
-	echo "== systemd (booted in systemd-nspawn)"
+	stage "systemd (booted in systemd-nspawn)"
 	O=$O sh tests/systemd/610-systemd.sh >"$logdir/systemd.log" 2>&1
 	grep -E '^(PASS|FAIL|SKIP|# 610)' "$logdir/systemd.log" | sed 's/^/  /'
 	tally systemd "$logdir/systemd.log"
@@ -80,5 +101,9 @@ if [ -f tests/extra.sh ]; then
 	. tests/extra.sh
 fi
 
+stage ""
+echo "== stage times"
+printf '%s' "$stage_times"
+printf '  %-44s %5d s\n' total $(($(date +%s) - run_t0))
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" = 0 ]

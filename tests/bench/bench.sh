@@ -18,6 +18,9 @@
 #      at steady state (after 1 s at each level) and from a cold start
 #   6. streams' time to first byte (p50, p99) beside their time to verified
 #      content (tests/bench/first-byte.py; BENCH_TTFB_STREAMS, 32)
+#   7. instructions (callgrind) and system calls (strace -c) per
+#      non-streaming request at one connection, and where the instructions
+#      go by library; BENCH_INSTR=0 skips it
 # BENCH_SECONDS (10) per level, BENCH_STREAM_DELAY_MS (800) between frames,
 # BENCH_STREAM_SECONDS (25) for the streaming-scale run, BENCH_GROW_SECONDS
 # (20) for the 200-frame one: streams not answered by then count as not
@@ -31,6 +34,7 @@ case $O in /*) ;; *) O=$top/$O ;; esac
 DUR=${BENCH_SECONDS:-10}
 [ "$DUR" -ge 3 ] || DUR=3
 STREAMS=${BENCH_STREAMS:-10000}
+VEIL_WRAP=	# a command og-veil runs under (stage 7: valgrind)
 FRAMES=${BENCH_FRAMES:-2000}
 tmp=$(mktemp -d /tmp/og-veil-bench.XXXXXX)
 pids=
@@ -57,10 +61,7 @@ if [ "$STREAMS" -lt 100 ]; then
 	exit 1
 fi
 
-jq_() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): v=v[k]
-print(v)' "$1" "$2"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$top/tests/common.sh"	# jget, free_port
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
@@ -70,15 +71,15 @@ start_net() {	# start_net DEVNET-FLAGS...
 	    "$@" >"$tmp/devnet.log" 2>&1 &
 	dpid=$!; pids="$pids $dpid"
 	i=0; while [ ! -s "$tmp/devnet.json" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
-	admin=$(jq_ "$tmp/devnet.json" admin_url)
-	relay_port=$(jq_ "$tmp/devnet.json" relay_url); relay_port=${relay_port##*:}
+	admin=$(jget "$tmp/devnet.json" admin_url)
+	relay_port=$(jget "$tmp/devnet.json" relay_url); relay_port=${relay_port##*:}
 	export OG_VEIL_HOME=$tmp/home-$dpid
 	"$O/og-veil" login --manual <"$tmp/bundle.json" >/dev/null || exit 1
 	# A free port can be taken before og-veil binds it (the machine is
 	# shared): answering /health is not enough, our og-veil must be alive.
 	for try in 1 2 3; do
 		port=$(free_port)
-		"$O/og-veil" serve -f --port "$port" >"$tmp/veil.log" 2>&1 &
+		$VEIL_WRAP "$O/og-veil" serve -f --port "$port" >"$tmp/veil.log" 2>&1 &
 		vpid=$!; pids="$pids $vpid"
 		url=http://127.0.0.1:$port
 		i=0; while ! curl -sf "$url/health" >/dev/null 2>&1 && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
@@ -247,6 +248,75 @@ python3 tests/bench/first-byte.py "$url" "${BENCH_TTFB_STREAMS:-32}" 8 \
 sed 's/^/  /' "$tmp/first-byte.json"
 stop_net
 
+# 7. Instruction counts do not depend on what else the machine runs, so
+# they compare runs that timing cannot.  Instrumentation starts after the
+# warm-up; the requests are counted by wrk.
+echo "== 7. instructions and system calls per request (1 connection)"
+echo '{}' >"$tmp/instr.json"
+ISEC=${BENCH_INSTR_SECONDS:-10}
+if [ "${BENCH_INSTR:-1}" = 0 ]; then
+	echo "  skipped: BENCH_INSTR=0"
+elif ! command -v valgrind >/dev/null || ! command -v strace >/dev/null ||
+    ! command -v callgrind_control >/dev/null; then
+	echo "  skipped: needs valgrind (callgrind) and strace"
+else
+	VEIL_WRAP="valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=$tmp/cg.out"
+	start_net --bench
+	VEIL_WRAP=
+	callgrind_control -i on "$vpid" >/dev/null 2>&1
+	wrk -t 1 -c 1 -d "${ISEC}s" --timeout 30s -s tests/bench/post.lua \
+	    "$url/v1/chat/completions" >"$tmp/wrk-instr.out" 2>&1
+	callgrind_control -i off "$vpid" >/dev/null 2>&1
+	callgrind_control -d "$vpid" >/dev/null 2>&1
+	stop_net
+	callgrind_annotate --threshold=100 "$tmp/cg.out.1" 2>/dev/null \
+	    >"$tmp/cg.txt"
+	start_net --bench
+	strace -c -f -o "$tmp/strace.out" -p "$vpid" 2>/dev/null &
+	spid=$!; sleep 1
+	wrk -t 1 -c 1 -d "${ISEC}s" --timeout 30s -s tests/bench/post.lua \
+	    "$url/v1/chat/completions" >"$tmp/wrk-strace.out" 2>&1
+	kill -INT "$spid"; wait "$spid"
+	stop_net
+	python3 - "$tmp/cg.txt" "$tmp/wrk-instr.out" "$tmp/strace.out" \
+	    "$tmp/wrk-strace.out" >"$tmp/instr.json" <<'PY'
+import json, re, sys
+def reqs(f):
+    m = re.search(r'BENCH verified=(\d+) bad=(\d+) requests=(\d+)', open(f).read())
+    return int(m.group(3)) if m else 0
+n, ns = reqs(sys.argv[2]), reqs(sys.argv[4])
+total, by = 0, {}
+for l in open(sys.argv[1]):
+    m = re.match(r'\s*([\d,]+) .*PROGRAM TOTALS', l)
+    if m:
+        total = int(m.group(1).replace(",", ""))
+        continue
+    m = re.match(r'\s*([\d,]+) \(.*\)\s+\S+ \[(.*)\]\s*$', l)
+    if m:
+        lib = m.group(2).rsplit("/", 1)[-1].split(".so")[0]
+        by[lib] = by.get(lib, 0) + int(m.group(1).replace(",", ""))
+calls, top = 0, {}
+for l in open(sys.argv[3]):
+    f = l.split()
+    if len(f) >= 5 and f[-1] == "total":
+        calls = int(f[3])
+    elif len(f) >= 5 and f[0][0].isdigit() and f[-1] != "syscall":
+        top[f[-1]] = int(f[3])
+r = {"requests": n,
+     "instructions_per_request": round(total / n) if n else None,
+     "instructions_by_object": {k: round(v / n) for k, v in sorted(by.items(), key=lambda kv: -kv[1]) if n and v / n >= 500},
+     "syscalls_requests": ns,
+     "syscalls_per_request": round(calls / ns, 2) if ns else None,
+     "syscalls_by_name": {k: round(v / ns, 2) for k, v in sorted(top.items(), key=lambda kv: -kv[1]) if ns and v / ns >= 0.05}}
+print(json.dumps(r))
+PY
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
+print("  instructions per request %s over %d requests (callgrind):" % (r["instructions_per_request"], r["requests"]))
+for k, v in r["instructions_by_object"].items(): print("    %-24s %9d" % (k, v))
+print("  system calls per request %s over %d requests (strace -c):" % (r["syscalls_per_request"], r["syscalls_requests"]))
+print("    " + ", ".join("%s %.2f" % kv for kv in r["syscalls_by_name"].items()))' "$tmp/instr.json"
+fi
+
 load1=$(cut -d' ' -f1 /proc/loadavg)
 python3 - "$tmp/floor.json" "$tmp/levels" "$tmp/wrk-stream.out" "$base_rss" "$peak_rss" "$STREAMS" \
     "${inflight:-0}" "$k_end" "$reqs_all" "$tmp/frames" "$tmp/wrk-grow.out" \
@@ -355,4 +425,19 @@ res = json.load(open("bench/results.json"))
 res["stream_first_byte"] = fb
 json.dump(res, open("bench/results.json", "w"), indent=2)
 print("  stream first byte p50 / p99       %6s / %s s  (verified content %s / %s s; %s of %s committed)" % (fb.get("first_byte_p50_s"), fb.get("first_byte_p99_s"), fb.get("verified_content_p50_s"), fb.get("verified_content_p99_s"), fb.get("committed"), fb.get("streams")))
+PY
+python3 - "$tmp/instr.json" "$load0" <<'PY'
+import json, os, sys
+ins = json.load(open(sys.argv[1]))
+load0, cores = float(sys.argv[2]), os.cpu_count()
+res = json.load(open("bench/results.json"))
+res["per_request_counts"] = ins
+# Idle: other processes' load under a quarter core per core when this
+# bench started; otherwise the µs figures (and cpu_ratio) are inflated.
+idle = load0 < 0.25 * cores
+res["machine"]["idle"] = idle
+json.dump(res, open("bench/results.json", "w"), indent=2)
+if ins.get("instructions_per_request"):
+    print("  instructions / syscalls per request %s / %s  (1 conn)" % (ins["instructions_per_request"], ins["syscalls_per_request"]))
+print("  machine idle when measured          %s  (load average %.2f at the start on %d cores; idle = below %.2f): %s" % ("yes" if idle else "NO", load0, cores, 0.25 * cores, "timing figures hold" if idle else "µs figures and cpu_ratio are inflated by other load; compare instruction counts"))
 PY

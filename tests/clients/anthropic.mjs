@@ -187,8 +187,9 @@ const modes = {
 		    ev.delta.text || '' : '', (err) => {
 			check(err instanceof Anthropic.APIError, 'not an APIError');
 			eq(err.error && err.error.type, 'error', 'envelope type');
-			eq(err.error.error.type, Number(status) === 503 ?
-			    'overloaded_error' : 'api_error', 'error type');
+			eq(err.error.error.type, { 503: 'overloaded_error',
+			    504: 'timeout_error' }[status] || 'api_error',
+			    'error type');
 		});
 		console.log(`ok ${status}: ${e.error.error.message}`);
 	},

@@ -185,8 +185,13 @@ async function handleGateway(net, gw, req, res) {
 		single({ status: 400, body: { error: 'indie: ' + msg } });
 		return;
 	}
+	// What came on the wire, for the tests (PROTOCOL.md 7): its keys and
+	// the tool_choice passed through (null would be a defect).
 	net.log.push({ gateway: gw.name, stream,
-	    wire_stream: wire.get('stream') === true });
+	    wire_stream: wire.get('stream') === true,
+	    wire_keys: [...wire.keys()].sort(),
+	    tool_choice: wire.has('tool_choice') ?
+	    dumps(wire.get('tool_choice')) : undefined });
 	const reqHash = keccak256(dumps(canon));
 	const model = canon.get('model');
 	const v = new Set(model.split('-').slice(1));

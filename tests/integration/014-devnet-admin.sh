@@ -2,7 +2,6 @@
 # unknown names are 400; chain-down refuses connections until cleared;
 # pcr-mismatch and corrupt-abi change what the chain serves; rotation
 # changes the tee_id in /state and on the chain.
-# tls: yes
 devnet_start
 reg=$(jget "$DEVNET_STATE" registry_address)
 call="{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_call\",\"params\":[{\"to\":\"$reg\",\"data\":\"0x4b6014da$(printf '%064d' 0)\"},\"latest\"]}"

@@ -1,6 +1,5 @@
 # 100-surface: /health, /v1/models, routing, methods and the guards
 # (Origin, Host, Content-Type, framing) without a login: chat gets 401.
-# tls: yes
 devnet_start
 veil_start
 

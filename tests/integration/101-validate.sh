@@ -1,6 +1,5 @@
 # 101-validate: wrongly typed or out-of-range fields are refused with 400
 # naming the field, before anything reaches the network.
-# tls: yes
 devnet_start
 veil_login
 veil_start

@@ -1,6 +1,5 @@
 # 103-tools: tool calls, single-shot and streamed, and a conversation with
 # assistant tool_calls and tool messages.
-# tls: yes
 devnet_start
 veil_login
 veil_start

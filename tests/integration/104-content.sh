@@ -1,6 +1,5 @@
 # 104-content: unicode and emoji prompts, temperatures 0.7, 1, 1e-7 and
 # absent (the request hash must match the enclave's), multimodal parts.
-# tls: yes
 devnet_start
 veil_login
 veil_start

@@ -1,6 +1,5 @@
 # 110-tamper: every gateway lie is caught; nothing of the content reaches
 # the agent (streams: no content delta at all) or the log.
-# tls: yes
 devnet_start
 veil_login
 # Faults on every gateway, again and again: no quarantine (506).

@@ -1,6 +1,5 @@
 # 114-pins: a pinned tee_id is honoured; a PCR pin no TEE matches is
 # refused clearly, naming the pin.
-# tls: yes
 devnet_start
 veil_login
 tee1=$(jget "$DEVNET_STATE" gateways.1.tee_id)

@@ -1,7 +1,6 @@
 # 121-lifecycle: the pidfile refuses a second server on the same home and
 # names the first's pid; a non-loopback bind needs an API key; the API key
 # guards /v1 but not /health; SIGTERM exits 0 and removes the pidfile.
-# tls: yes
 devnet_start
 veil_login
 veil_start

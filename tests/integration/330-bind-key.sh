@@ -3,7 +3,6 @@
 # loopback, requests without it or with a wrong one get 401, the right one
 # passes (--api-key and OG_VEIL_API_KEY), any Host passes since the key is
 # the guard, and /health answers without the key and without secrets.
-# tls: yes
 devnet_start
 veil_login
 

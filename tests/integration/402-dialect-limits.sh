@@ -8,7 +8,6 @@
 # a wrong key is Anthropic's authentication_error, and x-api-key or Bearer
 # both pass; a stream asked with Accept: application/json (Claude Code)
 # is still the event stream.
-# tls: yes
 devnet_start
 veil_login
 veil_start --api-key og-veil

@@ -3,7 +3,6 @@
 # Claude Code's Bash or Codex's exec_command offered calls that tool with
 # exactly CMD; the tool's result is answered "Tool result received: ...";
 # the agent's tools alone get text (og-veil-devnet(1), "The model").
-# tls: yes
 devnet_start
 veil_login
 veil_start

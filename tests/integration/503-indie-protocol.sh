@@ -52,6 +52,32 @@ expect_status 200
 [ "$(stream_text)" = 'indie: a b c' ] || fail "stream cap: $(stream_text)"
 note "max_completion_tokens: capped by the indie gateway, verified"
 
+# What the indie gateway saw on the wire (its log in /indie/stats), as the
+# live gateway would read it (PROTOCOL.md 7): max_tokens, never
+# max_completion_tokens; no tool_choice when the agent's was null; a
+# tool_choice given is passed through as it is.
+wire() {	# wire FIELD: of the last request the indie gateways decrypted
+	curl -sS "$RELAY/indie/stats" >"$T/stats.json"
+	python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["log"][-1]; v=e.get(sys.argv[2]); print(" ".join(v) if isinstance(v, list) else v)' \
+	    "$T/stats.json" "$1"
+}
+keys=$(wire wire_keys)
+case " $keys " in *" max_tokens "*) ;; *) fail "no max_tokens on the wire: $keys" ;; esac
+case " $keys " in *max_completion_tokens*) fail "max_completion_tokens sent: $keys" ;; esac
+chat_post '{"model":"indie","messages":[{"role":"user","content":"no choice"}],"tool_choice":null,"max_completion_tokens":9}'
+expect_status 200
+expect_header X-OpenGradient-Verified true
+keys=$(wire wire_keys)
+case " $keys " in *tool_choice*) fail "tool_choice null sent: $keys" ;; esac
+[ "$keys" = "max_tokens messages model temperature" ] ||
+    fail "wire keys: $keys"
+chat_post '{"model":"indie","messages":[{"role":"user","content":"pick"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],"tool_choice":{"type":"function","function":{"name":"f"}}}'
+expect_status 200
+expect_header X-OpenGradient-Verified true
+[ "$(wire tool_choice)" = '{"function": {"name": "f"}, "type": "function"}' ] ||
+    fail "tool_choice on the wire: $(wire tool_choice)"
+note "the wire: max_tokens, no max_completion_tokens, no tool_choice null"
+
 for st in 402 429 451 500; do
 	chat_post '{"model":"indie-status'$st'","messages":[{"role":"user","content":"refuse"}]}'
 	expect_status $st

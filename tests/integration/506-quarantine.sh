@@ -129,3 +129,12 @@ api_get /health
 [ "$(jget "$T/body" quarantined)" != '[]' ] || fail "health lost the quarantine"
 python3 -c 'import json,sys; q=json.load(open(sys.argv[1]))["quarantined"]; sys.exit(len(q) != 2)' "$T/body" ||
     fail "health does not list both TEEs: $(cat "$T/body")"
+api_get /health/ready
+expect_status 503
+expect_json reason 'every TEE is quarantined after failing verification (og-veil status shows why)'
+RC=0; "$VEIL_BIN" status --port "$VEIL_PORT" >"$T/status.out" 2>&1 || RC=$?
+[ "$RC" = 4 ] || fail "status exits $RC with every TEE quarantined, expected 4"
+grep -q '^ready: *no: every TEE is quarantined' "$T/status.out" ||
+    { cat "$T/status.out" >&2; fail "status does not say why"; }
+[ "$(grep -c '^quarantined: ' "$T/status.out")" = 2 ] ||
+    fail "status does not list both TEEs"

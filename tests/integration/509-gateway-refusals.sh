@@ -56,7 +56,8 @@ if st == 413 and not msg.startswith("prompt is too long"):
 # The dialect's own error type (and code) for the status.
 types = {
     "chat": {},
-    "messages": {400: "invalid_request_error", 413: "invalid_request_error",
+    "messages": {400: "invalid_request_error", 402: "billing_error",
+                 413: "invalid_request_error",
                  429: "rate_limit_error", 500: "api_error",
                  503: "overloaded_error"},
     "responses": {429: "rate_limit_error", 500: "server_error",

@@ -4,7 +4,6 @@
 # altered; the exported file verifies with openssl and an independent
 # Keccak-256 following og-veil(1)'s recipe; --keep-content lets the hashes
 # be recomputed; retention keeps --receipts-max.
-# tls: yes
 devnet_start
 veil_login
 veil_start

@@ -5,7 +5,6 @@
 # carries a prompt; each lying TEE is quarantined once
 # (og_veil_quarantines_total): six gateways so that two are left after the
 # four faults (the relay 503 fails over once).
-# tls: yes
 command -v promtool >/dev/null 2>&1 ||
     skip "promtool (Debian prometheus) is not installed"
 devnet_start --gateways 6

@@ -5,7 +5,6 @@
 # still verifies (the enclave signed what it received), says what was
 # redacted in a header (counts only), and the log has counts only.
 # Without the flag nothing is touched.
-# tls: yes
 devnet_start
 veil_login
 veil_start --pii-scrub
