@@ -65,10 +65,7 @@ if [ "$STREAMS" -lt 100 ]; then
 	exit 1
 fi
 
-jq_() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): v=v[k]
-print(v)' "$1" "$2"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$top/tests/common.sh"	# jget, free_port
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
@@ -78,8 +75,8 @@ start_net() {	# start_net DEVNET-FLAGS...
 	    "$@" >"$tmp/devnet.log" 2>&1 &
 	dpid=$!; pids="$pids $dpid"
 	i=0; while [ ! -s "$tmp/devnet.json" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
-	admin=$(jq_ "$tmp/devnet.json" admin_url)
-	relay_port=$(jq_ "$tmp/devnet.json" relay_url); relay_port=${relay_port##*:}
+	admin=$(jget "$tmp/devnet.json" admin_url)
+	relay_port=$(jget "$tmp/devnet.json" relay_url); relay_port=${relay_port##*:}
 	export OG_VEIL_HOME=$tmp/home-$dpid
 	"$O/og-veil" login --manual <"$tmp/bundle.json" >/dev/null || exit 1
 	# A free port can be taken before og-veil binds it (the machine is
