@@ -108,7 +108,8 @@ $(UNIT_CORE:tests/unit/%.c=$(O)/tests/unit/%): $(O)/tests/unit/%: \
 	    $(CORE_LIBS) -lm
 
 $(UNIT_DAEMON:tests/unit/%.c=$(O)/tests/unit/%): $(O)/tests/unit/%: \
-    tests/unit/%.c tests/unit/test.h $(DAEMON_LIB) $(CORE_LIB)
+    tests/unit/%.c tests/unit/test.h tests/unit/fixture.h $(DAEMON_LIB) \
+    $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< \
 	    $(DAEMON_LIB) $(CORE_LIB) $(DAEMON_LIBS) -lm

@@ -10,6 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 O=${O:-build}
 case $O in /*) ;; *) O=$top/$O ;; esac
 tmp=$(mktemp -d /tmp/og-veil-demo.XXXXXX)
+. "$top/tests/common.sh"	# jget, free_port
 pids=
 
 cleanup() {
@@ -41,10 +42,10 @@ i=0
 while [ ! -s "$tmp/devnet.json" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -s "$tmp/devnet.json" ] || { cat "$tmp/devnet.log"; echo "devnet did not start"; exit 1; }
 sed -n '1,20p' "$tmp/devnet.log"
-admin=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["admin_url"])' "$tmp/devnet.json")
+admin=$(jget "$tmp/devnet.json" admin_url)
 
 export OG_VEIL_HOME=$tmp/home
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 export OG_VEIL_PORT=$port
 
 say "og-veil login --manual < bundle.json"

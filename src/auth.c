@@ -168,7 +168,7 @@ int
 auth_bundle_parse(const char *text, size_t len, struct session *s,
     char *errbuf, size_t errlen)
 {
-	struct json_limits	 lim = { AUTH_MAX_BUNDLE, 16 };
+	struct json_limits	 lim = { AUTH_MAX_BUNDLE, 16, 0 };
 	struct json_value	*root = NULL;
 	const struct json_value	*v, *config, *user;
 	struct session		 t;

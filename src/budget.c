@@ -96,6 +96,7 @@ budget_json_parse(struct veil *vl, const void *body, size_t len,
 	memset(&lim, 0, sizeof(lim));
 	lim.max_bytes = vl->vl_cfg->max_body;
 	lim.max_depth = depth;
+	lim.max_floats = BUDGET_MAX_FLOATS;
 	max_mem = cap < left ? cap : left;
 	if (max_mem == 0)
 		max_mem = 1;	/* 0 would mean no limit */
@@ -106,6 +107,14 @@ budget_json_parse(struct veil *vl, const void *body, size_t len,
 		    "bytes of memory once parsed (the limit is %d times "
 		    "OG_VEIL_MAX_BODY): send fewer, larger values", cap,
 		    BUDGET_PARSE_FACTOR);
+		return (NULL);
+	}
+	if (v == NULL && errstr == json_err_floats) {
+		*status = 413;
+		xasprintf(msgp, "the body has more than %d non-integer "
+		    "numbers: each is formatted for the enclave's digest on "
+		    "og-veil's one loop, so their number is bounded; send "
+		    "fewer", BUDGET_MAX_FLOATS);
 		return (NULL);
 	}
 	if (v == NULL && errstr == json_err_mem) {

@@ -24,6 +24,7 @@
 #define JSON_MALLOC_OVERHEAD	16
 
 const char	json_err_mem[] = "the JSON needs too much memory once parsed";
+const char	json_err_floats[] = "the JSON has too many non-integer numbers";
 
 /* The parse in progress: what yajl's callbacks build. */
 struct json_parser {
@@ -34,6 +35,8 @@ struct json_parser {
 	unsigned int		 max_depth;
 	size_t			 mem;		/* bytes the tree takes */
 	size_t			 max_mem;	/* 0: no limit */
+	size_t			 nfloats;
+	size_t			 max_floats;	/* 0: no limit */
 	const char		*errstr;
 };
 
@@ -725,11 +728,19 @@ json_boolean_cb(void *ctx, int b)
 static int
 json_number_cb(void *ctx, const char *s, size_t len)
 {
+	struct json_parser	*jp = ctx;
 	struct json_value	*v;
 
 	v = json_new_stringn(s, len);
 	v->type = memchr(s, '.', len) != NULL || memchr(s, 'e', len) != NULL ||
 	    memchr(s, 'E', len) != NULL ? JSON_FLOAT : JSON_INT;
+	/* Each float costs a shortest round-trip formatting later. */
+	if (v->type == JSON_FLOAT && jp->max_floats != 0 &&
+	    ++jp->nfloats > jp->max_floats) {
+		json_free(v);
+		jp->errstr = json_err_floats;
+		return (0);
+	}
 	return (json_parser_add(ctx, v));
 }
 
@@ -908,6 +919,8 @@ json_parse_mem(const char *text, size_t len,
 	if (limits != NULL && limits->max_depth != 0)
 		jp.max_depth = limits->max_depth;
 	jp.max_mem = max_mem;
+	if (limits != NULL)
+		jp.max_floats = limits->max_floats;
 	if ((h = yajl_alloc(&json_callbacks, NULL, &jp)) == NULL) {
 		buf_clear(&copy, 0);
 		*errstr = "out of memory";

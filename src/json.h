@@ -46,10 +46,13 @@ struct json_value {
 struct json_limits {
 	size_t		 max_bytes;	/* 0: no limit */
 	unsigned int	 max_depth;	/* 0: default 128 */
+	size_t		 max_floats;	/* non-integer numbers; 0: no limit */
 };
 
 /* The *errstr of a parse past its memory limit (compare the pointer). */
 extern const char	 json_err_mem[];
+/* The *errstr of a parse past max_floats (compare the pointer). */
+extern const char	 json_err_floats[];
 
 /*
  * Parse len bytes of JSON text (exactly one value, whitespace around it

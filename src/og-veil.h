@@ -966,6 +966,8 @@ long long	 anthropic_estimate_tokens(size_t);
 
 /* budget.c: memory held for requests, one process-wide cap. */
 #define BUDGET_PARSE_FACTOR	8
+/* Non-integer numbers in one body: each is formatted on the loop. */
+#define BUDGET_MAX_FLOATS	65536
 #define BUDGET_PARSE_MIN	(16U * 1024 * 1024)
 struct json_value;
 int		 budget_charge(struct veil *, size_t *, size_t);

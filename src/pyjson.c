@@ -258,6 +258,12 @@ pyjson_write_string(struct buf *b, const char *s, size_t len, int flags)
 	buf_reserve(b, len + 2);
 	buf_add_u8(b, '"');
 	while (i < len) {
+		/* Printable ASCII but '"' and '\\' goes as it is: run on. */
+		while (i < len && p[i] >= 0x20 && p[i] < 0x7f &&
+		    p[i] != '"' && p[i] != '\\')
+			i++;
+		if (i == len)
+			break;
 		esc = NULL;
 		switch (p[i]) {
 		case '"':

@@ -275,7 +275,7 @@ int
 receipt_parse_json(const char *text, size_t len, struct receipt *r,
     char *errbuf, size_t errlen)
 {
-	struct json_limits	 lim = { RECEIPT_MAX_FILE, 16 };
+	struct json_limits	 lim = { RECEIPT_MAX_FILE, 16, 0 };
 	struct json_value	*doc;
 	const char		*errstr, *type, *id;
 	char			*key = NULL;

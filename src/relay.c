@@ -162,7 +162,7 @@ relay_text_of(const struct json_value *v, char *out, size_t outlen)
 void
 relay_error_message(const uint8_t *p, size_t len, char *out, size_t outlen)
 {
-	struct json_limits	 lim = { RELAY_MAX_ERROR_BODY, 32 };
+	struct json_limits	 lim = { RELAY_MAX_ERROR_BODY, 32, 0 };
 	struct json_value	*v, *e;
 	const char		*errstr;
 

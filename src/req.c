@@ -255,6 +255,8 @@ req_start_parse(struct veil *vl, struct evhttp_request *er,
 	body = evbuffer_pullup(in, -1);
 	parsed = budget_json_parse(vl, body, len, REQ_MAX_JSON_DEPTH,
 	    &rq->rq_held, &status, &msg);
+	/* Parsed: its read buffer (4 KiB or more) is not held with a stream. */
+	evbuffer_drain(in, len);
 	if (parsed == NULL) {
 		req_fail(rq, status == 400 ? ERROR_INVALID_JSON :
 		    status == 413 ? ERROR_BODY_TOO_LARGE : ERROR_OVERLOADED,
@@ -431,6 +433,16 @@ req_relay_data(void *arg, const uint8_t *p, size_t len)
 			req_fail(rq, ERROR_OVERLOADED, "og-veil is overloaded: "
 			    "streams in flight hold its memory budget "
 			    "(OG_VEIL_MAX_UNVERIFIED); retry shortly");
+		if (rq->rq_flags & RQ_DONE) {
+			/*
+			 * Failed: what it held stops counting now, not at the
+			 * teardown, or the streams fed in this same loop pass
+			 * are refused for it too.
+			 */
+			stream_free(rq->rq_stream);
+			rq->rq_stream = NULL;
+			budget_release(rq->rq_veil, &rq->rq_held);
+		}
 		return (0);
 	}
 	if (len > rq->rq_veil->vl_cfg->max_response - rq->rq_resp.len) {

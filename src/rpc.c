@@ -82,7 +82,7 @@ int
 rpc_parse_response(const uint8_t *p, size_t len, uint64_t id, uint8_t **out,
     size_t *outlen, char *errbuf, size_t errlen)
 {
-	struct json_limits	 lim = { RPC_MAX_ANSWER, 32 };
+	struct json_limits	 lim = { RPC_MAX_ANSWER, 32, 0 };
 	struct json_value	*v, *jid, *err, *res;
 	const char		*errstr, *msg;
 	char			 idtext[32];

@@ -793,6 +793,7 @@ sse_payload(struct sse *s, const uint8_t *p, size_t len, const char **errstr)
 	}
 	lim.max_bytes = s->max_event;
 	lim.max_depth = 0;
+	lim.max_floats = 0;
 	if ((v = json_parse((const char *)p, len, &lim, &jerr)) == NULL)
 		return (0);
 	if (v->type != JSON_OBJECT) {

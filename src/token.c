@@ -350,7 +350,7 @@ int
 token_parse_refresh(const uint8_t *p, size_t len, int64_t now,
     char **access, char **refresh, int64_t *expires_at, const char **errstr)
 {
-	struct json_limits	 lim = { TOKEN_MAX_ANSWER, 32 };
+	struct json_limits	 lim = { TOKEN_MAX_ANSWER, 32, 0 };
 	struct json_value	*v;
 	const char		*a, *r;
 	int64_t			 n;

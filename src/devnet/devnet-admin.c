@@ -98,7 +98,7 @@ admin_gateway(struct devnet *dn, enum admin_action a, int gw,
 static void
 admin_fault(struct devnet *dn, struct evhttp_request *req)
 {
-	struct json_limits	 lim = { ADMIN_MAX_BODY, 8 };
+	struct json_limits	 lim = { ADMIN_MAX_BODY, 8, 0 };
 	struct json_value	*v = NULL, *jg, *jv;
 	const char		*name, *errstr;
 	char			*body;

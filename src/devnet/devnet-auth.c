@@ -203,7 +203,7 @@ auth_token(struct devnet *dn, struct evhttp_request *req)
 {
 	struct evkeyvalq	 q;
 	struct json_value	*v = NULL;
-	struct json_limits	 lim = { AUTH_MAX_BODY, 16 };
+	struct json_limits	 lim = { AUTH_MAX_BODY, 16, 0 };
 	struct buf		 b;
 	struct auth_delayed	*ad;
 	struct timeval		 tv;

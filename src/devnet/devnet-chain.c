@@ -281,7 +281,7 @@ static void
 chain_request_cb(struct evhttp_request *req, void *arg)
 {
 	struct devnet		*dn = arg;
-	struct json_limits	 lim = { CHAIN_MAX_BODY, 32 };
+	struct json_limits	 lim = { CHAIN_MAX_BODY, 32, 0 };
 	struct json_value	*v;
 	struct buf		 b;
 	const char		*errstr;

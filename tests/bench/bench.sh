@@ -11,9 +11,13 @@
 #   3. streams' cost per frame: og-veil's CPU for BENCH_FRAMES (2000)-frame
 #      streams less that of short ones, per extra frame and per KiB
 #      delivered, against the floor of one AEAD open per chunk
+#   3b. instructions per streamed frame (callgrind: og-veil instrumented
+#      only while BENCH_IR_STREAMS, 3, streams are fetched), and how many of
+#      them the AEAD open takes; BENCH_INSTR=0 skips it (and stage 7)
 #   4. streaming scale: BENCH_STREAMS (10000, or what the open-file limit
 #      allows) agents holding streams at once, all verified; og-veil's peak
-#      RSS, bytes per held stream, and how that grows with frame count
+#      RSS and its RSS with the most streams held, bytes per held stream,
+#      how that grows with frame count, and why fewer than asked if so
 #   5. upstream TCP connections opened per 1000 requests (devnet /stats),
 #      at steady state (after 1 s at each level) and from a cold start
 #   6. streams' time to first byte (p50, p99) beside their time to verified
@@ -61,10 +65,7 @@ if [ "$STREAMS" -lt 100 ]; then
 	exit 1
 fi
 
-jq_() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): v=v[k]
-print(v)' "$1" "$2"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$top/tests/common.sh"	# jget, free_port
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
@@ -74,8 +75,8 @@ start_net() {	# start_net DEVNET-FLAGS...
 	    "$@" >"$tmp/devnet.log" 2>&1 &
 	dpid=$!; pids="$pids $dpid"
 	i=0; while [ ! -s "$tmp/devnet.json" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
-	admin=$(jq_ "$tmp/devnet.json" admin_url)
-	relay_port=$(jq_ "$tmp/devnet.json" relay_url); relay_port=${relay_port##*:}
+	admin=$(jget "$tmp/devnet.json" admin_url)
+	relay_port=$(jget "$tmp/devnet.json" relay_url); relay_port=${relay_port##*:}
 	export OG_VEIL_HOME=$tmp/home-$dpid
 	"$O/og-veil" login --manual <"$tmp/bundle.json" >/dev/null || exit 1
 	# A free port can be taken before og-veil binds it (the machine is
@@ -199,15 +200,68 @@ echo "  long:  $l_frames frames, $l_bytes B, $l_n streams ($l_v verified)," \
 echo "$s_frames $s_bytes $s_n $s_v $s_us $l_frames $l_bytes $l_n $l_v $l_us" \
     >"$tmp/frames"
 
+# Instructions per frame do not depend on what else the machine runs.
+echo "== 3b. streams: instructions per frame (callgrind)"
+echo '{}' >"$tmp/frame-ir.json"
+if [ "${BENCH_INSTR:-1}" = 0 ]; then
+	echo "  skipped: BENCH_INSTR=0"
+elif ! command -v valgrind >/dev/null ||
+    ! command -v callgrind_control >/dev/null; then
+	echo "  skipped: needs valgrind (callgrind)"
+else
+	frame_ir() {	# frame_ir NAME DEVNET-FLAGS...: Ir, AEAD Ir, frames, bytes
+		n=$1; shift
+		VEIL_WRAP="valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=$tmp/cgs-$n.out"
+		start_net --bench "$@"
+		VEIL_WRAP=
+		callgrind_control -i on "$vpid" >/dev/null 2>&1
+		k=0; shape="0 0"
+		while [ "$k" -lt "${BENCH_IR_STREAMS:-3}" ]; do
+			shape=$(stream_shape "ir-$n"); k=$((k + 1))
+		done
+		callgrind_control -i off "$vpid" >/dev/null 2>&1
+		callgrind_control -d "$vpid" >/dev/null 2>&1
+		stop_net
+		callgrind_annotate --inclusive=yes --threshold=100 \
+		    "$tmp/cgs-$n.out.1" >"$tmp/cgs-$n.txt" 2>/dev/null
+		ir=$(awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}' \
+		    "$tmp/cgs-$n.txt")
+		aead=$(awk '/:hpke_aead_open / {gsub(",", "", $1); print $1;
+		    exit}' "$tmp/cgs-$n.txt")
+		echo "${ir:-0} ${aead:-0} $shape"
+	}
+	ir_short=$(frame_ir short)
+	ir_long=$(frame_ir long --stream-frames "$FRAMES")
+	python3 - "${BENCH_IR_STREAMS:-3}" $ir_short $ir_long \
+	    >"$tmp/frame-ir.json" <<'PY'
+import json, sys
+k = int(sys.argv[1])
+ir_s, aead_s, f_s, b_s, ir_l, aead_l, f_l, b_l = map(int, sys.argv[2:10])
+df = max(f_l - f_s, 1)
+per = (ir_l - ir_s) / k / df
+aead = (aead_l - aead_s) / k / df
+print(json.dumps({"streams": k, "frames_short": f_s, "frames_long": f_l,
+    "instructions_per_frame": round(per),
+    "instructions_per_kib": round(per * 1024 / max((b_l - b_s) / df, 1)),
+    "aead_open_instructions_per_frame": round(aead),
+    "instructions_per_frame_beyond_aead": round(per - aead)}))
+PY
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
+print("  %d instructions per frame, %d of them the AEAD open (%d beyond it); %d per KiB delivered" % (r["instructions_per_frame"], r["aead_open_instructions_per_frame"], r["instructions_per_frame_beyond_aead"], r["instructions_per_kib"]))' "$tmp/frame-ir.json"
+fi
+
 echo "== 4. streaming scale: $STREAMS agents holding streams at once"
 # Frames every STREAM_DELAY ms (7 per answer): the streams overlap while
 # og-veil starts them all; each wrk connection carries exactly one stream.
 start_net --bench --stream-delay-ms "${BENCH_STREAM_DELAY_MS:-800}"
 base_rss=$(awk '/VmRSS/ {print $2}' "/proc/$vpid/status")
 : >"$tmp/inflight"
-(	# Streams in flight = og-veil's upstream connections (it keeps <= 64 idle).
+(	# Streams in flight = og-veil's upstream connections (it keeps <= 64
+	# idle), with og-veil's RSS (KB) at that moment.
 	while kill -0 "$vpid" 2>/dev/null; do
-		ss -Htn state established "( dport = :$relay_port )" | wc -l >>"$tmp/inflight"
+		echo "$(ss -Htn state established "( dport = :$relay_port )" |
+		    wc -l) $(awk '/VmRSS/ {print $2}' "/proc/$vpid/status")" \
+		    >>"$tmp/inflight"
 		sleep 0.2
 	done
 ) &
@@ -219,13 +273,43 @@ BENCH_STREAM=1 BENCH_STOP_AFTER=$((STREAMS / 2)) wrk -t 2 -c "$STREAMS" \
 t1=$(cpu_ticks "$vpid")
 kill "$spid" 2>/dev/null
 peak_rss=$(awk '/VmHWM/ {print $2}' "/proc/$vpid/status")
-inflight=$(sort -n "$tmp/inflight" | tail -n 1)
+set -- $(sort -n "$tmp/inflight" | tail -n 1) 0 0
+inflight=$1; held_rss=$2
 grep -E 'BENCH|Socket errors' "$tmp/wrk-stream.out" | sed 's/^/  /'
 echo "  peak streams in flight at once: ${inflight:-0} (og-veil upstream connections)"
+echo "  og-veil RSS then: $((held_rss / 1024)) MB ($(( (held_rss - base_rss) * 1024 / (inflight > 0 ? inflight : 1) )) bytes per held stream); peak RSS $((peak_rss / 1024)) MB"
 echo "  og-veil CPU for the run: $(( (t1 - t0) * 1000 / hz )) ms"
 awk '/Max open files/ {print "  og-veil open-file limit: " $4 " (hard " $5 ")"}' "/proc/$vpid/limits"
 grep -iE 'open-file limit' "$tmp/veil.log" | head -n 2 | sed 's/^/  og-veil: /'
 stop_net
+# Why not all that were asked for: descriptors (og-veil holds 2 per
+# stream, the agent's and the relay's; one devnet process 3), or streams
+# that did not overlap or verify.
+hard=$(ulimit -Hn)
+why=
+if [ "$STREAMS" -lt "$STREAMS_ASKED" ]; then
+	why="the hard open-file limit is $hard per process and one devnet process holds 3 descriptors per stream (relay in, relay to gateway, gateway in): $STREAMS streams; og-veil itself (2 per stream) would hold $(( (hard - 100) / 2 ))"
+fi
+python3 - "$STREAMS_ASKED" "$STREAMS" "$tmp/wrk-stream.out" "${inflight:-0}" \
+    "$base_rss" "$held_rss" "$peak_rss" "$why" >"$tmp/scale.json" <<'PY'
+import json, re, sys
+asked, agents = int(sys.argv[1]), int(sys.argv[2])
+m = re.search(r'BENCH verified=(\d+) bad=(\d+) requests=(\d+)', open(sys.argv[3]).read())
+v, b, n = map(int, m.groups()) if m else (0, 0, 0)
+held, base, held_rss, peak = map(int, sys.argv[4:8])
+why = [sys.argv[8]] if sys.argv[8] else []
+if held < agents:
+    why.append("%d of %d held at once (wrk opens its connections over time; a stream lasts about 5.6 s)" % (held, agents))
+if v < n:
+    why.append("%d of %d streams not verified" % (n - v, n))
+print(json.dumps({"streams_scale": {"asked": asked, "attempted": agents,
+    "answered": n, "verified": v, "held_at_once": held,
+    "rss_mb_held": round(held_rss / 1024, 1),
+    "rss_bytes_per_held_stream": round((held_rss - base) * 1024 / max(held, 1)),
+    "peak_rss_mb": round(peak / 1024, 1),
+    "peak_rss_bytes_per_stream": round((peak - base) * 1024 / max(held, 1)),
+    "why_not_asked": "; ".join(why) or None}}))
+PY
 
 # The same held streams with GROW_FRAMES frames each: bytes per stream as
 # the held replay text grows with the frame count.
@@ -443,4 +527,19 @@ json.dump(res, open("bench/results.json", "w"), indent=2)
 if ins.get("instructions_per_request"):
     print("  instructions / syscalls per request %s / %s  (1 conn)" % (ins["instructions_per_request"], ins["syscalls_per_request"]))
 print("  machine idle when measured          %s  (load average %.2f at the start on %d cores; idle = below %.2f): %s" % ("yes" if idle else "NO", load0, cores, 0.25 * cores, "timing figures hold" if idle else "µs figures and cpu_ratio are inflated by other load; compare instruction counts"))
+PY
+python3 - "$tmp/frame-ir.json" "$tmp/scale.json" <<'PY'
+import json, sys
+res = json.load(open("bench/results.json"))
+ir, sc = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+res["stream_frames"]["callgrind"] = ir
+res.update(sc)
+json.dump(res, open("bench/results.json", "w"), indent=2)
+if ir.get("instructions_per_frame"):
+    print("  stream instructions per frame       %d  (AEAD open %d, beyond it %d)" % (ir["instructions_per_frame"], ir["aead_open_instructions_per_frame"], ir["instructions_per_frame_beyond_aead"]))
+s = sc["streams_scale"]
+print("  streams asked / attempted / held / verified  %d / %d / %d / %d" % (s["asked"], s["attempted"], s["held_at_once"], s["verified"]))
+print("  RSS with the most held / peak       %.1f / %.1f MB  (%d / %d bytes per stream)" % (s["rss_mb_held"], s["peak_rss_mb"], s["rss_bytes_per_held_stream"], s["peak_rss_bytes_per_stream"]))
+if s["why_not_asked"]:
+    print("  why not %d: %s" % (s["asked"], s["why_not_asked"]))
 PY

@@ -68,7 +68,7 @@ fuzz_json_repr(const uint8_t *p)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct json_limits	 lim = { 1 << 20, 64 };
+	struct json_limits	 lim = { 1 << 20, 64, 0 };
 	struct json_value	*v, *dup, *again;
 	struct buf		 b;
 	const char		*errstr;

@@ -38,7 +38,7 @@ fuzz_request_gateway(const struct json_value *w,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct json_limits	 lim = { 1 << 20, 64 };
+	struct json_limits	 lim = { 1 << 20, 64, 0 };
 	struct digest_request	 dr;
 	struct json_value	*body, *w;
 	const char		*errstr;

@@ -39,8 +39,19 @@ st=$(cat "$T/slow-status")
 case $st in
 200)
 	grep -q '^data: \[DONE\]' "$T/slow" || fail "verified stream without [DONE]"
+	# Committed early (--first-byte, 2 s), the verdict is in the last
+	# chunk (PROTOCOL.md §10), not in the headers sent before it.
 	grep -qi '^X-OpenGradient-Verified: true' "$T/slow-headers" ||
-	    fail "200 without the verified header" ;;
+	    python3 - "$T/slow" <<'PYEOF' || fail "200 without the verdict"
+import json, sys
+ok = False
+for line in open(sys.argv[1], encoding='utf-8'):
+    if line.startswith('data: {'):
+        v = json.loads(line[6:]).get('opengradient_verification')
+        ok = ok or (isinstance(v, dict) and v.get('verified') is True)
+sys.exit(0 if ok else 1)
+PYEOF
+	;;
 502)
 	! grep -q 'data:' "$T/slow" || fail "a failed stream delivered frames" ;;
 *)	fail "the in-flight stream got $st" ;;

@@ -1,8 +1,8 @@
 # 341-max-unverified: --max-unverified is one budget for all the memory
 # chat requests hold (parsed bodies, answers, streamed frames held until
-# the final one verifies), charged as the bytes arrive.  With a 48k budget
+# the final one verifies), charged as the bytes arrive.  With a 26k budget
 # and slow streams from the devnet (fault slow-stream 300), each holding
-# ~21 KiB (body and frames): two fit, three do not: what is held never passes the budget by more than a
+# ~13 KiB (body and frames, held as compact values): two fit, three do not: what is held never passes the budget by more than a
 # frame (og_veil_unverified_bytes, polled, when /metrics exists), a new
 # request refused meanwhile gets 503 "overloaded" with Retry-After, a stream that would hold more fails with
 # 503 overloaded (in-band once committed) instead of growing, the others
@@ -11,8 +11,8 @@
 # parallel: no (three slow streams must overlap in time)
 devnet_start
 veil_login
-veil_start --max-unverified 48k
-CAP=49152
+veil_start --max-unverified 26k
+CAP=26624
 fault slow-stream "" 300
 
 # About 20 frames of some 300 bytes each: 6 s per stream.

@@ -17,19 +17,4 @@ for m in create stream helper tools tools-stream custom; do
 	    fail "responses.mjs $m"
 done
 
-P='secret words that must never leak'
-for f in tamper-output tamper-token wrong-tee-id bad-signature \
-    bad-request-hash drop-final truncate error-event kill-mid-stream; do
-	fault "$f"
-	case $f in
-	tamper-token|drop-final|truncate|error-event|kill-mid-stream) ;;
-	*)	node_client responses.mjs fault 502 >>"$T/client.log" ||
-		    fail "$f: plain" ;;
-	esac
-	node_client responses.mjs fault 502 stream >>"$T/client.log" ||
-	    fail "$f: stream"
-	fault_clear
-	note "$f: refused"
-done
-grep -qF "$P" "$T/veil.log" && fail "the prompt reached og-veil's log"
-node_client responses.mjs create >>"$T/client.log" || fail "after faults"
+sdk_faults responses.mjs

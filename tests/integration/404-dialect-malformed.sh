@@ -6,16 +6,7 @@
 # run under valgrind, keeps serving and exits without a leak.
 devnet_start
 veil_login
-vg=
-if [ "${NO_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; then
-	vg="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$T/valgrind.log"
-fi
-VEIL_PORT=$(free_port)
-VEIL_URL=http://127.0.0.1:$VEIL_PORT
-$vg "$VEIL_BIN" serve -f --port "$VEIL_PORT" ${VEIL_CA_FLAGS:-} >"$T/veil.log" 2>&1 &
-VEIL_PID=$!
-lib_track $VEIL_PID
-wait_for 60 curl -sf "$VEIL_URL/health" || fail "og-veil did not start"
+veil_start_valgrind
 
 python3 - "$T" <<'PYEOF'
 import copy, json, os, sys
@@ -131,5 +122,4 @@ STATUS=$(curl -sS -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/j
 expect_status 200
 expect_json output.0.content.0.text 'Echo: still here'
 
-kill "$VEIL_PID"
-wait "$VEIL_PID" || fail "og-veil exited with status $? (valgrind found errors or leaks: $(head -c 2000 "$T/valgrind.log" 2>/dev/null))"
+veil_stop_valgrind

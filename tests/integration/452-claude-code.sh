@@ -9,30 +9,12 @@
 case $O in *asan*)
 	skip "drives only the real Claude Code: under ASan og-veil's messages path is checked by 400, 403 and 472 with the SDK" ;;
 esac
-CLAUDE=$TOP/tests/agents/node_modules/.bin/claude
-[ -x "$CLAUDE" ] ||
-    skip "Claude Code is not installed (sh contrib/install-deps.sh check)"
-"$CLAUDE" --version >"$T/claude-version" 2>&1 ||
-    skip "Claude Code does not start here: $(head -c 300 "$T/claude-version")"
-note "$(cat "$T/claude-version")"
+claude_setup
 
 devnet_start
 veil_login
 veil_start --api-key sk-veil-452 --model-alias 'claude-*=claude-sonnet-4-6'
-mkdir -p "$T/claude-home" "$T/work"
-
-# claude_run ARGS...: Claude Code in $T/work; RC, stdout in $T/claude.out.
-claude_run() {
-	RC=0
-	(cd "$T/work" && env -i PATH=/usr/local/bin:/usr/bin:/bin \
-	    HOME="$T/claude-home" TERM=dumb \
-	    ANTHROPIC_BASE_URL="$VEIL_URL" ANTHROPIC_API_KEY=sk-veil-452 \
-	    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1 \
-	    DISABLE_TELEMETRY=1 DISABLE_ERROR_REPORTING=1 \
-	    CLAUDE_CODE_MAX_RETRIES=0 \
-	    timeout 150 "$CLAUDE" -p "$@" </dev/null >"$T/claude.out" \
-	    2>"$T/claude.err") || RC=$?
-}
+CLAUDE_KEY=sk-veil-452 CLAUDE_ENV=CLAUDE_CODE_MAX_RETRIES=0
 nonce=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 
 # 1. A plain prompt: the devnet's answer, "Echo: " and the last user text

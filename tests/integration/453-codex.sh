@@ -9,41 +9,13 @@
 case $O in *asan*)
 	skip "drives only the real Codex CLI: under ASan og-veil's responses path is checked by 401, 403 and 472 with the SDK" ;;
 esac
-CODEX=$TOP/tests/agents/node_modules/.bin/codex
-[ -x "$CODEX" ] ||
-    skip "Codex is not installed (sh contrib/install-deps.sh check)"
-mkdir -p "$T/codex-home"
-CODEX_HOME=$T/codex-home "$CODEX" --version >"$T/codex-version" 2>&1 ||
-    skip "Codex does not start here: $(head -c 300 "$T/codex-version")"
-note "$(grep -v WARNING "$T/codex-version")"
+codex_setup
 
 devnet_start
 veil_login
 veil_start --api-key sk-veil-453 --model-alias gpt-5-codex=gpt-5.5
-mkdir -p "$T/codex-home" "$T/work" "$T/codex-user"
-cat >"$T/codex-home/config.toml" <<CONF
-model = "gpt-5-codex"
-model_provider = "ogveil"
-check_for_update_on_startup = false
-
-[model_providers.ogveil]
-name = "og-veil"
-base_url = "$VEIL_URL/v1"
-wire_api = "responses"
-env_key = "OG_VEIL_KEY"
-request_max_retries = 0
-stream_max_retries = 0
-CONF
-
-# codex_run ARGS...: codex exec in $T/work; RC, stdout in $T/codex.out.
-codex_run() {
-	RC=0
-	(cd "$T/work" && env -i PATH=/usr/local/bin:/usr/bin:/bin \
-	    HOME="$T/codex-user" CODEX_HOME="$T/codex-home" TERM=dumb \
-	    OG_VEIL_KEY=sk-veil-453 \
-	    timeout 150 "$CODEX" exec --skip-git-repo-check "$@" </dev/null \
-	    >"$T/codex.out" 2>"$T/codex.err") || RC=$?
-}
+codex_config 0
+CODEX_KEY=sk-veil-453
 nonce=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 
 # 1. A plain prompt: the devnet's answer is all codex exec prints.

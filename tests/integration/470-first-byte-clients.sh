@@ -13,11 +13,6 @@ devnet_start
 veil_login
 veil_start --keepalive 1
 
-relay_count() {
-	devnet_curl "$DEVNET_ADMIN/stats" >"$T/stats.json"
-	jget "$T/stats.json" relay_requests
-}
-
 # About 6 frames of the echo, 1 s apart: past the 3 s timeouts.
 fault slow-stream "" 1000
 for c in openai aisdk anthropic responses; do

@@ -16,11 +16,6 @@ veil_start --first-byte 1 --keepalive 1 --quarantine 0
 P='commit words that must never leak'
 BODY='{"model":"gpt-4.1-mini","stream":true,"messages":[{"role":"user","content":"'"$P"'"}]}'
 
-relay_count() {
-	devnet_curl "$DEVNET_ADMIN/stats" >"$T/stats.json"
-	jget "$T/stats.json" relay_requests
-}
-
 # expect_inband CODE[|CODE...]: $T/body is keep-alives and the error
 # event, exactly.
 expect_inband() {

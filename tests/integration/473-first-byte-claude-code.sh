@@ -9,33 +9,12 @@
 case $O in *asan*)
 	skip "drives only the real Claude Code: under ASan the commit is checked by 403, 470 and 472 with the SDKs" ;;
 esac
-CLAUDE=$TOP/tests/agents/node_modules/.bin/claude
-[ -x "$CLAUDE" ] ||
-    skip "Claude Code is not installed (sh contrib/install-deps.sh check)"
-"$CLAUDE" --version >"$T/claude-version" 2>&1 ||
-    skip "Claude Code does not start here: $(head -c 300 "$T/claude-version")"
-note "$(cat "$T/claude-version")"
+claude_setup
 
 devnet_start
-mkdir -p "$T/claude-home" "$T/work"
 veil_login
-
-relay_count() {
-	devnet_curl "$DEVNET_ADMIN/stats" >"$T/stats.json"
-	jget "$T/stats.json" relay_requests
-}
-
-claude_run() {
-	RC=0
-	(cd "$T/work" && env -i PATH=/usr/local/bin:/usr/bin:/bin \
-	    HOME="$T/claude-home" TERM=dumb \
-	    ANTHROPIC_BASE_URL="$VEIL_URL" ANTHROPIC_API_KEY=sk-veil-473 \
-	    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1 \
-	    DISABLE_TELEMETRY=1 DISABLE_ERROR_REPORTING=1 \
-	    API_TIMEOUT_MS=3000 CLAUDE_CODE_MAX_RETRIES=2 \
-	    timeout 150 "$CLAUDE" -p "$@" </dev/null >"$T/claude.out" \
-	    2>"$T/claude.err") || RC=$?
-}
+CLAUDE_KEY=sk-veil-473
+CLAUDE_ENV="API_TIMEOUT_MS=3000 CLAUDE_CODE_MAX_RETRIES=2"
 P="hold on while the enclave signs this one $(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
 
 veil_start --api-key sk-veil-473 --model-alias 'claude-*=claude-sonnet-4-6'

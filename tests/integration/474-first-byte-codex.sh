@@ -11,52 +11,16 @@
 case $O in *asan*)
 	skip "drives only the real Codex CLI: under ASan the commit and keep-alives are checked by 403, 470 and 472 with the SDKs" ;;
 esac
-CODEX=$TOP/tests/agents/node_modules/.bin/codex
-[ -x "$CODEX" ] ||
-    skip "Codex is not installed (sh contrib/install-deps.sh check)"
-mkdir -p "$T/codex-home" "$T/work" "$T/codex-user"
-CODEX_HOME=$T/codex-home "$CODEX" --version >"$T/codex-version" 2>&1 ||
-    skip "Codex does not start here: $(head -c 300 "$T/codex-version")"
-note "$(grep -v WARNING "$T/codex-version")"
+codex_setup
 
 devnet_start
 veil_login
-
-relay_count() {
-	devnet_curl "$DEVNET_ADMIN/stats" >"$T/stats.json"
-	jget "$T/stats.json" relay_requests
-}
-
-codex_config() {
-	cat >"$T/codex-home/config.toml" <<CONF
-model = "gpt-5-codex"
-model_provider = "ogveil"
-check_for_update_on_startup = false
-
-[model_providers.ogveil]
-name = "og-veil"
-base_url = "$VEIL_URL/v1"
-wire_api = "responses"
-env_key = "OG_VEIL_KEY"
-request_max_retries = 2
-stream_max_retries = 2
-stream_idle_timeout_ms = 3000
-CONF
-}
-
-codex_run() {
-	RC=0
-	(cd "$T/work" && env -i PATH=/usr/local/bin:/usr/bin:/bin \
-	    HOME="$T/codex-user" CODEX_HOME="$T/codex-home" TERM=dumb \
-	    OG_VEIL_KEY=sk-veil-474 \
-	    timeout 150 "$CODEX" exec --skip-git-repo-check "$@" </dev/null \
-	    >"$T/codex.out" 2>"$T/codex.err") || RC=$?
-}
+CODEX_KEY=sk-veil-474
 P="hold on while the enclave signs this one $(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
 
 veil_start --api-key sk-veil-474 --model-alias gpt-5-codex=gpt-5.5 \
     --keepalive 1
-codex_config
+codex_config 2 "stream_idle_timeout_ms = 3000"
 fault slow-stream "" 1000
 n0=$(relay_count)
 codex_run "$P"
@@ -71,7 +35,7 @@ note "Codex: the verified answer through a committed stream, one relay call"
 
 veil_stop
 veil_start --api-key sk-veil-474 --model-alias gpt-5-codex=gpt-5.5
-codex_config
+codex_config 2 "stream_idle_timeout_ms = 3000"
 n0=$(relay_count)
 codex_run "$P"
 n1=$(relay_count)

@@ -8,6 +8,9 @@
 #   veil_login               og-veil login --manual < $T/bundle.json
 #   veil_start [flags]       og-veil serve -f on a free port; sets VEIL_URL
 #   veil_stop                SIGTERM og-veil serve and wait for it
+#   veil_start_valgrind | veil_stop_valgrind   og-veil serve under valgrind
+#                            (when installed, NO_VALGRIND unset); the stop
+#                            fails on a valgrind error or leak
 #   chat_post JSON [curl args]   POST /v1/chat/completions; sets STATUS,
 #                            body in $T/body, headers in $T/headers
 #   api_get PATH             GET on og-veil; same outputs
@@ -17,6 +20,10 @@
 #   fault NAME [GATEWAY] [VALUE] | fault_clear | devnet_admin PATH [JSON]
 #   jget FILE dotted.path    print a value of a JSON file (python3)
 #   node_client SCRIPT args  run tests/clients/SCRIPT against og-veil
+#   sdk_faults SCRIPT        each tamper fault refused through an SDK client
+#   relay_count              the relay calls the devnet has seen
+#   claude_setup | claude_run ARGS   the real Claude Code (tests/agents)
+#   codex_setup | codex_config RETRIES [LINES] | codex_run ARGS   Codex
 #
 # Environment from run.sh: TOP (tree), O (build dir), DEVNET_TLS=1 to run
 # the devnet with --tls (og-veil then trusts its CA through --ca-file).
@@ -33,6 +40,7 @@ unset OG_VEIL_HOST OG_VEIL_PORT OG_VEIL_TEE_ID OG_VEIL_EXPECTED_PCR_HASH \
     OG_VEIL_API_KEY OG_VEIL_APP_URL SSL_CERT_FILE 2>/dev/null || true
 LIB_PIDS=
 STATUS=
+. "$TOP/tests/common.sh"	# jget, free_port
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -66,30 +74,6 @@ trap lib_cleanup EXIT
 # lib_track PID: kill PID when the case ends.
 lib_track() {
 	LIB_PIDS="$LIB_PIDS $1"
-}
-
-jget() {
-	python3 - "$1" "$2" <<'PYEOF'
-import json, sys
-v = json.load(open(sys.argv[1]))
-for k in sys.argv[2].split('.') if sys.argv[2] else []:
-    if isinstance(v, list):
-        v = v[int(k)]
-    else:
-        v = v[k]
-if isinstance(v, bool):
-    print("true" if v else "false")
-elif v is None:
-    print("null")
-elif isinstance(v, (dict, list)):
-    print(json.dumps(v))
-else:
-    print(v)
-PYEOF
-}
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
 # wait_for SECONDS CMD...: poll until CMD succeeds.
@@ -178,6 +162,26 @@ veil_start() {
 	    { tail -n 20 "$T/veil.log" >&2; fail "og-veil serve did not start"; }
 }
 
+veil_start_valgrind() {
+	_vg=
+	if [ "${NO_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; then
+		_vg="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$T/valgrind.log"
+	fi
+	VEIL_PORT=$(free_port)
+	VEIL_URL=http://127.0.0.1:$VEIL_PORT
+	# shellcheck disable=SC2086
+	$_vg "$VEIL_BIN" serve -f --port "$VEIL_PORT" ${VEIL_CA_FLAGS:-} \
+	    >"$T/veil.log" 2>&1 &
+	VEIL_PID=$!
+	lib_track $VEIL_PID
+	wait_for 60 curl -sf "$VEIL_URL/health" || fail "og-veil did not start"
+}
+
+veil_stop_valgrind() {
+	kill "$VEIL_PID"
+	wait "$VEIL_PID" || fail "og-veil exited with status $? (valgrind found errors or leaks: $(head -c 2000 "$T/valgrind.log" 2>/dev/null))"
+}
+
 veil_stop() {
 	kill "$VEIL_PID" 2>/dev/null || true
 	wait_for 40 sh -c "! kill -0 $VEIL_PID" || fail "og-veil did not exit"
@@ -235,4 +239,102 @@ node_client() {
 	_s=$1; shift
 	OPENAI_BASE_URL=$VEIL_URL/v1 OPENAI_API_KEY=og-veil \
 	    node "$TOP/tests/clients/$_s" "$@"
+}
+
+# sdk_faults SCRIPT: every tamper fault gives the dialect's error through
+# the SDK client tests/clients/SCRIPT (plain where a plain answer can be
+# tampered, and streamed) with no content; no prompt reaches og-veil's log.
+sdk_faults() {
+	P='secret words that must never leak'
+	for f in tamper-output tamper-token wrong-tee-id bad-signature \
+	    bad-request-hash drop-final truncate error-event kill-mid-stream; do
+		fault "$f"
+		case $f in
+		tamper-token|drop-final|truncate|error-event|kill-mid-stream) ;;
+		*)	node_client "$1" fault 502 >>"$T/client.log" ||
+			    fail "$f: plain" ;;
+		esac
+		node_client "$1" fault 502 stream >>"$T/client.log" ||
+		    fail "$f: stream"
+		fault_clear
+		note "$f: refused"
+	done
+	grep -qF "$P" "$T/veil.log" && fail "the prompt reached og-veil's log"
+	node_client "$1" create >>"$T/client.log" || fail "after faults"
+}
+
+# relay_count: the relay calls the devnet has seen so far.
+relay_count() {
+	devnet_curl "$DEVNET_ADMIN/stats" >"$T/stats.json"
+	jget "$T/stats.json" relay_requests
+}
+
+# claude_setup: skip unless the Claude Code of tests/agents starts here;
+# sets CLAUDE and makes its throwaway HOME and working directory.
+claude_setup() {
+	CLAUDE=$TOP/tests/agents/node_modules/.bin/claude
+	[ -x "$CLAUDE" ] ||
+	    skip "Claude Code is not installed (sh contrib/install-deps.sh check)"
+	"$CLAUDE" --version >"$T/claude-version" 2>&1 ||
+	    skip "Claude Code does not start here: $(head -c 300 "$T/claude-version")"
+	note "$(cat "$T/claude-version")"
+	mkdir -p "$T/claude-home" "$T/work"
+}
+
+# claude_run ARGS...: claude -p in $T/work, no terminal, nothing but the
+# API call (key $CLAUDE_KEY; $CLAUDE_ENV: more VAR=VALUE words); RC,
+# stdout in $T/claude.out, stderr in $T/claude.err.
+claude_run() {
+	RC=0
+	# shellcheck disable=SC2086
+	(cd "$T/work" && env -i PATH=/usr/local/bin:/usr/bin:/bin \
+	    HOME="$T/claude-home" TERM=dumb \
+	    ANTHROPIC_BASE_URL="$VEIL_URL" ANTHROPIC_API_KEY="$CLAUDE_KEY" \
+	    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1 \
+	    DISABLE_TELEMETRY=1 DISABLE_ERROR_REPORTING=1 $CLAUDE_ENV \
+	    timeout 150 "$CLAUDE" -p "$@" </dev/null >"$T/claude.out" \
+	    2>"$T/claude.err") || RC=$?
+}
+
+# codex_setup: skip unless the Codex of tests/agents starts here; sets
+# CODEX and makes its CODEX_HOME, HOME and working directory.
+codex_setup() {
+	CODEX=$TOP/tests/agents/node_modules/.bin/codex
+	[ -x "$CODEX" ] ||
+	    skip "Codex is not installed (sh contrib/install-deps.sh check)"
+	mkdir -p "$T/codex-home" "$T/work" "$T/codex-user"
+	CODEX_HOME=$T/codex-home "$CODEX" --version >"$T/codex-version" 2>&1 ||
+	    skip "Codex does not start here: $(head -c 300 "$T/codex-version")"
+	note "$(grep -v WARNING "$T/codex-version")"
+}
+
+# codex_config RETRIES [LINES]: config.toml naming og-veil ($VEIL_URL) as
+# a Responses provider, gpt-5-codex, request and stream retries RETRIES,
+# then LINES (more settings of the provider).
+codex_config() {
+	cat >"$T/codex-home/config.toml" <<CONF
+model = "gpt-5-codex"
+model_provider = "ogveil"
+check_for_update_on_startup = false
+
+[model_providers.ogveil]
+name = "og-veil"
+base_url = "$VEIL_URL/v1"
+wire_api = "responses"
+env_key = "OG_VEIL_KEY"
+request_max_retries = $1
+stream_max_retries = $1
+${2:-}
+CONF
+}
+
+# codex_run ARGS...: codex exec in $T/work, no terminal, key $CODEX_KEY;
+# RC, stdout in $T/codex.out, stderr in $T/codex.err.
+codex_run() {
+	RC=0
+	(cd "$T/work" && env -i PATH=/usr/local/bin:/usr/bin:/bin \
+	    HOME="$T/codex-user" CODEX_HOME="$T/codex-home" TERM=dumb \
+	    OG_VEIL_KEY="$CODEX_KEY" \
+	    timeout 150 "$CODEX" exec --skip-git-repo-check "$@" </dev/null \
+	    >"$T/codex.out" 2>"$T/codex.err") || RC=$?
 }

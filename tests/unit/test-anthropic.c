@@ -16,33 +16,10 @@
 #include "pyjson.h"
 #include "og-veil.h"
 #include "test.h"
-
-static struct json_value *
-parse(const char *s)
-{
-	const char	*errstr;
-
-	return (json_parse(s, strlen(s), NULL, &errstr));
-}
-
-static char *
-text(const struct json_value *v)
-{
-	struct buf	b;
-
-	buf_init(&b);
-	pyjson_write(&b, v, PYJSON_COMPACT);
-	buf_add(&b, "", 1);
-	return ((char *)buf_detach(&b, NULL));
-}
+#include "fixture.h"
 
 #define M	"\"model\":\"claude-x\",\"max_tokens\":9,"
-static const struct {
-	const char	*name;
-	const char	*in;
-	const char	*out;		/* NULL: refused */
-	int		 stream;
-} cases[] = {
+static const struct fixture_translate cases[] = {
 	{ "string-content", "{" M "\"messages\":[{\"role\":\"user\","
 	  "\"content\":\"hi\"}]}",
 	  "{\"model\":\"claude-x\",\"messages\":[{\"role\":\"user\","
@@ -128,114 +105,8 @@ static const struct {
 static int
 test_translate(void)
 {
-	struct json_value	*in = NULL, *out = NULL;
-	char			 msg[256], param[64], *s = NULL;
-	size_t			 i;
-	int			 stream, rv;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		in = parse(cases[i].in);
-		TEST_ASSERT(in != NULL);
-		stream = -1;
-		rv = dialect_anthropic.dl_translate(in, &out, &stream, msg,
-		    sizeof(msg), param, sizeof(param));
-		if (cases[i].out == NULL) {
-			if (rv != -1 || out != NULL || msg[0] == '\0') {
-				fprintf(stderr, "  %s: not refused\n",
-				    cases[i].name);
-				goto fail;
-			}
-		} else {
-			if (rv != 0) {
-				fprintf(stderr, "  %s: %s\n", cases[i].name,
-				    msg);
-				goto fail;
-			}
-			s = text(out);
-			if (strcmp(s, cases[i].out) != 0) {
-				fprintf(stderr, "  %s:\n   got  %s\n"
-				    "   want %s\n", cases[i].name, s,
-				    cases[i].out);
-				goto fail;
-			}
-			TEST_EQ_INT(stream, cases[i].stream);
-			free(s);
-			s = NULL;
-		}
-		json_free(out);
-		json_free(in);
-		out = in = NULL;
-	}
-	return (0);
-fail:
-	free(s);
-	json_free(out);
-	json_free(in);
-	return (-1);
-}
-
-/* A verified answer as the verifiers leave it. */
-static void
-answer_fake(struct answer *an, int stream, int tools)
-{
-	static const char *const deltas[] = { "Hel", "lo" };
-	struct answer_frame	*f;
-	size_t			 i;
-
-	answer_init(an);
-	an->an_stream = stream;
-	an->an_tools = tools;
-	an->an_model = strdup("claude-x");
-	an->an_usage = parse("{\"prompt_tokens\":7,\"completion_tokens\":2}");
-	an->an_tee = parse("{\"tee_signature\":\"c2ln\",\"tee_id\":\"0x1\"}");
-	if (tools) {
-		an->an_finish = strdup("tool_calls");
-		an->an_calls = parse("[{\"id\":\"call_1\",\"type\":"
-		    "\"function\",\"function\":{\"name\":\"Bash\","
-		    "\"arguments\":\"{\\\"command\\\":\\\"ls\\\"}\"}}]");
-	} else {
-		an->an_finish = strdup("stop");
-		an->an_text = strdup("Hello");
-		an->an_text_len = 5;
-	}
-	if (!stream)
-		return;
-	/* Held frames (stream.c): "Hel", "lo" (text form), the final. */
-	an->an_frames = calloc(3, sizeof(*an->an_frames));
-	an->an_names = malloc(sizeof("gpt-x\0stop"));
-	memcpy(an->an_names, "gpt-x\0stop", sizeof("gpt-x\0stop"));
-	an->an_names_len = sizeof("gpt-x\0stop") - 1;
-	an->an_chunk_id = strdup("chatcmpl-1");
-	an->an_created = 9;
-	for (i = 0; !tools && i < 2; i++) {
-		f = &an->an_frames[an->an_nframes++];
-		f->af_flags = AF_CONTENT;
-		f->af_text = (uint32_t)strlen(deltas[i]);
-		f->af_finish = AF_NULL;
-	}
-	f = &an->an_frames[an->an_nframes++];
-	f->af_finish = 6;	/* "stop" */
-}
-
-/* The event names of an SSE text, space-separated, into out. */
-static void
-event_names(const struct buf *b, char *out, size_t cap)
-{
-	const char	*p = (const char *)b->data, *end = p + b->len, *e;
-
-	out[0] = '\0';
-	while (p < end && (p = memmem(p, (size_t)(end - p), "event: ",
-	    7)) != NULL) {
-		p += 7;
-		e = memchr(p, '\n', (size_t)(end - p));
-		if (e == NULL)
-			break;
-		if (out[0] != '\0')
-			strlcat(out, " ", cap);
-		strncat(out, p, (size_t)(e - p) < cap - strlen(out) - 1 ?
-		    (size_t)(e - p) : cap - strlen(out) - 1);
-		p = e;
-	}
+	return (fixture_translate(&dialect_anthropic, cases,
+	    sizeof(cases) / sizeof(cases[0])));
 }
 
 static int
@@ -249,10 +120,10 @@ test_render(void)
 
 	buf_init(&b);
 	render_init(&rd, &dialect_anthropic, NULL, "claude-x");
-	rd.rd_proof = parse("{\"verified\":true}");
+	rd.rd_proof = fixture_parse("{\"verified\":true}");
 
 	/* Non-stream text. */
-	answer_fake(&an, 0, 0);
+	fixture_answer(&an, "claude-x", 0, 0);
 	TEST_EQ_INT(dialect_anthropic.dl_answer(&rd, &an, &b, &ae), 0);
 	buf_add(&b, "", 1);
 	TEST_ASSERT(strstr((char *)b.data, "\"content\":[{\"type\":\"text\","
@@ -265,7 +136,7 @@ test_render(void)
 	buf_clear(&b, 0);
 
 	/* Non-stream tool call: input is the parsed arguments. */
-	answer_fake(&an, 0, 1);
+	fixture_answer(&an, "claude-x", 0, 1);
 	TEST_EQ_INT(dialect_anthropic.dl_answer(&rd, &an, &b, &ae), 0);
 	buf_add(&b, "", 1);
 	TEST_ASSERT(strstr((char *)b.data, "[{\"type\":\"tool_use\",\"id\":"
@@ -275,9 +146,10 @@ test_render(void)
 	buf_clear(&b, 0);
 
 	/* Arguments that are no object: refused, nothing rendered. */
-	answer_fake(&an, 0, 1);
+	fixture_answer(&an, "claude-x", 0, 1);
 	json_free(an.an_calls);
-	an.an_calls = parse("[{\"function\":{\"name\":\"B\",\"arguments\":"
+	an.an_calls = fixture_parse("[{\"function\":{\"name\":\"B\","
+	    "\"arguments\":"
 	    "\"[1]\"}}]");
 	TEST_EQ_INT(dialect_anthropic.dl_answer(&rd, &an, &b, &ae), -1);
 	TEST_EQ_INT(ae.code, ERROR_UPSTREAM);
@@ -285,9 +157,9 @@ test_render(void)
 	buf_clear(&b, 0);
 
 	/* Stream text: every block stopped, in order. */
-	answer_fake(&an, 1, 0);
+	fixture_answer(&an, "claude-x", 1, 0);
 	TEST_EQ_INT(dialect_anthropic.dl_stream_answer(&rd, &an, &b, &ae), 0);
-	event_names(&b, names, sizeof(names));
+	fixture_event_names(&b, names, sizeof(names));
 	TEST_EQ_STR(names, "message_start content_block_start "
 	    "content_block_delta content_block_delta content_block_stop "
 	    "message_delta message_stop");
@@ -302,9 +174,9 @@ test_render(void)
 	dialect_anthropic.dl_stream_begin(&rd, &b);
 	rd.rd_flags |= RENDER_BEGUN;
 	dialect_anthropic.dl_stream_keepalive(&rd, &b);
-	answer_fake(&an, 1, 1);
+	fixture_answer(&an, "claude-x", 1, 1);
 	TEST_EQ_INT(dialect_anthropic.dl_stream_answer(&rd, &an, &b, &ae), 0);
-	event_names(&b, names, sizeof(names));
+	fixture_event_names(&b, names, sizeof(names));
 	TEST_EQ_STR(names, "message_start content_block_start "
 	    "content_block_delta content_block_stop content_block_start "
 	    "content_block_delta content_block_stop message_delta "
@@ -399,17 +271,18 @@ test_count_tokens(void)
 	TEST_EQ_INT(anthropic_estimate_tokens(1), 1);
 	TEST_EQ_INT(anthropic_estimate_tokens(3), 1);
 	TEST_EQ_INT(anthropic_estimate_tokens(4), 2);
-	in = parse("{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
+	in = fixture_parse("{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
 	    "\"content\":\"hi\"}]}");
 	TEST_EQ_INT(anthropic_count_tokens(in, &n, msg, sizeof(msg)), 0);
 	json_free(in);
-	in = parse("{\"model\":\"m\",\"system\":\"a long system prompt of "
+	in = fixture_parse("{\"model\":\"m\",\"system\":"
+	    "\"a long system prompt of "
 	    "many words\",\"messages\":[{\"role\":\"user\",\"content\":"
 	    "\"hi\"}]}");
 	TEST_EQ_INT(anthropic_count_tokens(in, &m, msg, sizeof(msg)), 0);
 	json_free(in);
 	TEST_ASSERT(n > 0 && m > n);
-	in = parse("{\"messages\":[]}");
+	in = fixture_parse("{\"messages\":[]}");
 	TEST_EQ_INT(anthropic_count_tokens(in, &n, msg, sizeof(msg)), -1);
 	json_free(in);
 	return (0);

@@ -17,59 +17,9 @@
 #include "pyjson.h"
 #include "og-veil.h"
 #include "test.h"
+#include "fixture.h"
 
-static struct json_value *
-parse(const char *s)
-{
-	const char	*errstr;
-
-	return (json_parse(s, strlen(s), NULL, &errstr));
-}
-
-/* A verified answer as the verifiers leave it. */
-static void
-answer_fake(struct answer *an, int stream, int tools)
-{
-	static const char *const deltas[] = { "Hel", "lo" };
-	struct answer_frame	*f;
-	size_t			 i;
-
-	answer_init(an);
-	an->an_stream = stream;
-	an->an_tools = tools;
-	an->an_model = strdup("gpt-x");
-	an->an_usage = parse("{\"prompt_tokens\":7,\"completion_tokens\":2}");
-	an->an_tee = parse("{\"tee_signature\":\"c2ln\",\"tee_id\":\"0x1\"}");
-	if (tools) {
-		an->an_finish = strdup("tool_calls");
-		an->an_calls = parse("[{\"id\":\"call_1\",\"type\":"
-		    "\"function\",\"function\":{\"name\":\"Bash\","
-		    "\"arguments\":\"{\\\"command\\\":\\\"ls\\\"}\"}}]");
-	} else {
-		an->an_finish = strdup("stop");
-		an->an_text = strdup("Hello");
-		an->an_text_len = 5;
-	}
-	if (!stream)
-		return;
-	/* Held frames (stream.c): "Hel", "lo" (text form), the final. */
-	an->an_frames = calloc(3, sizeof(*an->an_frames));
-	an->an_names = malloc(sizeof("gpt-x\0stop"));
-	memcpy(an->an_names, "gpt-x\0stop", sizeof("gpt-x\0stop"));
-	an->an_names_len = sizeof("gpt-x\0stop") - 1;
-	an->an_chunk_id = strdup("chatcmpl-1");
-	an->an_created = 9;
-	for (i = 0; !tools && i < 2; i++) {
-		f = &an->an_frames[an->an_nframes++];
-		f->af_flags = AF_CONTENT;
-		f->af_text = (uint32_t)strlen(deltas[i]);
-		f->af_finish = AF_NULL;
-	}
-	f = &an->an_frames[an->an_nframes++];
-	f->af_finish = 6;	/* "stop" */
-}
-
-/* A replayed chunk's start (answer_fake()'s id, created and model). */
+/* A replayed chunk's start (fixture_answer()'s id, created and model). */
 #define HEAD	"data: {\"id\":\"chatcmpl-1\",\"object\":" \
 	"\"chat.completion.chunk\",\"created\":9,\"model\":\"gpt-x\","
 
@@ -84,10 +34,10 @@ test_stream(void)
 
 	buf_init(&b);
 	render_init(&rd, &dialect_chat, NULL, "gpt-x");
-	rd.rd_proof = parse("{\"verified\":true}");
+	rd.rd_proof = fixture_parse("{\"verified\":true}");
 	for (usage = 0; usage < 2; usage++) {
 		rd.rd_flags = usage ? RENDER_INCLUDE_USAGE : 0;
-		answer_fake(&an, 1, 0);
+		fixture_answer(&an, "gpt-x", 1, 0);
 		TEST_EQ_INT(dialect_chat.dl_stream_answer(&rd, &an, &b, &ae),
 		    0);
 		buf_add(&b, "", 1);
@@ -141,9 +91,9 @@ test_answer(void)
 
 	buf_init(&b);
 	render_init(&rd, &dialect_chat, NULL, "gpt-x");
-	rd.rd_proof = parse("{\"verified\":true}");
-	answer_fake(&an, 0, 0);
-	an.an_chat = parse("{\"id\":\"c\",\"choices\":[],"
+	rd.rd_proof = fixture_parse("{\"verified\":true}");
+	fixture_answer(&an, "gpt-x", 0, 0);
+	an.an_chat = fixture_parse("{\"id\":\"c\",\"choices\":[],"
 	    "\"tee_id\":\"0x1\"}");
 	TEST_EQ_INT(dialect_chat.dl_answer(&rd, &an, &b, &ae), 0);
 	buf_add(&b, "", 1);
@@ -186,7 +136,7 @@ test_stream_form(void)
 	buf_init(&b);
 	render_init(&rd, &dialect_chat, NULL, "gpt-x");
 	for (tools = 0; tools < 2; tools++) {
-		answer_fake(&an, 1, 0);
+		fixture_answer(&an, "gpt-x", 1, 0);
 		an.an_tools = tools;
 		an.an_frames[0].af_flags = AF_ROLE | AF_CONTENT | AF_CALLS;
 		an.an_frames[0].af_calls = sizeof(calls) - 1;

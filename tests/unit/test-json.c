@@ -122,7 +122,7 @@ fail:
 static int
 test_limits_bytes(void)
 {
-	struct json_limits	 lim = { 8, 0 };
+	struct json_limits	 lim = { 8, 0, 0 };
 	struct json_value	*v = NULL;
 	const char		*errstr = NULL;
 
@@ -130,6 +130,26 @@ test_limits_bytes(void)
 	json_free(v);
 	TEST_ASSERT((v = json_parse("\"1234567\"", 9, &lim, &errstr)) == NULL);
 	TEST_EQ_STR(errstr, "request body too large");
+	return (0);
+fail:
+	json_free(v);
+	return (-1);
+}
+
+static int
+test_limits_floats(void)
+{
+	struct json_limits	 lim = { 0, 0, 2 };
+	struct json_value	*v = NULL;
+	const char		*errstr = NULL;
+
+	/* Integers do not count; the third float stops the parse. */
+	TEST_ASSERT((v = json_parse("[0.5,1e3,7,8]", 13, &lim, &errstr)) !=
+	    NULL);
+	json_free(v);
+	TEST_ASSERT((v = json_parse("[0.5,1e3,7,2.5]", 15, &lim, &errstr)) ==
+	    NULL);
+	TEST_ASSERT(errstr == json_err_floats);
 	return (0);
 fail:
 	json_free(v);
@@ -156,7 +176,7 @@ nested(size_t n)
 static int
 test_limits_depth(void)
 {
-	struct json_limits	 lim = { 0, 3 };
+	struct json_limits	 lim = { 0, 3, 0 };
 	struct json_value	*v = NULL;
 	const char		*errstr = NULL;
 	char			*s = NULL;
@@ -545,6 +565,7 @@ static const struct test_case cases[] = {
 	{ "numbers-raw", test_numbers_raw },
 	{ "invalid", test_invalid },
 	{ "limits-bytes", test_limits_bytes },
+	{ "limits-floats", test_limits_floats },
 	{ "limits-depth", test_limits_depth },
 	{ "duplicates", test_duplicates },
 	{ "many-keys", test_many_keys },

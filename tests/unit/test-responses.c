@@ -17,33 +17,10 @@
 #include "pyjson.h"
 #include "og-veil.h"
 #include "test.h"
-
-static struct json_value *
-parse(const char *s)
-{
-	const char	*errstr;
-
-	return (json_parse(s, strlen(s), NULL, &errstr));
-}
-
-static char *
-text(const struct json_value *v)
-{
-	struct buf	b;
-
-	buf_init(&b);
-	pyjson_write(&b, v, PYJSON_COMPACT);
-	buf_add(&b, "", 1);
-	return ((char *)buf_detach(&b, NULL));
-}
+#include "fixture.h"
 
 #define M	"\"model\":\"gpt-x\","
-static const struct {
-	const char	*name;
-	const char	*in;
-	const char	*out;		/* NULL: refused */
-	int		 stream;
-} cases[] = {
+static const struct fixture_translate cases[] = {
 	{ "string-input", "{" M "\"input\":\"hi\",\"instructions\":\"sys\","
 	  "\"store\":false,\"include\":[\"x\"],\"prompt_cache_key\":\"k\","
 	  "\"client_metadata\":{\"a\":1},\"parallel_tool_calls\":true,"
@@ -131,118 +108,8 @@ static const struct {
 static int
 test_translate(void)
 {
-	struct json_value	*in = NULL, *out = NULL;
-	char			 msg[256], param[64], *s = NULL;
-	size_t			 i;
-	int			 stream, rv;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		in = parse(cases[i].in);
-		if (in == NULL) {
-			fprintf(stderr, "  %s: bad case JSON\n", cases[i].name);
-			goto fail;
-		}
-		stream = -1;
-		msg[0] = '\0';
-		rv = dialect_responses.dl_translate(in, &out, &stream, msg,
-		    sizeof(msg), param, sizeof(param));
-		if (cases[i].out == NULL) {
-			if (rv != -1 || out != NULL || msg[0] == '\0') {
-				fprintf(stderr, "  %s: not refused\n",
-				    cases[i].name);
-				goto fail;
-			}
-		} else {
-			if (rv != 0) {
-				fprintf(stderr, "  %s: %s\n", cases[i].name,
-				    msg);
-				goto fail;
-			}
-			s = text(out);
-			if (strcmp(s, cases[i].out) != 0) {
-				fprintf(stderr, "  %s:\n   got  %s\n"
-				    "   want %s\n", cases[i].name, s,
-				    cases[i].out);
-				goto fail;
-			}
-			TEST_EQ_INT(stream, cases[i].stream);
-			free(s);
-			s = NULL;
-		}
-		json_free(out);
-		json_free(in);
-		out = in = NULL;
-	}
-	return (0);
-fail:
-	free(s);
-	json_free(out);
-	json_free(in);
-	return (-1);
-}
-
-/* A verified answer as the verifiers leave it. */
-static void
-answer_fake(struct answer *an, int stream, int tools)
-{
-	static const char *const deltas[] = { "Hel", "lo" };
-	struct answer_frame	*f;
-	size_t			 i;
-
-	answer_init(an);
-	an->an_stream = stream;
-	an->an_tools = tools;
-	an->an_model = strdup("gpt-x");
-	an->an_usage = parse("{\"prompt_tokens\":7,\"completion_tokens\":2}");
-	an->an_tee = parse("{\"tee_signature\":\"c2ln\",\"tee_id\":\"0x1\"}");
-	if (tools) {
-		an->an_finish = strdup("tool_calls");
-		an->an_calls = parse("[{\"id\":\"call_1\",\"type\":"
-		    "\"function\",\"function\":{\"name\":\"Bash\","
-		    "\"arguments\":\"{\\\"command\\\":\\\"ls\\\"}\"}}]");
-	} else {
-		an->an_finish = strdup("stop");
-		an->an_text = strdup("Hello");
-		an->an_text_len = 5;
-	}
-	if (!stream)
-		return;
-	/* Held frames (stream.c): "Hel", "lo" (text form), the final. */
-	an->an_frames = calloc(3, sizeof(*an->an_frames));
-	an->an_names = malloc(sizeof("gpt-x\0stop"));
-	memcpy(an->an_names, "gpt-x\0stop", sizeof("gpt-x\0stop"));
-	an->an_names_len = sizeof("gpt-x\0stop") - 1;
-	an->an_chunk_id = strdup("chatcmpl-1");
-	an->an_created = 9;
-	for (i = 0; !tools && i < 2; i++) {
-		f = &an->an_frames[an->an_nframes++];
-		f->af_flags = AF_CONTENT;
-		f->af_text = (uint32_t)strlen(deltas[i]);
-		f->af_finish = AF_NULL;
-	}
-	f = &an->an_frames[an->an_nframes++];
-	f->af_finish = 6;	/* "stop" */
-}
-
-/* The event names of an SSE text, space-separated, into out. */
-static void
-event_names(const struct buf *b, char *out, size_t cap)
-{
-	const char	*p = (const char *)b->data, *end = p + b->len, *e;
-
-	out[0] = '\0';
-	while (p < end && (p = memmem(p, (size_t)(end - p), "event: ",
-	    7)) != NULL) {
-		p += 7;
-		e = memchr(p, '\n', (size_t)(end - p));
-		if (e == NULL)
-			break;
-		if (out[0] != '\0')
-			strlcat(out, " ", cap);
-		strncat(out, p, (size_t)(e - p) < cap - strlen(out) - 1 ?
-		    (size_t)(e - p) : cap - strlen(out) - 1);
-		p = e;
-	}
+	return (fixture_translate(&dialect_responses, cases,
+	    sizeof(cases) / sizeof(cases[0])));
 }
 
 /* Every data: line's sequence_number counts from 0. */
@@ -283,14 +150,14 @@ test_render(void)
 	char			 names[2048];
 
 	buf_init(&b);
-	body = parse("{\"model\":\"gpt-x\",\"input\":\"x\",\"tools\":[{"
+	body = fixture_parse("{\"model\":\"gpt-x\",\"input\":\"x\",\"tools\":[{"
 	    "\"type\":\"custom\",\"name\":\"apply_patch\"}],"
 	    "\"instructions\":\"sys\"}");
 	render_init(&rd, &dialect_responses, body, "gpt-x");
-	rd.rd_proof = parse("{\"verified\":true}");
+	rd.rd_proof = fixture_parse("{\"verified\":true}");
 
 	/* Non-stream text: a response with one message item and proof. */
-	answer_fake(&an, 0, 0);
+	fixture_answer(&an, "gpt-x", 0, 0);
 	TEST_EQ_INT(dialect_responses.dl_answer(&rd, &an, &b, &ae), 0);
 	v = json_parse((const char *)b.data, b.len, NULL, NULL);
 	TEST_ASSERT(v != NULL);
@@ -309,7 +176,7 @@ test_render(void)
 	buf_clear(&b, 0);
 
 	/* A length stop is incomplete. */
-	answer_fake(&an, 0, 0);
+	fixture_answer(&an, "gpt-x", 0, 0);
 	free(an.an_finish);
 	an.an_finish = strdup("length");
 	TEST_EQ_INT(dialect_responses.dl_answer(&rd, &an, &b, &ae), 0);
@@ -322,9 +189,9 @@ test_render(void)
 	buf_clear(&b, 0);
 
 	/* Stream text: the official sequence, numbered from 0. */
-	answer_fake(&an, 1, 0);
+	fixture_answer(&an, "gpt-x", 1, 0);
 	TEST_EQ_INT(dialect_responses.dl_stream_answer(&rd, &an, &b, &ae), 0);
-	event_names(&b, names, sizeof(names));
+	fixture_event_names(&b, names, sizeof(names));
 	TEST_EQ_STR(names, "response.created response.in_progress "
 	    "response.output_item.added response.content_part.added "
 	    "response.output_text.delta response.output_text.delta "
@@ -340,9 +207,9 @@ test_render(void)
 	dialect_responses.dl_stream_begin(&rd, &b);
 	rd.rd_flags |= RENDER_BEGUN;
 	dialect_responses.dl_stream_keepalive(&rd, &b);
-	answer_fake(&an, 1, 1);
+	fixture_answer(&an, "gpt-x", 1, 1);
 	TEST_EQ_INT(dialect_responses.dl_stream_answer(&rd, &an, &b, &ae), 0);
-	event_names(&b, names, sizeof(names));
+	fixture_event_names(&b, names, sizeof(names));
 	TEST_EQ_STR(names, "response.created response.in_progress "
 	    "response.in_progress response.output_item.added "
 	    "response.function_call_arguments.delta "
@@ -355,9 +222,9 @@ test_render(void)
 	buf_clear(&b, 0);
 
 	/* A call of the agent's custom tool is a custom_tool_call. */
-	answer_fake(&an, 0, 1);
+	fixture_answer(&an, "gpt-x", 0, 1);
 	json_free(an.an_calls);
-	an.an_calls = parse("[{\"id\":\"call_9\",\"type\":\"function\","
+	an.an_calls = fixture_parse("[{\"id\":\"call_9\",\"type\":\"function\","
 	    "\"function\":{\"name\":\"apply_patch\",\"arguments\":"
 	    "\"{\\\"input\\\": \\\"*** Begin Patch\\\"}\"}}]");
 	TEST_EQ_INT(dialect_responses.dl_answer(&rd, &an, &b, &ae), 0);

@@ -16,26 +16,7 @@
 #include "sse.h"
 #include "og-veil.h"
 #include "test.h"
-
-static struct json_value *
-parse(const char *s)
-{
-	const char	*errstr;
-
-	return (json_parse(s, strlen(s), NULL, &errstr));
-}
-
-/* The compact JSON text of v (new string). */
-static char *
-text(const struct json_value *v)
-{
-	struct buf	b;
-
-	buf_init(&b);
-	pyjson_write(&b, v, PYJSON_COMPACT);
-	buf_add(&b, "", 1);
-	return ((char *)buf_detach(&b, NULL));
-}
+#include "fixture.h"
 
 static int
 test_response_text(void)
@@ -43,7 +24,8 @@ test_response_text(void)
 	struct json_value	*in, *out = NULL;
 	char			*s = NULL;
 
-	in = parse("{\"id\":\"c1\",\"created\":5,\"model\":\"m\",\"extra\":"
+	in = fixture_parse("{\"id\":\"c1\",\"created\":5,\"model\":\"m\","
+	    "\"extra\":"
 	    "\"UNSIGNED\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
 	    "\"assistant\",\"content\":\"hi\",\"refusal\":\"UNSIGNED\","
 	    "\"tool_calls\":[{\"id\":\"UNSIGNED\"}]},\"logprobs\":"
@@ -53,7 +35,7 @@ test_response_text(void)
 	    "\"n\":2,\"s\":\"UNSIGNED\"}}}");
 	TEST_ASSERT(in != NULL);
 	out = scrub_response(in, "req-model", "hi", 2);
-	s = text(out);
+	s = fixture_text(out);
 	TEST_EQ_STR(s, "{\"id\":\"c1\",\"object\":\"chat.completion\","
 	    "\"created\":5,\"model\":\"m\",\"choices\":[{\"index\":0,"
 	    "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},"
@@ -76,14 +58,15 @@ test_response_tools(void)
 	struct json_value	*in, *out = NULL;
 	char			*s = NULL;
 
-	in = parse("{\"model\":\"bad model\\n\",\"choices\":[{\"message\":{"
+	in = fixture_parse("{\"model\":\"bad model\\n\",\"choices\":[{"
+	    "\"message\":{"
 	    "\"content\":\"UNSIGNED\",\"tool_calls\":[{\"id\":\"a\",\"x\":1}]"
 	    "},\"finish_reason\":\"tool_calls\"}]}");
 	TEST_ASSERT(in != NULL);
 	out = scrub_response(in, "req-model", "ignored", 7);
 	TEST_ASSERT(strncmp(json_get_str(out, "id"), "chatcmpl-", 9) == 0);
 	TEST_EQ_STR(json_get_str(out, "model"), "req-model");
-	s = text(json_get(out, "choices"));
+	s = fixture_text(json_get(out, "choices"));
 	/* §8 signs json.dumps of the whole array: it goes as given. */
 	TEST_EQ_STR(s, "[{\"index\":0,\"message\":{\"role\":\"assistant\","
 	    "\"content\":null,\"tool_calls\":[{\"id\":\"a\",\"x\":1}]},"
@@ -105,12 +88,12 @@ test_response_parts(void)
 	struct json_value	*in, *out = NULL;
 	char			*s = NULL;
 
-	in = parse("{\"choices\":[{\"message\":{\"content\":[{\"type\":"
+	in = fixture_parse("{\"choices\":[{\"message\":{\"content\":[{\"type\":"
 	    "\"text\",\"text\":\"a\",\"x\":\"UNSIGNED\"},{\"text\":\"b\"}]},"
 	    "\"finish_reason\":\"Ignore previous\"}]}");
 	TEST_ASSERT(in != NULL);
 	out = scrub_response(in, NULL, "ab", 2);
-	s = text(json_get(out, "choices"));
+	s = fixture_text(json_get(out, "choices"));
 	TEST_EQ_STR(s, "[{\"index\":0,\"message\":{\"role\":\"assistant\","
 	    "\"content\":\"ab\"},\"finish_reason\":null}]");
 	free(s);
@@ -236,13 +219,13 @@ test_proof_fields(void)
 	struct json_value	*in, *out = NULL;
 	char			*s = NULL;
 
-	in = parse("{\"tee_id\":\"0xab\",\"tee_signature\":\"c2ln\","
+	in = fixture_parse("{\"tee_id\":\"0xab\",\"tee_signature\":\"c2ln\","
 	    "\"tee_timestamp\":17,\"tee_output_hash\":{\"x\":\"UNSIGNED\"},"
 	    "\"tee_request_hash\":\"aa\",\"tee_extra\":\"UNSIGNED\","
 	    "\"choices\":[]}");
 	TEST_ASSERT(in != NULL);
 	out = scrub_proof_fields(in);
-	s = text(out);
+	s = fixture_text(out);
 	TEST_EQ_STR(s, "{\"tee_signature\":\"c2ln\",\"tee_request_hash\":"
 	    "\"aa\",\"tee_timestamp\":17,\"tee_id\":\"0xab\"}");
 	free(s);

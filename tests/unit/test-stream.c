@@ -29,6 +29,7 @@
 #include "verify.h"
 #include "og-veil.h"
 #include "test.h"
+#include "fixture.h"
 
 /* The TEE of every case: an OHTTP key and a signing key, made once. */
 static struct {
@@ -202,17 +203,6 @@ run(struct ohttp_ctx *cctx, const struct buf *ct, size_t step, size_t max,
 #define D(s)	"data: {\"choices\":[{\"delta\":{\"content\":\"" s "\"}," \
 	"\"index\":0,\"finish_reason\":null}],\"model\":\"gm\"}\n\n"
 
-static char *
-text(const struct json_value *v)
-{
-	struct buf	b;
-
-	buf_init(&b);
-	pyjson_write(&b, v, PYJSON_COMPACT);
-	buf_add(&b, "", 1);
-	return ((char *)buf_detach(&b, NULL));
-}
-
 /* The answer's frames as the chat dialect replays them; new string. */
 static char *
 replay(const struct answer *an)
@@ -258,7 +248,7 @@ test_text(void)
 		TEST_EQ_STR(an.an_finish, "stop");
 		TEST_EQ_STR(an.an_model, "gm");
 		TEST_EQ_STR(an.an_proof.tee_id, tee.tee_id);
-		s = text(an.an_usage);
+		s = fixture_text(an.an_usage);
 		TEST_EQ_STR(s, "{\"prompt_tokens\":3,\"completion_tokens\":2}");
 		free(s);
 		s = NULL;
@@ -326,7 +316,7 @@ test_tools(void)
 	TEST_EQ_INT(an.an_tools, 1);
 	TEST_ASSERT(an.an_text == NULL);
 	TEST_EQ_STR(an.an_finish, "tool_calls");
-	s = text(an.an_calls);
+	s = fixture_text(an.an_calls);
 	TEST_EQ_STR(s, "[{\"function\":{\"arguments\":\"{\\\"command\\\":"
 	    "\\\"ls\\\"}\",\"name\":\"Bash\"},\"id\":\"call_1\",\"type\":"
 	    "\"function\"}]");

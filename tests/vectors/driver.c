@@ -121,7 +121,7 @@ int
 main(int argc, char **argv)
 {
 	const char		*dir = argc > 1 ? argv[1] : "../shared/vectors";
-	struct json_limits	 lim = { 0, 512 };
+	struct json_limits	 lim = { 0, 512, 0 };
 	struct json_value	*root;
 	struct vec_report	 r;
 	const char		*errstr;
