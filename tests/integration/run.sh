@@ -20,7 +20,7 @@
 # the devnet model, PII) and the real agents (452, 453, 473, 474) run over
 # plain HTTP only.  A new case without the line runs once, plain.
 #
-# INTEGRATION_JOBS (default 1) cases run at once, each in its own $T, HOME
+# INTEGRATION_JOBS (default 2) cases run at once, each in its own $T, HOME
 # and OG_VEIL_HOME, with its own devnet and og-veil on free ports (lib.sh),
 # so they are independent; INTEGRATION_JOBS=1 runs them one by one.  A
 # case that must run alone (it measures timing against the whole machine,
@@ -38,7 +38,7 @@ pass=0
 failn=0
 skipn=0
 CASE_TIMEOUT=${CASE_TIMEOUT:-180}
-JOBS=${INTEGRATION_JOBS:-1}
+JOBS=${INTEGRATION_JOBS:-2}
 work=$(mktemp -d /tmp/og-veil-run.XXXXXX)
 workers=
 trap 'for p in $workers; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
