@@ -553,7 +553,7 @@ json_utf8_decode(const void *s, size_t left, int surrogates, uint32_t *cp)
 }
 
 /* The value of 4 hex digits at p (4 bytes readable), or -1. */
-static long
+long
 json_hex4(const unsigned char *p)
 {
 	long	v = 0;

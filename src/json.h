@@ -111,6 +111,8 @@ int			 json_to_double(const struct json_value *, double *);
  */
 int			 json_equal(const struct json_value *,
 			    const struct json_value *);
+/* The value of 4 hex digits at p (4 bytes readable), or -1. */
+long			 json_hex4(const unsigned char *);
 /*
  * One UTF-8 sequence at p of at most len bytes: its length and code point
  * (cp may be NULL), 0 when invalid; surrogates non-zero also accepts a

@@ -338,25 +338,6 @@ sse_scan_ws(struct sse_scan *sc)
 		sc->p++;
 }
 
-static int
-sse_hex4(const uint8_t *p)
-{
-	int	v = 0, i, d;
-
-	for (i = 0; i < 4; i++) {
-		if (p[i] >= '0' && p[i] <= '9')
-			d = p[i] - '0';
-		else if (p[i] >= 'a' && p[i] <= 'f')
-			d = p[i] - 'a' + 10;
-		else if (p[i] >= 'A' && p[i] <= 'F')
-			d = p[i] - 'A' + 10;
-		else
-			return (-1);
-		v = v * 16 + d;
-	}
-	return (v);
-}
-
 /*
  * A string at sc->p (on its quote): its raw bytes and whether it holds
  * escapes.  -1 for what the scan leaves to json_parse(): invalid or
@@ -393,13 +374,13 @@ sse_scan_string(struct sse_scan *sc, const uint8_t **raw, size_t *rawlen,
 			p += 2;
 			continue;
 		}
-		if (p[1] != 'u' || end - p < 6 || (cp = sse_hex4(p + 2)) <= 0)
+		if (p[1] != 'u' || end - p < 6 || (cp = json_hex4(p + 2)) <= 0)
 			return (-1);
 		if (cp >= 0xdc00 && cp <= 0xdfff)
 			return (-1);
 		if (cp >= 0xd800 && cp <= 0xdbff) {
 			if (end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
-			    (lo = sse_hex4(p + 8)) < 0xdc00 || lo > 0xdfff)
+			    (lo = json_hex4(p + 8)) < 0xdc00 || lo > 0xdfff)
 				return (-1);
 			p += 12;
 			continue;
@@ -444,10 +425,10 @@ sse_scan_decode(struct buf *b, const uint8_t *p, size_t len)
 			buf_add_u8(b, '\t');
 			break;
 		case 'u':
-			cp = (uint32_t)sse_hex4(p + 2);
+			cp = (uint32_t)json_hex4(p + 2);
 			if (cp >= 0xd800 && cp <= 0xdbff) {
 				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    ((uint32_t)sse_hex4(p + 8) - 0xdc00);
+				    ((uint32_t)json_hex4(p + 8) - 0xdc00);
 				p += 6;
 			}
 			if (cp < 0x80) {
