@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bytes.h"
 #include "escape.h"
 #include "json.h"
 #include "og-veil.h"
 #include "pyjson.h"
+#include "quarantine.h"
 #include "xmalloc.h"
 
 #define CMD_STATUS_JSON		300
@@ -93,6 +95,54 @@ cmd_status_quarantined(const struct json_value *q)
 		    (long long)n, (long long)in);
 		buf_clear(&b, 0);
 	}
+}
+
+/*
+ * The quarantines the store remembers, for a server that is not running:
+ * those still in force at now, printed as the server would, or appended
+ * to b as a JSON array when b is not NULL.
+ */
+static void
+cmd_status_stored_quarantines(const struct quarantine *q, int64_t now,
+    struct buf *b)
+{
+	const struct quarantine_entry	*e;
+	struct buf			 t;
+	size_t				 i;
+	int				 first = 1;
+
+	if (b != NULL)
+		buf_add_str(b, "[");
+	for (i = 0; i < q->q_n; i++) {
+		e = &q->q_entries[i];
+		if (e->qe_until <= now)
+			continue;
+		if (b != NULL) {
+			buf_printf(b, "%s{\"tee_id\": ", first ? "" : ", ");
+			pyjson_write_string(b, e->qe_id, strlen(e->qe_id), 0);
+			buf_printf(b, ", \"failures\": %d, \"since\": %lld, "
+			    "\"until\": %lld, \"retry_in\": %lld, "
+			    "\"reason\": ", e->qe_failures,
+			    (long long)e->qe_since, (long long)e->qe_until,
+			    (long long)(e->qe_until - now));
+			pyjson_write_string(b, e->qe_reason,
+			    strlen(e->qe_reason), 0);
+			buf_add_str(b, "}");
+			first = 0;
+			continue;
+		}
+		buf_init(&t);
+		escape_ctl(&t, e->qe_id, strlen(e->qe_id), 0);
+		buf_add_str(&t, ": ");
+		escape_ctl(&t, e->qe_reason, strlen(e->qe_reason), 0);
+		printf("quarantined: %.*s (failure %d in a row; not used for "
+		    "%lld s more, as the store remembers)\n", (int)t.len,
+		    (const char *)t.data, e->qe_failures,
+		    (long long)(e->qe_until - now));
+		buf_clear(&t, 0);
+	}
+	if (b != NULL)
+		buf_add_str(b, "]");
 }
 
 /* ,"key":"value" or null. */
@@ -175,6 +225,8 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 	struct buf			 b;
 	const char			*tee_id = NULL, *hstatus = NULL;
 	struct cmd_status_figures	 fig;
+	struct quarantine		 stored;
+	int64_t				 now = (int64_t)time(NULL);
 	const char			*rsource = NULL;
 	int64_t				 rage = -1;
 	const char			*errstr;
@@ -187,11 +239,15 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 
 	(void)self;
 	memset(&s, 0, sizeof(s));
+	quarantine_init(&stored);
 	/* Only look: status creates nothing when there is no state yet. */
 	if (stat(cfg->home, &sb) == 0) {
 		if ((st = cmd_store_open(cfg)) == NULL)
 			return (CMD_EXIT_FAIL);
 		r = store_session_load(st, &s);
+		/* What a stopped server will honour when it starts. */
+		if (r != -1 && store_quarantine_load(st, &stored) == -1)
+			quarantine_clear(&stored);
 		store_close(st);
 		if (r == -1) {
 			fprintf(stderr, "og-veil: cannot read the saved "
@@ -255,6 +311,8 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		buf_add_str(&b, ", \"quarantined\": ");
 		if (json_is(json_get(health, "quarantined"), JSON_ARRAY))
 			pyjson_write(&b, json_get(health, "quarantined"), 0);
+		else if (!running)
+			cmd_status_stored_quarantines(&stored, now, &b);
 		else
 			buf_add_str(&b, "null");
 		if (rage >= 0)
@@ -307,10 +365,13 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 				    "%.0f receipts\n", fig.verified,
 				    fig.refused,
 				    fig.verify_failed, fig.receipts);
-		} else
+		} else {
 			printf("server:      not running (start it with "
 			    "`og-veil serve`)\n");
+			cmd_status_stored_quarantines(&stored, now, NULL);
+		}
 	}
+	quarantine_clear(&stored);
 	json_free(health);
 	json_free(ready_doc);
 	free(body);

@@ -82,6 +82,14 @@ grep -q '^og_veil_quarantines_total 1$' "$T/body" ||
 
 # Remembered across a restart: still not selected (the fault stays on).
 veil_stop
+# A stopped server's status reads the store's quarantines.
+"$VEIL_BIN" status --port "$VEIL_PORT" >"$T/status.out" 2>&1 || true
+grep -q "^quarantined: $bad: output hash mismatch.*as the store remembers" \
+    "$T/status.out" ||
+    { cat "$T/status.out" >&2; fail "a stopped server's status does not show the stored quarantine"; }
+"$VEIL_BIN" status --json --port "$VEIL_PORT" >"$T/status.json" 2>&1 || true
+[ "$(jget "$T/status.json" quarantined.0.tee_id)" = "$bad" ] ||
+    fail "status --json of a stopped server does not show the stored quarantine"
 veil_start
 check_health
 for i in 1 2; do
