@@ -288,6 +288,10 @@ relay_header_cb(struct evhttp_request *up, void *arg)
 	evhttp_add_header(h, "Content-Type", v != NULL ? v :
 	    "application/octet-stream");
 	evhttp_add_header(h, "Cache-Control", "no-cache");
+	/* A proxy passes the gateway's end-to-end Retry-After on (429). */
+	if ((v = evhttp_find_header(evhttp_request_get_input_headers(up),
+	    "Retry-After")) != NULL)
+		evhttp_add_header(h, "Retry-After", v);
 	if (code < 200 || code > 599)
 		code = 502;
 	/* §6: a chunked answer carries a billing frame for us. */

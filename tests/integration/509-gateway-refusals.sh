@@ -4,9 +4,9 @@
 # relay with its status and the gateway's message, in each dialect: Chat
 # Completions, Anthropic Messages and Responses, streamed or not
 # (PROTOCOL.md §5; 413 is the dialect's context-length error).  A refusal
-# is not a lie: no TEE is quarantined.  (Whether the live relay passes on
-# a gateway's Retry-After is not known; the devnet relay does not, so it
-# is not checked here; 321 checks the relay's own.)
+# is not a lie: no TEE is quarantined.  A gateway's Retry-After (429)
+# reaches the agent as the devnet relay passes it on, like any proxy of
+# end-to-end headers (321 checks the relay's own).
 # tls: yes
 devnet_start
 veil_login
@@ -80,6 +80,9 @@ for st in 400 402 413 429 451 500 503; do
 		for s in false true; do
 			send "$d" "$s"
 			check "$st" "$d" || fail "gateway $st, $d, stream $s"
+			[ "$st" != 429 ] ||
+			    grep -qi '^Retry-After: 5' "$T/headers" ||
+			    fail "gateway 429, $d, stream $s: the gateway's Retry-After 5 was not passed on"
 		done
 	done
 	fault_clear
