@@ -276,7 +276,7 @@ relay_header_cb(struct evhttp_request *up, void *arg)
 {
 	struct relay_req	*rr = arg;
 	struct evkeyvalq	*h;
-	const char		*v;
+	const char		*v, *ra;
 	int			 code;
 
 	if (rr->rr_in == NULL)
@@ -289,9 +289,9 @@ relay_header_cb(struct evhttp_request *up, void *arg)
 	    "application/octet-stream");
 	evhttp_add_header(h, "Cache-Control", "no-cache");
 	/* A proxy passes the gateway's end-to-end Retry-After on (429). */
-	if ((v = evhttp_find_header(evhttp_request_get_input_headers(up),
+	if ((ra = evhttp_find_header(evhttp_request_get_input_headers(up),
 	    "Retry-After")) != NULL)
-		evhttp_add_header(h, "Retry-After", v);
+		evhttp_add_header(h, "Retry-After", ra);
 	if (code < 200 || code > 599)
 		code = 502;
 	/* §6: a chunked answer carries a billing frame for us. */
