@@ -63,11 +63,12 @@ cmd_status_registry(const char *source, int64_t age)
 }
 
 /*
- * The server's quarantined TEEs (/health "quarantined"), one line each:
- * the id, how long until it may be used again, and why (escaped).
+ * Quarantined TEEs (/health "quarantined", or the store's as
+ * quarantine_json writes them), one line each: the id, how long until it
+ * may be used again, and why (escaped); whence ends each line's note.
  */
 static void
-cmd_status_quarantined(const struct json_value *q)
+cmd_status_quarantined(const struct json_value *q, const char *whence)
 {
 	const struct json_value	*e;
 	const char		*id, *why;
@@ -91,58 +92,10 @@ cmd_status_quarantined(const struct json_value *q)
 		escape_ctl(&b, why != NULL ? why : "", strlen(why != NULL ?
 		    why : ""), 0);
 		printf("quarantined: %.*s (failure %lld in a row; not used "
-		    "for %lld s more)\n", (int)b.len, (const char *)b.data,
-		    (long long)n, (long long)in);
+		    "for %lld s more%s)\n", (int)b.len, (const char *)b.data,
+		    (long long)n, (long long)in, whence);
 		buf_clear(&b, 0);
 	}
-}
-
-/*
- * The quarantines the store remembers, for a server that is not running:
- * those still in force at now, printed as the server would, or appended
- * to b as a JSON array when b is not NULL.
- */
-static void
-cmd_status_stored_quarantines(const struct quarantine *q, int64_t now,
-    struct buf *b)
-{
-	const struct quarantine_entry	*e;
-	struct buf			 t;
-	size_t				 i;
-	int				 first = 1;
-
-	if (b != NULL)
-		buf_add_str(b, "[");
-	for (i = 0; i < q->q_n; i++) {
-		e = &q->q_entries[i];
-		if (e->qe_until <= now)
-			continue;
-		if (b != NULL) {
-			buf_printf(b, "%s{\"tee_id\": ", first ? "" : ", ");
-			pyjson_write_string(b, e->qe_id, strlen(e->qe_id), 0);
-			buf_printf(b, ", \"failures\": %d, \"since\": %lld, "
-			    "\"until\": %lld, \"retry_in\": %lld, "
-			    "\"reason\": ", e->qe_failures,
-			    (long long)e->qe_since, (long long)e->qe_until,
-			    (long long)(e->qe_until - now));
-			pyjson_write_string(b, e->qe_reason,
-			    strlen(e->qe_reason), 0);
-			buf_add_str(b, "}");
-			first = 0;
-			continue;
-		}
-		buf_init(&t);
-		escape_ctl(&t, e->qe_id, strlen(e->qe_id), 0);
-		buf_add_str(&t, ": ");
-		escape_ctl(&t, e->qe_reason, strlen(e->qe_reason), 0);
-		printf("quarantined: %.*s (failure %d in a row; not used for "
-		    "%lld s more, as the store remembers)\n", (int)t.len,
-		    (const char *)t.data, e->qe_failures,
-		    (long long)(e->qe_until - now));
-		buf_clear(&t, 0);
-	}
-	if (b != NULL)
-		buf_add_str(b, "]");
 }
 
 /* ,"key":"value" or null. */
@@ -222,6 +175,7 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 	struct store			*st = NULL;
 	struct stat			 sb;
 	struct json_value		*health = NULL, *ready_doc = NULL;
+	struct json_value		*stored_doc;
 	struct buf			 b;
 	const char			*tee_id = NULL, *hstatus = NULL;
 	struct cmd_status_figures	 fig;
@@ -312,7 +266,7 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		if (json_is(json_get(health, "quarantined"), JSON_ARRAY))
 			pyjson_write(&b, json_get(health, "quarantined"), 0);
 		else if (!running)
-			cmd_status_stored_quarantines(&stored, now, &b);
+			quarantine_json(&stored, now, &b);
 		else
 			buf_add_str(&b, "null");
 		if (rage >= 0)
@@ -354,7 +308,7 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 			    "none selected yet");
 			cmd_status_registry(rsource, rage);
 			cmd_status_quarantined(json_get(health,
-			    "quarantined"));
+			    "quarantined"), "");
 			if (ready)
 				printf("ready:       yes\n");
 			else
@@ -368,7 +322,14 @@ cmd_status_exec(const struct cmd_entry *self, struct cmd_args *args)
 		} else {
 			printf("server:      not running (start it with "
 			    "`og-veil serve`)\n");
-			cmd_status_stored_quarantines(&stored, now, NULL);
+			buf_init(&b);
+			quarantine_json(&stored, now, &b);
+			stored_doc = json_parse((const char *)b.data, b.len,
+			    NULL, &errstr);
+			buf_clear(&b, 0);
+			cmd_status_quarantined(stored_doc,
+			    ", as the store remembers");
+			json_free(stored_doc);
 		}
 	}
 	quarantine_clear(&stored);

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "escape.h"
+#include "pyjson.h"
 #include "quarantine.h"
 #include "xmalloc.h"
 
@@ -199,4 +201,44 @@ quarantine_put(struct quarantine *q, const struct quarantine_entry *in)
 	e->qe_failures = in->qe_failures < 1000 ? in->qe_failures : 1000;
 	quarantine_reason(in->qe_reason, e->qe_reason);
 	return (0);
+}
+
+void
+quarantine_json(const struct quarantine *q, int64_t now, struct buf *b)
+{
+	const struct quarantine_entry	*e, *next;
+	int64_t				 after;
+	size_t				 i;
+	int				 first = 1;
+
+	buf_add_str(b, "[");
+	/* Few entries: pick the next by until each time (no sort, no copy). */
+	for (after = INT64_MIN;; after = next->qe_until) {
+		next = NULL;
+		for (i = 0; i < q->q_n; i++) {
+			e = &q->q_entries[i];
+			if (e->qe_until > now && e->qe_until > after &&
+			    (next == NULL || e->qe_until < next->qe_until))
+				next = e;
+		}
+		if (next == NULL)
+			break;
+		/* Entries sharing an until all print at this step. */
+		for (i = 0; i < q->q_n; i++) {
+			e = &q->q_entries[i];
+			if (e->qe_until != next->qe_until)
+				continue;
+			buf_printf(b, "%s{\"tee_id\":\"%s\",\"failures\":%d,"
+			    "\"since\":%lld,\"until\":%lld,\"retry_in\":%lld,"
+			    "\"reason\":", first ? "" : ",", e->qe_id,
+			    e->qe_failures, (long long)e->qe_since,
+			    (long long)e->qe_until,
+			    (long long)(e->qe_until - now));
+			pyjson_write_string(b, e->qe_reason,
+			    strlen(e->qe_reason), 0);
+			buf_add_str(b, "}");
+			first = 0;
+		}
+	}
+	buf_add_str(b, "]");
 }

@@ -56,5 +56,11 @@ int	quarantine_blocked(const struct quarantine *, const char *, int64_t);
 int	quarantine_forget(struct quarantine *, const char *);
 /* Restore a stored entry (checked; -1 when malformed, nothing kept). */
 int	quarantine_put(struct quarantine *, const struct quarantine_entry *);
+struct buf;
+/*
+ * [{"tee_id","failures","since","until","retry_in","reason"}] onto b: the
+ * entries still in force at now, first to return first.
+ */
+void	quarantine_json(const struct quarantine *, int64_t, struct buf *);
 
 #endif /* QUARANTINE_H */

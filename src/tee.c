@@ -444,49 +444,17 @@ tee_age(const struct veil *v)
 	return (age > 0 ? (long long)age : 0);
 }
 
-/*
- * ,"quarantined":[{"tee_id","failures","since","until","retry_in",
- * "reason"}]: the TEEs not selected now, first to return first.
- */
+/* ,"quarantined":[...]: the TEEs not selected now (quarantine_json). */
 static void
 tee_quarantine_json(const struct veil *v, struct buf *b)
 {
-	const struct tee_state		*ts = v->vl_tee_waiters;
-	const struct quarantine_entry	*e, *next;
-	int64_t				 now = (int64_t)time(NULL), after;
-	size_t				 i;
-	int				 first = 1;
+	const struct tee_state	*ts = v->vl_tee_waiters;
 
-	buf_add_str(b, ",\"quarantined\":[");
-	/* Few entries: pick the next by until each time (no sort, no copy). */
-	for (after = INT64_MIN; ts != NULL; after = next->qe_until) {
-		next = NULL;
-		for (i = 0; i < ts->ts_quarantine.q_n; i++) {
-			e = &ts->ts_quarantine.q_entries[i];
-			if (e->qe_until > now && e->qe_until > after &&
-			    (next == NULL || e->qe_until < next->qe_until))
-				next = e;
-		}
-		if (next == NULL)
-			break;
-		/* Entries sharing an until all print at this step. */
-		for (i = 0; i < ts->ts_quarantine.q_n; i++) {
-			e = &ts->ts_quarantine.q_entries[i];
-			if (e->qe_until != next->qe_until)
-				continue;
-			buf_printf(b, "%s{\"tee_id\":\"%s\",\"failures\":%d,"
-			    "\"since\":%lld,\"until\":%lld,\"retry_in\":%lld,"
-			    "\"reason\":", first ? "" : ",", e->qe_id,
-			    e->qe_failures, (long long)e->qe_since,
-			    (long long)e->qe_until,
-			    (long long)(e->qe_until - now));
-			pyjson_write_string(b, e->qe_reason,
-			    strlen(e->qe_reason), 0);
-			buf_add_str(b, "}");
-			first = 0;
-		}
-	}
-	buf_add_str(b, "]");
+	buf_add_str(b, ",\"quarantined\":");
+	if (ts != NULL)
+		quarantine_json(&ts->ts_quarantine, (int64_t)time(NULL), b);
+	else
+		buf_add_str(b, "[]");
 }
 
 void
