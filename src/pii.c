@@ -851,9 +851,7 @@ pii_scrub_value(struct json_value *v, struct pii_counts *counts)
 		return (0);
 	}
 	explicit_bzero(v->s, v->len);
-	free(v->s);
-	v->s = (char *)buf_detach(&b, &len);
-	v->len = len;
+	json_string_replace(v, (char *)buf_detach(&b, &len), len);
 	return (n);
 }
 
