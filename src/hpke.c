@@ -403,9 +403,14 @@ hpke_x25519_dh(EVP_PKEY *key, const uint8_t *pk, int sender,
 		*errstr = "bad X25519 public key";
 		goto out;
 	}
+	/*
+	 * The peer is not "validated" (for X25519 that only makes a context
+	 * and walks the name map for each call: any 32 bytes are a public
+	 * key); the all-zero check below is RFC 9180's.
+	 */
 	if ((pctx = EVP_PKEY_CTX_new(key, NULL)) == NULL ||
 	    EVP_PKEY_derive_init(pctx) != 1 ||
-	    EVP_PKEY_derive_set_peer(pctx, peer) != 1 ||
+	    EVP_PKEY_derive_set_peer_ex(pctx, peer, 0) != 1 ||
 	    EVP_PKEY_derive(pctx, out, &len) != 1 || len != HPKE_X25519_LEN) {
 		OPENSSL_cleanse(out, HPKE_X25519_LEN);
 		*errstr = "X25519 key agreement failed";
