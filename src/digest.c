@@ -506,6 +506,18 @@ digest_gateway_request(const struct json_value *wire,
 	return (0);
 }
 
+/*
+ * What a request holds for its whole life is the texts and the hash: the
+ * trees go once they are serialised (a held stream's memory).
+ */
+void
+digest_request_trim(struct digest_request *dr)
+{
+	json_free(dr->wire);
+	json_free(dr->canonical);
+	dr->wire = dr->canonical = NULL;
+}
+
 /* Free what digest_build_request() or digest_gateway_request() made. */
 void
 digest_request_clear(struct digest_request *dr)
