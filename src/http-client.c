@@ -113,7 +113,8 @@ struct http_call {
 	enum evhttp_cmd_type	 ca_method;
 	char			*ca_target;	/* owned: path?query */
 	char			**ca_headers;	/* owned: name, value, ... */
-	uint8_t			*ca_body;	/* owned: for the one retry */
+	const uint8_t		*ca_body;	/* kept for the one retry */
+	uint8_t			*ca_body_copy;	/* owned: ca_body, or NULL */
 	size_t			 ca_bodylen;
 	struct http_call_cb	 ca_cb;
 	void			*ca_arg;
@@ -265,7 +266,7 @@ http_client_call_free(struct http_call *ca)
 			free(*h);
 		free(ca->ca_headers);
 	}
-	free(ca->ca_body);
+	free(ca->ca_body_copy);
 	free(ca);
 }
 
@@ -947,14 +948,15 @@ http_client_headers_dup(const char *const *headers)
 
 /*
  * Start a call: method "GET" or "POST", an absolute http or https URL,
- * extra headers, a body.  NULL (with no callback) when the URL is bad or
- * no connection can be made; otherwise hc_done comes later, never from
- * inside this function.  After hc_done the handle is gone.
+ * extra headers, a body (copied unless borrow is set).  NULL (with no
+ * callback) when the URL is bad or no connection can be made; otherwise
+ * hc_done comes later, never from inside this function.  After hc_done
+ * the handle is gone.
  */
-struct http_call *
-http_call_new(struct http_client *hc, const char *method, const char *url,
+static struct http_call *
+http_call_start(struct http_client *hc, const char *method, const char *url,
     const char *const *headers, const uint8_t *body, size_t bodylen,
-    const struct http_call_cb *cb, void *arg)
+    int borrow, const struct http_call_cb *cb, void *arg)
 {
 	struct http_call	*ca;
 	struct evhttp_uri	*uri;
@@ -993,8 +995,10 @@ http_call_new(struct http_client *hc, const char *method, const char *url,
 	ca->ca_method = strcasecmp(method, "POST") == 0 ? EVHTTP_REQ_POST :
 	    EVHTTP_REQ_GET;
 	ca->ca_headers = http_client_headers_dup(headers);
-	if (bodylen > 0)
-		ca->ca_body = xmemdup(body, bodylen);
+	if (bodylen > 0 && !borrow)
+		ca->ca_body = ca->ca_body_copy = xmemdup(body, bodylen);
+	else if (bodylen > 0)
+		ca->ca_body = body;
 	ca->ca_bodylen = bodylen;
 	if (cb != NULL)
 		ca->ca_cb = *cb;
@@ -1012,6 +1016,29 @@ http_call_new(struct http_client *hc, const char *method, const char *url,
 		return (NULL);
 	}
 	return (ca);
+}
+
+/* A call whose body is copied: the caller may free it at once. */
+struct http_call *
+http_call_new(struct http_client *hc, const char *method, const char *url,
+    const char *const *headers, const uint8_t *body, size_t bodylen,
+    const struct http_call_cb *cb, void *arg)
+{
+	return (http_call_start(hc, method, url, headers, body, bodylen, 0,
+	    cb, arg));
+}
+
+/*
+ * A call whose body is borrowed: the caller keeps it unchanged until
+ * hc_done or http_call_cancel() (a sealed request is held once).
+ */
+struct http_call *
+http_call_new_borrowed(struct http_client *hc, const char *method,
+    const char *url, const char *const *headers, const uint8_t *body,
+    size_t bodylen, const struct http_call_cb *cb, void *arg)
+{
+	return (http_call_start(hc, method, url, headers, body, bodylen, 1,
+	    cb, arg));
 }
 
 /* Cancel: no callback afterwards; the work happens out of the caller. */
