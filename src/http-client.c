@@ -48,6 +48,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -113,6 +114,7 @@ struct http_call {
 	enum evhttp_cmd_type	 ca_method;
 	char			*ca_target;	/* owned: path?query */
 	char			**ca_headers;	/* owned: name, value, ... */
+	size_t			 ca_headers_size; /* of the one block */
 	const uint8_t		*ca_body;	/* kept for the one retry */
 	uint8_t			*ca_body_copy;	/* owned: ca_body, or NULL */
 	size_t			 ca_bodylen;
@@ -256,16 +258,13 @@ http_client_conn_free(struct http_conn *cn)
 static void
 http_client_call_free(struct http_call *ca)
 {
-	char	**h;
-
 	if (ca->ca_timer != NULL)
 		event_free(ca->ca_timer);
 	free(ca->ca_target);
-	if (ca->ca_headers != NULL) {
-		for (h = ca->ca_headers; *h != NULL; h++)
-			free(*h);
-		free(ca->ca_headers);
-	}
+	/* One block; it may hold a bearer token. */
+	if (ca->ca_headers != NULL)
+		OPENSSL_cleanse(ca->ca_headers, ca->ca_headers_size);
+	free(ca->ca_headers);
 	free(ca->ca_body_copy);
 	free(ca);
 }
@@ -930,19 +929,33 @@ http_client_start(struct http_call *ca, int fresh)
 	return (0);
 }
 
+/*
+ * A copy of the name, value, ... list (up to the first NULL pair) in one
+ * allocation, the strings after the pointers; its size in *sizep.
+ */
 static char **
-http_client_headers_dup(const char *const *headers)
+http_client_headers_dup(const char *const *headers, size_t *sizep)
 {
-	char	**h;
-	size_t	  n = 0, i;
+	char	**h, *p;
+	size_t	  n = 0, i, size, len;
 
 	if (headers == NULL)
 		return (NULL);
 	while (headers[n] != NULL && headers[n + 1] != NULL)
 		n += 2;
-	h = xcalloc(n + 1, sizeof(*h));
+	size = (n + 1) * sizeof(*h);
 	for (i = 0; i < n; i++)
-		h[i] = xstrdup(headers[i]);
+		size += strlen(headers[i]) + 1;
+	h = xmalloc(size);
+	p = (char *)(h + n + 1);
+	for (i = 0; i < n; i++) {
+		len = strlen(headers[i]) + 1;
+		memcpy(p, headers[i], len);
+		h[i] = p;
+		p += len;
+	}
+	h[n] = NULL;
+	*sizep = size;
 	return (h);
 }
 
@@ -994,7 +1007,8 @@ http_call_start(struct http_client *hc, const char *method, const char *url,
 	evhttp_uri_free(uri);
 	ca->ca_method = strcasecmp(method, "POST") == 0 ? EVHTTP_REQ_POST :
 	    EVHTTP_REQ_GET;
-	ca->ca_headers = http_client_headers_dup(headers);
+	ca->ca_headers = http_client_headers_dup(headers,
+	    &ca->ca_headers_size);
 	if (bodylen > 0 && !borrow)
 		ca->ca_body = ca->ca_body_copy = xmemdup(body, bodylen);
 	else if (bodylen > 0)
