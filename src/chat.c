@@ -115,6 +115,9 @@ chat_write_with(struct buf *b, const struct json_value *obj,
 {
 	size_t	i;
 
+	buf_reserve(b, pyjson_size_hint(obj) + (extra != NULL ?
+	    pyjson_size_hint(extra) : 0) + (val != NULL ? strlen(key) + 4 +
+	    pyjson_size_hint(val) : 0));
 	pyjson_write(b, obj, PYJSON_COMPACT);
 	b->len--;		/* the closing brace */
 	for (i = 0; extra != NULL && i < extra->n; i++) {

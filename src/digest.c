@@ -464,6 +464,7 @@ digest_finish(struct digest_request *dr)
 	struct buf	b;
 
 	buf_init(&b);
+	buf_reserve(&b, pyjson_size_hint(dr->wire));
 	pyjson_write(&b, dr->wire, PYJSON_ENSURE_ASCII);
 	dr->wire_json = (char *)buf_detach(&b, &dr->wire_len);
 	dr->canonical_json = pyjson_dumps(dr->canonical, &dr->canonical_len);

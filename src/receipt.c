@@ -7,9 +7,6 @@
  */
 #include "compat.h"
 
-#include <openssl/rand.h>
-
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,45 +54,11 @@ receipt_clear(struct receipt *r)
 	receipt_init(r);
 }
 
-/*
- * Random bytes for the next RECEIPT_ID_POOL ids, filled by one RAND_bytes()
- * call: a call costs ~7,000 instructions and a getpid(2) (OpenSSL's fork
- * check), once per request otherwise.  A forked child starts with an
- * empty pool (pthread_atfork), so two processes never share ids.
- */
-#define RECEIPT_ID_RAND		12
-#define RECEIPT_ID_POOL		32
-static uint8_t	receipt_id_pool[RECEIPT_ID_POOL * RECEIPT_ID_RAND];
-static size_t	receipt_id_left;	/* unused ids at the pool's end */
-static int	receipt_id_atfork;
-
-static void
-receipt_id_forget(void)
-{
-	receipt_id_left = 0;
-}
-
 int
 receipt_new_id(char id[RECEIPT_ID_LEN + 1])
 {
-	const uint8_t	*rnd;
-
-	if (!receipt_id_atfork) {
-		if (pthread_atfork(NULL, NULL, receipt_id_forget) != 0)
-			return (-1);
-		receipt_id_atfork = 1;
-	}
-	if (receipt_id_left == 0) {
-		if (RAND_bytes(receipt_id_pool, sizeof(receipt_id_pool)) != 1)
-			return (-1);
-		receipt_id_left = RECEIPT_ID_POOL;
-	}
-	rnd = receipt_id_pool + (RECEIPT_ID_POOL - receipt_id_left) *
-	    RECEIPT_ID_RAND;
-	receipt_id_left--;
 	memcpy(id, "rcpt_", 5);
-	hex_encode(rnd, RECEIPT_ID_RAND, id + 5);
-	return (0);
+	return (bytes_random_hex(id + 5));
 }
 
 const char *

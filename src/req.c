@@ -28,7 +28,6 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <openssl/rand.h>
 
 #include "bytes.h"
 #include "digest.h"
@@ -79,30 +78,17 @@ req_enter_state(struct req *rq, enum req_state st)
 	rq->rq_state = st;
 }
 
-/*
- * prefix and 24 random hex digits: a new string.  The digits come from a
- * pool refilled 252 bytes (21 ids) at a time: each RAND_bytes() call costs
- * a getpid() system call (OpenSSL's fork check) and some 6,000
- * instructions, and these ids correlate logs and answers, they are no
- * key material.
- */
+/* prefix and 24 random hex digits (bytes_random_hex()): a new string. */
 char *
 req_random_id(const char *prefix)
 {
-	static uint8_t	 pool[21 * 12];
-	static size_t	 used = sizeof(pool);
 	size_t		 n = strlen(prefix);
 	char		*s;
 
-	if (used == sizeof(pool)) {
-		if (RAND_bytes(pool, sizeof(pool)) != 1)
-			fatalx("RAND_bytes");
-		used = 0;
-	}
-	s = xmalloc(n + 25);
+	s = xmalloc(n + BYTES_RANDOM_LEN + 1);
 	memcpy(s, prefix, n);
-	hex_encode(pool + used, 12, s + n);
-	used += 12;
+	if (bytes_random_hex(s + n) == -1)
+		fatalx("RAND_bytes");
 	return (s);
 }
 
