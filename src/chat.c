@@ -255,10 +255,11 @@ chat_stream_next(struct render *rd, const struct answer *an,
 		chat_chunk_head(&head, an, model, 0);
 		/* About what the chunks take, so b grows once. */
 		n = an->an_nframes - i;
-		if (limit != SIZE_MAX && n > limit / (head.len + 64) + 1)
-			n = limit / (head.len + 64) + 1;
-		buf_reserve(b, n * (head.len + 64) + (limit == SIZE_MAX ?
-		    an->an_text_len + an->an_frame_calls_len : 0) + 1024);
+		if (limit == SIZE_MAX)
+			buf_reserve(b, n * (head.len + 64) + an->an_text_len +
+			    an->an_frame_calls_len + 1024);
+		else
+			buf_reserve(b, limit + 1024);
 	} else
 		model = AF_NULL;
 	for (start = i; i < an->an_nframes; i++) {

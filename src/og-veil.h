@@ -919,8 +919,12 @@ struct render {
 	size_t			 rd_text;	/* its bytes in an_text */
 	size_t			 rd_calls;	/* in an_frame_calls */
 };
-/* What one dl_stream_next piece holds at least (the last may hold less). */
-#define RENDER_PIECE		(16U * 1024)
+/*
+ * What one dl_stream_next piece holds at least (the last may hold less):
+ * with a frame more and libevent's chain header it still fits the 16 KiB
+ * evbuffer chain it is copied into (chains are powers of two).
+ */
+#define RENDER_PIECE		(12U * 1024)
 struct dialect {
 	const char	*dl_name;	/* "chat", "anthropic", "responses" */
 	const char	*dl_id_prefix;	/* "chatcmpl-", "msg_", "resp_" */

@@ -28,7 +28,6 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <openssl/crypto.h>
 
 #include "bytes.h"
 #include "digest.h"
@@ -690,15 +689,6 @@ req_collect_done(struct req *rq)
 	req_deliver(rq, &an);
 }
 
-/* evbuffer_add_reference() cleanup: a struct buf's data (arg: cap). */
-static void
-req_buf_free_cb(const void *data, size_t len, void *arg)
-{
-	(void)len;
-	OPENSSL_cleanse((void *)(uintptr_t)data, (size_t)(uintptr_t)arg);
-	free((void *)(uintptr_t)data);
-}
-
 /*
  * Write b to a committed stream (nothing when the agent left); with
  * drain, req_drain_cb() runs once the connection has written it all.
@@ -711,12 +701,12 @@ req_send_chunk_cb(struct req *rq, struct buf *b, int drain)
 	if ((b->len > 0 || drain) && !(rq->rq_flags & RQ_CLIENT_GONE)) {
 		if ((eb = evbuffer_new()) == NULL)
 			fatalx("evbuffer_new");
-		/* b's bytes move to the connection without a copy. */
-		if (b->len > 0 && evbuffer_add_reference(eb, b->data, b->len,
-		    req_buf_free_cb, (void *)(uintptr_t)b->cap) == 0)
-			buf_init(b);
-		else
-			evbuffer_add(eb, b->data, b->len);
+		/*
+		 * A copy, not evbuffer_add_reference(): evhttp appends the
+		 * chunk's CRLF after it, and libevent sizes that chain at
+		 * twice the referenced one.
+		 */
+		evbuffer_add(eb, b->data, b->len);
 		if (drain)
 			evhttp_send_reply_chunk_with_cb(rq->rq_in, eb,
 			    req_drain_cb, rq);
