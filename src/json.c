@@ -208,21 +208,71 @@ json_grow(struct json_value *c)
 	c->cap = ncap;
 }
 
-/* Give a parsed object's keys (in its arena) heap copies of their own. */
+/*
+ * A block of an object's key bytes: keys are appended, never freed one by
+ * one (a removed key's bytes stay until the object goes), so an object
+ * built key by key takes a few allocations, not one a key.
+ */
+struct json_keys {
+	struct json_keys	*next;
+	size_t			 used;
+	size_t			 size;
+	/* then size bytes */
+};
+#define JSON_KEYS_FIRST		64
+
+/* A NUL-terminated copy of the key of len bytes at k, in obj's blocks. */
+static char *
+json_key_dup(struct json_value *obj, const char *k, size_t len)
+{
+	struct json_keys	*kb = obj->keys;
+	size_t			 size;
+	char			*p;
+
+	if (len > SIZE_MAX / 2 - sizeof(*kb))
+		abort();
+	if (kb == NULL || kb->size - kb->used < len + 1) {
+		size = kb == NULL ? JSON_KEYS_FIRST : kb->size * 2;
+		if (size < len + 1)
+			size = len + 1;
+		kb = xmalloc(sizeof(*kb) + size);
+		kb->next = obj->keys;
+		kb->used = 0;
+		kb->size = size;
+		obj->keys = kb;
+	}
+	p = (char *)(kb + 1) + kb->used;
+	kb->used += len + 1;
+	if (len > 0)
+		memcpy(p, k, len);
+	p[len] = '\0';
+	return (p);
+}
+
+/* Free an object's key blocks. */
+static void
+json_keys_free(struct json_keys *kb)
+{
+	struct json_keys	*next;
+
+	for (; kb != NULL; kb = next) {
+		next = kb->next;
+		free(kb);
+	}
+}
+
+/* Give a parsed object's keys (in its arena) copies in its own blocks. */
 static void
 json_own_keys(struct json_value *obj)
 {
 	struct json_member	*m;
-	char			*k;
 	size_t			 i;
 
 	if (!(obj->flags & JSON_F_KEYS))
 		return;
 	for (i = 0; i < obj->n; i++) {
 		m = &obj->members[i];
-		k = xmalloc(m->keylen + 1);
-		memcpy(k, m->key, m->keylen + 1);
-		m->key = k;
+		m->key = json_key_dup(obj, m->key, m->keylen);
 	}
 	obj->flags &= ~JSON_F_KEYS;
 }
@@ -264,10 +314,7 @@ json_object_append(struct json_value *obj, const char *key, size_t keylen,
 	json_own_keys(obj);
 	json_grow(obj);
 	m = &obj->members[obj->n++];
-	m->key = xmalloc(keylen + 1);
-	if (keylen > 0)
-		memcpy(m->key, key, keylen);
-	m->key[keylen] = '\0';
+	m->key = json_key_dup(obj, key, keylen);
 	m->keylen = keylen;
 	m->val = v;
 }
@@ -301,9 +348,7 @@ json_object_del(struct json_value *obj, const char *key)
 	if ((m = json_find(obj, key, strlen(key))) == NULL)
 		return;
 	i = (size_t)(m - obj->members);
-	if (!(obj->flags & JSON_F_KEYS))
-		free(m->key);
-	json_free(m->val);
+	json_free(m->val);	/* the key's bytes stay in obj's blocks */
 	memmove(&obj->members[i], &obj->members[i + 1],
 	    (obj->n - i - 1) * sizeof(*obj->members));
 	obj->n--;
@@ -407,17 +452,16 @@ json_free(struct json_value *v)
 					if (v->items[i] != NULL)
 						todo[n++] = v->items[i];
 				} else {
-					if (!(v->flags & JSON_F_KEYS))
-						free(v->members[i].key);
 					if (v->members[i].val != NULL)
 						todo[n++] = v->members[i].val;
 				}
 			}
 		}
-		if (!(v->flags & JSON_F_ITEMS)) {
-			free(v->items);
-			free(v->members);
-		}
+		if (v->type == JSON_OBJECT)
+			json_keys_free(v->keys);
+		if (!(v->flags & JSON_F_ITEMS) &&
+		    (v->type == JSON_ARRAY || v->type == JSON_OBJECT))
+			free(v->items);		/* or members: one union */
 		if (!(v->flags & JSON_F_TEXT))
 			free(v->s);
 		if (!(v->flags & (JSON_F_NODE | JSON_F_ROOT)))
