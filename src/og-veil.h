@@ -522,6 +522,11 @@ size_t		 http_client_connections_idle(const struct http_client *);
 struct http_call *http_call_new(struct http_client *, const char *,
 		    const char *, const char *const *, const uint8_t *, size_t,
 		    const struct http_call_cb *, void *);
+/* The same, the body borrowed: kept unchanged until hc_done or cancel. */
+struct http_call *http_call_new_borrowed(struct http_client *,
+		    const char *, const char *, const char *const *,
+		    const uint8_t *, size_t, const struct http_call_cb *,
+		    void *);
 /* Cancel, safe anywhere: no callback afterwards.  NULL is a no-op. */
 void		 http_call_cancel(struct http_call *);
 

@@ -380,8 +380,9 @@ relay_token_cb(void *arg, const char *token, int status, const char *msg)
 	    s->chat_api_base_url);
 	xasprintf(&auth, "Bearer %s", token);
 	headers[7] = auth;
-	rl->rl_http = http_call_new(rl->rl_veil->vl_http, "POST", url,
-	    headers, rl->rl_body, rl->rl_bodylen, &hcb, rl);
+	/* The body stays the caller's (see relay_post): borrowed again. */
+	rl->rl_http = http_call_new_borrowed(rl->rl_veil->vl_http, "POST",
+	    url, headers, rl->rl_body, rl->rl_bodylen, &hcb, rl);
 	xfree_secret(auth, strlen(auth));
 	if (rl->rl_http == NULL) {
 		snprintf(relay_msg(rl), RELAY_MSG_LEN, "the relay URL %s "
