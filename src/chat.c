@@ -253,13 +253,14 @@ chat_stream_next(struct render *rd, const struct answer *an,
 	if (i < an->an_nframes) {
 		model = an->an_frames[i].af_model;
 		chat_chunk_head(&head, an, model, 0);
-		/* About what the chunks take, so b grows once. */
-		n = an->an_nframes - i;
-		if (limit == SIZE_MAX)
-			buf_reserve(b, n * (head.len + 64) + an->an_text_len +
-			    an->an_frame_calls_len + 1024);
-		else
-			buf_reserve(b, limit + 1024);
+		/*
+		 * About what the chunks take, so b grows once: the rest of
+		 * the stream, or a piece when that is less.
+		 */
+		n = (an->an_nframes - i) * (head.len + 64) + an->an_text_len +
+		    an->an_frame_calls_len + 1024;
+		buf_reserve(b, limit < SIZE_MAX - 1024 && n > limit + 1024 ?
+		    limit + 1024 : n);
 	} else
 		model = AF_NULL;
 	for (start = i; i < an->an_nframes; i++) {
