@@ -1192,6 +1192,77 @@ json_end_array_cb(void *ctx)
 	return (json_parser_close(ctx, JSON_ARRAY));
 }
 
+/*
+ * yajl's own memory for one parse (its handle, lexer, buffers: a handful
+ * of allocations each parse) comes from a block on json_parse_mem()'s
+ * stack while it fits, the heap beyond; yajl_free() ends it all.  Each
+ * piece in the block is preceded by its size, for realloc.
+ */
+#define JSON_SCRATCH		4096
+#define JSON_SCRATCH_HDR	16	/* the size, 16-byte aligned */
+
+struct json_scratch {
+	size_t			 used;
+	union {
+		max_align_t	 align;
+		unsigned char	 b[JSON_SCRATCH];
+	}			 u;
+};
+
+/* 1 when p is a piece of sc's block. */
+static int
+json_scratch_has(const struct json_scratch *sc, const void *p)
+{
+	uintptr_t	a = (uintptr_t)p, lo = (uintptr_t)sc->u.b;
+
+	return (a >= lo && a < lo + JSON_SCRATCH);
+}
+
+static void *
+json_scratch_malloc(void *ctx, size_t n)
+{
+	struct json_scratch	*sc = ctx;
+	unsigned char		*p;
+	size_t			 need;
+
+	if (n <= JSON_SCRATCH - JSON_SCRATCH_HDR) {
+		need = (n + JSON_SCRATCH_HDR + 15) & ~(size_t)15;
+		if (need <= JSON_SCRATCH - sc->used) {
+			p = sc->u.b + sc->used;
+			memcpy(p, &n, sizeof(n));
+			sc->used += need;
+			return (p + JSON_SCRATCH_HDR);
+		}
+	}
+	return (xmalloc(n));
+}
+
+static void *
+json_scratch_realloc(void *ctx, void *p, size_t n)
+{
+	struct json_scratch	*sc = ctx;
+	size_t			 old;
+	void			*np;
+
+	if (p == NULL)
+		return (json_scratch_malloc(ctx, n));
+	if (!json_scratch_has(sc, p))
+		return (xrealloc(p, n));
+	memcpy(&old, (unsigned char *)p - JSON_SCRATCH_HDR, sizeof(old));
+	if (n <= old)
+		return (p);
+	np = json_scratch_malloc(ctx, n);
+	memcpy(np, p, old);
+	return (np);
+}
+
+static void
+json_scratch_free(void *ctx, void *p)
+{
+	if (p != NULL && !json_scratch_has(ctx, p))
+		free(p);
+}
+
 static const yajl_callbacks json_callbacks = {
 	.yajl_null = json_null_cb,
 	.yajl_boolean = json_boolean_cb,
@@ -1219,6 +1290,10 @@ json_parse_mem(const char *text, size_t len,
     const char **errstr)
 {
 	struct json_parser	 jp;
+	struct json_scratch	 sc;
+	yajl_alloc_funcs	 af = { json_scratch_malloc,
+				    json_scratch_realloc, json_scratch_free,
+				    &sc };
 	struct buf		 copy;
 	yajl_handle		 h;
 	yajl_status		 st;
@@ -1251,7 +1326,8 @@ json_parse_mem(const char *text, size_t len,
 	jp.max_mem = max_mem;
 	if (limits != NULL)
 		jp.max_floats = limits->max_floats;
-	if ((h = yajl_alloc(&json_callbacks, NULL, &jp)) == NULL) {
+	sc.used = 0;
+	if ((h = yajl_alloc(&json_callbacks, &af, &jp)) == NULL) {
 		buf_clear(&copy, 0);
 		*errstr = "out of memory";
 		return (NULL);

@@ -582,11 +582,17 @@ test_arena_tree(void)
 	for (i = 0; i < 5000; i++)
 		buf_printf(&b, "%s{\"k%zu\":\"%.*s\",\"n\":%zu}", i ? "," : "",
 		    i, (int)(i % 7), "abcdefg", i);
-	buf_add_str(&b, "],\"e\":{},\"f\":[]}");
+	/* Escapes make yajl buffer the string: past its scratch block. */
+	buf_add_str(&b, "],\"esc\":\"");
+	for (i = 0; i < 5000; i++)
+		buf_add_str(&b, "a\\n");
+	buf_add_str(&b, "\",\"e\":{},\"f\":[]}");
 	TEST_ASSERT((v = json_parse((const char *)b.data, b.len, NULL,
 	    &errstr)) != NULL);
-	TEST_EQ_INT(v->n, 4);
+	TEST_EQ_INT(v->n, 5);
 	TEST_EQ_INT(json_get(v, "big")->len, sizeof(big) - 1);
+	TEST_EQ_INT(json_get(v, "esc")->len, 10000);
+	TEST_ASSERT(memcmp(json_get_str(v, "esc") + 9998, "a\n", 3) == 0);
 	TEST_ASSERT(memcmp(json_get_str(v, "big"), big, sizeof(big)) == 0);
 	TEST_EQ_INT(json_get(v, "a")->n, 5000);
 	for (i = 0; i < 5000; i += 499) {
