@@ -10,27 +10,9 @@ devnet_start
 veil_login
 veil_start
 
-cat >"$T/raw.py" <<'PYEOF'
-import socket, sys
-port, req = int(sys.argv[1]), sys.argv[2].encode().decode("unicode_escape")
-s = socket.create_connection(("127.0.0.1", port))
-s.sendall(req.encode("latin-1"))
-if len(sys.argv) > 3 and sys.argv[3] == "halfclose":
-    s.shutdown(socket.SHUT_WR)
-s.settimeout(20)
-data = b""
-try:
-    while True:
-        c = s.recv(65536)
-        if not c:
-            break
-        data += c
-except (socket.timeout, ConnectionResetError):
-    pass
-sys.stdout.write(data.decode("latin-1"))
-PYEOF
 raw() {
-	python3 "$T/raw.py" "$VEIL_PORT" "$@" >"$T/raw"
+	python3 "$TOP/tests/integration/raw-http.py" "$VEIL_PORT" \
+	    --timeout-ok --reset-ok "$@" >"$T/raw"
 	sed '1,/^\r$/d' "$T/raw" >"$T/body"
 }
 status_is() {
@@ -67,7 +49,7 @@ grep -q 'four' "$T/body" || fail "the stream's text: $(head -c 400 "$T/raw")"
 
 # A half-close after the request: treated as the agent leaving.
 B='{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"half"}]}'
-raw "POST /v1/chat/completions HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nAuthorization: Bearer og-veil\\r\\nContent-Type: application/json\\r\\nContent-Length: ${#B}\\r\\n\\r\\n$B" halfclose
+raw "POST /v1/chat/completions HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nAuthorization: Bearer og-veil\\r\\nContent-Type: application/json\\r\\nContent-Length: ${#B}\\r\\n\\r\\n$B" --halfclose
 ! grep -q 'Echo: half' "$T/raw" || fail "answered after a half-close"
 chat_post '{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"whole"}]}'
 expect_status 200
