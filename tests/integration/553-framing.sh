@@ -47,10 +47,17 @@ grep -qi '^Connection: close' "$T/raw" || fail "no Connection: close"
 grep -q '^data: \[DONE\]' "$T/body" || fail "the stream: $(head -c 400 "$T/raw")"
 grep -q 'four' "$T/body" || fail "the stream's text: $(head -c 400 "$T/raw")"
 
-# A half-close after the request: treated as the agent leaving.
+# A half-close after the request: treated as the agent leaving.  The FIN
+# goes with the request's bytes (raw-http.py --halfclose), and the relay
+# holds its answer 1.5 s: else, on a loaded machine, the answer could go
+# out before the FIN came, which is no half-close under a request.
+fault relay-delay "" 1500
 B='{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"half"}]}'
 raw "POST /v1/chat/completions HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nAuthorization: Bearer og-veil\\r\\nContent-Type: application/json\\r\\nContent-Length: ${#B}\\r\\n\\r\\n$B" --halfclose
 ! grep -q 'Echo: half' "$T/raw" || fail "answered after a half-close"
+wait_for 10 grep -q 'agent went away' "$T/veil.log" ||
+    fail "the half-close was not taken for the agent leaving"
+fault_clear
 chat_post '{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"whole"}]}'
 expect_status 200
 expect_json choices.0.message.content 'Echo: whole'

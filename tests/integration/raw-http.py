@@ -7,7 +7,11 @@ A PART is text with backslash escapes ('\\r\\n'), or
   --repeat TEXT N   TEXT N times
   --headers N LEN   N headers 'X-H00000: vvv...' (LEN v's), each + CRLF
 Options:
-  --halfclose       shut the write side after the request (SHUT_WR)
+  --halfclose       shut the write side with the request (SHUT_WR); the
+                    request's bytes are held (TCP_CORK) so that the FIN
+                    goes in their segment: the server sees the whole
+                    request and the half-close at once, never an answer
+                    sent before the FIN left
   --wait S          seconds to wait for the server's close (20)
   --timeout-ok      no close within --wait ends the read; else exit 3
   --reset-ok        a failed send or a reset ends the exchange; else exit 3
@@ -43,6 +47,8 @@ def main(argv):
     s = socket.create_connection(("127.0.0.1", port))
     data, why = b"", None
     try:
+        if "--halfclose" in opt:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
         s.sendall(b"".join(parts))
         if "--halfclose" in opt:
             s.shutdown(socket.SHUT_WR)
