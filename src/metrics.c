@@ -32,8 +32,8 @@ static const double metrics_latency_buckets[] = {
 	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
 	300, 600
 };
-/* og-veil's own CPU per request, seconds. */
-static const double metrics_cpu_buckets[] = {
+/* Loop time in a request's own callbacks, seconds. */
+static const double metrics_loop_buckets[] = {
 	0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05
 };
 #define METRICS_NBUCKETS_MAX	16
@@ -91,9 +91,12 @@ static const struct {
 	    "og_veil_upstream_seconds",
 	    "Time from the relay call to the end of its answer.",
 	    metrics_latency_buckets),
-	METRICS_HISTOGRAM_FAMILY(METRICS_CPU,
-	    "og_veil_request_cpu_seconds",
-	    "og-veil's own CPU time per request.", metrics_cpu_buckets),
+	METRICS_HISTOGRAM_FAMILY(METRICS_REQUEST_LOOP,
+	    "og_veil_request_loop_seconds",
+	    "Time the event loop spent in a request's own callbacks (parse, "
+	    "seal, open, verify, render), by the monotonic clock: its CPU "
+	    "time plus any time the loop thread was preempted meanwhile.",
+	    metrics_loop_buckets),
 #undef METRICS_COUNTER_FAMILY
 #undef METRICS_HISTOGRAM_FAMILY
 };

@@ -688,7 +688,7 @@ enum metrics_family {
 	METRICS_FIRST_BYTE,	/* histograms, seconds: dialect */
 	METRICS_VERIFIED,
 	METRICS_UPSTREAM,
-	METRICS_CPU,
+	METRICS_REQUEST_LOOP,
 	METRICS__COUNT
 };
 /*
@@ -1077,7 +1077,7 @@ struct req {
 	int			 rq_refused;
 	char			*rq_refused_msg; /* owned: its message */
 	struct timespec		 rq_started;	/* CLOCK_MONOTONIC */
-	uint64_t		 rq_cpu_ns;	/* loop CPU in its callbacks */
+	uint64_t		 rq_loop_ns;	/* loop time in its callbacks */
 	uint64_t		 rq_resp_bytes;	/* relay body bytes */
 	struct pii_counts	 rq_pii;	/* what --pii-scrub redacted */
 	char			 rq_receipt[32]; /* receipt id, or "" */

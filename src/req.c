@@ -179,30 +179,34 @@ req_watch_cb(evutil_socket_t fd, short what, void *arg)
 	req_fail(rq, ERROR_CLIENT_CLOSED, NULL);
 }
 
-/* og-veil's CPU time so far, ns (this thread: the loop). */
+/*
+ * CLOCK_MONOTONIC, ns: read in the vDSO, no system call (a thread CPU
+ * clock is one, several times a request).  On the one loop thread the
+ * time between two readings around a callback is the loop time it took.
+ */
 static uint64_t
-req_cpu_ns(void)
+req_loop_ns(void)
 {
 	struct timespec	 ts;
 
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec);
 }
 
 /*
- * Take over an agent's POST in dialect dl; the CPU the request's own
- * callbacks take (parse, seal, open, verify, render) is summed in
- * rq_cpu_ns for the og_veil_request_cpu_seconds histogram.
+ * Take over an agent's POST in dialect dl; the loop time the request's
+ * own callbacks take (parse, seal, open, verify, render) is summed in
+ * rq_loop_ns for the og_veil_request_loop_seconds histogram.
  */
 void
 req_start(struct veil *vl, struct evhttp_request *er,
     const struct dialect *dl)
 {
-	uint64_t	 c0 = req_cpu_ns();
+	uint64_t	 c0 = req_loop_ns();
 	struct req	*rq;
 
 	rq = req_start_parse(vl, er, dl);
-	rq->rq_cpu_ns += req_cpu_ns() - c0;
+	rq->rq_loop_ns += req_loop_ns() - c0;
 }
 
 /* req_start(): the request (gone already when it failed; freed later). */
@@ -405,11 +409,11 @@ static int
 req_relay_data_cb(void *arg, const uint8_t *p, size_t len)
 {
 	struct req	*rq = arg;
-	uint64_t	 c0 = req_cpu_ns();
+	uint64_t	 c0 = req_loop_ns();
 	int		 rv;
 
 	rv = req_relay_data(rq, p, len);
-	rq->rq_cpu_ns += req_cpu_ns() - c0;
+	rq->rq_loop_ns += req_loop_ns() - c0;
 	return (rv);
 }
 
@@ -513,10 +517,10 @@ req_relay_done_cb(void *arg, int result, int status, const char *msg,
     const char *retry_after)
 {
 	struct req	*rq = arg;
-	uint64_t	 c0 = req_cpu_ns();
+	uint64_t	 c0 = req_loop_ns();
 
 	req_relay_done(rq, result, status, msg, retry_after);
-	rq->rq_cpu_ns += req_cpu_ns() - c0;
+	rq->rq_loop_ns += req_loop_ns() - c0;
 }
 
 static void
@@ -916,9 +920,10 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (rq->rq_cpu_ns > 0)
-		metrics_observe(METRICS_CPU, (double)rq->rq_cpu_ns / 1e9,
-		    "dialect", rq->rq_dialect->dl_name, NULL);
+	if (rq->rq_loop_ns > 0)
+		metrics_observe(METRICS_REQUEST_LOOP,
+		    (double)rq->rq_loop_ns / 1e9, "dialect",
+		    rq->rq_dialect->dl_name, NULL);
 	tee_cancel(vl, rq);
 	relay_cancel(rq->rq_relay);
 	rq->rq_relay = NULL;

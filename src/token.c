@@ -37,6 +37,7 @@
 #define TOKEN_RETRY_MIN_MS	100	/* first retry of a token write */
 #define TOKEN_RETRY_MAX_MS	5000
 #define TOKEN_FINAL_BUSY_MS	2000	/* the last try, at shutdown */
+#define TOKEN_RELOAD_MS		100	/* store change checks at most */
 
 struct token_waiter {
 	token_cb		 tw_cb;
@@ -61,6 +62,7 @@ struct token_state {
 	int			 ts_refused;	/* refresh token refused */
 	int			 ts_retry_ms;	/* 0: no write failed yet */
 	struct event		*ts_retry_ev;	/* retries the token write */
+	uint64_t		 ts_checked_ms;	/* last store check (ms) */
 };
 
 static const char token_msg_login[] =
@@ -74,7 +76,7 @@ static const char token_msg_revoked[] =
 static void	token_deliver_cb(evutil_socket_t, short, void *);
 static void	token_retry_cb(evutil_socket_t, short, void *);
 static int	token_adopt(struct veil *, struct token_state *, int);
-static int	token_reload(struct veil *, struct token_state *);
+static int	token_reload(struct veil *, struct token_state *, int);
 static void	token_store(struct veil *, struct token_state *, int);
 static void	token_set_stored(struct token_state *, const char *);
 
@@ -273,12 +275,25 @@ token_adopt(struct veil *v, struct token_state *ts, int force)
 
 /*
  * Pick up a login or logout another process wrote to the store; 1 when
- * the session changed.  Any change gives a refused session one more try.
+ * the session changed.  Unless force, the store is asked only when
+ * TOKEN_RELOAD_MS passed since it was last asked.  Any change gives a
+ * refused session one more try.
  */
 static int
-token_reload(struct veil *v, struct token_state *ts)
+token_reload(struct veil *v, struct token_state *ts, int force)
 {
-	if (v->vl_store == NULL || store_changed(v->vl_store) != 1)
+	struct timespec	 now;
+	uint64_t	 ms;
+
+	if (v->vl_store == NULL)
+		return (0);
+	clock_gettime(CLOCK_MONOTONIC, &now);	/* vDSO: no system call */
+	ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	if (!force && ts->ts_checked_ms != 0 &&
+	    ms - ts->ts_checked_ms < TOKEN_RELOAD_MS)
+		return (0);
+	ts->ts_checked_ms = ms;
+	if (store_changed(v->vl_store) != 1)
 		return (0);
 	ts->ts_refused = 0;
 	return (token_adopt(v, ts, 0));
@@ -417,7 +432,7 @@ token_done_cb(void *arg, int result, const char *msg)
 	int64_t			 exp;
 
 	ts->ts_http = NULL;
-	if (token_reload(v, ts)) {
+	if (token_reload(v, ts, 1)) {
 		/*
 		 * A login (or logout) replaced the session this refresh
 		 * renewed: its answer belongs to the old account.  Drop it;
@@ -546,7 +561,7 @@ token_request(struct veil *v, token_cb cb, void *arg, int force)
 	struct token_state	*ts = token_state(v);
 	struct session		*s = &v->vl_session;
 
-	(void)token_reload(v, ts);
+	(void)token_reload(v, ts, 0);
 	if (!v->vl_logged_in || s->access_token == NULL) {
 		token_add(ts, cb, arg, 1, 401, token_msg_login);
 		return;

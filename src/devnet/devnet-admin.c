@@ -195,20 +195,31 @@ admin_received(struct devnet *dn, struct evhttp_request *req)
 static void
 admin_stats(struct devnet *dn, struct evhttp_request *req)
 {
-	struct buf	b;
-	size_t		i;
-	int		f, n = 0;
+	struct devnet_counts	 sum;
+	const struct devnet_counts *c;
+	struct buf		 b;
+	size_t			 i;
+	int			 f, n = 0, w;
 
+	/* Every worker's relay counters, summed. */
+	memset(&sum, 0, sizeof(sum));
+	for (w = 0; w < dn->dn_workers; w++) {
+		c = &dn->dn_counts_all[w];
+		sum.dc_relay_requests += c->dc_relay_requests;
+		sum.dc_relay_connections += c->dc_relay_connections;
+		sum.dc_relay_errors += c->dc_relay_errors;
+		sum.dc_relay_billing += c->dc_relay_billing;
+	}
 	buf_init(&b);
 	buf_printf(&b, "{\"relay_requests\":%llu,\"relay_connections\":%llu,"
 	    "\"relay_errors\":%llu,\"relay_billing_frames\":%llu,"
 	    "\"token_refreshes\":%llu,"
 	    "\"chain_calls\":%llu,\"auth_calls\":%llu,\"app_calls\":%llu,"
 	    "\"gateways\":[",
-	    (unsigned long long)dn->dn_relay_requests,
-	    (unsigned long long)dn->dn_relay_connections,
-	    (unsigned long long)dn->dn_relay_errors,
-	    (unsigned long long)dn->dn_relay_billing,
+	    (unsigned long long)sum.dc_relay_requests,
+	    (unsigned long long)sum.dc_relay_connections,
+	    (unsigned long long)sum.dc_relay_errors,
+	    (unsigned long long)sum.dc_relay_billing,
 	    (unsigned long long)dn->dn_token_refreshes,
 	    (unsigned long long)dn->dn_chain_calls,
 	    (unsigned long long)dn->dn_auth_calls,
@@ -223,7 +234,24 @@ admin_stats(struct devnet *dn, struct evhttp_request *req)
 		    dn->dn_gateways[i])), 0);
 		buf_add_str(&b, "}");
 	}
-	buf_add_str(&b, "],\"faults\":{");
+	buf_add_str(&b, "]");
+	/* Only with --workers: what each worker served. */
+	for (w = 0; dn->dn_workers > 1 && w < dn->dn_workers; w++) {
+		c = &dn->dn_counts_all[w];
+		buf_printf(&b, "%s{\"worker\":%d,\"pid\":%llu,"
+		    "\"running\":%s,\"relay_requests\":%llu,"
+		    "\"relay_connections\":%llu,\"relay_billing_frames\":%llu,"
+		    "\"gateway_requests\":%llu}", w == 0 ? ",\"workers\":[" :
+		    ",", w, (unsigned long long)c->dc_pid,
+		    dn->dn_worker_pids[w] > 0 ? "true" : "false",
+		    (unsigned long long)c->dc_relay_requests,
+		    (unsigned long long)c->dc_relay_connections,
+		    (unsigned long long)c->dc_relay_billing,
+		    (unsigned long long)c->dc_gateway_requests);
+		if (w + 1 == dn->dn_workers)
+			buf_add_str(&b, "]");
+	}
+	buf_add_str(&b, ",\"faults\":{");
 	for (f = 0; f < DEVNET_F__COUNT; f++) {
 		if (!dn->dn_faults[f].on)
 			continue;
@@ -254,6 +282,13 @@ admin_request_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	devnet_debug("admin: %s", path);
+	/* Faults, gateways and keys are per process: worker 0's only. */
+	if (post && dn->dn_workers > 1) {
+		admin_error(req, 409, "not with --workers: faults, gateway "
+		    "stops and key rotations would reach the first worker "
+		    "only");
+		return;
+	}
 	if (strcmp(path, "/fault") == 0 && post)
 		admin_fault(dn, req);
 	else if (strcmp(path, "/clear") == 0 && post) {

@@ -1331,6 +1331,9 @@ devnet_gateway_request_cb(struct evhttp_request *req, void *arg)
 	size_t			 len;
 	int			 stream = 0;
 
+	/* (NULL in the unit test's devnet, which counts nothing) */
+	if (gw->gw_dn->dn_counts != NULL)
+		gw->gw_dn->dn_counts->dc_gateway_requests++;
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		devnet_gateway_reply_detail(req, 405, "use POST");
 		return;

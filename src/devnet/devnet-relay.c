@@ -117,7 +117,7 @@ relay_bevcb(struct event_base *base, void *arg)
 {
 	struct devnet	*dn = arg;
 
-	dn->dn_relay_connections++;
+	dn->dn_counts->dc_relay_connections++;
 	return (devnet_bevcb(base, dn));
 }
 
@@ -236,7 +236,7 @@ relay_req_free(struct relay_req *rr)
 		rr->rr_conn->rc_busy--;
 	TAILQ_REMOVE(&relay_reqs, rr, rr_entry);
 	if (rr->rr_filter != NULL)
-		rr->rr_dn->dn_relay_billing += ohttp_filter_frames(
+		rr->rr_dn->dn_counts->dc_relay_billing += ohttp_filter_frames(
 		    rr->rr_filter);
 	ohttp_filter_free(rr->rr_filter);
 	free(rr);
@@ -369,13 +369,13 @@ relay_done_cb(struct evhttp_request *up, void *arg)
 	if (in == NULL)
 		return;
 	if (!started) {
-		dn->dn_relay_errors++;
+		dn->dn_counts->dc_relay_errors++;
 		relay_unreachable(dn, in);
 		return;
 	}
 	if (failed) {
 		/* The gateway broke the stream: so does the relay. */
-		dn->dn_relay_errors++;
+		dn->dn_counts->dc_relay_errors++;
 		relay_abort(in);
 	}
 	/* Not evhttp_send_reply_end(): see devnet_reply_end() (TLS). */
@@ -456,7 +456,7 @@ relay_request_cb(struct evhttp_request *req, void *arg)
 	struct timeval		 tv;
 	long long		 ms;
 
-	dn->dn_relay_requests++;
+	dn->dn_counts->dc_relay_requests++;
 	if (!devnet_fault_on(dn, DEVNET_F_RELAY_DELAY, -1) ||
 	    (ms = devnet_fault_value(dn, DEVNET_F_RELAY_DELAY)) <= 0) {
 		relay_handle(dn, req);
@@ -550,7 +550,7 @@ relay_handle(struct devnet *dn, struct evhttp_request *req)
 		return;
 	}
 	if ((rc = relay_pick(dn, gw)) == NULL) {
-		dn->dn_relay_errors++;
+		dn->dn_counts->dc_relay_errors++;
 		relay_unreachable(dn, req);
 		return;
 	}
@@ -578,7 +578,7 @@ relay_handle(struct devnet *dn, struct evhttp_request *req)
 		evhttp_request_free(up);
 		free(rr);
 		rc->rc_dead = 1;
-		dn->dn_relay_errors++;
+		dn->dn_counts->dc_relay_errors++;
 		relay_unreachable(dn, req);
 		return;
 	}
@@ -603,6 +603,26 @@ devnet_relay_start(struct devnet *dn, int port, int *outport,
 	for (i = 0; i < dn->dn_ngateways; i++)
 		TAILQ_INIT(&dn->dn_relay_pools[i].rp_conns);
 	dn->dn_relay_http = devnet_listen(dn, port, outport, errstr);
+	if (dn->dn_relay_http == NULL)
+		return (-1);
+	evhttp_set_bevcb(dn->dn_relay_http, relay_bevcb, dn);
+	evhttp_set_gencb(dn->dn_relay_http, relay_request_cb, dn);
+	return (0);
+}
+
+/*
+ * A forked worker: its own listener on the relay's port, instead of the
+ * one inherited (the kernel spreads connections over SO_REUSEPORT ones).
+ */
+int
+devnet_relay_listen(struct devnet *dn, const char **errstr)
+{
+	int	port;
+
+	if (dn->dn_relay_http != NULL)
+		evhttp_free(dn->dn_relay_http);
+	dn->dn_relay_http = devnet_listen(dn, dn->dn_relay_port, &port,
+	    errstr);
 	if (dn->dn_relay_http == NULL)
 		return (-1);
 	evhttp_set_bevcb(dn->dn_relay_http, relay_bevcb, dn);

@@ -5,8 +5,13 @@
  */
 #include "compat.h"
 
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <netinet/in.h>
 
@@ -85,12 +90,16 @@ static const struct option devnet_longopts[] = {
 	{ "port-auth", required_argument, NULL, 3 },
 	{ "port-app", required_argument, NULL, 4 },
 	{ "port-admin", required_argument, NULL, 5 },
+	{ "workers", required_argument, NULL, 'W' },
 	{ NULL, 0, NULL, 0 }
 };
 
 static __dead void devnet_usage(int);
 static int	devnet_parse_fault(struct devnet *, const char *);
 static void	devnet_signal_cb(evutil_socket_t, short, void *);
+static void	devnet_sigchld_cb(evutil_socket_t, short, void *);
+static int	devnet_workers_start(struct devnet *, const char **);
+static void	devnet_workers_stop(struct devnet *);
 static void	devnet_print_urls(struct devnet *);
 static int	devnet_write_file(const char *, const struct buf *, mode_t,
 		    const char **);
@@ -372,6 +381,13 @@ devnet_listen(struct devnet *dn, int port, int *outport, const char **errstr)
 		return (NULL);
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* --workers: each worker binds the relay's and gateways' ports. */
+	if (dn->dn_workers > 1 && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT,
+	    &one, sizeof(one)) == -1) {
+		*errstr = "SO_REUSEPORT failed";
+		close(fd);
+		return (NULL);
+	}
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -716,6 +732,130 @@ devnet_signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(dn->dn_base, NULL);
 }
 
+/* Worker 0: a worker ended before the devnet did. */
+static void
+devnet_sigchld_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct devnet	*dn = arg;
+	pid_t		 pid;
+	int		 w, st;
+
+	(void)sig;
+	(void)what;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (w = 1; w < dn->dn_workers; w++) {
+			if (dn->dn_worker_pids[w] != pid)
+				continue;
+			dn->dn_worker_pids[w] = 0;
+			devnet_warnx("worker %d (pid %ld) exited (status %d)",
+			    w, (long)pid, WIFEXITED(st) ? WEXITSTATUS(st) :
+			    128 + WTERMSIG(st));
+		}
+	}
+}
+
+/*
+ * --workers N: fork N - 1 workers once the keys, the registry, the tokens
+ * and every listener exist, so that each serves the relay and the
+ * gateways with the same TEE identities.  A worker re-binds the relay's
+ * and the gateways' ports (SO_REUSEPORT: the kernel spreads connections
+ * over the workers) and closes the services only worker 0 serves.  The
+ * counters live in a shared mapping, one slot per worker.
+ */
+static int
+devnet_workers_start(struct devnet *dn, const char **errstr)
+{
+	struct devnet_counts	*all;
+	size_t			 len, i;
+	pid_t			 pid;
+	int			 w;
+
+	len = (size_t)dn->dn_workers * sizeof(*all);
+	all = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANON,
+	    -1, 0);
+	if (all == MAP_FAILED) {
+		*errstr = "mmap failed";
+		return (-1);
+	}
+	memset(all, 0, len);
+	all[0] = dn->dn_counts_one;
+	all[0].dc_pid = (uint64_t)getpid();
+	dn->dn_counts_all = all;
+	dn->dn_counts = &all[0];
+	dn->dn_worker_pids = xcalloc((size_t)dn->dn_workers,
+	    sizeof(*dn->dn_worker_pids));
+	dn->dn_worker_pids[0] = getpid();
+	fflush(NULL);
+	for (w = 1; w < dn->dn_workers; w++) {
+		if ((pid = fork()) == -1) {
+			*errstr = "fork failed";
+			return (-1);
+		}
+		if (pid > 0) {
+			dn->dn_worker_pids[w] = pid;
+			continue;
+		}
+		/* The worker. */
+#ifdef __linux__
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != dn->dn_worker_pids[0])
+			_exit(1);
+#endif
+		dn->dn_worker = w;
+		dn->dn_counts = &all[w];
+		dn->dn_counts->dc_pid = (uint64_t)getpid();
+		if (event_reinit(dn->dn_base) == -1) {
+			*errstr = "event_reinit failed";
+			return (-1);
+		}
+		devnet_chain_stop(dn);
+		devnet_auth_stop(dn);
+		if (dn->dn_app_http != NULL)
+			evhttp_free(dn->dn_app_http);
+		if (dn->dn_admin_http != NULL)
+			evhttp_free(dn->dn_admin_http);
+		dn->dn_app_http = dn->dn_admin_http = NULL;
+		if (devnet_relay_listen(dn, errstr) == -1)
+			return (-1);
+		for (i = 0; i < dn->dn_ngateways; i++) {
+			devnet_gateway_stop(dn->dn_gateways[i]);
+			if (devnet_gateway_start(dn->dn_gateways[i],
+			    errstr) == -1)
+				return (-1);
+		}
+		return (0);
+	}
+	dn->dn_sigchld = evsignal_new(dn->dn_base, SIGCHLD, devnet_sigchld_cb,
+	    dn);
+	if (dn->dn_sigchld == NULL || evsignal_add(dn->dn_sigchld,
+	    NULL) == -1) {
+		*errstr = "cannot catch SIGCHLD";
+		return (-1);
+	}
+	return (0);
+}
+
+/* Worker 0 at exit: stop the other workers and wait for them. */
+static void
+devnet_workers_stop(struct devnet *dn)
+{
+	int	w, st;
+
+	if (dn->dn_worker != 0 || dn->dn_worker_pids == NULL)
+		return;
+	for (w = 1; w < dn->dn_workers; w++)
+		if (dn->dn_worker_pids[w] > 0)
+			(void)kill(dn->dn_worker_pids[w], SIGTERM);
+	for (w = 1; w < dn->dn_workers; w++) {
+		if (dn->dn_worker_pids[w] <= 0)
+			continue;
+		while (waitpid(dn->dn_worker_pids[w], &st, 0) == -1 &&
+		    errno == EINTR)
+			continue;
+		dn->dn_worker_pids[w] = 0;
+	}
+}
+
 static __dead void
 devnet_usage(int status)
 {
@@ -729,7 +869,7 @@ devnet_usage(int status)
 	    "\t[--token-ttl seconds] [--bundle-late seconds] [--bench] "
 	    "[--fault name[=value][@gateway]] ...\n"
 	    "\t[--port-relay port] [--port-chain port] [--port-auth port]\n"
-	    "\t[--port-app port] [--port-admin port]\n");
+	    "\t[--port-app port] [--port-admin port] [--workers n]\n");
 	if (status != 0)
 		exit(status);
 	fprintf(f, "\n"
@@ -757,6 +897,11 @@ devnet_usage(int status)
 	    "  --port-relay, --port-chain, --port-auth, --port-app,"
 	    " --port-admin PORT\n"
 	    "                         fixed ports (default: ephemeral)\n"
+	    "  --workers N            N processes serve the relay and the"
+	    " gateways (load;\n\t\t\t default 1); chain, auth, app and"
+	    " admin run in the first,\n\t\t\t /stats sums the relay"
+	    " counters and lists each worker's,\n\t\t\t admin POSTs get"
+	    " 409 (they would reach one worker only)\n"
 	    "\nfaults:");
 	for (i = 0; i < DEVNET_F__COUNT; i++)
 		fprintf(f, "%s %s", i % 6 == 0 ? "\n " : "",
@@ -777,6 +922,8 @@ main(int argc, char **argv)
 	size_t		 n;
 
 	memset(dn, 0, sizeof(*dn));
+	dn->dn_workers = 1;
+	dn->dn_counts = dn->dn_counts_all = &dn->dn_counts_one;
 	dn->dn_rsa_bits = 2048;
 	dn->dn_stream_delay_ms = 20;
 	dn->dn_token_ttl = 3600;
@@ -857,6 +1004,13 @@ main(int argc, char **argv)
 			break;
 		case 'B':
 			dn->dn_bench = 1;
+			break;
+		case 'W':
+			dn->dn_workers = (int)strtonum(optarg, 1, 64, &errstr);
+			if (errstr != NULL) {
+				devnet_warnx("--workers: %s", errstr);
+				return (1);
+			}
 			break;
 		case 'F':
 			if (devnet_parse_fault(dn, optarg) == -1) {
@@ -968,11 +1122,17 @@ main(int argc, char **argv)
 		devnet_warnx("cannot catch signals");
 		goto out;
 	}
-	if (devnet_write_state(dn, &errstr) == -1) {
+	if (dn->dn_workers > 1 && devnet_workers_start(dn, &errstr) == -1) {
+		devnet_warnx("worker %d: %s", dn->dn_worker, errstr);
+		goto out;
+	}
+	/* Worker 0 writes the state file: every worker serves by now. */
+	if (dn->dn_worker == 0 && devnet_write_state(dn, &errstr) == -1) {
 		devnet_warnx("%s: %s", dn->dn_state_path, errstr);
 		goto out;
 	}
-	devnet_print_urls(dn);
+	if (dn->dn_worker == 0)
+		devnet_print_urls(dn);
 
 	if (event_base_dispatch(dn->dn_base) == -1)
 		devnet_warnx("event loop failed");
@@ -980,6 +1140,10 @@ main(int argc, char **argv)
 		status = 0;
 
 out:
+	devnet_workers_stop(dn);
+	if (dn->dn_sigchld != NULL)
+		event_free(dn->dn_sigchld);
+	free(dn->dn_worker_pids);
 	if (dn->dn_sigint != NULL)
 		event_free(dn->dn_sigint);
 	if (dn->dn_sigterm != NULL)
@@ -998,8 +1162,11 @@ out:
 	devnet_tls_free(dn);
 	if (dn->dn_base != NULL)
 		event_base_free(dn->dn_base);
-	if (status == 0 && dn->dn_state_path != NULL)
+	if (status == 0 && dn->dn_worker == 0 && dn->dn_state_path != NULL)
 		(void)unlink(dn->dn_state_path);
+	if (dn->dn_counts_all != &dn->dn_counts_one)
+		(void)munmap(dn->dn_counts_all, (size_t)dn->dn_workers *
+		    sizeof(*dn->dn_counts_all));
 	free(dn->dn_state_path);
 	free(dn->dn_bundle_path);
 	free(dn->dn_ca_path);

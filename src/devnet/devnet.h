@@ -8,6 +8,8 @@
 #ifndef DEVNET_H
 #define DEVNET_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,6 +70,19 @@ struct devnet_fault_state {
 struct devnet_gateway;
 struct devnet_relay_pool;
 
+/*
+ * A worker's counters of the services every worker serves.  Each worker
+ * writes only its own slot; GET /stats (worker 0) sums them.
+ */
+struct devnet_counts {
+	uint64_t	 dc_pid;
+	uint64_t	 dc_relay_requests;
+	uint64_t	 dc_relay_connections;
+	uint64_t	 dc_relay_errors;
+	uint64_t	 dc_relay_billing;	/* frames seen */
+	uint64_t	 dc_gateway_requests;
+};
+
 /* The whole network: one per process, one event_base. */
 struct devnet {
 	struct event_base	*dn_base;
@@ -88,14 +103,24 @@ struct devnet {
 	int64_t			 dn_token_expires_at;
 	char			*dn_anon_key;		/* owned */
 	uint8_t			 dn_registry_address[20];
+	/*
+	 * --workers: processes serving the relay and the gateways on the
+	 * same ports (SO_REUSEPORT), forked once everything is set up;
+	 * worker 0, the first, also serves chain, auth, app and admin.
+	 */
+	int			 dn_workers;	/* 1 without --workers */
+	int			 dn_worker;	/* this process's index */
+	pid_t			*dn_worker_pids; /* owned: [dn_workers] */
+	struct event		*dn_sigchld;	/* owned; worker 0 only */
 	/* Counters for tests and the benchmark (GET /stats on admin). */
-	uint64_t		 dn_relay_requests;
-	uint64_t		 dn_relay_connections;
+	struct devnet_counts	*dn_counts;	/* this worker's slot */
+	/* [dn_workers]: &dn_counts_one, or a shared mapping (owned) */
+	struct devnet_counts	*dn_counts_all;
+	struct devnet_counts	 dn_counts_one;
 	uint64_t		 dn_token_refreshes;
 	uint64_t		 dn_chain_calls;
 	uint64_t		 dn_auth_calls;
 	uint64_t		 dn_app_calls;
-	uint64_t		 dn_relay_errors;
 	/*
 	 * The last decrypted requests the gateways received (GET /received
 	 * on admin), oldest first from dn_received_next: what the enclave
@@ -104,7 +129,6 @@ struct devnet {
 #define DEVNET_RECEIVED_MAX	16
 	char			*dn_received[DEVNET_RECEIVED_MAX];
 	size_t			 dn_received_next;
-	uint64_t		 dn_relay_billing;	/* frames seen */
 	/* Files and services (devnet.c and one devnet-<service>.c each). */
 	char			*dn_state_path;		/* owned */
 	char			*dn_bundle_path;	/* owned or NULL */
@@ -213,6 +237,8 @@ void	 devnet_model_pad(struct devnet_answer *, size_t);
 
 /* The services: devnet-{relay,chain,auth,app,admin}.c. */
 int	 devnet_relay_start(struct devnet *, int, int *, const char **);
+/* A worker's own relay listener on the relay's port (--workers). */
+int	 devnet_relay_listen(struct devnet *, const char **);
 int	 devnet_chain_start(struct devnet *, int, int *, const char **);
 void	 devnet_chain_stop(struct devnet *);
 int	 devnet_chain_resume(struct devnet *, const char **);

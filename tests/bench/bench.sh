@@ -42,16 +42,24 @@ VEIL_WRAP=	# a command og-veil runs under (stage 7: valgrind)
 FRAMES=${BENCH_FRAMES:-2000}
 tmp=$(mktemp -d /tmp/og-veil-bench.XXXXXX)
 pids=
-# Raise the soft open-file limit to the hard one; the devnet holds 3
-# descriptors per stream, og-veil 2: hold as many streams as that allows.
+# Raise the soft open-file limit to the hard one.  og-veil holds 2
+# descriptors per stream (the agent's, the relay's) and keeps 64 for
+# itself: hold as many streams as that allows.  The devnet holds 3 per
+# stream (relay in, relay to gateway, gateway in), so stage 4 spreads it
+# over enough --workers processes that og-veil's limit is the only cap.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-fdmax=$(( ($(ulimit -n) - 200) / 3 ))
+fdmax=$(( ($(ulimit -n) - 100) / 2 ))
 STREAMS_ASKED=$STREAMS
 if [ "$STREAMS" -gt "$fdmax" ]; then
 	echo "bench: open-file limit $(ulimit -n) (hard $(ulimit -Hn)) holds" \
-	    "$fdmax streams, not $STREAMS (the devnet needs 3 per stream)" >&2
+	    "$fdmax streams in og-veil, not $STREAMS (2 descriptors per" \
+	    "stream)" >&2
 	STREAMS=$fdmax
 fi
+# Devnet workers for stage 4: 3 descriptors per stream each, with room
+# for an uneven spread of connections over them.
+DEVNET_WORKERS=$(( 3 * STREAMS / ($(ulimit -n) - 200) + 2 ))
+VEIL_ARGS=	# more og-veil serve flags (stage 4: --max-conns)
 
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
@@ -83,7 +91,8 @@ start_net() {	# start_net DEVNET-FLAGS...
 	# shared): answering /health is not enough, our og-veil must be alive.
 	for try in 1 2 3; do
 		port=$(free_port)
-		$VEIL_WRAP "$O/og-veil" serve -f --port "$port" >"$tmp/veil.log" 2>&1 &
+		$VEIL_WRAP "$O/og-veil" serve -f --port "$port" $VEIL_ARGS \
+		    >"$tmp/veil.log" 2>&1 &
 		vpid=$!; pids="$pids $vpid"
 		url=http://127.0.0.1:$port
 		i=0; while ! curl -sf "$url/health" >/dev/null 2>&1 && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
@@ -253,7 +262,10 @@ fi
 echo "== 4. streaming scale: $STREAMS agents holding streams at once"
 # Frames every STREAM_DELAY ms (7 per answer): the streams overlap while
 # og-veil starts them all; each wrk connection carries exactly one stream.
-start_net --bench --stream-delay-ms "${BENCH_STREAM_DELAY_MS:-800}"
+VEIL_ARGS="--max-conns $((STREAMS + 16))"
+start_net --bench --workers "$DEVNET_WORKERS" \
+    --stream-delay-ms "${BENCH_STREAM_DELAY_MS:-800}"
+VEIL_ARGS=
 base_rss=$(awk '/VmRSS/ {print $2}' "/proc/$vpid/status")
 : >"$tmp/inflight"
 (	# Streams in flight = og-veil's upstream connections (it keeps <= 64
@@ -283,12 +295,13 @@ awk '/Max open files/ {print "  og-veil open-file limit: " $4 " (hard " $5 ")"}'
 grep -iE 'open-file limit' "$tmp/veil.log" | head -n 2 | sed 's/^/  og-veil: /'
 stop_net
 # Why not all that were asked for: descriptors (og-veil holds 2 per
-# stream, the agent's and the relay's; one devnet process 3), or streams
-# that did not overlap or verify.
+# stream, the agent's and the relay's; the devnet runs $DEVNET_WORKERS
+# workers, so it is not the cap), or streams that did not overlap or
+# verify.
 hard=$(ulimit -Hn)
 why=
 if [ "$STREAMS" -lt "$STREAMS_ASKED" ]; then
-	why="the hard open-file limit is $hard per process and one devnet process holds 3 descriptors per stream (relay in, relay to gateway, gateway in): $STREAMS streams; og-veil itself (2 per stream) would hold $(( (hard - 100) / 2 ))"
+	why="$STREAMS_ASKED streams need $((2 * STREAMS_ASKED))+ descriptors in og-veil's process (2 per stream: the agent's and the relay's) and the hard open-file limit is $hard per process: $STREAMS streams held (limit less 100 kept for og-veil itself, halved); the devnet ran $DEVNET_WORKERS workers so as not to be the cap"
 fi
 python3 - "$STREAMS_ASKED" "$STREAMS" "$tmp/wrk-stream.out" "${inflight:-0}" \
     "$base_rss" "$held_rss" "$peak_rss" "$why" >"$tmp/scale.json" <<'PY'

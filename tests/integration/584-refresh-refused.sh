@@ -30,6 +30,9 @@ n=$(grep -c 'refresh refused' "$T/veil.log" || true)
 fault_clear
 fault expire-token
 veil_login
+# The server asks the store for changes at most every 100 ms.
+wait_for 10 sh -c "curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -H 'Authorization: Bearer og-veil' --data-binary '{\"model\":\"gpt-4.1-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"probe\"}]}' $VEIL_URL/v1/chat/completions | grep -qx 200" ||
+    fail "the new login was not picked up"
 chat_post '{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"signed in again"}]}'
 expect_status 200
 expect_json choices.0.message.content 'Echo: signed in again'

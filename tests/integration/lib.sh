@@ -22,6 +22,10 @@
 #   node_client SCRIPT args  run tests/clients/SCRIPT against og-veil
 #   sdk_faults SCRIPT        each tamper fault refused through an SDK client
 #   relay_count              the relay calls the devnet has seen
+#   veil_syscalls TRACE N JSON   strace og-veil (-e trace=TRACE, -y) while
+#                            one curl POSTs JSON N times on one connection;
+#                            trace in $T/strace.out; 1 when strace cannot
+#                            run here (a note says why)
 #   claude_setup | claude_run ARGS   the real Claude Code (tests/agents)
 #   codex_setup | codex_config RETRIES [LINES] | codex_run ARGS   Codex
 #
@@ -160,6 +164,29 @@ veil_start() {
 	export VEIL_URL VEIL_PORT VEIL_PID
 	wait_for 20 curl -sf "$VEIL_URL/health" ||
 	    { tail -n 20 "$T/veil.log" >&2; fail "og-veil serve did not start"; }
+}
+
+veil_syscalls() {
+	command -v strace >/dev/null 2>&1 ||
+	    { note "strace is not installed: system calls not counted"; return 1; }
+	_trace=$1 _n=$2 _json=$3
+	rm -f "$T/strace.out"
+	strace -f -y -e trace="$_trace" -o "$T/strace.out" -p "$VEIL_PID" \
+	    2>"$T/strace.err" &
+	_spid=$!
+	if ! wait_for 10 grep -q attached "$T/strace.err"; then
+		kill "$_spid" 2>/dev/null || true
+		note "strace cannot attach here: $(head -c 200 "$T/strace.err")"
+		return 1
+	fi
+	set --
+	while [ $# -lt "$_n" ]; do set -- "$@" "$VEIL_URL/v1/chat/completions"; done
+	curl -sS -w '\nHTTP %{http_code}\n' -H 'Content-Type: application/json' \
+	    -H 'Authorization: Bearer og-veil' --data-binary "$_json" "$@" \
+	    >"$T/strace.answers" || fail "curl: $_n requests"
+	kill -INT "$_spid"; wait "$_spid" || true
+	[ "$(grep -c '^HTTP 200$' "$T/strace.answers")" = "$_n" ] ||
+	    fail "not $_n answers 200: $(grep '^HTTP' "$T/strace.answers" | sort | uniq -c)"
 }
 
 veil_start_valgrind() {
