@@ -577,34 +577,55 @@ anthropic_stream_keepalive(struct render *rd, struct buf *b)
 	    anthropic_delta("text_delta", "text", "", 0));
 }
 
+/*
+ * From the cursor on: the opening (rd_part 0), the text deltas until b
+ * holds limit bytes at a frame's end, then the tool blocks and the end.
+ */
 static int
-anthropic_stream_answer(struct render *rd, const struct answer *an,
-    struct buf *b, struct answer_error *ae)
+anthropic_stream_next(struct render *rd, const struct answer *an,
+    struct buf *b, struct answer_error *ae, size_t limit)
 {
 	const struct answer_frame *af;
 	const struct json_value	*call, *args;
 	struct json_value	*o, *blk, *d;
-	size_t			 i, off, base = 0;
+	size_t			 i, off, start, base;
 
-	/* Refuse a call Anthropic clients cannot parse before any event. */
-	for (i = 0; an->an_tools && i < an->an_calls->n; i++)
-		if ((blk = chat_call_input(an->an_calls->items[i])) == NULL)
-			return (anthropic_bad_call(ae, an->an_calls->items[i]));
-		else
-			json_free(blk);
-	if (!(rd->rd_flags & RENDER_BEGUN)) {
-		o = json_new_object();
-		json_object_set(o, "message", anthropic_message(rd, an, 1));
-		anthropic_event(b, "message_start", o);
-	} else {
-		/* Committed: close the empty block; ours follow it. */
-		anthropic_block_event(b, "content_block_stop", 0, NULL, NULL);
-		base = 1;
+	base = (rd->rd_flags & RENDER_BEGUN) ? 1 : 0;
+	if (rd->rd_part > 1)
+		return (0);
+	if (rd->rd_part == 0) {
+		/* Refuse a call Anthropic clients cannot parse first. */
+		for (i = 0; an->an_tools && i < an->an_calls->n; i++)
+			if ((blk = chat_call_input(an->an_calls->items[i])) ==
+			    NULL)
+				return (anthropic_bad_call(ae,
+				    an->an_calls->items[i]));
+			else
+				json_free(blk);
+		if (!(rd->rd_flags & RENDER_BEGUN)) {
+			o = json_new_object();
+			json_object_set(o, "message", anthropic_message(rd,
+			    an, 1));
+			anthropic_event(b, "message_start", o);
+		} else {
+			/* Committed: close the empty block; ours follow. */
+			anthropic_block_event(b, "content_block_stop", 0,
+			    NULL, NULL);
+		}
+		if (!an->an_tools)
+			anthropic_block_event(b, "content_block_start", base,
+			    "content_block", anthropic_text_block());
+		rd->rd_part = 1;
+		rd->rd_frame = rd->rd_text = 0;
 	}
 	if (!an->an_tools) {
-		anthropic_block_event(b, "content_block_start", base,
-		    "content_block", anthropic_text_block());
-		for (i = 0, off = 0; i < an->an_nframes; i++) {
+		for (i = start = rd->rd_frame, off = rd->rd_text;
+		    i < an->an_nframes; i++) {
+			if (i > start && b->len >= limit) {
+				rd->rd_frame = i;
+				rd->rd_text = off;
+				return (1);
+			}
 			af = &an->an_frames[i];
 			if (!(af->af_flags & AF_CONTENT))
 				continue;
@@ -642,7 +663,16 @@ anthropic_stream_answer(struct render *rd, const struct answer *an,
 	anthropic_proof(o, rd, an);
 	anthropic_event(b, "message_delta", o);
 	anthropic_event(b, "message_stop", NULL);
+	rd->rd_part = 2;	/* ended */
 	return (0);
+}
+
+static int
+anthropic_stream_answer(struct render *rd, const struct answer *an,
+    struct buf *b, struct answer_error *ae)
+{
+	render_rewind(rd);
+	return (anthropic_stream_next(rd, an, b, ae, SIZE_MAX));
 }
 
 static void
@@ -665,5 +695,6 @@ const struct dialect dialect_anthropic = {
 	.dl_stream_begin = anthropic_stream_begin,
 	.dl_stream_keepalive = anthropic_stream_keepalive,
 	.dl_stream_answer = anthropic_stream_answer,
+	.dl_stream_next = anthropic_stream_next,
 	.dl_stream_error = anthropic_stream_error
 };

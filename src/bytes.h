@@ -67,6 +67,13 @@ char		*base64_encode_new(const uint8_t *, size_t);
  */
 int		 base64_decode_new(const char *, size_t, uint8_t **, size_t *);
 
+/*
+ * BYTES_RANDOM_LEN random hex digits and a NUL into out, for ids (not
+ * for keys: the bytes come from a pool); -1 without randomness.
+ */
+#define BYTES_RANDOM_LEN	24
+int		 bytes_random_hex(char[BYTES_RANDOM_LEN + 1]);
+
 /* 1 when the two len-byte regions are equal, in time independent of data. */
 int		 bytes_equal_ct(const void *, const void *, size_t);
 

@@ -115,6 +115,9 @@ chat_write_with(struct buf *b, const struct json_value *obj,
 {
 	size_t	i;
 
+	buf_reserve(b, pyjson_size_hint(obj) + (extra != NULL ?
+	    pyjson_size_hint(extra) : 0) + (val != NULL ? strlen(key) + 4 +
+	    pyjson_size_hint(val) : 0));
 	pyjson_write(b, obj, PYJSON_COMPACT);
 	b->len--;		/* the closing brace */
 	for (i = 0; extra != NULL && i < extra->n; i++) {
@@ -226,26 +229,48 @@ chat_frame_write(struct buf *b, const struct answer *an,
 	CHAT_ADD(b, "}]}");
 }
 
+/*
+ * From the cursor (rd_frame, rd_text, rd_calls) on, until b holds limit
+ * bytes at a frame's end; the last frame carries the proofs, then usage
+ * and [DONE].
+ */
 static int
-chat_stream_answer(struct render *rd, const struct answer *an,
-    struct buf *b, struct answer_error *ae)
+chat_stream_next(struct render *rd, const struct answer *an,
+    struct buf *b, struct answer_error *ae, size_t limit)
 {
 	const struct answer_frame	*af;
 	const struct json_value		*tee = an->an_tee;
 	struct buf			 head;
-	size_t				 i, j, text = 0, calls = 0;
+	size_t				 i, j, n, start, text = rd->rd_text;
+	size_t				 calls = rd->rd_calls;
 	uint32_t			 model;
 
 	(void)ae;
-	if (an->an_nframes == 0)
+	if (an->an_nframes == 0 || rd->rd_frame > an->an_nframes)
 		return (0);	/* stream_finish() always holds the final */
 	buf_init(&head);
-	model = an->an_frames[0].af_model;
-	chat_chunk_head(&head, an, model, 0);
-	/* About what the chunks take, so b grows once, not by doubling. */
-	buf_reserve(b, an->an_nframes * (head.len + 64) + an->an_text_len +
-	    an->an_frame_calls_len + 1024);
-	for (i = 0; i < an->an_nframes; i++) {
+	i = rd->rd_frame;
+	if (i < an->an_nframes) {
+		model = an->an_frames[i].af_model;
+		chat_chunk_head(&head, an, model, 0);
+		/*
+		 * About what the chunks take, so b grows once: the rest of
+		 * the stream, or a piece when that is less.
+		 */
+		n = (an->an_nframes - i) * (head.len + 64) + an->an_text_len +
+		    an->an_frame_calls_len + 1024;
+		buf_reserve(b, limit < SIZE_MAX - 1024 && n > limit + 1024 ?
+		    limit + 1024 : n);
+	} else
+		model = AF_NULL;
+	for (start = i; i < an->an_nframes; i++) {
+		if (i > start && b->len >= limit) {
+			rd->rd_frame = i;
+			rd->rd_text = text;
+			rd->rd_calls = calls;
+			buf_clear(&head, 0);
+			return (1);
+		}
 		af = &an->an_frames[i];
 		if (af->af_model != model) {
 			model = af->af_model;
@@ -295,7 +320,16 @@ chat_stream_answer(struct render *rd, const struct answer *an,
 	}
 	buf_clear(&head, 0);
 	buf_add_str(b, "data: [DONE]\n\n");
+	rd->rd_frame = an->an_nframes + 1;	/* ended */
 	return (0);
+}
+
+static int
+chat_stream_answer(struct render *rd, const struct answer *an,
+    struct buf *b, struct answer_error *ae)
+{
+	render_rewind(rd);
+	return (chat_stream_next(rd, an, b, ae, SIZE_MAX));
 }
 
 /* In-band: the error object as a data: event, and no [DONE]. */
@@ -319,5 +353,6 @@ const struct dialect dialect_chat = {
 	.dl_stream_begin = chat_stream_begin,
 	.dl_stream_keepalive = chat_stream_keepalive,
 	.dl_stream_answer = chat_stream_answer,
+	.dl_stream_next = chat_stream_next,
 	.dl_stream_error = chat_stream_error
 };

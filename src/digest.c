@@ -464,6 +464,7 @@ digest_finish(struct digest_request *dr)
 	struct buf	b;
 
 	buf_init(&b);
+	buf_reserve(&b, pyjson_size_hint(dr->wire));
 	pyjson_write(&b, dr->wire, PYJSON_ENSURE_ASCII);
 	dr->wire_json = (char *)buf_detach(&b, &dr->wire_len);
 	dr->canonical_json = pyjson_dumps(dr->canonical, &dr->canonical_len);
@@ -504,6 +505,18 @@ digest_gateway_request(const struct json_value *wire,
 	dr->wire = json_dup(wire);
 	digest_finish(dr);
 	return (0);
+}
+
+/*
+ * What a request holds for its whole life is the texts and the hash: the
+ * trees go once they are serialised (a held stream's memory).
+ */
+void
+digest_request_trim(struct digest_request *dr)
+{
+	json_free(dr->wire);
+	json_free(dr->canonical);
+	dr->wire = dr->canonical = NULL;
 }
 
 /* Free what digest_build_request() or digest_gateway_request() made. */

@@ -29,6 +29,8 @@ struct digest_request {
 int	 digest_build_request(const struct json_value *, int,
 	    struct digest_request *, const char **);
 void	 digest_request_clear(struct digest_request *);
+/* Drop the trees (wire, canonical), keeping the texts and the hash. */
+void	 digest_request_trim(struct digest_request *);
 /*
  * The gateway's side: canonicalise a decrypted wire request exactly as the
  * enclave does before hashing it (og-veil-devnet).

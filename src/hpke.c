@@ -1,7 +1,7 @@
 /*
  * hpke.c: HPKE (RFC 9180) base mode, both roles, from OpenSSL 3.0 EVP:
  * DHKEM(X25519, HKDF-SHA256) over EVP_PKEY X25519, HKDF-SHA256 over
- * EVP_MAC HMAC, and the AEADs AES-128-GCM, AES-256-GCM and
+ * HMAC (RFC 2104) on EVP SHA-256, and the AEADs AES-128-GCM, AES-256-GCM and
  * ChaCha20-Poly1305 over EVP_CIPHER.  PROTOCOL.md §4 (and §6, whose
  * response keys use the same HKDF and AEAD).  OpenSSL 3.0 has no HPKE API.
  */
@@ -25,6 +25,7 @@
 #define HPKE_KEM_SUITE_LEN	5	/* "KEM" || kem_id */
 #define HPKE_SUITE_LEN		10	/* "HPKE" || kem || kdf || aead */
 #define HPKE_MAX_IOV		8
+#define HPKE_HMAC_BLOCK		64	/* SHA-256's block */
 #define HPKE_MAX_EXPAND		(255 * HPKE_SECRET_LEN)
 /* EVP lengths are ints: refuse what would not fit with room for the tag. */
 #define HPKE_MAX_AEAD_LEN	((size_t)INT_MAX - 64)
@@ -37,7 +38,7 @@ struct hpke_iov {
 	size_t		 len;
 };
 
-static EVP_MAC_CTX *hpke_hmac_ctx(void);
+static EVP_MD_CTX *hpke_sha256_ctx(const EVP_MD **);
 static int	hpke_hmac(const uint8_t *, size_t, const struct hpke_iov *,
 		    size_t, uint8_t[HPKE_SECRET_LEN], const char **);
 static int	hpke_expand_iov(const uint8_t *, const struct hpke_iov *,
@@ -79,66 +80,87 @@ static int	hpke_ctx_next(struct hpke_ctx *, int, const uint8_t *, size_t,
 		    const uint8_t *, size_t, struct buf *, const char **);
 
 /*
- * The HMAC-SHA256 context, fetched and given its digest once for the life
- * of the process (og-veil is single-threaded) and re-keyed per use:
- * creating it per call cost a fetch of HMAC and of SHA-256 every time.
+ * SHA-256 and one digest context, fetched and made once for the life of
+ * the process (og-veil is single-threaded) and re-initialised per hash.
  */
-static EVP_MAC_CTX *
-hpke_hmac_ctx(void)
+static EVP_MD_CTX *
+hpke_sha256_ctx(const EVP_MD **mdp)
 {
-	static EVP_MAC_CTX	*mctx;
-	EVP_MAC			*mac;
-	OSSL_PARAM		 params[2];
-	char			 digest[] = "SHA256";
+	static EVP_MD		*md;
+	static EVP_MD_CTX	*mdctx;
 
-	if (mctx != NULL)
-		return (mctx);
-	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+	if (md == NULL && (md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
 		return (NULL);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if ((mctx = EVP_MAC_CTX_new(mac)) != NULL &&
-	    EVP_MAC_CTX_set_params(mctx, params) != 1) {
-		EVP_MAC_CTX_free(mctx);
-		mctx = NULL;
-	}
-	EVP_MAC_free(mac);	/* the context holds its own reference */
-	return (mctx);
+	if (mdctx == NULL && (mdctx = EVP_MD_CTX_new()) == NULL)
+		return (NULL);
+	*mdp = md;
+	return (mdctx);
 }
 
-/* HMAC-SHA256 over the concatenation of the pieces. */
+/*
+ * HMAC-SHA256 over the concatenation of the pieces, built on the digest
+ * (RFC 2104: H(K ^ opad || H(K ^ ipad || m))).  EVP_MAC's HMAC re-keyed
+ * per use cost three digest initialisations and five allocations each;
+ * this costs two and two.  out may be one of the pieces.
+ */
 static int
 hpke_hmac(const uint8_t *key, size_t keylen, const struct hpke_iov *iov,
     size_t niov, uint8_t out[HPKE_SECRET_LEN], const char **errstr)
 {
 	static const uint8_t	 zero[HPKE_SECRET_LEN];
-	EVP_MAC_CTX		*mctx;
-	size_t			 i, outlen = 0;
+	const EVP_MD		*md;
+	EVP_MD_CTX		*c;
+	uint8_t			 pad[HPKE_HMAC_BLOCK], kh[HPKE_SECRET_LEN];
+	unsigned int		 n = 0;
+	size_t			 i;
+	int			 rc = -1;
 
 	/* RFC 5869: an absent salt is Nh zero bytes (the same HMAC key). */
 	if (keylen == 0) {
 		key = zero;
 		keylen = sizeof(zero);
 	}
-	if ((mctx = hpke_hmac_ctx()) == NULL ||
-	    EVP_MAC_init(mctx, key, keylen, NULL) != 1) {
+	if ((c = hpke_sha256_ctx(&md)) == NULL) {
 		*errstr = "HMAC-SHA256 unavailable";
 		return (-1);
 	}
-	for (i = 0; i < niov; i++) {
+	/* RFC 2104: a key longer than the block is hashed first. */
+	if (keylen > sizeof(pad)) {
+		if (EVP_DigestInit_ex2(c, md, NULL) != 1 ||
+		    EVP_DigestUpdate(c, key, keylen) != 1 ||
+		    EVP_DigestFinal_ex(c, kh, &n) != 1 || n != sizeof(kh))
+			goto out;
+		key = kh;
+		keylen = sizeof(kh);
+	}
+	memset(pad, 0x36, sizeof(pad));
+	for (i = 0; i < keylen; i++)
+		pad[i] ^= key[i];
+	if (EVP_DigestInit_ex2(c, md, NULL) != 1 ||
+	    EVP_DigestUpdate(c, pad, sizeof(pad)) != 1)
+		goto out;
+	for (i = 0; i < niov; i++)
 		if (iov[i].len != 0 &&
-		    EVP_MAC_update(mctx, iov[i].p, iov[i].len) != 1) {
-			*errstr = "HMAC-SHA256 failed";
-			return (-1);
-		}
-	}
-	if (EVP_MAC_final(mctx, out, &outlen, HPKE_SECRET_LEN) != 1 ||
-	    outlen != HPKE_SECRET_LEN) {
+		    EVP_DigestUpdate(c, iov[i].p, iov[i].len) != 1)
+			goto out;
+	if (EVP_DigestFinal_ex(c, out, &n) != 1 || n != HPKE_SECRET_LEN)
+		goto out;
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	if (EVP_DigestInit_ex2(c, md, NULL) != 1 ||
+	    EVP_DigestUpdate(c, pad, sizeof(pad)) != 1 ||
+	    EVP_DigestUpdate(c, out, HPKE_SECRET_LEN) != 1 ||
+	    EVP_DigestFinal_ex(c, out, &n) != 1 || n != HPKE_SECRET_LEN)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1) {
+		OPENSSL_cleanse(out, HPKE_SECRET_LEN);
 		*errstr = "HMAC-SHA256 failed";
-		return (-1);
 	}
-	return (0);
+	OPENSSL_cleanse(pad, sizeof(pad));
+	OPENSSL_cleanse(kh, sizeof(kh));
+	return (rc);
 }
 
 /* HKDF-Expand (RFC 5869 §2.3) with info given as pieces. */
@@ -405,9 +427,14 @@ hpke_x25519_dh(EVP_PKEY *key, const uint8_t *pk, int sender,
 		*errstr = "bad X25519 public key";
 		goto out;
 	}
+	/*
+	 * The peer is not "validated" (for X25519 that only makes a context
+	 * and walks the name map for each call: any 32 bytes are a public
+	 * key); the all-zero check below is RFC 9180's.
+	 */
 	if ((pctx = EVP_PKEY_CTX_new(key, NULL)) == NULL ||
 	    EVP_PKEY_derive_init(pctx) != 1 ||
-	    EVP_PKEY_derive_set_peer(pctx, peer) != 1 ||
+	    EVP_PKEY_derive_set_peer_ex(pctx, peer, 0) != 1 ||
 	    EVP_PKEY_derive(pctx, out, &len) != 1 || len != HPKE_X25519_LEN) {
 		OPENSSL_cleanse(out, HPKE_X25519_LEN);
 		*errstr = "X25519 key agreement failed";

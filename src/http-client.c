@@ -48,6 +48,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -113,7 +114,9 @@ struct http_call {
 	enum evhttp_cmd_type	 ca_method;
 	char			*ca_target;	/* owned: path?query */
 	char			**ca_headers;	/* owned: name, value, ... */
-	uint8_t			*ca_body;	/* owned: for the one retry */
+	size_t			 ca_headers_size; /* of the one block */
+	const uint8_t		*ca_body;	/* kept for the one retry */
+	uint8_t			*ca_body_copy;	/* owned: ca_body, or NULL */
 	size_t			 ca_bodylen;
 	struct http_call_cb	 ca_cb;
 	void			*ca_arg;
@@ -255,17 +258,14 @@ http_client_conn_free(struct http_conn *cn)
 static void
 http_client_call_free(struct http_call *ca)
 {
-	char	**h;
-
 	if (ca->ca_timer != NULL)
 		event_free(ca->ca_timer);
 	free(ca->ca_target);
-	if (ca->ca_headers != NULL) {
-		for (h = ca->ca_headers; *h != NULL; h++)
-			free(*h);
-		free(ca->ca_headers);
-	}
-	free(ca->ca_body);
+	/* One block; it may hold a bearer token. */
+	if (ca->ca_headers != NULL)
+		OPENSSL_cleanse(ca->ca_headers, ca->ca_headers_size);
+	free(ca->ca_headers);
+	free(ca->ca_body_copy);
 	free(ca);
 }
 
@@ -929,32 +929,47 @@ http_client_start(struct http_call *ca, int fresh)
 	return (0);
 }
 
+/*
+ * A copy of the name, value, ... list (up to the first NULL pair) in one
+ * allocation, the strings after the pointers; its size in *sizep.
+ */
 static char **
-http_client_headers_dup(const char *const *headers)
+http_client_headers_dup(const char *const *headers, size_t *sizep)
 {
-	char	**h;
-	size_t	  n = 0, i;
+	char	**h, *p;
+	size_t	  n = 0, i, size, len;
 
 	if (headers == NULL)
 		return (NULL);
 	while (headers[n] != NULL && headers[n + 1] != NULL)
 		n += 2;
-	h = xcalloc(n + 1, sizeof(*h));
+	size = (n + 1) * sizeof(*h);
 	for (i = 0; i < n; i++)
-		h[i] = xstrdup(headers[i]);
+		size += strlen(headers[i]) + 1;
+	h = xmalloc(size);
+	p = (char *)(h + n + 1);
+	for (i = 0; i < n; i++) {
+		len = strlen(headers[i]) + 1;
+		memcpy(p, headers[i], len);
+		h[i] = p;
+		p += len;
+	}
+	h[n] = NULL;
+	*sizep = size;
 	return (h);
 }
 
 /*
  * Start a call: method "GET" or "POST", an absolute http or https URL,
- * extra headers, a body.  NULL (with no callback) when the URL is bad or
- * no connection can be made; otherwise hc_done comes later, never from
- * inside this function.  After hc_done the handle is gone.
+ * extra headers, a body (copied unless borrow is set).  NULL (with no
+ * callback) when the URL is bad or no connection can be made; otherwise
+ * hc_done comes later, never from inside this function.  After hc_done
+ * the handle is gone.
  */
-struct http_call *
-http_call_new(struct http_client *hc, const char *method, const char *url,
+static struct http_call *
+http_call_start(struct http_client *hc, const char *method, const char *url,
     const char *const *headers, const uint8_t *body, size_t bodylen,
-    const struct http_call_cb *cb, void *arg)
+    int borrow, const struct http_call_cb *cb, void *arg)
 {
 	struct http_call	*ca;
 	struct evhttp_uri	*uri;
@@ -992,9 +1007,12 @@ http_call_new(struct http_client *hc, const char *method, const char *url,
 	evhttp_uri_free(uri);
 	ca->ca_method = strcasecmp(method, "POST") == 0 ? EVHTTP_REQ_POST :
 	    EVHTTP_REQ_GET;
-	ca->ca_headers = http_client_headers_dup(headers);
-	if (bodylen > 0)
-		ca->ca_body = xmemdup(body, bodylen);
+	ca->ca_headers = http_client_headers_dup(headers,
+	    &ca->ca_headers_size);
+	if (bodylen > 0 && !borrow)
+		ca->ca_body = ca->ca_body_copy = xmemdup(body, bodylen);
+	else if (bodylen > 0)
+		ca->ca_body = body;
 	ca->ca_bodylen = bodylen;
 	if (cb != NULL)
 		ca->ca_cb = *cb;
@@ -1012,6 +1030,29 @@ http_call_new(struct http_client *hc, const char *method, const char *url,
 		return (NULL);
 	}
 	return (ca);
+}
+
+/* A call whose body is copied: the caller may free it at once. */
+struct http_call *
+http_call_new(struct http_client *hc, const char *method, const char *url,
+    const char *const *headers, const uint8_t *body, size_t bodylen,
+    const struct http_call_cb *cb, void *arg)
+{
+	return (http_call_start(hc, method, url, headers, body, bodylen, 0,
+	    cb, arg));
+}
+
+/*
+ * A call whose body is borrowed: the caller keeps it unchanged until
+ * hc_done or http_call_cancel() (a sealed request is held once).
+ */
+struct http_call *
+http_call_new_borrowed(struct http_client *hc, const char *method,
+    const char *url, const char *const *headers, const uint8_t *body,
+    size_t bodylen, const struct http_call_cb *cb, void *arg)
+{
+	return (http_call_start(hc, method, url, headers, body, bodylen, 1,
+	    cb, arg));
 }
 
 /* Cancel: no callback afterwards; the work happens out of the caller. */

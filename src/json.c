@@ -8,6 +8,7 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,22 +23,65 @@
 #define JSON_DEFAULT_DEPTH	128
 /* What malloc adds to each allocation, as json_parse counts it. */
 #define JSON_MALLOC_OVERHEAD	16
+/* Arena blocks: the first sized from the text, then doubling to a cap. */
+#define JSON_BLOCK_MIN		1024
+#define JSON_BLOCK_FIRST_MAX	65536
+#define JSON_BLOCK_MAX		262144
+/* Open containers and pending members a parse keeps before the heap. */
+#define JSON_PARSE_STACK	16
+#define JSON_PARSE_PENDING	32
+/* Objects up to this many members are deduplicated without sorting. */
+#define JSON_DEDUP_SMALL	16
 
 const char	json_err_mem[] = "the JSON needs too much memory once parsed";
 const char	json_err_floats[] = "the JSON has too many non-integer numbers";
 
-/* The parse in progress: what yajl's callbacks build. */
+/*
+ * An arena block; the bytes follow.  The first block also holds the
+ * struct json_arena, whose ja_root is the parsed tree's root.
+ */
+struct json_block {
+	struct json_block	*next;
+	size_t			 size;		/* bytes after the header */
+};
+
+/* A parse's memory: freed at once by json_free() of ja_root. */
+struct json_arena {
+	struct json_value	 ja_root;	/* first: the tree's root */
+	struct json_block	*ja_blocks;	/* owned; the first holds ja */
+	char			*ja_next;	/* free bytes: the last block */
+	size_t			 ja_left;
+	size_t			 ja_size;	/* the next block's size */
+};
+
+/* An open container and where its pending members start. */
+struct json_open {
+	struct json_value	*v;		/* in the arena */
+	size_t			 base;		/* index into jp->pend */
+};
+
+/*
+ * The parse in progress: what yajl's callbacks build.  A container's
+ * members (or items, in .val) wait on pend until it closes, then move to
+ * an array of exactly their number in the arena.
+ */
 struct json_parser {
-	struct json_value	*root;		/* owned until returned */
-	struct json_value	**stack;	/* open containers, not owned */
+	struct json_arena	*arena;		/* owned until returned */
+	struct json_value	*root;		/* &arena->ja_root once set */
+	struct json_open	*stack;		/* open containers */
 	size_t			 depth;
 	size_t			 stackcap;
+	struct json_member	*pend;		/* pending members */
+	size_t			 npend;
+	size_t			 pendcap;
 	unsigned int		 max_depth;
 	size_t			 mem;		/* bytes the tree takes */
 	size_t			 max_mem;	/* 0: no limit */
 	size_t			 nfloats;
 	size_t			 max_floats;	/* 0: no limit */
 	const char		*errstr;
+	struct json_open	 stack0[JSON_PARSE_STACK];
+	struct json_member	 pend0[JSON_PARSE_PENDING];
 };
 
 /* A member's place for duplicate resolution. */
@@ -70,14 +114,19 @@ json_new_bool(int b)
 	return (json_new(b ? JSON_TRUE : JSON_FALSE));
 }
 
-/* A new string of len bytes copied from s. */
+/* A new string of len bytes copied from s, in one allocation. */
 struct json_value *
 json_new_stringn(const char *s, size_t len)
 {
 	struct json_value	*v;
 
-	v = json_new(JSON_STRING);
-	v->s = xmalloc(len + 1);
+	if (len > SIZE_MAX - sizeof(*v) - 1)
+		abort();
+	v = xmalloc(sizeof(*v) + len + 1);
+	memset(v, 0, sizeof(*v));
+	v->type = JSON_STRING;
+	v->flags = JSON_F_TEXT;
+	v->s = (char *)(v + 1);
 	if (len > 0)
 		memcpy(v->s, s, len);
 	v->s[len] = '\0';
@@ -128,21 +177,104 @@ json_new_object(void)
 	return (json_new(JSON_OBJECT));
 }
 
-/* Make room for one more item or member. */
+/*
+ * Make room for one more item or member.  A parsed container's array is in
+ * its arena, exactly full: it moves to the heap.
+ */
 static void
 json_grow(struct json_value *c)
 {
-	size_t	ncap;
+	struct json_value	**items;
+	struct json_member	 *members;
+	size_t			  ncap;
 
 	if (c->n < c->cap)
 		return;
 	ncap = c->cap == 0 ? 4 : c->cap * 2;
-	if (c->type == JSON_ARRAY)
-		c->items = xreallocarray(c->items, ncap, sizeof(*c->items));
-	else
-		c->members = xreallocarray(c->members, ncap,
-		    sizeof(*c->members));
+	if (c->type == JSON_ARRAY) {
+		items = (c->flags & JSON_F_ITEMS) ? NULL : c->items;
+		items = xreallocarray(items, ncap, sizeof(*items));
+		if ((c->flags & JSON_F_ITEMS) && c->n > 0)
+			memcpy(items, c->items, c->n * sizeof(*items));
+		c->items = items;
+	} else {
+		members = (c->flags & JSON_F_ITEMS) ? NULL : c->members;
+		members = xreallocarray(members, ncap, sizeof(*members));
+		if ((c->flags & JSON_F_ITEMS) && c->n > 0)
+			memcpy(members, c->members, c->n * sizeof(*members));
+		c->members = members;
+	}
+	c->flags &= ~JSON_F_ITEMS;
 	c->cap = ncap;
+}
+
+/*
+ * A block of an object's key bytes: keys are appended, never freed one by
+ * one (a removed key's bytes stay until the object goes), so an object
+ * built key by key takes a few allocations, not one a key.
+ */
+struct json_keys {
+	struct json_keys	*next;
+	size_t			 used;
+	size_t			 size;
+	/* then size bytes */
+};
+#define JSON_KEYS_FIRST		64
+
+/* A NUL-terminated copy of the key of len bytes at k, in obj's blocks. */
+static char *
+json_key_dup(struct json_value *obj, const char *k, size_t len)
+{
+	struct json_keys	*kb = obj->keys;
+	size_t			 size;
+	char			*p;
+
+	if (len > SIZE_MAX / 2 - sizeof(*kb))
+		abort();
+	if (kb == NULL || kb->size - kb->used < len + 1) {
+		size = kb == NULL ? JSON_KEYS_FIRST : kb->size * 2;
+		if (size < len + 1)
+			size = len + 1;
+		kb = xmalloc(sizeof(*kb) + size);
+		kb->next = obj->keys;
+		kb->used = 0;
+		kb->size = size;
+		obj->keys = kb;
+	}
+	p = (char *)(kb + 1) + kb->used;
+	kb->used += len + 1;
+	if (len > 0)
+		memcpy(p, k, len);
+	p[len] = '\0';
+	return (p);
+}
+
+/* Free an object's key blocks. */
+static void
+json_keys_free(struct json_keys *kb)
+{
+	struct json_keys	*next;
+
+	for (; kb != NULL; kb = next) {
+		next = kb->next;
+		free(kb);
+	}
+}
+
+/* Give a parsed object's keys (in its arena) copies in its own blocks. */
+static void
+json_own_keys(struct json_value *obj)
+{
+	struct json_member	*m;
+	size_t			 i;
+
+	if (!(obj->flags & JSON_F_KEYS))
+		return;
+	for (i = 0; i < obj->n; i++) {
+		m = &obj->members[i];
+		m->key = json_key_dup(obj, m->key, m->keylen);
+	}
+	obj->flags &= ~JSON_F_KEYS;
 }
 
 /* Append v to the array a; a owns v from now on. */
@@ -179,12 +311,10 @@ json_object_append(struct json_value *obj, const char *key, size_t keylen,
 {
 	struct json_member	*m;
 
+	json_own_keys(obj);
 	json_grow(obj);
 	m = &obj->members[obj->n++];
-	m->key = xmalloc(keylen + 1);
-	if (keylen > 0)
-		memcpy(m->key, key, keylen);
-	m->key[keylen] = '\0';
+	m->key = json_key_dup(obj, key, keylen);
 	m->keylen = keylen;
 	m->val = v;
 }
@@ -218,8 +348,7 @@ json_object_del(struct json_value *obj, const char *key)
 	if ((m = json_find(obj, key, strlen(key))) == NULL)
 		return;
 	i = (size_t)(m - obj->members);
-	free(m->key);
-	json_free(m->val);
+	json_free(m->val);	/* the key's bytes stay in obj's blocks */
 	memmove(&obj->members[i], &obj->members[i + 1],
 	    (obj->n - i - 1) * sizeof(*obj->members));
 	obj->n--;
@@ -263,46 +392,96 @@ json_is(const struct json_value *v, enum json_type t)
 	return (v != NULL && v->type == t);
 }
 
+/* Free an arena's blocks, the one holding ja itself last. */
+static void
+json_arena_free(struct json_arena *ja)
+{
+	struct json_block	*b, *next, *first = ja->ja_blocks;
+
+	for (b = first->next; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(first);
+}
+
+/* The arena whose header holds root (a JSON_F_ROOT value). */
+static struct json_arena *
+json_arena_of(struct json_value *root)
+{
+	return ((struct json_arena *)(void *)((char *)root -
+	    offsetof(struct json_arena, ja_root)));
+}
+
 /*
  * Free a tree without recursion: a work list of values still to free, so a
- * deep tree built by hand cannot exhaust the C stack.
+ * deep tree built by hand cannot exhaust the C stack.  What lives in an
+ * arena goes with the arena's root: a parsed tree's values are walked only
+ * for what was attached to them after the parse.
  */
 void
 json_free(struct json_value *v)
 {
-	struct json_value	**todo = NULL;
-	size_t			  n = 0, cap = 0, i;
+	struct json_value	 *stack[64], **todo = stack, **t;
+	struct json_value	 *top = v;
+	size_t			  n = 0, cap = 64, i;
+	int			  root;
 
 	if (v == NULL)
 		return;
-	todo = xreallocarray(NULL, 16, sizeof(*todo));
-	cap = 16;
+	root = (v->flags & JSON_F_ROOT) != 0;
 	todo[n++] = v;
 	while (n > 0) {
 		v = todo[--n];
+		if ((v->flags & JSON_F_ROOT) && v != top) {
+			json_free(v);	/* another parse's tree, moved in */
+			continue;
+		}
 		if (v->type == JSON_ARRAY || v->type == JSON_OBJECT) {
 			if (cap - n < v->n) {
 				while (cap - n < v->n)
 					cap *= 2;
-				todo = xreallocarray(todo, cap, sizeof(*todo));
+				t = xreallocarray(todo == stack ? NULL : todo,
+				    cap, sizeof(*todo));
+				if (todo == stack)
+					memcpy(t, stack, n * sizeof(*todo));
+				todo = t;
 			}
 			for (i = 0; i < v->n; i++) {
 				if (v->type == JSON_ARRAY) {
 					if (v->items[i] != NULL)
 						todo[n++] = v->items[i];
 				} else {
-					free(v->members[i].key);
 					if (v->members[i].val != NULL)
 						todo[n++] = v->members[i].val;
 				}
 			}
 		}
-		free(v->items);
-		free(v->members);
-		free(v->s);
-		free(v);
+		if (v->type == JSON_OBJECT)
+			json_keys_free(v->keys);
+		if (!(v->flags & JSON_F_ITEMS) &&
+		    (v->type == JSON_ARRAY || v->type == JSON_OBJECT))
+			free(v->items);		/* or members: one union */
+		if (!(v->flags & JSON_F_TEXT))
+			free(v->s);
+		if (!(v->flags & (JSON_F_NODE | JSON_F_ROOT)))
+			free(v);
 	}
-	free(todo);
+	if (todo != stack)
+		free(todo);
+	if (root)
+		json_arena_free(json_arena_of(top));
+}
+
+/* Replace a STRING's bytes with s (len bytes, NUL-terminated; v owns s). */
+void
+json_string_replace(struct json_value *v, char *s, size_t len)
+{
+	if (!(v->flags & JSON_F_TEXT))
+		free(v->s);
+	v->s = s;
+	v->len = len;
+	v->flags &= ~JSON_F_TEXT;
 }
 
 /* A deep copy (recursive: depth is bounded by the parser's limit). */
@@ -649,10 +828,83 @@ json_scan(const char *text, size_t len, struct buf *out)
 	return (lone);
 }
 
+/* A new arena whose first block fits about hint bytes of tree. */
+static struct json_arena *
+json_arena_new(size_t hint)
+{
+	struct json_block	*b;
+	struct json_arena	*ja;
+	size_t			 size;
+
+	size = hint < JSON_BLOCK_MIN ? JSON_BLOCK_MIN :
+	    hint > JSON_BLOCK_FIRST_MAX ? JSON_BLOCK_FIRST_MAX : hint;
+	size = (size + 7) & ~(size_t)7;
+	b = xmalloc(sizeof(*b) + sizeof(*ja) + size);
+	b->next = NULL;
+	b->size = sizeof(*ja) + size;
+	ja = (struct json_arena *)(void *)(b + 1);
+	memset(ja, 0, sizeof(*ja));
+	ja->ja_blocks = b;
+	ja->ja_next = (char *)(ja + 1);
+	ja->ja_left = size;
+	ja->ja_size = size * 2 > JSON_BLOCK_MAX ? JSON_BLOCK_MAX : size * 2;
+	return (ja);
+}
+
+/*
+ * n bytes from the arena, aligned for any tree member.  A large request
+ * gets a block of its own, so a block's unused tail stays small.
+ */
+static void *
+json_arena_alloc(struct json_arena *ja, size_t n)
+{
+	struct json_block	*b;
+	void			*p;
+
+	if (n > SIZE_MAX - sizeof(*b) - 8)
+		abort();
+	n = (n + 7) & ~(size_t)7;
+	if (n > ja->ja_left) {
+		if (n > ja->ja_size / 4) {
+			b = xmalloc(sizeof(*b) + n);
+			b->size = n;
+			b->next = ja->ja_blocks->next;
+			ja->ja_blocks->next = b;
+			return (b + 1);
+		}
+		b = xmalloc(sizeof(*b) + ja->ja_size);
+		b->size = ja->ja_size;
+		b->next = ja->ja_blocks->next;
+		ja->ja_blocks->next = b;
+		ja->ja_next = (char *)(b + 1);
+		ja->ja_left = ja->ja_size;
+		if (ja->ja_size < JSON_BLOCK_MAX)
+			ja->ja_size *= 2;
+	}
+	p = ja->ja_next;
+	ja->ja_next += n;
+	ja->ja_left -= n;
+	return (p);
+}
+
+/* A NUL-terminated copy of len bytes at s, in the arena. */
+static char *
+json_arena_strndup(struct json_arena *ja, const char *s, size_t len)
+{
+	char	*p;
+
+	p = json_arena_alloc(ja, len + 1);
+	if (len > 0)
+		memcpy(p, s, len);
+	p[len] = '\0';
+	return (p);
+}
+
 /*
  * Count n more bytes of tree (a value, a key, a container's slot); 0 and
  * errstr past max_mem, so the parse stops before memory runs out: a
- * 2-byte "0," costs about 100 bytes once parsed.
+ * 2-byte "0," costs about 100 bytes once parsed.  The count is what a tree
+ * of separate allocations would take, more than its arena takes.
  */
 static int
 json_parser_charge(struct json_parser *jp, size_t n)
@@ -665,50 +917,91 @@ json_parser_charge(struct json_parser *jp, size_t n)
 	return (1);
 }
 
-/* Attach a new value to the open container (or make it the root). */
-static int
-json_parser_add(struct json_parser *jp, struct json_value *v)
+/* Append a pending member (or item, in .val) for the open container. */
+static void
+json_parser_pend(struct json_parser *jp, char *key, size_t keylen,
+    struct json_value *v)
 {
-	struct json_value	*c;
+	struct json_member	*p;
 
-	/* The value, its text, and its slot (arrays grow by doubling). */
-	if (!json_parser_charge(jp, sizeof(*v) + (v->s != NULL ?
-	    v->len + 1 + JSON_MALLOC_OVERHEAD : 0) +
-	    2 * sizeof(struct json_member))) {
-		json_free(v);
-		return (0);
+	if (jp->npend == jp->pendcap) {
+		p = xreallocarray(jp->pend == jp->pend0 ? NULL : jp->pend,
+		    jp->pendcap * 2, sizeof(*p));
+		if (jp->pend == jp->pend0)
+			memcpy(p, jp->pend0, sizeof(jp->pend0));
+		jp->pend = p;
+		jp->pendcap *= 2;
 	}
+	p = &jp->pend[jp->npend++];
+	p->key = key;
+	p->keylen = keylen;
+	p->val = v;
+}
+
+/*
+ * A new value of type (with text s of len bytes for numbers and strings),
+ * attached to the open container or made the root; containers are opened.
+ */
+static int
+json_parser_add(struct json_parser *jp, enum json_type type, const char *s,
+    size_t len)
+{
+	struct json_open	*o = NULL, *ns;
+	struct json_value	*v;
+	int			 text;
+
+	text = type == JSON_INT || type == JSON_FLOAT || type == JSON_STRING;
+	/* The value, its text, and its slot (arrays grow by doubling). */
+	if (!json_parser_charge(jp, sizeof(*v) + (text ?
+	    len + 1 + JSON_MALLOC_OVERHEAD : 0) +
+	    2 * sizeof(struct json_member)))
+		return (0);
 	if (jp->depth == 0) {
 		if (jp->root != NULL) {
-			json_free(v);
 			jp->errstr = "invalid JSON: more than one value";
 			return (0);
 		}
-		jp->root = v;
+		v = &jp->arena->ja_root;
+		v->flags = JSON_F_ROOT;
 	} else {
-		c = jp->stack[jp->depth - 1];
-		if (c->type == JSON_ARRAY)
-			json_array_add(c, v);
-		else if (c->n > 0 && c->members[c->n - 1].val == NULL)
-			c->members[c->n - 1].val = v;
-		else {
-			json_free(v);
+		o = &jp->stack[jp->depth - 1];
+		if (o->v->type == JSON_OBJECT && (jp->npend == o->base ||
+		    jp->pend[jp->npend - 1].val != NULL)) {
 			jp->errstr = "invalid JSON";
 			return (0);
 		}
+		v = json_arena_alloc(jp->arena, sizeof(*v));
+		memset(v, 0, sizeof(*v));
+		v->flags = JSON_F_NODE;
 	}
-	if (v->type == JSON_ARRAY || v->type == JSON_OBJECT) {
+	v->type = type;
+	if (text) {
+		v->s = json_arena_strndup(jp->arena, s, len);
+		v->len = len;
+		v->flags |= JSON_F_TEXT;
+	}
+	if (o == NULL)
+		jp->root = v;
+	else if (o->v->type == JSON_ARRAY)
+		json_parser_pend(jp, NULL, 0, v);
+	else
+		jp->pend[jp->npend - 1].val = v;
+	if (type == JSON_ARRAY || type == JSON_OBJECT) {
 		if (jp->depth >= jp->max_depth) {
 			jp->errstr = "JSON nested too deeply";
 			return (0);
 		}
 		if (jp->depth == jp->stackcap) {
-			jp->stackcap = jp->stackcap == 0 ? 16 :
-			    jp->stackcap * 2;
-			jp->stack = xreallocarray(jp->stack, jp->stackcap,
-			    sizeof(*jp->stack));
+			ns = xreallocarray(jp->stack == jp->stack0 ? NULL :
+			    jp->stack, jp->stackcap * 2, sizeof(*ns));
+			if (jp->stack == jp->stack0)
+				memcpy(ns, jp->stack0, sizeof(jp->stack0));
+			jp->stack = ns;
+			jp->stackcap *= 2;
 		}
-		jp->stack[jp->depth++] = v;
+		jp->stack[jp->depth].v = v;
+		jp->stack[jp->depth].base = jp->npend;
+		jp->depth++;
 	}
 	return (1);
 }
@@ -716,44 +1009,42 @@ json_parser_add(struct json_parser *jp, struct json_value *v)
 static int
 json_null_cb(void *ctx)
 {
-	return (json_parser_add(ctx, json_new_null()));
+	return (json_parser_add(ctx, JSON_NULL, NULL, 0));
 }
 
 static int
 json_boolean_cb(void *ctx, int b)
 {
-	return (json_parser_add(ctx, json_new_bool(b)));
+	return (json_parser_add(ctx, b ? JSON_TRUE : JSON_FALSE, NULL, 0));
 }
 
 static int
 json_number_cb(void *ctx, const char *s, size_t len)
 {
 	struct json_parser	*jp = ctx;
-	struct json_value	*v;
+	enum json_type		 type;
 
-	v = json_new_stringn(s, len);
-	v->type = memchr(s, '.', len) != NULL || memchr(s, 'e', len) != NULL ||
+	type = memchr(s, '.', len) != NULL || memchr(s, 'e', len) != NULL ||
 	    memchr(s, 'E', len) != NULL ? JSON_FLOAT : JSON_INT;
 	/* Each float costs a shortest round-trip formatting later. */
-	if (v->type == JSON_FLOAT && jp->max_floats != 0 &&
+	if (type == JSON_FLOAT && jp->max_floats != 0 &&
 	    ++jp->nfloats > jp->max_floats) {
-		json_free(v);
 		jp->errstr = json_err_floats;
 		return (0);
 	}
-	return (json_parser_add(ctx, v));
+	return (json_parser_add(ctx, type, s, len));
 }
 
 static int
 json_string_cb(void *ctx, const unsigned char *s, size_t len)
 {
-	return (json_parser_add(ctx, json_new_stringn((const char *)s, len)));
+	return (json_parser_add(ctx, JSON_STRING, (const char *)s, len));
 }
 
 static int
 json_start_map_cb(void *ctx)
 {
-	return (json_parser_add(ctx, json_new_object()));
+	return (json_parser_add(ctx, JSON_OBJECT, NULL, 0));
 }
 
 static int
@@ -761,14 +1052,15 @@ json_map_key_cb(void *ctx, const unsigned char *s, size_t len)
 {
 	struct json_parser	*jp = ctx;
 
-	if (jp->depth == 0 || jp->stack[jp->depth - 1]->type != JSON_OBJECT) {
+	if (jp->depth == 0 ||
+	    jp->stack[jp->depth - 1].v->type != JSON_OBJECT) {
 		jp->errstr = "invalid JSON";
 		return (0);
 	}
 	if (!json_parser_charge(jp, len + 1))
 		return (0);
-	json_object_append(jp->stack[jp->depth - 1], (const char *)s, len,
-	    NULL);
+	json_parser_pend(jp, json_arena_strndup(jp->arena, (const char *)s,
+	    len), len, NULL);
 	return (1);
 }
 
@@ -789,81 +1081,115 @@ json_slot_cmp(const void *a, const void *b)
 
 /*
  * json.loads builds a dict: a repeated key keeps its first position and
- * takes its last value.  Sorting the keys makes this O(n log n), so a
- * hostile object with many keys costs no quadratic time.
+ * takes its last value.  n members at m, compacted in place; returns how
+ * many remain.  Everything here is in the parse's arena, so a dropped key
+ * or value needs no free.  Small objects compare pairwise; larger ones
+ * sort the keys, so a hostile object with many keys costs no quadratic
+ * time.
  */
-static void
-json_object_dedup(struct json_value *obj)
+static size_t
+json_object_dedup(struct json_member *m, size_t n)
 {
 	struct json_slot	*slots;
-	struct json_member	*m, *first, *last;
 	size_t			 i, j, k;
 	int			 dups = 0;
 
-	if (obj->n < 2)
-		return;
-	slots = xreallocarray(NULL, obj->n, sizeof(*slots));
-	for (i = 0; i < obj->n; i++) {
-		slots[i].m = &obj->members[i];
+	if (n < 2)
+		return (n);
+	if (n <= JSON_DEDUP_SMALL) {
+		for (i = k = 0; i < n; i++) {
+			for (j = 0; j < k; j++)
+				if (m[j].keylen == m[i].keylen &&
+				    memcmp(m[j].key, m[i].key,
+				    m[i].keylen) == 0)
+					break;
+			if (j < k)
+				m[j].val = m[i].val;
+			else
+				m[k++] = m[i];
+		}
+		return (k);
+	}
+	slots = xreallocarray(NULL, n, sizeof(*slots));
+	for (i = 0; i < n; i++) {
+		slots[i].m = &m[i];
 		slots[i].pos = i;
 	}
-	qsort(slots, obj->n, sizeof(*slots), json_slot_cmp);
-	for (i = 0; i < obj->n; i = j) {
-		for (j = i + 1; j < obj->n && slots[j].m->keylen ==
+	qsort(slots, n, sizeof(*slots), json_slot_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && slots[j].m->keylen ==
 		    slots[i].m->keylen && memcmp(slots[j].m->key,
 		    slots[i].m->key, slots[i].m->keylen) == 0; j++)
 			;
 		if (j - i == 1)
 			continue;
 		dups = 1;
-		first = &obj->members[slots[i].pos];
-		last = &obj->members[slots[j - 1].pos];
-		json_free(first->val);
-		first->val = last->val;
-		last->val = NULL;
-		for (k = i + 1; k < j; k++) {
-			m = &obj->members[slots[k].pos];
-			free(m->key);
-			m->key = NULL;
-			json_free(m->val);
-			m->val = NULL;
-		}
+		m[slots[i].pos].val = m[slots[j - 1].pos].val;
+		for (k = i + 1; k < j; k++)
+			m[slots[k].pos].key = NULL;
 	}
 	free(slots);
 	if (!dups)
-		return;
-	for (i = j = 0; i < obj->n; i++)
-		if (obj->members[i].key != NULL)
-			obj->members[j++] = obj->members[i];
-	obj->n = j;
+		return (n);
+	for (i = j = 0; i < n; i++)
+		if (m[i].key != NULL)
+			m[j++] = m[i];
+	return (j);
+}
+
+/* Close the innermost container: its pending members move to the arena. */
+static int
+json_parser_close(struct json_parser *jp, enum json_type type)
+{
+	struct json_open	*o;
+	struct json_value	*v;
+	struct json_member	*p;
+	size_t			 n, i;
+
+	if (jp->depth == 0 || jp->stack[jp->depth - 1].v->type != type)
+		return (0);
+	o = &jp->stack[--jp->depth];
+	v = o->v;
+	p = jp->pend + o->base;
+	n = jp->npend - o->base;
+	if (type == JSON_OBJECT) {
+		if (n > 0 && p[n - 1].val == NULL)
+			return (0);	/* a key without its value */
+		n = json_object_dedup(p, n);
+		if (n > 0) {
+			v->members = json_arena_alloc(jp->arena,
+			    n * sizeof(*v->members));
+			memcpy(v->members, p, n * sizeof(*v->members));
+		}
+		v->flags |= JSON_F_KEYS;
+	} else if (n > 0) {
+		v->items = json_arena_alloc(jp->arena, n * sizeof(*v->items));
+		for (i = 0; i < n; i++)
+			v->items[i] = p[i].val;
+	}
+	if (n > 0)
+		v->flags |= JSON_F_ITEMS;
+	v->n = v->cap = n;
+	jp->npend = o->base;
+	return (1);
 }
 
 static int
 json_end_map_cb(void *ctx)
 {
-	struct json_parser	*jp = ctx;
-
-	if (jp->depth == 0)
-		return (0);
-	json_object_dedup(jp->stack[--jp->depth]);
-	return (1);
+	return (json_parser_close(ctx, JSON_OBJECT));
 }
 
 static int
 json_start_array_cb(void *ctx)
 {
-	return (json_parser_add(ctx, json_new_array()));
+	return (json_parser_add(ctx, JSON_ARRAY, NULL, 0));
 }
 
 static int
 json_end_array_cb(void *ctx)
 {
-	struct json_parser	*jp = ctx;
-
-	if (jp->depth == 0)
-		return (0);
-	jp->depth--;
-	return (1);
+	return (json_parser_close(ctx, JSON_ARRAY));
 }
 
 static const yajl_callbacks json_callbacks = {
@@ -915,6 +1241,10 @@ json_parse_mem(const char *text, size_t len,
 	}
 
 	memset(&jp, 0, sizeof(jp));
+	jp.stack = jp.stack0;
+	jp.stackcap = JSON_PARSE_STACK;
+	jp.pend = jp.pend0;
+	jp.pendcap = JSON_PARSE_PENDING;
 	jp.max_depth = JSON_DEFAULT_DEPTH;
 	if (limits != NULL && limits->max_depth != 0)
 		jp.max_depth = limits->max_depth;
@@ -926,6 +1256,9 @@ json_parse_mem(const char *text, size_t len,
 		*errstr = "out of memory";
 		return (NULL);
 	}
+	/* Small texts take about 4 times their size once parsed. */
+	jp.arena = json_arena_new(len > JSON_BLOCK_FIRST_MAX ?
+	    JSON_BLOCK_FIRST_MAX : 4 * len + 512);
 	/* UTF-8 was checked above; lone surrogates must pass through. */
 	yajl_config(h, yajl_dont_validate_strings, 1);
 	st = yajl_parse(h, (const unsigned char *)text, len);
@@ -933,7 +1266,10 @@ json_parse_mem(const char *text, size_t len,
 		st = yajl_complete_parse(h);
 	yajl_free(h);
 	buf_clear(&copy, 0);
-	free(jp.stack);
+	if (jp.stack != jp.stack0)
+		free(jp.stack);
+	if (jp.pend != jp.pend0)
+		free(jp.pend);
 	if (memp != NULL)
 		*memp = jp.mem;
 
@@ -942,7 +1278,8 @@ json_parse_mem(const char *text, size_t len,
 			*errstr = jp.errstr;
 		else
 			*errstr = "invalid JSON";
-		json_free(jp.root);
+		/* A partial tree is all in the arena: nothing else to free. */
+		json_arena_free(jp.arena);
 		return (NULL);
 	}
 	return (jp.root);

@@ -27,17 +27,36 @@ enum json_type {
 };
 
 struct json_member {
-	char			*key;	/* owned, NUL-terminated */
+	char			*key;	/* NUL-terminated; the object owns it */
 	size_t			 keylen;
 	struct json_value	*val;	/* owned */
 };
 
+/*
+ * Where a value's parts live.  A parse puts the whole tree in one arena
+ * whose header holds the root (JSON_F_ROOT): json_free() of the root frees
+ * it at once, json_free() of a value inside frees only what was attached
+ * to it later.  A constructed string keeps its bytes in the value's own
+ * allocation (JSON_F_TEXT).  Only json.c reads or sets these flags.
+ */
+#define JSON_F_NODE	0x01	/* the value itself: in an arena */
+#define JSON_F_TEXT	0x02	/* s: in an arena or the value's block */
+#define JSON_F_ITEMS	0x04	/* items or members array: in an arena */
+#define JSON_F_KEYS	0x08	/* every member's key: in an arena */
+
+struct json_keys;		/* json.c: blocks of an object's keys */
+#define JSON_F_ROOT	0x10	/* heads an arena: json_free() frees it */
+
 struct json_value {
 	enum json_type		 type;
+	unsigned char		 flags;	/* JSON_F_*: json.c's business */
 	char			*s;	/* owned: INT, FLOAT, STRING */
 	size_t			 len;
-	struct json_value	**items; /* owned: ARRAY */
-	struct json_member	*members; /* owned: OBJECT */
+	union {
+		struct json_value	**items; /* owned: ARRAY */
+		struct json_member	*members; /* owned: OBJECT */
+	};
+	struct json_keys	*keys;	/* owned: an OBJECT's key bytes */
 	size_t			 n;	/* items or members */
 	size_t			 cap;
 };
@@ -70,6 +89,9 @@ struct json_value	*json_parse_mem(const char *, size_t,
 			    const struct json_limits *, size_t, size_t *,
 			    const char **);
 void			 json_free(struct json_value *);
+/* Replace a STRING's bytes with s (len bytes, NUL-terminated; v owns s). */
+void			 json_string_replace(struct json_value *, char *,
+			    size_t);
 /* A deep copy; the caller frees it. */
 struct json_value	*json_dup(const struct json_value *);
 

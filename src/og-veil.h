@@ -522,6 +522,11 @@ size_t		 http_client_connections_idle(const struct http_client *);
 struct http_call *http_call_new(struct http_client *, const char *,
 		    const char *, const char *const *, const uint8_t *, size_t,
 		    const struct http_call_cb *, void *);
+/* The same, the body borrowed: kept unchanged until hc_done or cancel. */
+struct http_call *http_call_new_borrowed(struct http_client *,
+		    const char *, const char *, const char *const *,
+		    const uint8_t *, size_t, const struct http_call_cb *,
+		    void *);
 /* Cancel, safe anywhere: no callback afterwards.  NULL is a no-op. */
 void		 http_call_cancel(struct http_call *);
 
@@ -895,6 +900,11 @@ void		 answer_set_error(struct answer_error *, enum error_code,
  * Renderers only append to a buffer; req.c writes it.  A commit before
  * verification (issue 11) sends 200 and dl_stream_begin, which carries no
  * content; dl_stream_answer then omits what begin already sent.
+ * dl_stream_next is dl_stream_answer in pieces: each call goes on from the
+ * render's cursor (rd_frame, ...) and stops at a frame boundary once b
+ * holds limit bytes, so the delivery path renders the replay as the
+ * agent's connection drains instead of all at once; the bytes are the
+ * same (dl_stream_answer is dl_stream_next with no limit).
  */
 struct render {
 	const struct dialect	*rd_dialect;	/* not owned */
@@ -909,7 +919,18 @@ struct render {
 	const struct json_value	*rd_body;
 	/* verification block of §10 for the answer (set by req.c) */
 	struct json_value	*rd_proof;	/* owned or NULL */
+	/* dl_stream_next's cursor: where the next piece starts */
+	int			 rd_part;	/* 0: not begun, 1: frames */
+	size_t			 rd_frame;	/* next frame */
+	size_t			 rd_text;	/* its bytes in an_text */
+	size_t			 rd_calls;	/* in an_frame_calls */
 };
+/*
+ * What one dl_stream_next piece holds at least (the last may hold less):
+ * with a frame more and libevent's chain header it still fits the 16 KiB
+ * evbuffer chain it is copied into (chains are powers of two).
+ */
+#define RENDER_PIECE		(12U * 1024)
 struct dialect {
 	const char	*dl_name;	/* "chat", "anthropic", "responses" */
 	const char	*dl_id_prefix;	/* "chatcmpl-", "msg_", "resp_" */
@@ -935,6 +956,14 @@ struct dialect {
 	int		(*dl_stream_answer)(struct render *,
 			    const struct answer *, struct buf *,
 			    struct answer_error *);
+	/*
+	 * The next piece of it, of at least limit bytes unless it ends
+	 * the stream: 1 when more follows, 0 at the end, -1 with err
+	 * (on the first call only, before any byte).
+	 */
+	int		(*dl_stream_next)(struct render *,
+			    const struct answer *, struct buf *,
+			    struct answer_error *, size_t);
 	/* An in-band error ending a committed stream. */
 	void		(*dl_stream_error)(struct render *,
 			    const struct error_def *, int, const char *,
@@ -946,6 +975,7 @@ extern const struct dialect dialect_responses;
 void		 render_init(struct render *, const struct dialect *,
 		    const struct json_value *, const char *);
 void		 render_clear(struct render *);
+void		 render_rewind(struct render *);
 
 /* chat.c: OpenAI Chat Completions (today's answers, byte for byte). */
 /* The OpenAI envelope with the given error type (veil_error for chat). */
@@ -1072,6 +1102,8 @@ struct req {
 	struct event		*rq_timeout;	/* owned: deadline */
 	struct event		*rq_watch;	/* owned: agent socket EOF */
 	struct commit		*rq_commit;	/* owned: early reply */
+	/* owned: a verified stream being written as the agent reads it */
+	struct answer		*rq_answer;
 	const char		*rq_free_reason;
 	/* relay status before recheck */
 	int			 rq_refused;

@@ -841,6 +841,7 @@ static size_t
 pii_scrub_value(struct json_value *v, struct pii_counts *counts)
 {
 	struct buf	 b;
+	char		*s;
 	size_t		 n, len;
 
 	if (v == NULL || v->type != JSON_STRING || v->len == 0)
@@ -851,9 +852,8 @@ pii_scrub_value(struct json_value *v, struct pii_counts *counts)
 		return (0);
 	}
 	explicit_bzero(v->s, v->len);
-	free(v->s);
-	v->s = (char *)buf_detach(&b, &len);
-	v->len = len;
+	s = (char *)buf_detach(&b, &len);
+	json_string_replace(v, s, len);
 	return (n);
 }
 

@@ -360,13 +360,18 @@ pyjson_member_cmp(const void *a, const void *b)
 	return (x->keylen < y->keylen ? -1 : x->keylen > y->keylen);
 }
 
+/* Objects up to this many members sort their keys on the stack. */
+#define PYJSON_ORDER_STACK	16
+
 static void
 pyjson_write_object(struct buf *b, const struct json_value *v, int flags)
 {
-	const struct json_member	**order;
+	const struct json_member	 *stack[PYJSON_ORDER_STACK];
+	const struct json_member	**order = stack;
 	size_t				  i;
 
-	order = xreallocarray(NULL, v->n, sizeof(*order));
+	if (v->n > PYJSON_ORDER_STACK)
+		order = xreallocarray(NULL, v->n, sizeof(*order));
 	for (i = 0; i < v->n; i++)
 		order[i] = &v->members[i];
 	if (flags & PYJSON_SORT_KEYS)
@@ -380,7 +385,8 @@ pyjson_write_object(struct buf *b, const struct json_value *v, int flags)
 		pyjson_write(b, order[i]->val, flags);
 	}
 	buf_add_u8(b, '}');
-	free(order);
+	if (order != stack)
+		free(order);
 }
 
 /*
@@ -429,6 +435,42 @@ pyjson_write(struct buf *b, const struct json_value *v, int flags)
 	}
 }
 
+/*
+ * About how many bytes pyjson_write() appends for v (exact for plain ASCII
+ * text without escapes), so a writer can reserve once.  Recursive like
+ * pyjson_write().
+ */
+size_t
+pyjson_size_hint(const struct json_value *v)
+{
+	size_t	n, i;
+
+	if (v == NULL)
+		return (4);
+	switch (v->type) {
+	case JSON_NULL:
+	case JSON_TRUE:
+		return (4);
+	case JSON_FALSE:
+		return (5);
+	case JSON_INT:
+	case JSON_FLOAT:
+		return (v->len + 8);
+	case JSON_STRING:
+		return (v->len + 2);
+	case JSON_ARRAY:
+		for (i = 0, n = 2; i < v->n; i++)
+			n += pyjson_size_hint(v->items[i]) + 2;
+		return (n);
+	case JSON_OBJECT:
+		for (i = 0, n = 2; i < v->n; i++)
+			n += v->members[i].keylen + 6 +
+			    pyjson_size_hint(v->members[i].val);
+		return (n);
+	}
+	return (0);
+}
+
 /* json.dumps(v, sort_keys=True) as a new NUL-terminated string. */
 char *
 pyjson_dumps(const struct json_value *v, size_t *len)
@@ -438,6 +480,7 @@ pyjson_dumps(const struct json_value *v, size_t *len)
 	char		*s;
 
 	buf_init(&b);
+	buf_reserve(&b, pyjson_size_hint(v));
 	pyjson_write(&b, v, PYJSON_PYTHON);
 	s = (char *)buf_detach(&b, &n);
 	if (len != NULL)

@@ -18,6 +18,8 @@
 
 /* Append the serialisation of v under flags to out. */
 void	 pyjson_write(struct buf *, const struct json_value *, int);
+/* About how many bytes pyjson_write() appends for v: reserve it once. */
+size_t	 pyjson_size_hint(const struct json_value *);
 /* json.dumps(v, sort_keys=True): a new string the caller frees. */
 char	*pyjson_dumps(const struct json_value *, size_t *);
 /* Python's repr() of a double ("0.7", "1e-07", "Infinity"): out >= 32. */

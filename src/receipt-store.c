@@ -51,9 +51,37 @@ static const char receipt_store_schema[] =
 	" tee_timestamp, signature, request_bytes, response_bytes," \
 	" canonical, output"
 
+/* The daemon's statements, each prepared once (receipt_store_stmt()). */
+enum receipt_store_stmt {
+	RS_BEGIN,
+	RS_COMMIT,
+	RS_ROLLBACK,
+	RS_INSERT,
+	RS_PRUNE_AGE,
+	RS_PRUNE_COUNT,
+	RS__COUNT
+};
+
+static const char *const receipt_store_sql[RS__COUNT] = {
+	[RS_BEGIN] = "BEGIN IMMEDIATE",
+	[RS_COMMIT] = "COMMIT",
+	[RS_ROLLBACK] = "ROLLBACK",
+	[RS_INSERT] = "INSERT OR IGNORE INTO receipts ("
+	    RECEIPT_STORE_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[RS_PRUNE_AGE] = "DELETE FROM receipts WHERE created_at < ?",
+	/*
+	 * seq only grows (AUTOINCREMENT) and an insert takes the next one:
+	 * the newest max_count rows are those above max - count, a range of
+	 * the primary key, so this costs what it removes.
+	 */
+	[RS_PRUNE_COUNT] = "DELETE FROM receipts WHERE"
+	    " seq <= (SELECT max(seq) FROM receipts) - ?"
+};
+
 struct receipt_store {
 	sqlite3		*rs_db;
-	sqlite3_stmt	*rs_insert;	/* owned, prepared once */
+	sqlite3_stmt	*rs_stmts[RS__COUNT];	/* owned, prepared once */
 };
 
 static int
@@ -149,9 +177,12 @@ receipt_store_set_busy_ms(struct receipt_store *rs, int ms)
 void
 receipt_store_close(struct receipt_store *rs)
 {
+	size_t	 i;
+
 	if (rs == NULL)
 		return;
-	sqlite3_finalize(rs->rs_insert);
+	for (i = 0; i < RS__COUNT; i++)
+		sqlite3_finalize(rs->rs_stmts[i]);
 	sqlite3_close(rs->rs_db);
 	free(rs);
 }
@@ -174,19 +205,55 @@ receipt_store_bind_blob(sqlite3_stmt *s, int i, const void *v, size_t len)
 		sqlite3_bind_blob64(s, i, v, len, SQLITE_STATIC);
 }
 
+/* Statement which, prepared on first use (left reset); NULL on error. */
+static sqlite3_stmt *
+receipt_store_stmt(struct receipt_store *rs, enum receipt_store_stmt which)
+{
+	sqlite3_stmt	*s = rs->rs_stmts[which];
+
+	if (s == NULL) {
+		if (sqlite3_prepare_v3(rs->rs_db, receipt_store_sql[which], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+			return (NULL);
+		rs->rs_stmts[which] = s;
+	}
+	return (s);
+}
+
+/* Run statement which (its parameters bound); SQLITE_DONE or an error. */
+static int
+receipt_store_run(sqlite3_stmt *s)
+{
+	int	 rc;
+
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return (rc);
+}
+
 int
 receipt_store_begin(struct receipt_store *rs)
 {
-	return (sqlite3_exec(rs->rs_db, "BEGIN IMMEDIATE", NULL, NULL,
-	    NULL) == SQLITE_OK ? 0 : -1);
+	sqlite3_stmt	*s;
+
+	if ((s = receipt_store_stmt(rs, RS_BEGIN)) == NULL)
+		return (-1);
+	return (receipt_store_run(s) == SQLITE_DONE ? 0 : -1);
 }
 
 int
 receipt_store_commit(struct receipt_store *rs)
 {
-	if (sqlite3_exec(rs->rs_db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+	sqlite3_stmt	*s;
+
+	if ((s = receipt_store_stmt(rs, RS_COMMIT)) != NULL &&
+	    receipt_store_run(s) == SQLITE_DONE)
 		return (0);
-	sqlite3_exec(rs->rs_db, "ROLLBACK", NULL, NULL, NULL);
+	if ((s = receipt_store_stmt(rs, RS_ROLLBACK)) != NULL)
+		(void)receipt_store_run(s);
+	else
+		sqlite3_exec(rs->rs_db, "ROLLBACK", NULL, NULL, NULL);
 	return (-1);
 }
 
@@ -194,16 +261,9 @@ int
 receipt_store_put(struct receipt_store *rs, const struct receipt *r)
 {
 	sqlite3_stmt	*s;
-	int		 rc;
 
-	if (rs->rs_insert == NULL && sqlite3_prepare_v3(rs->rs_db,
-	    "INSERT OR IGNORE INTO receipts (" RECEIPT_STORE_COLUMNS ")"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    -1, SQLITE_PREPARE_PERSISTENT, &rs->rs_insert, NULL) != SQLITE_OK)
+	if ((s = receipt_store_stmt(rs, RS_INSERT)) == NULL)
 		return (-1);
-	s = rs->rs_insert;
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
 	receipt_store_bind_text(s, 1, r->id);
 	sqlite3_bind_int64(s, 2, r->created_at);
 	receipt_store_bind_text(s, 3, r->dialect);
@@ -223,10 +283,7 @@ receipt_store_put(struct receipt_store *rs, const struct receipt *r)
 	sqlite3_bind_int64(s, 17, (sqlite3_int64)r->response_bytes);
 	receipt_store_bind_blob(s, 18, r->canonical, r->canonical_len);
 	receipt_store_bind_blob(s, 19, r->output, r->output_len);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return (rc == SQLITE_DONE ? 0 : -1);
+	return (receipt_store_run(s) == SQLITE_DONE ? 0 : -1);
 }
 
 int
@@ -234,33 +291,21 @@ receipt_store_prune(struct receipt_store *rs, uint64_t max_count,
     int64_t max_age, int64_t now)
 {
 	sqlite3_stmt	*s;
-	int		 rc, changed = 0;
+	int		 changed = 0;
 
 	if (max_age > 0) {
-		if (sqlite3_prepare_v2(rs->rs_db, "DELETE FROM receipts WHERE "
-		    "created_at < ?", -1, &s, NULL) != SQLITE_OK)
+		if ((s = receipt_store_stmt(rs, RS_PRUNE_AGE)) == NULL)
 			return (-1);
 		sqlite3_bind_int64(s, 1, now - max_age);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE)
+		if (receipt_store_run(s) != SQLITE_DONE)
 			return (-1);
 		changed += sqlite3_changes(rs->rs_db);
 	}
 	if (max_count > 0) {
-		/*
-		 * seq only grows (AUTOINCREMENT) and an insert takes the next
-		 * one: the newest max_count rows are those above max - count,
-		 * a range of the primary key, so this costs what it removes.
-		 */
-		if (sqlite3_prepare_v2(rs->rs_db, "DELETE FROM receipts WHERE "
-		    "seq <= (SELECT max(seq) FROM receipts) - ?", -1, &s,
-		    NULL) != SQLITE_OK)
+		if ((s = receipt_store_stmt(rs, RS_PRUNE_COUNT)) == NULL)
 			return (-1);
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)max_count);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE)
+		if (receipt_store_run(s) != SQLITE_DONE)
 			return (-1);
 		changed += sqlite3_changes(rs->rs_db);
 	}

@@ -7,8 +7,6 @@
  */
 #include "compat.h"
 
-#include <openssl/rand.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,13 +57,8 @@ receipt_clear(struct receipt *r)
 int
 receipt_new_id(char id[RECEIPT_ID_LEN + 1])
 {
-	uint8_t	 rnd[12];
-
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return (-1);
 	memcpy(id, "rcpt_", 5);
-	hex_encode(rnd, sizeof(rnd), id + 5);
-	return (0);
+	return (bytes_random_hex(id + 5));
 }
 
 const char *

@@ -50,8 +50,10 @@ struct relay_call {
 	int			 rl_rstatus;
 	struct relay_cb		 rl_cb;
 	void			*rl_arg;
-	char			 rl_msg[RELAY_MAX_MESSAGE + 128];
+	/* owned or NULL: RELAY_MSG_LEN bytes, made by the first error */
+	char			*rl_msg;
 };
+#define RELAY_MSG_LEN		(RELAY_MAX_MESSAGE + 128)
 
 static const char relay_msg_auth[] = "your OpenGradient Chat session "
     "expired or was signed out: run `og-veil login`";
@@ -66,7 +68,17 @@ relay_free(struct relay_call *rl)
 	if (rl->rl_ev != NULL)
 		event_free(rl->rl_ev);
 	buf_clear(&rl->rl_err, 0);
+	free(rl->rl_msg);
 	free(rl);
+}
+
+/* The message buffer: a call that succeeds never needs one (memory). */
+static char *
+relay_msg(struct relay_call *rl)
+{
+	if (rl->rl_msg == NULL)
+		rl->rl_msg = xcalloc(1, RELAY_MSG_LEN);
+	return (rl->rl_msg);
 }
 
 /* rc_done once, then free. */
@@ -80,9 +92,7 @@ relay_finish(struct relay_call *rl, int result, int status, const char *msg)
 	rl->rl_flags |= RL_DONE;
 	rl->rl_http = NULL;
 	if (msg != NULL && msg != rl->rl_msg)
-		strlcpy(rl->rl_msg, msg, sizeof(rl->rl_msg));
-	else if (msg == NULL)
-		rl->rl_msg[0] = '\0';
+		strlcpy(relay_msg(rl), msg, RELAY_MSG_LEN);
 	/* The relay answered: the round trip, to the end of the answer. */
 	if (result == RELAY_OK || result == RELAY_E_HTTP)
 		metrics_observe(METRICS_UPSTREAM, metrics_since(
@@ -114,7 +124,7 @@ relay_finish_later(struct relay_call *rl, int result, int status,
 	rl->rl_http = NULL;
 	rl->rl_result = result;
 	rl->rl_rstatus = status;
-	strlcpy(rl->rl_msg, msg, sizeof(rl->rl_msg));
+	strlcpy(relay_msg(rl), msg, RELAY_MSG_LEN);
 	if (rl->rl_ev == NULL && (rl->rl_ev = event_new(rl->rl_veil->vl_base,
 	    -1, 0, relay_deferred_cb, rl)) == NULL)
 		fatalx("relay: cannot create an event");
@@ -284,14 +294,14 @@ relay_done_cb(void *arg, int result, const char *msg)
 		if (result == HTTP_CALL_OK)
 			relay_finish(rl, RELAY_OK, rl->rl_status, NULL);
 		else {
-			snprintf(rl->rl_msg, sizeof(rl->rl_msg),
+			snprintf(relay_msg(rl), RELAY_MSG_LEN,
 			    "relay answer broken: %s", msg);
 			relay_finish(rl, RELAY_E_IO, 502, rl->rl_msg);
 		}
 		return;
 	}
 	if (result == HTTP_E_CONNECT) {
-		snprintf(rl->rl_msg, sizeof(rl->rl_msg), "relay: %s", msg);
+		snprintf(relay_msg(rl), RELAY_MSG_LEN, "relay: %s", msg);
 		relay_finish(rl, RELAY_E_CONNECT, 502, rl->rl_msg);
 		return;
 	}
@@ -300,7 +310,7 @@ relay_done_cb(void *arg, int result, const char *msg)
 		 * Sent, but no status came back (timeout, closed): the relay
 		 * may have passed it on, so this is no relay answer.
 		 */
-		snprintf(rl->rl_msg, sizeof(rl->rl_msg), "relay: %s", msg);
+		snprintf(relay_msg(rl), RELAY_MSG_LEN, "relay: %s", msg);
 		relay_finish(rl, RELAY_E_IO, result == HTTP_E_TIMEOUT ? 504 :
 		    502, rl->rl_msg);
 		return;
@@ -327,10 +337,10 @@ relay_done_cb(void *arg, int result, const char *msg)
 	}
 	relay_error_message(rl->rl_err.data, rl->rl_err.len, m, sizeof(m));
 	if (m[0] == '\0')
-		snprintf(rl->rl_msg, sizeof(rl->rl_msg),
+		snprintf(relay_msg(rl), RELAY_MSG_LEN,
 		    "the relay answered HTTP %d", rl->rl_status);
 	else
-		snprintf(rl->rl_msg, sizeof(rl->rl_msg), "the relay answered "
+		snprintf(relay_msg(rl), RELAY_MSG_LEN, "the relay answered "
 		    "HTTP %d: \"%s\"", rl->rl_status, m);
 	if (!relay_status_valid(rl->rl_status))
 		rl->rl_retry_after[0] = '\0';
@@ -370,11 +380,12 @@ relay_token_cb(void *arg, const char *token, int status, const char *msg)
 	    s->chat_api_base_url);
 	xasprintf(&auth, "Bearer %s", token);
 	headers[7] = auth;
-	rl->rl_http = http_call_new(rl->rl_veil->vl_http, "POST", url,
-	    headers, rl->rl_body, rl->rl_bodylen, &hcb, rl);
+	/* The body stays the caller's (see relay_post): borrowed again. */
+	rl->rl_http = http_call_new_borrowed(rl->rl_veil->vl_http, "POST",
+	    url, headers, rl->rl_body, rl->rl_bodylen, &hcb, rl);
 	xfree_secret(auth, strlen(auth));
 	if (rl->rl_http == NULL) {
-		snprintf(rl->rl_msg, sizeof(rl->rl_msg), "the relay URL %s "
+		snprintf(relay_msg(rl), RELAY_MSG_LEN, "the relay URL %s "
 		    "is not usable: run `og-veil login` again", url);
 		free(url);
 		relay_finish(rl, RELAY_E_CONNECT, 502, rl->rl_msg);

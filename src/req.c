@@ -28,7 +28,6 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <openssl/rand.h>
 
 #include "bytes.h"
 #include "digest.h"
@@ -62,6 +61,7 @@ static void	req_timeout_cb(evutil_socket_t, short, void *);
 static void	req_watch_cb(evutil_socket_t, short, void *);
 static void	req_teardown_cb(evutil_socket_t, short, void *);
 static void	req_collect_done(struct req *);
+static void	req_drain_cb(struct evhttp_connection *, void *);
 
 static const struct relay_cb req_relay_cbs = {
 	.rc_start = req_relay_start_cb,
@@ -78,30 +78,17 @@ req_enter_state(struct req *rq, enum req_state st)
 	rq->rq_state = st;
 }
 
-/*
- * prefix and 24 random hex digits: a new string.  The digits come from a
- * pool refilled 252 bytes (21 ids) at a time: each RAND_bytes() call costs
- * a getpid() system call (OpenSSL's fork check) and some 6,000
- * instructions, and these ids correlate logs and answers, they are no
- * key material.
- */
+/* prefix and 24 random hex digits (bytes_random_hex()): a new string. */
 char *
 req_random_id(const char *prefix)
 {
-	static uint8_t	 pool[21 * 12];
-	static size_t	 used = sizeof(pool);
 	size_t		 n = strlen(prefix);
 	char		*s;
 
-	if (used == sizeof(pool)) {
-		if (RAND_bytes(pool, sizeof(pool)) != 1)
-			fatalx("RAND_bytes");
-		used = 0;
-	}
-	s = xmalloc(n + 25);
+	s = xmalloc(n + BYTES_RANDOM_LEN + 1);
 	memcpy(s, prefix, n);
-	hex_encode(pool + used, 12, s + n);
-	used += 12;
+	if (bytes_random_hex(s + n) == -1)
+		fatalx("RAND_bytes");
 	return (s);
 }
 
@@ -123,6 +110,14 @@ render_init(struct render *rd, const struct dialect *dl,
 	rd->rd_model = xstrdup(model != NULL ? model : "");
 	rd->rd_created = (long long)time(NULL);
 	rd->rd_body = agent;
+}
+
+/* dl_stream_next from the start again (dl_stream_answer: the whole). */
+void
+render_rewind(struct render *rd)
+{
+	rd->rd_part = 0;
+	rd->rd_frame = rd->rd_text = rd->rd_calls = 0;
 }
 
 void
@@ -303,6 +298,7 @@ req_start_parse(struct veil *vl, struct evhttp_request *er,
 		req_fail(rq, ERROR_INVALID_REQUEST, errstr);
 		return (rq);
 	}
+	digest_request_trim(&rq->rq_digest);
 	commit_arm(rq);
 	req_enter_state(rq, REQ_SELECT);
 	tee_select(vl, req_tee_cb, rq);
@@ -693,20 +689,70 @@ req_collect_done(struct req *rq)
 	req_deliver(rq, &an);
 }
 
-/* Write b to a committed stream (nothing when the agent left). */
+/*
+ * Write b to a committed stream (nothing when the agent left); with
+ * drain, req_drain_cb() runs once the connection has written it all.
+ */
 static void
-req_send_chunk(struct req *rq, struct buf *b)
+req_send_chunk_cb(struct req *rq, struct buf *b, int drain)
 {
 	struct evbuffer	*eb;
 
-	if (b->len > 0 && !(rq->rq_flags & RQ_CLIENT_GONE)) {
+	if ((b->len > 0 || drain) && !(rq->rq_flags & RQ_CLIENT_GONE)) {
 		if ((eb = evbuffer_new()) == NULL)
 			fatalx("evbuffer_new");
+		/*
+		 * A copy, not evbuffer_add_reference(): evhttp appends the
+		 * chunk's CRLF after it, and libevent sizes that chain at
+		 * twice the referenced one.
+		 */
 		evbuffer_add(eb, b->data, b->len);
-		evhttp_send_reply_chunk(rq->rq_in, eb);
+		if (drain)
+			evhttp_send_reply_chunk_with_cb(rq->rq_in, eb,
+			    req_drain_cb, rq);
+		else
+			evhttp_send_reply_chunk(rq->rq_in, eb);
 		evbuffer_free(eb);
 	}
 	buf_clear(b, 1);
+}
+
+static void
+req_send_chunk(struct req *rq, struct buf *b)
+{
+	req_send_chunk_cb(rq, b, 0);
+}
+
+/*
+ * The agent's connection wrote the last piece of a verified stream: the
+ * next one (RENDER_PIECE bytes or so), so that a long replay is never
+ * rendered or queued whole; after the last, the end of the reply.
+ */
+static void
+req_drain_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct req		*rq = arg;
+	struct answer_error	 ae;
+	struct buf		 b;
+	int			 r;
+
+	(void)evcon;
+	if (rq->rq_answer == NULL || (rq->rq_flags & RQ_DONE))
+		return;
+	buf_init(&b);
+	r = rq->rq_dialect->dl_stream_next(&rq->rq_render, rq->rq_answer, &b,
+	    &ae, RENDER_PIECE);
+	if (r == 1) {
+		req_send_chunk_cb(rq, &b, 1);
+		return;
+	}
+	/* 0, or -1 (never after the first piece): the end either way. */
+	req_send_chunk(rq, &b);
+	answer_clear(rq->rq_answer);
+	free(rq->rq_answer);
+	rq->rq_answer = NULL;
+	evhttp_send_reply_end(rq->rq_in);
+	req_free(rq, "stream delivered");
 }
 
 /*
@@ -772,13 +818,17 @@ req_deliver(struct req *rq, struct answer *an)
 	json_free(rq->rq_render.rd_proof);
 	rq->rq_render.rd_proof = req_proof_json(rq, &an->an_proof);
 	buf_init(&b);
+	/* A stream: its first piece; req_drain_cb() renders the rest. */
+	render_rewind(&rq->rq_render);
 	if (an->an_stream)
-		r = dl->dl_stream_answer(&rq->rq_render, an, &b, &ae);
+		r = dl->dl_stream_next(&rq->rq_render, an, &b, &ae,
+		    RENDER_PIECE);
 	else
 		r = dl->dl_answer(&rq->rq_render, an, &b, &ae);
-	if (r == 0)
+	if (r != -1)
 		outcome_verified(rq, an);
-	answer_clear(an);
+	if (r != 1 || (rq->rq_flags & RQ_CLIENT_GONE))
+		answer_clear(an);
 	if (r == -1) {
 		buf_clear(&b, 1);
 		req_fail(rq, ae.code, ae.message);
@@ -814,6 +864,15 @@ req_deliver(struct req *rq, struct answer *an)
 		rq->rq_flags |= RQ_COMMITTED;
 	}
 	rq->rq_flags |= RQ_DELIVERING | RQ_REPLIED;
+	if (r == 1) {
+		/* The answer moves to the request until its last piece. */
+		commit_stop(rq);
+		rq->rq_answer = xmalloc(sizeof(*rq->rq_answer));
+		*rq->rq_answer = *an;
+		answer_init(an);
+		req_send_chunk_cb(rq, &b, 1);
+		return;
+	}
 	req_send_chunk(rq, &b);
 	evhttp_send_reply_end(rq->rq_in);
 	req_free(rq, "stream delivered");
@@ -927,6 +986,18 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 	tee_cancel(vl, rq);
 	relay_cancel(rq->rq_relay);
 	rq->rq_relay = NULL;
+	if (rq->rq_answer != NULL) {
+		/*
+		 * Freed while its pieces were being written (the deadline,
+		 * shutdown, a gone agent): the end now replaces
+		 * req_drain_cb; an agent misses the closing event, so it
+		 * knows the stream is cut.
+		 */
+		answer_clear(rq->rq_answer);
+		free(rq->rq_answer);
+		rq->rq_answer = NULL;
+		evhttp_send_reply_end(rq->rq_in);	/* or frees it */
+	}
 	if (!(rq->rq_flags & RQ_REPLIED)) {
 		/* Orphaned by a gone agent: this only frees it. */
 		if (rq->rq_flags & RQ_COMMITTED)

@@ -681,22 +681,32 @@ responses_stream_keepalive(struct render *rd, struct buf *b)
 	responses_progress(rd, b, "response.in_progress");
 }
 
-static void
+static int
 responses_stream_text(struct render *rd, const struct answer *an,
-    struct buf *b)
+    struct buf *b, size_t limit)
 {
 	const struct answer_frame *af;
 	struct json_value	*o;
-	size_t			 i, off;
+	size_t			 i, off, start;
 
-	o = json_new_object();
-	json_object_set(o, "output_index", json_new_int(0));
-	json_object_set(o, "item", responses_msg_item(rd, an, 0));
-	responses_event(rd, b, "response.output_item.added", o);
-	o = responses_at(rd, "msg_", 0, 1, 0);
-	json_object_set(o, "part", responses_text_part(an, 0));
-	responses_event(rd, b, "response.content_part.added", o);
-	for (i = 0, off = 0; i < an->an_nframes; i++) {
+	if (rd->rd_part == 0) {
+		o = json_new_object();
+		json_object_set(o, "output_index", json_new_int(0));
+		json_object_set(o, "item", responses_msg_item(rd, an, 0));
+		responses_event(rd, b, "response.output_item.added", o);
+		o = responses_at(rd, "msg_", 0, 1, 0);
+		json_object_set(o, "part", responses_text_part(an, 0));
+		responses_event(rd, b, "response.content_part.added", o);
+		rd->rd_part = 1;
+		rd->rd_frame = rd->rd_text = 0;
+	}
+	for (i = start = rd->rd_frame, off = rd->rd_text; i < an->an_nframes;
+	    i++) {
+		if (i > start && b->len >= limit) {
+			rd->rd_frame = i;
+			rd->rd_text = off;
+			return (1);
+		}
 		af = &an->an_frames[i];
 		if (!(af->af_flags & AF_CONTENT))
 			continue;
@@ -724,6 +734,7 @@ responses_stream_text(struct render *rd, const struct answer *an,
 	json_object_set(o, "output_index", json_new_int(0));
 	json_object_set(o, "item", responses_msg_item(rd, an, 1));
 	responses_event(rd, b, "response.output_item.done", o);
+	return (0);
 }
 
 /* A verified call's items and events: arguments (or input) in one delta. */
@@ -765,18 +776,24 @@ responses_stream_call(struct render *rd, const struct json_value *call,
 	responses_event(rd, b, "response.output_item.done", o);
 }
 
+/*
+ * From the cursor on: the opening (rd_part 0), the text deltas until b
+ * holds limit bytes at a frame's end, then the calls and the end.
+ */
 static int
-responses_stream_answer(struct render *rd, const struct answer *an,
-    struct buf *b, struct answer_error *ae)
+responses_stream_next(struct render *rd, const struct answer *an,
+    struct buf *b, struct answer_error *ae, size_t limit)
 {
 	struct json_value	*o;
 	size_t			 i;
 
 	(void)ae;
-	if (!(rd->rd_flags & RENDER_BEGUN))
+	if (rd->rd_part > 1)
+		return (0);
+	if (rd->rd_part == 0 && !(rd->rd_flags & RENDER_BEGUN))
 		responses_stream_begin(rd, b);
-	if (!an->an_tools)
-		responses_stream_text(rd, an, b);
+	if (!an->an_tools && responses_stream_text(rd, an, b, limit) == 1)
+		return (1);
 	for (i = 0; an->an_tools && i < an->an_calls->n; i++)
 		responses_stream_call(rd, an->an_calls->items[i], i, b);
 	o = json_new_object();
@@ -784,7 +801,16 @@ responses_stream_answer(struct render *rd, const struct answer *an,
 	    responses_incomplete(an) ? "incomplete" : "completed", NULL));
 	responses_event(rd, b, responses_incomplete(an) ?
 	    "response.incomplete" : "response.completed", o);
+	rd->rd_part = 2;	/* ended */
 	return (0);
+}
+
+static int
+responses_stream_answer(struct render *rd, const struct answer *an,
+    struct buf *b, struct answer_error *ae)
+{
+	render_rewind(rd);
+	return (responses_stream_next(rd, an, b, ae, SIZE_MAX));
 }
 
 static void
@@ -813,5 +839,6 @@ const struct dialect dialect_responses = {
 	.dl_stream_begin = responses_stream_begin,
 	.dl_stream_keepalive = responses_stream_keepalive,
 	.dl_stream_answer = responses_stream_answer,
+	.dl_stream_next = responses_stream_next,
 	.dl_stream_error = responses_stream_error
 };

@@ -361,6 +361,39 @@ fail:
 	return (-1);
 }
 
+/*
+ * http_call_new() copies the body (the caller may reuse it at once);
+ * http_call_new_borrowed() sends the caller's bytes, kept until done.
+ */
+static int
+test_post_borrowed(void)
+{
+	char	body[] = "{\"b\":2}";
+
+	TEST_ASSERT(test_setup() == 0);
+	test_url("/echo?x=1");
+	fx->call = http_call_new(fx->hc, "POST", fx->url, NULL,
+	    (const uint8_t *)body, 7, &test_cb, NULL);
+	memset(body, 'x', 7);
+	test_run_loop();
+	TEST_EQ_INT(fx->result, HTTP_CALL_OK);
+	TEST_EQ_STR(fx->got_body, "{\"b\":2}");
+	test_teardown();
+	memcpy(body, "{\"c\":3}", 7);
+	TEST_ASSERT(test_setup() == 0);
+	test_url("/echo?x=1");
+	fx->call = http_call_new_borrowed(fx->hc, "POST", fx->url, NULL,
+	    (const uint8_t *)body, 7, &test_cb, NULL);
+	test_run_loop();
+	TEST_EQ_INT(fx->result, HTTP_CALL_OK);
+	TEST_EQ_STR(fx->got_body, "{\"c\":3}");
+	test_teardown();
+	return (0);
+fail:
+	test_teardown();
+	return (-1);
+}
+
 /* A non-2xx status is a completed call; the caller reads the status. */
 static int
 test_status(void)
@@ -554,6 +587,7 @@ static const struct test_case cases[] = {
 	{ "extra-bytes-not-pooled", test_extra_bytes },
 	{ "chunked-stream", test_stream },
 	{ "post-body-headers", test_post },
+	{ "post-copied-or-borrowed", test_post_borrowed },
 	{ "non-2xx-status", test_status },
 	{ "connect-refused", test_refused },
 	{ "first-byte-timeout", test_timeout },

@@ -560,6 +560,241 @@ test_free_deep(void)
 	return (0);
 }
 
+/*
+ * A parse's tree lives in one arena: values past its first block, a string
+ * larger than a block, and containers of every size come back whole.
+ */
+static int
+test_arena_tree(void)
+{
+	struct json_value	*v = NULL, *it;
+	struct buf		 b;
+	const char		*errstr;
+	char			 big[300000];
+	size_t			 i;
+
+	buf_init(&b);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	buf_add_str(&b, "{\"big\":\"");
+	buf_add_str(&b, big);
+	buf_add_str(&b, "\",\"a\":[");
+	for (i = 0; i < 5000; i++)
+		buf_printf(&b, "%s{\"k%zu\":\"%.*s\",\"n\":%zu}", i ? "," : "",
+		    i, (int)(i % 7), "abcdefg", i);
+	buf_add_str(&b, "],\"e\":{},\"f\":[]}");
+	TEST_ASSERT((v = json_parse((const char *)b.data, b.len, NULL,
+	    &errstr)) != NULL);
+	TEST_EQ_INT(v->n, 4);
+	TEST_EQ_INT(json_get(v, "big")->len, sizeof(big) - 1);
+	TEST_ASSERT(memcmp(json_get_str(v, "big"), big, sizeof(big)) == 0);
+	TEST_EQ_INT(json_get(v, "a")->n, 5000);
+	for (i = 0; i < 5000; i += 499) {
+		it = json_index(json_get(v, "a"), i);
+		TEST_EQ_INT(it->n, 2);
+		TEST_EQ_INT(it->members[0].val->len, i % 7);
+		TEST_EQ_INT(atoi(json_get(it, "n")->s), (int)i);
+	}
+	TEST_ASSERT(json_is(json_get(v, "e"), JSON_OBJECT));
+	TEST_EQ_INT(json_get(v, "e")->n, 0);
+	TEST_EQ_INT(json_get(v, "f")->n, 0);
+	buf_clear(&b, 0);
+	json_free(v);
+	return (0);
+fail:
+	buf_clear(&b, 0);
+	json_free(v);
+	return (-1);
+}
+
+/*
+ * Every way a parse can stop part-way frees what it had built (valgrind
+ * proves it), and the charge that bounds it is what a tree of separate
+ * allocations would take: "[0,0]" is 120 for the array and 138 per zero.
+ */
+static int
+test_arena_partial(void)
+{
+	static const char *bad[] = {
+		"{\"a\":[1,2,{\"b\":\"c\"", "[[[[[[\"x\"]]]]", "{\"a\":1,}",
+		"{\"a\":{\"b\":[1,2,3]},\"a\":[true,", "[\"abc\",\"\\ud800\",",
+		"{\"k\" 1}", "[1] [2]", "\"unterminated",
+	};
+	struct json_limits	 lim;
+	struct json_value	*v = NULL;
+	const char		*errstr;
+	size_t			 i, mem;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = json_parse(bad[i], strlen(bad[i]), NULL, &errstr);
+		TEST_ASSERT(v == NULL);
+	}
+	memset(&lim, 0, sizeof(lim));
+	lim.max_depth = 3;
+	TEST_ASSERT(json_parse("{\"a\":[{\"b\":[]}]}", 16, &lim,
+	    &errstr) == NULL);
+	TEST_EQ_STR(errstr, "JSON nested too deeply");
+	memset(&lim, 0, sizeof(lim));
+	lim.max_floats = 2;
+	TEST_ASSERT(json_parse("{\"a\":[1.5,\"s\",2.5,3.5]}", 23, &lim,
+	    &errstr) == NULL);
+	TEST_ASSERT(errstr == json_err_floats);
+	TEST_ASSERT((v = json_parse_mem("[0,0]", 5, NULL, 0, &mem,
+	    &errstr)) != NULL);
+	TEST_EQ_INT(mem, 120 + 2 * 138);
+	json_free(v);
+	TEST_ASSERT((v = json_parse_mem("[0,0]", 5, NULL, mem, &mem,
+	    &errstr)) != NULL);
+	json_free(v);
+	v = json_parse_mem("[0,0]", 5, NULL, mem - 1, NULL, &errstr);
+	TEST_ASSERT(v == NULL);
+	TEST_ASSERT(errstr == json_err_mem);
+	v = json_parse_mem("{\"abc\":{\"d\":\"efgh\"}}", 20, NULL, 300, NULL,
+	    &errstr);
+	TEST_ASSERT(v == NULL);
+	TEST_ASSERT(errstr == json_err_mem);
+	return (0);
+fail:
+	json_free(v);
+	return (-1);
+}
+
+/*
+ * A parsed tree stays a tree like any other: values replaced, added and
+ * removed, containers grown, strings rewritten, parts freed or copied,
+ * trees moved into others; freeing it frees exactly what is left.
+ */
+static int
+test_arena_reuse(void)
+{
+	const char		*text = "{\"model\":\"m\",\"messages\":"
+	    "[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":1,"
+	    "\"t\":[1,2]}";
+	struct json_value	*v = NULL, *c = NULL, *w = NULL, *msg;
+	const char		*errstr;
+	char			*s;
+	size_t			 i;
+
+	for (i = 0; i < 100; i++) {
+		TEST_ASSERT((v = json_parse(text, strlen(text), NULL,
+		    &errstr)) != NULL);
+		json_object_set(v, "model", json_new_string("m2"));
+		json_object_set(v, "extra", json_new_int((long long)i));
+		json_object_del(v, "n");
+		json_array_add(json_get(v, "t"), json_new_string("three"));
+		json_array_add(json_get(v, "t"), json_new_object());
+		msg = json_index(json_get(v, "messages"), 0);
+		s = xstrdup("HELLO");
+		json_string_replace(json_get(msg, "content"), s, 5);
+		json_object_set(msg, "name", json_new_string("x"));
+		TEST_EQ_STR(json_get_str(v, "model"), "m2");
+		TEST_EQ_STR(v->members[3].key, "extra");
+		TEST_EQ_INT(json_get(v, "t")->n, 4);
+		TEST_EQ_STR(json_get_str(msg, "content"), "HELLO");
+		TEST_EQ_STR(json_get_str(msg, "role"), "user");
+		c = json_dup(v);
+		TEST_ASSERT(json_equal(c, v));
+		if (i % 2) {
+			/* A parsed tree moved into a built one goes with it. */
+			w = json_new_array();
+			json_array_add(w, v);
+			v = NULL;
+			json_free(w);
+			w = NULL;
+		} else {
+			json_free(v);
+			v = NULL;
+		}
+		json_string_replace(json_get(c, "model"), xstrdup("m3"), 2);
+		TEST_EQ_STR(json_get_str(c, "model"), "m3");
+		json_free(c);
+		c = NULL;
+	}
+	return (0);
+fail:
+	json_free(v);
+	json_free(c);
+	json_free(w);
+	return (-1);
+}
+
+/* Duplicate keys resolve the same below and above the pairwise limit. */
+static int
+test_arena_dedup(void)
+{
+	struct json_value	*v = NULL;
+	struct buf		 b;
+	const char		*errstr;
+	size_t			 n, i;
+
+	buf_init(&b);
+	for (n = 4; n <= 40; n += 36) {
+		buf_clear(&b, 0);
+		buf_init(&b);
+		buf_add_str(&b, "{");
+		for (i = 0; i < n; i++)
+			buf_printf(&b, "\"k%zu\":%zu,", i % (n / 2), i);
+		buf_add_str(&b, "\"k0\":\"last\"}");
+		TEST_ASSERT((v = json_parse((const char *)b.data, b.len, NULL,
+		    &errstr)) != NULL);
+		TEST_EQ_INT(v->n, n / 2);
+		TEST_EQ_STR(v->members[0].key, "k0");
+		TEST_EQ_STR(v->members[0].val->s, "last");
+		TEST_EQ_STR(v->members[1].key, "k1");
+		TEST_EQ_INT(atoi(v->members[1].val->s), (int)(n / 2 + 1));
+		json_free(v);
+		v = NULL;
+	}
+	buf_clear(&b, 0);
+	return (0);
+fail:
+	buf_clear(&b, 0);
+	json_free(v);
+	return (-1);
+}
+
+/*
+ * An object's keys live in a few blocks of its own: many keys, one larger
+ * than a block, removed and replaced ones, copies, all read back whole.
+ */
+static int
+test_keys_blocks(void)
+{
+	struct json_value	*o = NULL, *c = NULL;
+	char			 k[300];
+	size_t			 i;
+
+	o = json_new_object();
+	for (i = 0; i < 100; i++) {
+		snprintf(k, sizeof(k), "key-%zu-%.*s", i, (int)(i % 13),
+		    "abcdefghijklm");
+		json_object_set(o, k, json_new_int((long long)i));
+	}
+	memset(k, 'z', sizeof(k) - 1);
+	k[sizeof(k) - 1] = '\0';
+	json_object_set(o, k, json_new_string("long"));
+	json_object_del(o, "key-0-");
+	json_object_set(o, "key-1-a", json_new_string("again"));
+	TEST_EQ_INT(o->n, 100);
+	TEST_EQ_STR(o->members[0].key, "key-1-a");
+	TEST_EQ_STR(json_get_str(o, "key-1-a"), "again");
+	TEST_EQ_INT(json_get(o, k)->len, 4);
+	TEST_EQ_INT(o->members[99].keylen, sizeof(k) - 1);
+	TEST_ASSERT(json_get(o, "key-0-") == NULL);
+	TEST_EQ_STR(json_get(o, "key-98-abcdefg")->s, "98");
+	c = json_dup(o);
+	TEST_ASSERT(json_equal(c, o));
+	json_free(o);
+	o = NULL;
+	TEST_EQ_STR(c->members[50].key, "key-51-abcdefghijkl");
+	json_free(c);
+	return (0);
+fail:
+	json_free(o);
+	json_free(c);
+	return (-1);
+}
+
 static const struct test_case cases[] = {
 	{ "scalars", test_scalars },
 	{ "numbers-raw", test_numbers_raw },
@@ -579,6 +814,11 @@ static const struct test_case cases[] = {
 	{ "numbers-convert", test_numbers_convert },
 	{ "utf8-decode", test_utf8_decode },
 	{ "free-deep", test_free_deep },
+	{ "arena-tree", test_arena_tree },
+	{ "arena-partial", test_arena_partial },
+	{ "arena-reuse", test_arena_reuse },
+	{ "arena-dedup", test_arena_dedup },
+	{ "keys-blocks", test_keys_blocks },
 };
 
 TEST_MAIN("test-json", cases)

@@ -206,6 +206,11 @@ test_pii_chat_body(void)
 	    2), "tool_calls"), 0), "function"), "arguments"),
 	    "{\"to\":\"" P "\"}");
 	TEST_EQ_STR(json_get_str(json_index(m, 3), "content"), "sent to " P);
+	/* The replaced strings' lengths too (pyjson writes len bytes). */
+	TEST_EQ_INT(json_get(json_index(m, 0), "content")->len,
+	    strlen("owner " E));
+	TEST_EQ_INT(json_get(json_index(m, 3), "content")->len,
+	    strlen("sent to " P));
 	json_free(v);
 	return (0);
 fail:

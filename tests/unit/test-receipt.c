@@ -2,13 +2,18 @@
  * test-receipt.c: receipts checked offline (receipt.h): a receipt signed
  * as the enclave signs (RSA-PSS, SHA-256, salt 32, over keccak256(req ||
  * out || ts)) passes with and without kept content; each altered field
- * fails at the step that names it; the export file round-trips.
+ * fails at the step that names it; the export file round-trips; ids are
+ * distinct across the random pool's refills and in a forked child.
  */
 #include "compat.h"
+
+#include <sys/wait.h>
 
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+
+#include <unistd.h>
 
 #include "abi.h"
 #include "bytes.h"
@@ -265,7 +270,53 @@ fail:
 	return (-1);
 }
 
+/*
+ * 100 ids (the pool refills several times) are well formed and distinct,
+ * and a child forked with ids left in the pool draws other ids than the
+ * parent's next ones.
+ */
+static int
+test_receipt_ids(void)
+{
+	static char	 ids[100][RECEIPT_ID_LEN + 1];
+	char		 child[RECEIPT_ID_LEN + 1], next[RECEIPT_ID_LEN + 1];
+	size_t		 i, j;
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 p[2], status;
+
+	for (i = 0; i < 100; i++) {
+		TEST_EQ_INT(receipt_new_id(ids[i]), 0);
+		TEST_EQ_INT(strlen(ids[i]), RECEIPT_ID_LEN);
+		TEST_ASSERT(strncmp(ids[i], "rcpt_", 5) == 0);
+		TEST_ASSERT(strspn(ids[i] + 5, "0123456789abcdef") == 24);
+		for (j = 0; j < i; j++)
+			TEST_ASSERT(strcmp(ids[i], ids[j]) != 0);
+	}
+	TEST_EQ_INT(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		if (receipt_new_id(child) == -1 ||
+		    write(p[1], child, sizeof(child)) != sizeof(child))
+			_exit(1);
+		_exit(0);
+	}
+	TEST_ASSERT(pid > 0);
+	close(p[1]);
+	n = read(p[0], child, sizeof(child));
+	close(p[0]);
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
+	TEST_EQ_INT(n, sizeof(child));
+	TEST_EQ_INT(receipt_new_id(next), 0);
+	TEST_ASSERT(strcmp(child, next) != 0);
+	return (0);
+fail:
+	return (-1);
+}
+
 static const struct test_case cases[] = {
+	{ "ids", test_receipt_ids },
 	{ "good", test_receipt_good },
 	{ "altered", test_receipt_altered },
 	{ "export_roundtrip", test_receipt_export_roundtrip },

@@ -402,8 +402,120 @@ fail:
 	return (-1);
 }
 
+/*
+ * The replay rendered in pieces (dl_stream_next, as the delivery path
+ * writes it while the agent reads) is byte for byte the whole replay
+ * (dl_stream_answer) in every dialect, committed or not; each piece ends
+ * at a frame once it holds the limit, so pieces stay small however many
+ * frames a stream has.
+ */
+static int
+test_pieces(void)
+{
+	static const struct dialect *const dls[] = { &dialect_chat,
+	    &dialect_anthropic, &dialect_responses };
+	enum { NF = 300 };
+	const char		*frames[NF + 1];
+	static const size_t	 limits[] = { 1, 512, RENDER_PIECE };
+	struct ohttp_ctx	 cctx;
+	struct answer		 an;
+	struct answer_error	 ae;
+	struct render		 rd;
+	struct buf		 ct, whole, all, piece, out;
+	size_t			 d, k, n, max;
+	uint64_t		 seq;
+	int			 begun, r;
+
+	answer_init(&an);
+	buf_init(&ct);
+	buf_init(&whole);
+	buf_init(&all);
+	buf_init(&out);
+	for (n = 0; n < NF; n++)
+		frames[n] = n % 3 == 2 ? D("w\u00e9 ") : D("word ");
+	frames[NF] = NULL;
+	for (n = 0; n < NF; n++)
+		buf_add_str(&out, n % 3 == 2 ? "w\xc3\xa9 " : "word ");
+	buf_add(&out, "", 1);
+	TEST_ASSERT(tee_setup() == 0);
+	TEST_ASSERT(seal_stream(&cctx, frames, "stop", (const char *)out.data,
+	    0, &ct) == 0);
+	TEST_EQ_INT(run(&cctx, &ct, 4096, 1 << 24, &an, &ae), 0);
+	TEST_EQ_INT(an.an_nframes, NF + 1);
+	for (d = 0; d < 3; d++)
+		for (begun = 0; begun < 2; begun++) {
+			render_init(&rd, dls[d], NULL, "gm");
+			rd.rd_flags |= begun ? RENDER_BEGUN : 0;
+			seq = rd.rd_seq;	/* responses numbers events */
+			TEST_EQ_INT(dls[d]->dl_stream_answer(&rd, &an, &whole,
+			    &ae), 0);
+			for (k = 0; k < 3; k++) {
+				render_rewind(&rd);
+				rd.rd_seq = seq;
+				all.len = 0;
+				max = n = 0;
+				do {
+					buf_init(&piece);
+					r = dls[d]->dl_stream_next(&rd, &an,
+					    &piece, &ae, limits[k]);
+					buf_add(&all, piece.data, piece.len);
+					/* (the first opens, the last proves) */
+					if (r == 1 && n > 0 && piece.len > max)
+						max = piece.len;
+					buf_clear(&piece, 0);
+					n++;
+				} while (r == 1 && n < 10 * NF);
+				TEST_EQ_INT(r, 0);
+				if (all.len != whole.len || memcmp(all.data,
+				    whole.data, whole.len) != 0) {
+					fprintf(stderr, "  %s begun %d limit "
+					    "%zu: pieces differ\n",
+					    dls[d]->dl_name, begun, limits[k]);
+					goto fail;
+				}
+				/* Small pieces: many, none much over it. */
+				if (limits[k] == 1)
+					TEST_ASSERT(n > NF / 2);
+				if (limits[k] == 512)
+					TEST_ASSERT(max > 0 && max < 512 + 512);
+			}
+			/* After its end, nothing more. */
+			buf_init(&piece);
+			TEST_EQ_INT(dls[d]->dl_stream_next(&rd, &an, &piece,
+			    &ae, 512), 0);
+			TEST_EQ_INT(piece.len, 0);
+			buf_clear(&piece, 0);
+			/* The dialect's own end is in the whole replay. */
+			buf_add(&whole, "", 1);
+			TEST_ASSERT(strstr((const char *)whole.data, d == 0 ?
+			    "data: [DONE]" : d == 1 ? "message_stop" :
+			    "response.completed") != NULL);
+			TEST_ASSERT(strstr((const char *)whole.data,
+			    "opengradient_verification") != NULL ||
+			    rd.rd_proof == NULL);
+			whole.len = 0;
+			render_clear(&rd);
+		}
+	answer_clear(&an);
+	ohttp_ctx_clear(&cctx);
+	buf_clear(&ct, 0);
+	buf_clear(&whole, 0);
+	buf_clear(&all, 0);
+	buf_clear(&out, 0);
+	return (0);
+fail:
+	render_clear(&rd);
+	answer_clear(&an);
+	buf_clear(&ct, 0);
+	buf_clear(&whole, 0);
+	buf_clear(&all, 0);
+	buf_clear(&out, 0);
+	return (-1);
+}
+
 static const struct test_case cases[] = {
 	{ "text-verified-any-pieces", test_text },
+	{ "replay-in-pieces-same-bytes", test_pieces },
 	{ "tools-signed-form-only", test_tools },
 	{ "faults-refused", test_refused },
 };
