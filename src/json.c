@@ -484,6 +484,17 @@ json_string_replace(struct json_value *v, char *s, size_t len)
 	v->flags &= ~JSON_F_TEXT;
 }
 
+/* Room for n items or members in the new, empty container c: one array. */
+static void
+json_reserve(struct json_value *c, size_t n)
+{
+	if (n == 0 || c->cap != 0)
+		return;
+	c->items = xreallocarray(NULL, n, c->type == JSON_ARRAY ?
+	    sizeof(*c->items) : sizeof(*c->members));
+	c->cap = n;
+}
+
 /* A deep copy (recursive: depth is bounded by the parser's limit). */
 struct json_value *
 json_dup(const struct json_value *v)
@@ -502,11 +513,13 @@ json_dup(const struct json_value *v)
 		return (c);
 	case JSON_ARRAY:
 		c = json_new_array();
+		json_reserve(c, v->n);
 		for (i = 0; i < v->n; i++)
 			json_array_add(c, json_dup(v->items[i]));
 		return (c);
 	case JSON_OBJECT:
 		c = json_new_object();
+		json_reserve(c, v->n);
 		for (i = 0; i < v->n; i++)
 			json_object_append(c, v->members[i].key,
 			    v->members[i].keylen, json_dup(v->members[i].val));
