@@ -201,6 +201,10 @@ const struct config_option config_options[] = {
 	  CONFIG_FIELD(body_timeout), 1, 3600, NULL, "30", "body timeout",
 	  "secs", "close an agent silent this long within its request body",
 	  CONFIG_F_SERVE | CONFIG_F_SAVE },
+	{ "deadline", 0, "OG_VEIL_DEADLINE", NULL, CONFIG_T_INT,
+	  CONFIG_FIELD(deadline), 5, 86400, NULL, "600", "deadline", "secs",
+	  "a request's whole life, agent to the answer's last byte",
+	  CONFIG_F_SERVE | CONFIG_F_SAVE },
 
 	/* Privacy and evidence. */
 	{ "pii-scrub", 0, "OG_VEIL_PII_SCRUB", NULL, CONFIG_T_BOOL,

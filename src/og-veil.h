@@ -70,6 +70,7 @@ struct veil_config {
 	size_t		 max_headers;
 	int		 max_conns;
 	int		 body_timeout;	/* seconds of silence within a body */
+	int		 deadline;	/* seconds of a request's whole life */
 	int		 first_byte;	/* seconds to a stream commit, 0 off */
 	int		 keepalive;	/* seconds between keep-alives */
 	int		 pii_scrub;	/* redact before sealing (pii.h) */
@@ -1058,7 +1059,7 @@ int		 validate_chat_request(const struct json_value *,
 		    struct validate_error *);
 
 /* req.c: one agent request, REQ_NEW to REQ_DELIVER. */
-#define REQ_DEADLINE_SECONDS	600	/* whole request, agent to last byte */
+#define REQ_DEADLINE_SECONDS	600	/* --deadline default, first-byte max */
 #define REQ_MAX_JSON_DEPTH	64
 /* The gateway refuses an encapsulated request larger (PROTOCOL.md §5). */
 #define REQ_MAX_SEALED		(512U * 1024)

@@ -58,6 +58,7 @@ static int	req_relay_data(void *, const uint8_t *, size_t);
 static struct req *req_start_parse(struct veil *, struct evhttp_request *,
 		    const struct dialect *);
 static void	req_timeout_cb(evutil_socket_t, short, void *);
+static int	req_deadline(const struct veil *);
 static void	req_watch_cb(evutil_socket_t, short, void *);
 static void	req_teardown_cb(evutil_socket_t, short, void *);
 static void	req_collect_done(struct req *);
@@ -188,6 +189,15 @@ req_loop_ns(void)
 	return ((uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec);
 }
 
+/* Seconds a request may live (--deadline), agent to last byte. */
+static int
+req_deadline(const struct veil *vl)
+{
+	if (vl->vl_cfg == NULL || vl->vl_cfg->deadline <= 0)
+		return (REQ_DEADLINE_SECONDS);
+	return (vl->vl_cfg->deadline);
+}
+
 /*
  * Take over an agent's POST in dialect dl; the loop time the request's
  * own callbacks take (parse, seal, open, verify, render) is summed in
@@ -213,7 +223,7 @@ req_start_parse(struct veil *vl, struct evhttp_request *er,
 	struct evbuffer		*in;
 	struct validate_error	 ve;
 	struct json_value	*so, *iu, *parsed;
-	struct timeval		 tv = { REQ_DEADLINE_SECONDS, 0 };
+	struct timeval		 tv = { req_deadline(vl), 0 };
 	const char		*errstr;
 	const uint8_t		*body;
 	size_t			 len;
@@ -888,8 +898,12 @@ req_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (rq->rq_flags & RQ_DONE)
 		return;
-	xasprintf(&msg, "upstream timeout: no verified answer within %d s",
-	    REQ_DEADLINE_SECONDS);
+	if (rq->rq_answer != NULL)	/* verified, still being written */
+		xasprintf(&msg, "the agent did not read its verified answer "
+		    "within the request's %d s", req_deadline(rq->rq_veil));
+	else
+		xasprintf(&msg, "upstream timeout: no verified answer "
+		    "within %d s", req_deadline(rq->rq_veil));
 	req_fail(rq, ERROR_UPSTREAM_TIMEOUT, msg);
 	free(msg);
 }
@@ -944,6 +958,18 @@ req_fail_status(struct req *rq, enum error_code code, int status,
 			api_reply_json(rq->rq_in, status, &b);
 		}
 		rq->rq_flags |= RQ_REPLIED;
+	} else if (rq->rq_answer != NULL &&
+	    !(rq->rq_flags & RQ_CLIENT_GONE)) {
+		/*
+		 * Cut while its verified replay was being written in pieces
+		 * (the deadline, a shutdown): the dialect's error event after
+		 * the last whole piece, so the agent knows its answer is not
+		 * whole rather than seeing a stream that simply ends.
+		 */
+		buf_init(&b);
+		rq->rq_dialect->dl_stream_error(&rq->rq_render, ed, status,
+		    detail, &b);
+		req_send_chunk(rq, &b);
 	}
 	req_free(rq, detail);
 }
@@ -989,9 +1015,8 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 	if (rq->rq_answer != NULL) {
 		/*
 		 * Freed while its pieces were being written (the deadline,
-		 * shutdown, a gone agent): the end now replaces
-		 * req_drain_cb; an agent misses the closing event, so it
-		 * knows the stream is cut.
+		 * shutdown: req_fail_status() wrote the dialect's error
+		 * event; a gone agent): the end now replaces req_drain_cb.
 		 */
 		answer_clear(rq->rq_answer);
 		free(rq->rq_answer);
