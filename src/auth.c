@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,27 +31,12 @@ enum auth_kind {
 	AUTH_TEXT		/* UTF-8 without control characters */
 };
 
-static int	 auth_err(char *, size_t, const char *, ...)
-		    __attribute__((__format__(__printf__, 3, 4)));
 static int	 auth_string(const struct json_value *, const char *,
 		    const char *, int, enum auth_kind, size_t, char **,
 		    char *, size_t);
 static int	 auth_int(const struct json_value *, const char *,
 		    const char *, int64_t, int64_t, int *, int64_t *, char *,
 		    size_t);
-
-static int
-auth_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (errbuf != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
 
 /*
  * The string member key of obj (named what in messages) into a new *out.
@@ -71,36 +55,36 @@ auth_string(const struct json_value *obj, const char *key, const char *what,
 	*out = NULL;
 	if (v == NULL || v->type == JSON_NULL) {
 		if (required)
-			return (auth_err(errbuf, errlen, "bundle has no %s",
+			return (error_fmt(errbuf, errlen, "bundle has no %s",
 			    what));
 		return (0);
 	}
 	if (v->type != JSON_STRING)
-		return (auth_err(errbuf, errlen, "bundle %s is not a string",
+		return (error_fmt(errbuf, errlen, "bundle %s is not a string",
 		    what));
 	len = v->len;
 	if (len == 0) {
 		if (required)
-			return (auth_err(errbuf, errlen, "bundle %s is empty",
+			return (error_fmt(errbuf, errlen, "bundle %s is empty",
 			    what));
 		return (0);
 	}
 	if (len > max)
-		return (auth_err(errbuf, errlen, "bundle %s is too long (%zu "
+		return (error_fmt(errbuf, errlen, "bundle %s is too long (%zu "
 		    "bytes, at most %zu)", what, len, max));
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)v->s[i];
 		if (c < 0x20 || c == 0x7f)
-			return (auth_err(errbuf, errlen, "bundle %s holds a "
+			return (error_fmt(errbuf, errlen, "bundle %s holds a "
 			    "control character", what));
 		if ((kind == AUTH_TOKEN || kind == AUTH_URL) &&
 		    (c == ' ' || c >= 0x80))
-			return (auth_err(errbuf, errlen, "bundle %s holds a "
+			return (error_fmt(errbuf, errlen, "bundle %s holds a "
 			    "character that is not visible ASCII", what));
 	}
 	if (kind == AUTH_URL && strncmp(v->s, "https://", 8) != 0 &&
 	    strncmp(v->s, "http://", 7) != 0)
-		return (auth_err(errbuf, errlen, "bundle %s is not an http(s) "
+		return (error_fmt(errbuf, errlen, "bundle %s is not an http(s) "
 		    "URL", what));
 	*out = xstrndup(v->s, len);
 	if (kind == AUTH_URL) {
@@ -155,7 +139,7 @@ auth_int(const struct json_value *obj, const char *key, const char *what,
 	*present = 1;
 	return (0);
 bad:
-	return (auth_err(errbuf, errlen, "bundle %s is not an integer from "
+	return (error_fmt(errbuf, errlen, "bundle %s is not an integer from "
 	    "%lld to %lld", what, (long long)min, (long long)max));
 }
 
@@ -180,27 +164,27 @@ auth_bundle_parse(const char *text, size_t len, struct session *s,
 	memset(s, 0, sizeof(*s));
 	memset(&t, 0, sizeof(t));
 	if (text == NULL || len == 0)
-		return (auth_err(errbuf, errlen, "empty bundle: paste the "
+		return (error_fmt(errbuf, errlen, "empty bundle: paste the "
 		    "JSON the Chat app shows"));
 	if (len > AUTH_MAX_BUNDLE)
-		return (auth_err(errbuf, errlen, "bundle too large (%zu bytes, "
-		    "at most %u)", len, AUTH_MAX_BUNDLE));
+		return (error_fmt(errbuf, errlen, "bundle too large (%zu "
+		    "bytes, at most %u)", len, AUTH_MAX_BUNDLE));
 	if ((root = json_parse(text, len, &lim, &errstr)) == NULL)
-		return (auth_err(errbuf, errlen, "bundle is not valid JSON: %s",
-		    errstr));
+		return (error_fmt(errbuf, errlen, "bundle is not valid JSON: "
+		    "%s", errstr));
 	if (root->type != JSON_OBJECT) {
-		auth_err(errbuf, errlen, "bundle is not a JSON object");
+		error_fmt(errbuf, errlen, "bundle is not a JSON object");
 		goto done;
 	}
 	v = json_get(root, "type");
 	if (v == NULL || v->type != JSON_STRING) {
-		auth_err(errbuf, errlen, "bundle has no type: expected \"%s\"",
+		error_fmt(errbuf, errlen, "bundle has no type: expected \"%s\"",
 		    AUTH_TYPE);
 		goto done;
 	}
 	if (v->len != strlen(AUTH_TYPE) || memcmp(v->s, AUTH_TYPE,
 	    v->len) != 0) {
-		auth_err(errbuf, errlen, "bundle type is not \"%s\"",
+		error_fmt(errbuf, errlen, "bundle type is not \"%s\"",
 		    AUTH_TYPE);
 		goto done;
 	}
@@ -212,7 +196,8 @@ auth_bundle_parse(const char *text, size_t len, struct session *s,
 	v = json_get(root, "token_type");
 	if (v != NULL && v->type != JSON_NULL && (v->type != JSON_STRING ||
 	    strcasecmp(v->s, "bearer") != 0)) {
-		auth_err(errbuf, errlen, "bundle token_type is not \"bearer\"");
+		error_fmt(errbuf, errlen,
+		    "bundle token_type is not \"bearer\"");
 		goto done;
 	}
 
@@ -238,7 +223,7 @@ auth_bundle_parse(const char *text, size_t len, struct session *s,
 	user = json_get(root, "user");
 	if (user != NULL && user->type != JSON_NULL) {
 		if (user->type != JSON_OBJECT) {
-			auth_err(errbuf, errlen, "bundle user is not an "
+			error_fmt(errbuf, errlen, "bundle user is not an "
 			    "object");
 			goto done;
 		}
@@ -251,11 +236,11 @@ auth_bundle_parse(const char *text, size_t len, struct session *s,
 
 	config = json_get(root, "config");
 	if (config == NULL || config->type == JSON_NULL) {
-		auth_err(errbuf, errlen, "bundle has no config");
+		error_fmt(errbuf, errlen, "bundle has no config");
 		goto done;
 	}
 	if (config->type != JSON_OBJECT) {
-		auth_err(errbuf, errlen, "bundle config is not an object");
+		error_fmt(errbuf, errlen, "bundle config is not an object");
 		goto done;
 	}
 	if (auth_string(config, "supabase_url", "config.supabase_url", 1,
@@ -282,14 +267,14 @@ auth_bundle_parse(const char *text, size_t len, struct session *s,
 		    t.registry_address[0] != '0' ||
 		    (t.registry_address[1] != 'x' &&
 		    t.registry_address[1] != 'X')) {
-			auth_err(errbuf, errlen, "bundle "
+			error_fmt(errbuf, errlen, "bundle "
 			    "config.tee_registry_address is not 0x followed by "
 			    "40 hex digits");
 			goto done;
 		}
 		for (i = 2; i < 42; i++) {
 			if (!isxdigit((unsigned char)t.registry_address[i])) {
-				auth_err(errbuf, errlen, "bundle "
+				error_fmt(errbuf, errlen, "bundle "
 				    "config.tee_registry_address is not 0x "
 				    "followed by 40 hex digits");
 				goto done;
@@ -433,7 +418,7 @@ auth_session_check_urls(const struct session *s, int allow_http,
 	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
 		if (urls[i].url == NULL || auth_url_is_private(urls[i].url))
 			continue;
-		return (auth_err(errbuf, errlen, "bundle %s is %.200s: plain "
+		return (error_fmt(errbuf, errlen, "bundle %s is %.200s: plain "
 		    "HTTP to a host that is not loopback would send the "
 		    "session's tokens in clear; refused (use `og-veil login "
 		    "--allow-http` if you really mean it)", urls[i].what,

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,8 +30,6 @@
 #include "og-veil.h"
 #include "xmalloc.h"
 
-static int	 config_err(char *, size_t, const char *, ...)
-		    __attribute__((__format__(__printf__, 3, 4)));
 static int	 config_hex32(const char *, const char *, char **, char *,
 		    size_t);
 static int	 config_size(const char *, const char *, size_t, size_t,
@@ -283,18 +280,6 @@ config_option_env(const char *env)
 _Static_assert(sizeof(config_options) / sizeof(config_options[0]) <=
     CONFIG_MAX_OPTIONS, "config_options[] outgrew CONFIG_MAX_OPTIONS");
 
-static int
-config_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (errbuf != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
 /* 32 bytes of hex (0x optional) into a new "0x" + lower-case hex string. */
 static int
 config_hex32(const char *what, const char *value, char **out, char *errbuf,
@@ -310,7 +295,7 @@ config_hex32(const char *what, const char *value, char **out, char *errbuf,
 		if (!isxdigit((unsigned char)p[i]))
 			break;
 	if (p[i] != '\0' || i != 64)
-		return (config_err(errbuf, errlen, "invalid %s \"%.80s\": must "
+		return (error_fmt(errbuf, errlen, "invalid %s \"%.80s\": must "
 		    "be 32 bytes of hex (0x followed by 64 hex digits)", what,
 		    value));
 	s = xmalloc(67);
@@ -367,7 +352,7 @@ config_size(const char *what, const char *value, size_t min, size_t max,
 	*out = (size_t)v;
 	return (0);
 bad:
-	return (config_err(errbuf, errlen, "invalid %s \"%.40s\": must be a "
+	return (error_fmt(errbuf, errlen, "invalid %s \"%.40s\": must be a "
 	    "byte count from %zu to %zu (suffix k, m or g allowed)", what,
 	    value, min, max));
 }
@@ -428,7 +413,7 @@ config_check_home(const struct config_option *o, const char *value,
 
 	(void)o;
 	if (value[0] != '/')
-		return (config_err(errbuf, errlen, "invalid home \"%s\": "
+		return (error_fmt(errbuf, errlen, "invalid home \"%s\": "
 		    "OG_VEIL_HOME must be an absolute path%s", value,
 		    value[0] == '\0' ? " (unset it for the default)" : ""));
 	*out = xstrdup(value);
@@ -445,7 +430,7 @@ config_check_host(const struct config_option *o, const char *value,
 	(void)o;
 	if (value[0] == '\0' || strlen(value) > 253 ||
 	    strpbrk(value, " \t\r\n/") != NULL)
-		return (config_err(errbuf, errlen, "invalid host \"%.80s\": "
+		return (error_fmt(errbuf, errlen, "invalid host \"%.80s\": "
 		    "give an address such as 127.0.0.1 or ::1", value));
 	*out = xstrdup(value);
 	return (0);
@@ -470,7 +455,7 @@ config_check_url(const struct config_option *o, const char *value,
 	if ((strncmp(value, "https://", 8) != 0 &&
 	    strncmp(value, "http://", 7) != 0) ||
 	    strpbrk(value, " \t\r\n\"<>") != NULL || strlen(value) > 2048)
-		return (config_err(errbuf, errlen, "invalid %s \"%.80s\": must "
+		return (error_fmt(errbuf, errlen, "invalid %s \"%.80s\": must "
 		    "start with https:// (or http://)", o->co_what, value));
 	*out = xstrdup(value);
 	len = strlen(*out);
@@ -490,10 +475,10 @@ config_check_key(const struct config_option *o, const char *value,
 		return (0);
 	for (len = 0; value[len] != '\0'; len++)
 		if (!isgraph((unsigned char)value[len]))
-			return (config_err(errbuf, errlen, "invalid %s: only "
+			return (error_fmt(errbuf, errlen, "invalid %s: only "
 			    "printable characters, no spaces", o->co_what));
 	if (len > 1024)
-		return (config_err(errbuf, errlen, "invalid %s: longer than "
+		return (error_fmt(errbuf, errlen, "invalid %s: longer than "
 		    "1024 bytes", o->co_what));
 	*out = xstrdup(value);
 	return (0);
@@ -520,16 +505,16 @@ config_check_key_file(const struct config_option *o, const char *value,
 	if (value[0] == '\0')
 		return (0);
 	if ((fd = open(value, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return (config_err(errbuf, errlen, "API key file %.200s: %s",
+		return (error_fmt(errbuf, errlen, "API key file %.200s: %s",
 		    value, strerror(errno)));
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return (config_err(errbuf, errlen, "API key file %.200s is not "
+		return (error_fmt(errbuf, errlen, "API key file %.200s is not "
 		    "a regular file", value));
 	}
 	if ((st.st_mode & 007) != 0) {
 		close(fd);
-		return (config_err(errbuf, errlen, "API key file %.200s can be "
+		return (error_fmt(errbuf, errlen, "API key file %.200s can be "
 		    "read by every user (mode %03o): chmod 600 %.200s", value,
 		    (unsigned int)(st.st_mode & 0777), value));
 	}
@@ -546,7 +531,7 @@ config_check_key_file(const struct config_option *o, const char *value,
 	buf[len] = '\0';
 	if (len >= cap - 1) {
 		xfree_secret(buf, cap);
-		return (config_err(errbuf, errlen, "API key file %.200s is "
+		return (error_fmt(errbuf, errlen, "API key file %.200s is "
 		    "larger than 4 KiB", value));
 	}
 	/* The first line, without blanks around it. */
@@ -556,13 +541,13 @@ config_check_key_file(const struct config_option *o, const char *value,
 		e[-1] = '\0';
 	if (*p == '\0') {
 		xfree_secret(buf, cap);
-		return (config_err(errbuf, errlen, "API key file %.200s is "
+		return (error_fmt(errbuf, errlen, "API key file %.200s is "
 		    "empty", value));
 	}
 	rc = config_check_key(o, p, out, errbuf, errlen);
 	xfree_secret(buf, cap);
 	if (rc == -1)
-		return (config_err(errbuf, errlen, "invalid API key in %.200s: "
+		return (error_fmt(errbuf, errlen, "invalid API key in %.200s: "
 		    "only printable characters, no spaces, at most 1024 bytes",
 		    value));
 	return (0);
@@ -574,7 +559,7 @@ config_check_token(const struct config_option *o, const char *value,
     char **out, char *errbuf, size_t errlen)
 {
 	if (value[0] == '\0' || strpbrk(value, " \t\r\n,") != NULL)
-		return (config_err(errbuf, errlen, "invalid %s \"%.80s\"",
+		return (error_fmt(errbuf, errlen, "invalid %s \"%.80s\"",
 		    o->co_what, value));
 	*out = xstrdup(value);
 	return (0);
@@ -611,7 +596,7 @@ config_bool(const char *what, const char *value, int *out, char *errbuf,
 			return (0);
 		}
 	}
-	return (config_err(errbuf, errlen, "invalid %s \"%.40s\": must be "
+	return (error_fmt(errbuf, errlen, "invalid %s \"%.40s\": must be "
 	    "1 or 0 (yes/no, true/false, on/off)", what, value));
 }
 
@@ -646,7 +631,7 @@ config_set_option(struct veil_config *cfg, const struct config_option *o,
 
 	if (value == NULL && o->co_type != CONFIG_T_BOOL &&
 	    o->co_type != CONFIG_T_COUNT)
-		return (config_err(errbuf, errlen, "missing value for %s",
+		return (error_fmt(errbuf, errlen, "missing value for %s",
 		    o->co_name));
 	switch (o->co_type) {
 	case CONFIG_T_STR:
@@ -662,7 +647,7 @@ config_set_option(struct veil_config *cfg, const struct config_option *o,
 	case CONFIG_T_INT:
 		n = strtonum(value, o->co_min, o->co_max, &errstr);
 		if (errstr != NULL)
-			return (config_err(errbuf, errlen, "invalid %s %.40s: "
+			return (error_fmt(errbuf, errlen, "invalid %s %.40s: "
 			    "must be %lld-%lld", o->co_what, value, o->co_min,
 			    o->co_max));
 		ip = (int *)(void *)field;
@@ -716,12 +701,12 @@ config_set_option(struct veil_config *cfg, const struct config_option *o,
 		}
 		n = strtonum(value, 0, 100, &errstr);
 		if (errstr != NULL)
-			return (config_err(errbuf, errlen, "invalid %s %.40s: "
+			return (error_fmt(errbuf, errlen, "invalid %s %.40s: "
 			    "must be 0-100", o->co_what, value));
 		*ip = (int)n;
 		break;
 	case CONFIG_T_CLI:
-		return (config_err(errbuf, errlen, "%s is not a setting",
+		return (error_fmt(errbuf, errlen, "%s is not a setting",
 		    o->co_name));
 	}
 	cfg->source[o - config_options] = (unsigned char)src;
@@ -740,7 +725,7 @@ config_set(struct veil_config *cfg, const char *name, const char *value,
 
 	if ((o = config_option_find(name)) == NULL ||
 	    o->co_type == CONFIG_T_CLI)
-		return (config_err(errbuf, errlen, "unknown option %s", name));
+		return (error_fmt(errbuf, errlen, "unknown option %s", name));
 	return (config_set_option(cfg, o, value, CONFIG_SRC_FLAG, errbuf,
 	    errlen));
 }
@@ -761,7 +746,7 @@ config_init(struct veil_config *cfg, char *errbuf, size_t errlen)
 		if (config_set_option(cfg, o, o->co_default,
 		    CONFIG_SRC_DEFAULT, sub, sizeof(sub)) == -1) {
 			config_clear(cfg);
-			return (config_err(errbuf, errlen, "built-in default "
+			return (error_fmt(errbuf, errlen, "built-in default "
 			    "of --%s: %s", o->co_name, sub));
 		}
 	}
@@ -778,7 +763,7 @@ config_init(struct veil_config *cfg, char *errbuf, size_t errlen)
 			    sizeof(sub)) == -1) {
 				/* On failure cfg holds nothing to free. */
 				config_clear(cfg);
-				return (config_err(errbuf, errlen,
+				return (error_fmt(errbuf, errlen,
 				    "%s (from %s)", sub, env[i]));
 			}
 		}
@@ -804,7 +789,7 @@ config_load_file(struct veil_config *cfg, const char *path, char *errbuf,
 	int				 rc = 0;
 
 	if ((fp = fopen(path, "r")) == NULL)
-		return (config_err(errbuf, errlen, "%s: %s", path,
+		return (error_fmt(errbuf, errlen, "%s: %s", path,
 		    strerror(errno)));
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		lineno++;
@@ -816,7 +801,7 @@ config_load_file(struct veil_config *cfg, const char *path, char *errbuf,
 		if (strncmp(p, "export ", 7) == 0)
 			p += 7;
 		if ((eq = strchr(p, '=')) == NULL) {
-			rc = config_err(errbuf, errlen, "%s:%zu: expected "
+			rc = error_fmt(errbuf, errlen, "%s:%zu: expected "
 			    "NAME=value", path, lineno);
 			break;
 		}
@@ -835,13 +820,13 @@ config_load_file(struct veil_config *cfg, const char *path, char *errbuf,
 		    end--)
 			end[-1] = '\0';
 		if ((o = config_option_env(p)) == NULL) {
-			rc = config_err(errbuf, errlen, "%s:%zu: unknown "
+			rc = error_fmt(errbuf, errlen, "%s:%zu: unknown "
 			    "setting %.64s", path, lineno, p);
 			break;
 		}
 		if (config_set_option(cfg, o, val, CONFIG_SRC_FILE, sub,
 		    sizeof(sub)) == -1) {
-			rc = config_err(errbuf, errlen, "%s:%zu: %s", path,
+			rc = error_fmt(errbuf, errlen, "%s:%zu: %s", path,
 			    lineno, sub);
 			break;
 		}
@@ -915,16 +900,16 @@ config_check(const struct veil_config *cfg, char *errbuf, size_t errlen)
 	int	 rc;
 
 	if (cfg->port < 1 || cfg->port > 65535)
-		return (config_err(errbuf, errlen, "invalid port %d: must be "
+		return (error_fmt(errbuf, errlen, "invalid port %d: must be "
 		    "1-65535", cfg->port));
 	if (config_source(cfg, "api-key") == CONFIG_SRC_FLAG &&
 	    config_source(cfg, "api-key-file") == CONFIG_SRC_FLAG)
-		return (config_err(errbuf, errlen, "give --api-key or "
+		return (error_fmt(errbuf, errlen, "give --api-key or "
 		    "--api-key-file, not both"));
 	if (cfg->host == NULL || cfg->host[0] == '\0')
-		return (config_err(errbuf, errlen, "no host to listen on"));
+		return (error_fmt(errbuf, errlen, "no host to listen on"));
 	if (cfg->home == NULL || cfg->home[0] != '/')
-		return (config_err(errbuf, errlen, "OG_VEIL_HOME must be an "
+		return (error_fmt(errbuf, errlen, "OG_VEIL_HOME must be an "
 		    "absolute path"));
 	if (cfg->tee_id != NULL) {
 		rc = config_hex32("tee id", cfg->tee_id, &tmp, errbuf, errlen);
@@ -941,14 +926,14 @@ config_check(const struct veil_config *cfg, char *errbuf, size_t errlen)
 			return (-1);
 	}
 	if (cfg->ca_file != NULL && access(cfg->ca_file, R_OK) == -1)
-		return (config_err(errbuf, errlen, "CA file %s: %s (check "
+		return (error_fmt(errbuf, errlen, "CA file %s: %s (check "
 		    "--ca-file or SSL_CERT_FILE)", cfg->ca_file,
 		    strerror(errno)));
 	if (cfg->tee_refresh_interval < 0)
-		return (config_err(errbuf, errlen, "invalid TEE refresh "
+		return (error_fmt(errbuf, errlen, "invalid TEE refresh "
 		    "interval %d", cfg->tee_refresh_interval));
 	if (cfg->max_conns < 1)
-		return (config_err(errbuf, errlen, "invalid max conns %d",
+		return (error_fmt(errbuf, errlen, "invalid max conns %d",
 		    cfg->max_conns));
 	return (0);
 }
@@ -1041,19 +1026,19 @@ config_save_file(const struct veil_config *cfg, const char *path,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd == -1) {
-		rc = config_err(errbuf, errlen, "cannot save %s: %s", path,
+		rc = error_fmt(errbuf, errlen, "cannot save %s: %s", path,
 		    strerror(errno));
 		goto out;
 	}
 	if (write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) == -1) {
-		rc = config_err(errbuf, errlen, "cannot save %s: %s", path,
+		rc = error_fmt(errbuf, errlen, "cannot save %s: %s", path,
 		    strerror(errno));
 		(void)close(fd);
 		(void)unlink(tmp);
 		goto out;
 	}
 	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		rc = config_err(errbuf, errlen, "cannot save %s: %s", path,
+		rc = error_fmt(errbuf, errlen, "cannot save %s: %s", path,
 		    strerror(errno));
 		(void)unlink(tmp);
 	}
@@ -1077,14 +1062,14 @@ config_mkdirs(const char *path, char *errbuf, size_t errlen)
 		if (*p == '/') {
 			*p = '\0';
 			if (mkdir(copy, 0700) == -1 && errno != EEXIST) {
-				rc = config_err(errbuf, errlen, "cannot create "
+				rc = error_fmt(errbuf, errlen, "cannot create "
 				    "%s: %s", copy, strerror(errno));
 				break;
 			}
 			*p = '/';
 		} else {
 			if (mkdir(copy, 0700) == -1 && errno != EEXIST)
-				rc = config_err(errbuf, errlen, "cannot create "
+				rc = error_fmt(errbuf, errlen, "cannot create "
 				    "%s: %s", copy, strerror(errno));
 			break;
 		}
@@ -1114,30 +1099,30 @@ config_prepare_home(const struct veil_config *cfg, char *errbuf,
 	if (rc == -1)
 		return (-1);
 	if (lstat(home, &st) == -1)
-		return (config_err(errbuf, errlen, "%s: %s", home,
+		return (error_fmt(errbuf, errlen, "%s: %s", home,
 		    strerror(errno)));
 	if (S_ISLNK(st.st_mode)) {
 		sd = getenv("STATE_DIRECTORY");
 		if (sd == NULL || strcmp(sd, home) != 0)
-			return (config_err(errbuf, errlen, "%s is a symbolic "
+			return (error_fmt(errbuf, errlen, "%s is a symbolic "
 			    "link: refusing it; set OG_VEIL_HOME to the real "
 			    "directory%s", home, geteuid() == 0 ? " (or use "
 			    "--service for the systemd service's)" : ""));
 		if (stat(home, &st) == -1)
-			return (config_err(errbuf, errlen, "%s: %s", home,
+			return (error_fmt(errbuf, errlen, "%s: %s", home,
 			    strerror(errno)));
 	}
 	if (!S_ISDIR(st.st_mode))
-		return (config_err(errbuf, errlen, "%s is not a directory: "
+		return (error_fmt(errbuf, errlen, "%s is not a directory: "
 		    "move it away or set OG_VEIL_HOME", home));
 	if (st.st_uid != geteuid())
-		return (config_err(errbuf, errlen, "%s is owned by uid %u, "
+		return (error_fmt(errbuf, errlen, "%s is owned by uid %u, "
 		    "not by you: set OG_VEIL_HOME to a directory of your own%s",
 		    home, (unsigned int)st.st_uid, geteuid() == 0 ? ", or "
 		    "use og-veil --service to act as the service's user" :
 		    ""));
 	if ((st.st_mode & 022) != 0)
-		return (config_err(errbuf, errlen, "%s is writable by group "
+		return (error_fmt(errbuf, errlen, "%s is writable by group "
 		    "or others (mode %03o): run chmod 700 %s", home,
 		    (unsigned int)(st.st_mode & 0777), home));
 	return (0);
@@ -1208,7 +1193,7 @@ config_resolve_home(struct veil_config *cfg, char *errbuf, size_t errlen)
 	    !config_home_is_systemd_link(cfg->home, &lst))
 		return (0);
 	if ((real = realpath(cfg->home, NULL)) == NULL)
-		return (config_err(errbuf, errlen, "%s: %s", cfg->home,
+		return (error_fmt(errbuf, errlen, "%s: %s", cfg->home,
 		    strerror(errno)));
 	free(cfg->home);
 	cfg->home = real;

@@ -9,6 +9,7 @@
 
 #include <sys/queue.h>
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -136,4 +137,18 @@ const char *
 error_anthropic_type(int status)
 {
 	return (error_type(status, 1, "api_error"));
+}
+
+/* Format into errbuf (of errlen bytes, NULL: nothing); returns -1. */
+int
+error_fmt(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (errbuf != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(errbuf, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return (-1);
 }

@@ -76,6 +76,8 @@ static EVP_CIPHER_CTX *hpke_aead_ctx(uint16_t);
 static int	hpke_aead(uint16_t, int, const uint8_t *, const uint8_t *,
 		    const uint8_t *, size_t, const uint8_t *, size_t,
 		    struct buf *, const char **);
+static int	hpke_ctx_next(struct hpke_ctx *, int, const uint8_t *, size_t,
+		    const uint8_t *, size_t, struct buf *, const char **);
 
 /*
  * SHA-256 and one digest context, fetched and made once for the life of
@@ -810,8 +812,8 @@ hpke_aead_seal(uint16_t aead, const uint8_t *key, const uint8_t *nonce,
     const uint8_t *aad, size_t aadlen, const uint8_t *pt, size_t ptlen,
     struct buf *out, const char **errstr)
 {
-	return (hpke_aead(aead, 1, key, nonce, aad, aadlen, pt, ptlen, out,
-	    errstr));
+	return (hpke_aead(aead, HPKE_SEAL, key, nonce, aad, aadlen, pt, ptlen,
+	    out, errstr));
 }
 
 /* Open ct || tag with aad under key and nonce; appends the plaintext. */
@@ -820,8 +822,8 @@ hpke_aead_open(uint16_t aead, const uint8_t *key, const uint8_t *nonce,
     const uint8_t *aad, size_t aadlen, const uint8_t *ct, size_t ctlen,
     struct buf *out, const char **errstr)
 {
-	return (hpke_aead(aead, 0, key, nonce, aad, aadlen, ct, ctlen, out,
-	    errstr));
+	return (hpke_aead(aead, HPKE_OPEN, key, nonce, aad, aadlen, ct, ctlen,
+	    out, errstr));
 }
 
 /* RFC 9180 §5.2: base XOR I2OSP(seq, Nn); OHTTP chunks use it too. */
@@ -836,11 +838,11 @@ hpke_nonce_xor(const uint8_t *base, uint64_t seq,
 		nonce[HPKE_NONCE_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
 }
 
-/* Seal at an explicit sequence number; the context is unchanged. */
+/* Seal (HPKE_SEAL) or open at sequence number seq; ctx is unchanged. */
 int
-hpke_seal_seq(const struct hpke_ctx *ctx, uint64_t seq, const uint8_t *aad,
-    size_t aadlen, const uint8_t *pt, size_t ptlen, struct buf *out,
-    const char **errstr)
+hpke_aead_seq(const struct hpke_ctx *ctx, int enc, uint64_t seq,
+    const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t inlen,
+    struct buf *out, const char **errstr)
 {
 	uint8_t	 nonce[HPKE_NONCE_LEN];
 
@@ -849,25 +851,25 @@ hpke_seal_seq(const struct hpke_ctx *ctx, uint64_t seq, const uint8_t *aad,
 		return (-1);
 	}
 	hpke_nonce_xor(ctx->base_nonce, seq, nonce);
-	return (hpke_aead_seal(ctx->aead_id, ctx->key, nonce, aad, aadlen, pt,
-	    ptlen, out, errstr));
+	return (hpke_aead(ctx->aead_id, enc, ctx->key, nonce, aad, aadlen, in,
+	    inlen, out, errstr));
 }
 
-/* Open at an explicit sequence number; the context is unchanged. */
-int
-hpke_open_seq(const struct hpke_ctx *ctx, uint64_t seq, const uint8_t *aad,
-    size_t aadlen, const uint8_t *ct, size_t ctlen, struct buf *out,
+/* Seal (HPKE_SEAL) or open at ctx->seq, advancing it on success. */
+static int
+hpke_ctx_next(struct hpke_ctx *ctx, int enc, const uint8_t *aad,
+    size_t aadlen, const uint8_t *in, size_t inlen, struct buf *out,
     const char **errstr)
 {
-	uint8_t	 nonce[HPKE_NONCE_LEN];
-
-	if (ctx->nk == 0) {
-		*errstr = "HPKE context not set up";
+	if (ctx->seq == UINT64_MAX) {
+		*errstr = "HPKE sequence number overflow";
 		return (-1);
 	}
-	hpke_nonce_xor(ctx->base_nonce, seq, nonce);
-	return (hpke_aead_open(ctx->aead_id, ctx->key, nonce, aad, aadlen, ct,
-	    ctlen, out, errstr));
+	if (hpke_aead_seq(ctx, enc, ctx->seq, aad, aadlen, in, inlen, out,
+	    errstr) == -1)
+		return (-1);
+	ctx->seq++;
+	return (0);
 }
 
 /* ContextS.Seal(aad, pt): seal at ctx->seq, then advance it. */
@@ -875,15 +877,8 @@ int
 hpke_seal(struct hpke_ctx *ctx, const uint8_t *aad, size_t aadlen,
     const uint8_t *pt, size_t ptlen, struct buf *out, const char **errstr)
 {
-	if (ctx->seq == UINT64_MAX) {
-		*errstr = "HPKE sequence number overflow";
-		return (-1);
-	}
-	if (hpke_seal_seq(ctx, ctx->seq, aad, aadlen, pt, ptlen, out,
-	    errstr) == -1)
-		return (-1);
-	ctx->seq++;
-	return (0);
+	return (hpke_ctx_next(ctx, HPKE_SEAL, aad, aadlen, pt, ptlen, out,
+	    errstr));
 }
 
 /* ContextR.Open(aad, ct): open at ctx->seq, advancing it on success. */
@@ -891,15 +886,8 @@ int
 hpke_open(struct hpke_ctx *ctx, const uint8_t *aad, size_t aadlen,
     const uint8_t *ct, size_t ctlen, struct buf *out, const char **errstr)
 {
-	if (ctx->seq == UINT64_MAX) {
-		*errstr = "HPKE sequence number overflow";
-		return (-1);
-	}
-	if (hpke_open_seq(ctx, ctx->seq, aad, aadlen, ct, ctlen, out,
-	    errstr) == -1)
-		return (-1);
-	ctx->seq++;
-	return (0);
+	return (hpke_ctx_next(ctx, HPKE_OPEN, aad, aadlen, ct, ctlen, out,
+	    errstr));
 }
 
 /* Export(exporter_context, L) = LabeledExpand(exporter_secret, "sec"). */

@@ -74,13 +74,15 @@ int	hpke_seal(struct hpke_ctx *, const uint8_t *, size_t,
 int	hpke_open(struct hpke_ctx *, const uint8_t *, size_t,
 	    const uint8_t *, size_t, struct buf *, const char **);
 /*
- * Seal/Open(seq, aad, aadlen, in, inlen) at an explicit sequence number
- * (vectors, chunked OHTTP); ctx->seq is unchanged.
+ * Seal or Open (HPKE_SEAL, HPKE_OPEN) at an explicit sequence number:
+ * (ctx, op, seq, aad, aadlen, in, inlen, out); ctx->seq is unchanged
+ * (vectors, chunked OHTTP).
  */
-int	hpke_seal_seq(const struct hpke_ctx *, uint64_t, const uint8_t *,
-	    size_t, const uint8_t *, size_t, struct buf *, const char **);
-int	hpke_open_seq(const struct hpke_ctx *, uint64_t, const uint8_t *,
-	    size_t, const uint8_t *, size_t, struct buf *, const char **);
+#define HPKE_OPEN	0
+#define HPKE_SEAL	1
+int	hpke_aead_seq(const struct hpke_ctx *, int, uint64_t,
+	    const uint8_t *, size_t, const uint8_t *, size_t, struct buf *,
+	    const char **);
 /* Export(exporter_context, L) into out of L bytes (L <= 255 * 32). */
 int	hpke_export(const struct hpke_ctx *, const uint8_t *, size_t,
 	    uint8_t *, size_t, const char **);

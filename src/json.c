@@ -208,21 +208,71 @@ json_grow(struct json_value *c)
 	c->cap = ncap;
 }
 
-/* Give a parsed object's keys (in its arena) heap copies of their own. */
+/*
+ * A block of an object's key bytes: keys are appended, never freed one by
+ * one (a removed key's bytes stay until the object goes), so an object
+ * built key by key takes a few allocations, not one a key.
+ */
+struct json_keys {
+	struct json_keys	*next;
+	size_t			 used;
+	size_t			 size;
+	/* then size bytes */
+};
+#define JSON_KEYS_FIRST		64
+
+/* A NUL-terminated copy of the key of len bytes at k, in obj's blocks. */
+static char *
+json_key_dup(struct json_value *obj, const char *k, size_t len)
+{
+	struct json_keys	*kb = obj->keys;
+	size_t			 size;
+	char			*p;
+
+	if (len > SIZE_MAX / 2 - sizeof(*kb))
+		abort();
+	if (kb == NULL || kb->size - kb->used < len + 1) {
+		size = kb == NULL ? JSON_KEYS_FIRST : kb->size * 2;
+		if (size < len + 1)
+			size = len + 1;
+		kb = xmalloc(sizeof(*kb) + size);
+		kb->next = obj->keys;
+		kb->used = 0;
+		kb->size = size;
+		obj->keys = kb;
+	}
+	p = (char *)(kb + 1) + kb->used;
+	kb->used += len + 1;
+	if (len > 0)
+		memcpy(p, k, len);
+	p[len] = '\0';
+	return (p);
+}
+
+/* Free an object's key blocks. */
+static void
+json_keys_free(struct json_keys *kb)
+{
+	struct json_keys	*next;
+
+	for (; kb != NULL; kb = next) {
+		next = kb->next;
+		free(kb);
+	}
+}
+
+/* Give a parsed object's keys (in its arena) copies in its own blocks. */
 static void
 json_own_keys(struct json_value *obj)
 {
 	struct json_member	*m;
-	char			*k;
 	size_t			 i;
 
 	if (!(obj->flags & JSON_F_KEYS))
 		return;
 	for (i = 0; i < obj->n; i++) {
 		m = &obj->members[i];
-		k = xmalloc(m->keylen + 1);
-		memcpy(k, m->key, m->keylen + 1);
-		m->key = k;
+		m->key = json_key_dup(obj, m->key, m->keylen);
 	}
 	obj->flags &= ~JSON_F_KEYS;
 }
@@ -264,10 +314,7 @@ json_object_append(struct json_value *obj, const char *key, size_t keylen,
 	json_own_keys(obj);
 	json_grow(obj);
 	m = &obj->members[obj->n++];
-	m->key = xmalloc(keylen + 1);
-	if (keylen > 0)
-		memcpy(m->key, key, keylen);
-	m->key[keylen] = '\0';
+	m->key = json_key_dup(obj, key, keylen);
 	m->keylen = keylen;
 	m->val = v;
 }
@@ -301,9 +348,7 @@ json_object_del(struct json_value *obj, const char *key)
 	if ((m = json_find(obj, key, strlen(key))) == NULL)
 		return;
 	i = (size_t)(m - obj->members);
-	if (!(obj->flags & JSON_F_KEYS))
-		free(m->key);
-	json_free(m->val);
+	json_free(m->val);	/* the key's bytes stay in obj's blocks */
 	memmove(&obj->members[i], &obj->members[i + 1],
 	    (obj->n - i - 1) * sizeof(*obj->members));
 	obj->n--;
@@ -407,17 +452,16 @@ json_free(struct json_value *v)
 					if (v->items[i] != NULL)
 						todo[n++] = v->items[i];
 				} else {
-					if (!(v->flags & JSON_F_KEYS))
-						free(v->members[i].key);
 					if (v->members[i].val != NULL)
 						todo[n++] = v->members[i].val;
 				}
 			}
 		}
-		if (!(v->flags & JSON_F_ITEMS)) {
-			free(v->items);
-			free(v->members);
-		}
+		if (v->type == JSON_OBJECT)
+			json_keys_free(v->keys);
+		if (!(v->flags & JSON_F_ITEMS) &&
+		    (v->type == JSON_ARRAY || v->type == JSON_OBJECT))
+			free(v->items);		/* or members: one union */
 		if (!(v->flags & JSON_F_TEXT))
 			free(v->s);
 		if (!(v->flags & (JSON_F_NODE | JSON_F_ROOT)))
@@ -440,6 +484,17 @@ json_string_replace(struct json_value *v, char *s, size_t len)
 	v->flags &= ~JSON_F_TEXT;
 }
 
+/* Room for n items or members in the new, empty container c: one array. */
+static void
+json_reserve(struct json_value *c, size_t n)
+{
+	if (n == 0 || c->cap != 0)
+		return;
+	c->items = xreallocarray(NULL, n, c->type == JSON_ARRAY ?
+	    sizeof(*c->items) : sizeof(*c->members));
+	c->cap = n;
+}
+
 /* A deep copy (recursive: depth is bounded by the parser's limit). */
 struct json_value *
 json_dup(const struct json_value *v)
@@ -458,11 +513,13 @@ json_dup(const struct json_value *v)
 		return (c);
 	case JSON_ARRAY:
 		c = json_new_array();
+		json_reserve(c, v->n);
 		for (i = 0; i < v->n; i++)
 			json_array_add(c, json_dup(v->items[i]));
 		return (c);
 	case JSON_OBJECT:
 		c = json_new_object();
+		json_reserve(c, v->n);
 		for (i = 0; i < v->n; i++)
 			json_object_append(c, v->members[i].key,
 			    v->members[i].keylen, json_dup(v->members[i].val));
@@ -1148,6 +1205,77 @@ json_end_array_cb(void *ctx)
 	return (json_parser_close(ctx, JSON_ARRAY));
 }
 
+/*
+ * yajl's own memory for one parse (its handle, lexer, buffers: a handful
+ * of allocations each parse) comes from a block on json_parse_mem()'s
+ * stack while it fits, the heap beyond; yajl_free() ends it all.  Each
+ * piece in the block is preceded by its size, for realloc.
+ */
+#define JSON_SCRATCH		4096
+#define JSON_SCRATCH_HDR	16	/* the size, 16-byte aligned */
+
+struct json_scratch {
+	size_t			 used;
+	union {
+		max_align_t	 align;
+		unsigned char	 b[JSON_SCRATCH];
+	}			 u;
+};
+
+/* 1 when p is a piece of sc's block. */
+static int
+json_scratch_has(const struct json_scratch *sc, const void *p)
+{
+	uintptr_t	a = (uintptr_t)p, lo = (uintptr_t)sc->u.b;
+
+	return (a >= lo && a < lo + JSON_SCRATCH);
+}
+
+static void *
+json_scratch_malloc(void *ctx, size_t n)
+{
+	struct json_scratch	*sc = ctx;
+	unsigned char		*p;
+	size_t			 need;
+
+	if (n <= JSON_SCRATCH - JSON_SCRATCH_HDR) {
+		need = (n + JSON_SCRATCH_HDR + 15) & ~(size_t)15;
+		if (need <= JSON_SCRATCH - sc->used) {
+			p = sc->u.b + sc->used;
+			memcpy(p, &n, sizeof(n));
+			sc->used += need;
+			return (p + JSON_SCRATCH_HDR);
+		}
+	}
+	return (xmalloc(n));
+}
+
+static void *
+json_scratch_realloc(void *ctx, void *p, size_t n)
+{
+	struct json_scratch	*sc = ctx;
+	size_t			 old;
+	void			*np;
+
+	if (p == NULL)
+		return (json_scratch_malloc(ctx, n));
+	if (!json_scratch_has(sc, p))
+		return (xrealloc(p, n));
+	memcpy(&old, (unsigned char *)p - JSON_SCRATCH_HDR, sizeof(old));
+	if (n <= old)
+		return (p);
+	np = json_scratch_malloc(ctx, n);
+	memcpy(np, p, old);
+	return (np);
+}
+
+static void
+json_scratch_free(void *ctx, void *p)
+{
+	if (p != NULL && !json_scratch_has(ctx, p))
+		free(p);
+}
+
 static const yajl_callbacks json_callbacks = {
 	.yajl_null = json_null_cb,
 	.yajl_boolean = json_boolean_cb,
@@ -1175,6 +1303,10 @@ json_parse_mem(const char *text, size_t len,
     const char **errstr)
 {
 	struct json_parser	 jp;
+	struct json_scratch	 sc;
+	yajl_alloc_funcs	 af = { json_scratch_malloc,
+				    json_scratch_realloc, json_scratch_free,
+				    &sc };
 	struct buf		 copy;
 	yajl_handle		 h;
 	yajl_status		 st;
@@ -1207,7 +1339,8 @@ json_parse_mem(const char *text, size_t len,
 	jp.max_mem = max_mem;
 	if (limits != NULL)
 		jp.max_floats = limits->max_floats;
-	if ((h = yajl_alloc(&json_callbacks, NULL, &jp)) == NULL) {
+	sc.used = 0;
+	if ((h = yajl_alloc(&json_callbacks, &af, &jp)) == NULL) {
 		buf_clear(&copy, 0);
 		*errstr = "out of memory";
 		return (NULL);

@@ -27,7 +27,7 @@ enum json_type {
 };
 
 struct json_member {
-	char			*key;	/* owned, NUL-terminated */
+	char			*key;	/* NUL-terminated; the object owns it */
 	size_t			 keylen;
 	struct json_value	*val;	/* owned */
 };
@@ -43,6 +43,8 @@ struct json_member {
 #define JSON_F_TEXT	0x02	/* s: in an arena or the value's block */
 #define JSON_F_ITEMS	0x04	/* items or members array: in an arena */
 #define JSON_F_KEYS	0x08	/* every member's key: in an arena */
+
+struct json_keys;		/* json.c: blocks of an object's keys */
 #define JSON_F_ROOT	0x10	/* heads an arena: json_free() frees it */
 
 struct json_value {
@@ -50,8 +52,11 @@ struct json_value {
 	unsigned char		 flags;	/* JSON_F_*: json.c's business */
 	char			*s;	/* owned: INT, FLOAT, STRING */
 	size_t			 len;
-	struct json_value	**items; /* owned: ARRAY */
-	struct json_member	*members; /* owned: OBJECT */
+	union {
+		struct json_value	**items; /* owned: ARRAY */
+		struct json_member	*members; /* owned: OBJECT */
+	};
+	struct json_keys	*keys;	/* owned: an OBJECT's key bytes */
 	size_t			 n;	/* items or members */
 	size_t			 cap;
 };

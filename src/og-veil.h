@@ -773,6 +773,12 @@ const struct error_def *error_def(enum error_code);
 const char	*error_openai_type(int);
 /* The Anthropic error type of a status: invalid_request_error, ... */
 const char	*error_anthropic_type(int);
+/*
+ * A message into errbuf (errlen bytes; errbuf NULL: none) for a leaf
+ * function's caller; always -1, so "return (error_fmt(...));".
+ */
+int		 error_fmt(char *, size_t, const char *, ...)
+		    __attribute__((__format__(__printf__, 3, 4)));
 
 /*
  * translate.c: the chat-body pieces anthropic.c and responses.c build

@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,8 +124,6 @@ struct store {
 	int64_t		 st_data_version;
 };
 
-static int	 store_err(char *, size_t, const char *, ...)
-		    __attribute__((__format__(__printf__, 3, 4)));
 static int	 store_migrate(struct store *, char *, size_t);
 static sqlite3_stmt *store_stmt(struct store *, enum store_stmt);
 static void	 store_bind_text(sqlite3_stmt *, int, const char *);
@@ -134,19 +131,6 @@ static char	*store_column_dup(sqlite3_stmt *, int);
 static int64_t	 store_data_version(struct store *);
 static int	 store_step_row(sqlite3_stmt *);
 static int	 store_step_done(sqlite3_stmt *);
-
-static int
-store_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (errbuf != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
 
 /*
  * Create the database file 0600 with O_EXCL, or check an existing one: a
@@ -168,19 +152,19 @@ store_create_file(const char *path, char *errbuf, size_t errlen)
 		return (0);
 	}
 	if (errno != EEXIST)
-		return (store_err(errbuf, errlen, "cannot create %s: %s", path,
+		return (error_fmt(errbuf, errlen, "cannot create %s: %s", path,
 		    strerror(errno)));
 	if (lstat(path, &st) == -1)
-		return (store_err(errbuf, errlen, "%s: %s", path,
+		return (error_fmt(errbuf, errlen, "%s: %s", path,
 		    strerror(errno)));
 	if (!S_ISREG(st.st_mode))
-		return (store_err(errbuf, errlen, "%s is not a regular file "
+		return (error_fmt(errbuf, errlen, "%s is not a regular file "
 		    "(a symlink?): remove it", path));
 	if (st.st_uid != geteuid())
-		return (store_err(errbuf, errlen, "%s is owned by uid %u, not "
+		return (error_fmt(errbuf, errlen, "%s is owned by uid %u, not "
 		    "by you", path, (unsigned int)st.st_uid));
 	if ((st.st_mode & 077) != 0 && chmod(path, 0600) == -1)
-		return (store_err(errbuf, errlen, "chmod 600 %s: %s", path,
+		return (error_fmt(errbuf, errlen, "chmod 600 %s: %s", path,
 		    strerror(errno)));
 	return (0);
 }
@@ -194,16 +178,16 @@ store_migrate(struct store *st, char *errbuf, size_t errlen)
 
 	if (sqlite3_prepare_v2(st->st_db, "PRAGMA user_version", -1, &s,
 	    NULL) != SQLITE_OK)
-		return (store_err(errbuf, errlen, "schema: %s",
+		return (error_fmt(errbuf, errlen, "schema: %s",
 		    sqlite3_errmsg(st->st_db)));
 	rc = sqlite3_step(s);
 	version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
 	sqlite3_finalize(s);
 	if (version < 0)
-		return (store_err(errbuf, errlen, "schema: %s",
+		return (error_fmt(errbuf, errlen, "schema: %s",
 		    sqlite3_errmsg(st->st_db)));
 	if (version > STORE_SCHEMA_VERSION)
-		return (store_err(errbuf, errlen, "the database has schema "
+		return (error_fmt(errbuf, errlen, "the database has schema "
 		    "version %d, newer than this og-veil (%d): update og-veil",
 		    version, STORE_SCHEMA_VERSION));
 	for (i = version; i < STORE_SCHEMA_VERSION; i++) {
@@ -236,7 +220,7 @@ store_migrate(struct store *st, char *errbuf, size_t errlen)
 fail_rollback:
 	sqlite3_exec(st->st_db, "ROLLBACK", NULL, NULL, NULL);
 fail:
-	store_err(errbuf, errlen, "schema migration to version %d: %s", i + 1,
+	error_fmt(errbuf, errlen, "schema migration to version %d: %s", i + 1,
 	    msg != NULL ? msg : sqlite3_errmsg(st->st_db));
 	sqlite3_free(msg);
 	return (-1);
@@ -266,7 +250,7 @@ store_open(const char *home, char *errbuf, size_t errlen)
 	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, NULL);
 	umask(old);
 	if (rc != SQLITE_OK) {
-		store_err(errbuf, errlen, "%s: %s", path, st->st_db != NULL ?
+		error_fmt(errbuf, errlen, "%s: %s", path, st->st_db != NULL ?
 		    sqlite3_errmsg(st->st_db) : sqlite3_errstr(rc));
 		goto fail;
 	}
@@ -274,7 +258,7 @@ store_open(const char *home, char *errbuf, size_t errlen)
 	if (sqlite3_exec(st->st_db, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;"
 	    "PRAGMA foreign_keys = ON", NULL, NULL, &msg) != SQLITE_OK) {
-		store_err(errbuf, errlen, "%s: %s", path, msg != NULL ? msg :
+		error_fmt(errbuf, errlen, "%s: %s", path, msg != NULL ? msg :
 		    sqlite3_errmsg(st->st_db));
 		sqlite3_free(msg);
 		goto fail;

@@ -672,6 +672,25 @@ devnet_gateway_text(const struct devnet_answer *a, size_t *len)
 }
 
 /*
+ * The unsigned-extra fault's members beside the signed ones of a message
+ * or delta m: a refusal, reasoning, and content beside signed tool calls
+ * (tool) or tool calls beside signed text.
+ */
+static void
+devnet_gateway_unsigned_beside(struct json_value *m, int tool)
+{
+	json_object_set(m, "refusal", json_new_string("UNSIGNED-REFUSAL"));
+	json_object_set(m, "reasoning_content",
+	    json_new_string("UNSIGNED-REASONING"));
+	if (tool)
+		json_object_set(m, "content", json_new_string("UNSIGNED-TEXT"));
+	else
+		json_object_set(m, "tool_calls",
+		    devnet_gateway_tool_calls("call_unsigned",
+		    "UNSIGNED-TOOL", "{}"));
+}
+
+/*
  * The unsigned-extra fault, single-shot: text PROTOCOL.md §8 does not sign
  * (a second choice, refusal and reasoning beside the message, content
  * beside signed tool calls or tool calls beside signed text).
@@ -682,16 +701,7 @@ devnet_gateway_unsigned_single(struct json_value *choices,
 {
 	struct json_value	*choice, *m;
 
-	json_object_set(msg, "refusal", json_new_string("UNSIGNED-REFUSAL"));
-	json_object_set(msg, "reasoning_content",
-	    json_new_string("UNSIGNED-REASONING"));
-	if (tool)
-		json_object_set(msg, "content",
-		    json_new_string("UNSIGNED-TEXT"));
-	else
-		json_object_set(msg, "tool_calls",
-		    devnet_gateway_tool_calls("call_unsigned",
-		    "UNSIGNED-TOOL", "{}"));
+	devnet_gateway_unsigned_beside(msg, tool);
 	m = json_new_object();
 	json_object_set(m, "role", json_new_string("assistant"));
 	json_object_set(m, "content", json_new_string("UNSIGNED-CHOICE1"));
@@ -710,16 +720,7 @@ devnet_gateway_unsigned_frame(struct json_value *f, int tool)
 
 	choices = json_get(f, "choices");
 	delta = json_get(json_index(choices, 0), "delta");
-	json_object_set(delta, "refusal", json_new_string("UNSIGNED-REFUSAL"));
-	json_object_set(delta, "reasoning_content",
-	    json_new_string("UNSIGNED-REASONING"));
-	if (tool)
-		json_object_set(delta, "content",
-		    json_new_string("UNSIGNED-TEXT"));
-	else
-		json_object_set(delta, "tool_calls",
-		    devnet_gateway_tool_calls("call_unsigned",
-		    "UNSIGNED-TOOL", "{}"));
+	devnet_gateway_unsigned_beside(delta, tool);
 	d = json_new_object();
 	json_object_set(d, "content", json_new_string("UNSIGNED-CHOICE1"));
 	choice = json_new_object();

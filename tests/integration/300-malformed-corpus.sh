@@ -3,6 +3,7 @@
 # field, empty and truncated bodies), plus a 100 MB body and duplicated or
 # conflicting Content-Length headers, gets a 4xx OpenAI error envelope;
 # og-veil, run under valgrind, keeps serving and exits without a leak.
+# timeout: 480 (valgrind and 96 Python clients: 164 s seen under load)
 devnet_start
 veil_login
 veil_start_valgrind

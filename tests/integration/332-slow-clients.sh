@@ -9,21 +9,10 @@ veil_start
 IDLE=60		# server.c: evhttp_set_timeout(), og-veil(1) LIMITS
 
 # Many headers, each small, together past 64 KiB: 431, the envelope.
-python3 - "$VEIL_PORT" >"$T/raw" <<'PYEOF'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-h = b"".join(b"X-H%04d: %s\r\n" % (i, b"v" * 90) for i in range(800))
-s.sendall(b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\n"
-          b"Authorization: Bearer og-veil\r\n" + h + b"\r\n")
-s.settimeout(20)
-data = b""
-while True:
-    c = s.recv(65536)
-    if not c:
-        break
-    data += c
-sys.stdout.write(data.decode("latin-1"))
-PYEOF
+python3 "$TOP/tests/integration/raw-http.py" "$VEIL_PORT" \
+    'GET /v1/models HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer og-veil\r\n' \
+    --headers 800 90 '\r\n' >"$T/raw" ||
+    fail "many headers: raw-http.py failed"
 head -n 1 "$T/raw" | grep -q ' 431 ' || fail "many headers: $(head -n 1 "$T/raw")"
 sed '1,/^\r$/d' "$T/raw" >"$T/body"
 expect_json error.type veil_error
@@ -32,28 +21,12 @@ api_get /v1/models
 expect_status 200
 # Far past it (beyond evhttp's own buffer, 2 * 64k + 8k): libevent 2.1
 # answers itself, a 4xx, and closes; the server goes on.
-python3 - "$VEIL_PORT" >"$T/raw" <<'PYEOF'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-h = b"".join(b"X-H%05d: %s\r\n" % (i, b"v" * 90) for i in range(3000))
-try:
-    s.sendall(b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\n" + h +
-              b"\r\n")
-except OSError:
-    pass
-s.settimeout(20)
-data = b""
-try:
-    while True:
-        c = s.recv(65536)
-        if not c:
-            break
-        data += c
-except ConnectionResetError:
-    pass
-sys.stdout.write(data.decode("latin-1").split("\r\n")[0] + "\n")
-PYEOF
-grep -q '^HTTP/1.1 4[0-9][0-9] ' "$T/raw" || fail "300k of headers: $(cat "$T/raw")"
+python3 "$TOP/tests/integration/raw-http.py" "$VEIL_PORT" --reset-ok \
+    'GET /v1/models HTTP/1.1\r\nHost: localhost\r\n' --headers 3000 90 \
+    '\r\n' >"$T/raw" ||
+    fail "300k of headers: raw-http.py failed"
+head -n 1 "$T/raw" | grep -q '^HTTP/1.1 4[0-9][0-9] ' ||
+    fail "300k of headers: $(head -n 1 "$T/raw")"
 api_get /v1/models
 expect_status 200
 

@@ -4,6 +4,7 @@
 # are no request at all: each gets a verified 200 or a 4xx in the
 # dialect's own envelope, never a 5xx or a dropped connection; og-veil,
 # run under valgrind, keeps serving and exits without a leak.
+# timeout: 360 (every field of two dialects in turn: 108 s seen under load)
 devnet_start
 veil_login
 veil_start_valgrind

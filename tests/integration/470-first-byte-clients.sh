@@ -9,6 +9,7 @@
 # header (its verdict is in the last chunk).  A fast stream is still held
 # and gets the headers.  With --first-byte 0 the same clients time out and
 # retry (more than one relay call each): the test can fail.
+# timeout: 360 (long generations by design: about 100 s on an idle machine)
 devnet_start
 veil_login
 veil_start --keepalive 1

@@ -11,36 +11,17 @@ devnet_start
 veil_login
 veil_start --max-body 64k --max-headers 4k
 
-cat >"$T/raw.py" <<'PYEOF'
-import socket, sys
-port = int(sys.argv[1])
-req = sys.argv[2].encode().decode("unicode_escape").encode("latin-1")
-if len(sys.argv) > 3:
-    req += sys.argv[3].encode() * int(sys.argv[4])
-s = socket.create_connection(("127.0.0.1", port))
-try:
-    s.sendall(req)
-except OSError:
-    pass
-s.settimeout(10)
-data = b""
-try:
-    while True:
-        c = s.recv(65536)
-        if not c:
-            break
-        data += c
-except (socket.timeout, ConnectionResetError):
-    pass
-sys.stdout.write(data.decode("latin-1"))
-PYEOF
 H='Host: 127.0.0.1\r\nAuthorization: Bearer og-veil\r\n'
 P='POST /v1/chat/completions HTTP/1.1\r\n'"$H"'Content-Type: application/json\r\n'
-# libevent_error STATUS CODE REQUEST [REPEAT-TEXT COUNT]
+raw() {
+	python3 "$TOP/tests/integration/raw-http.py" "$VEIL_PORT" --wait 10 \
+	    --timeout-ok --reset-ok "$@"
+}
+# libevent_error STATUS CODE REQUEST [--repeat TEXT COUNT]
 libevent_error() {
 	_st=$1 _code=$2
 	shift 2
-	python3 "$T/raw.py" "$VEIL_PORT" "$@" >"$T/raw"
+	raw "$@" >"$T/raw"
 	sed '1,/^\r$/d' "$T/raw" >"$T/body"
 	head -n 1 "$T/raw" | grep -q "^HTTP/1\.1 $_st " ||
 	    fail "expected $_st for $(printf %.60s "$1"): $(head -c 300 "$T/raw")"
@@ -59,7 +40,7 @@ libevent_error() {
 libevent_error 400 bad_request 'GARBAGE\r\n\r\n'
 libevent_error 400 bad_request 'GET /v1/models HTTP/1.1\r\n'"$H"'no colon here\r\n\r\n'
 libevent_error 400 bad_request 'GET /v1/models HTTP/9.9\r\n'"$H"'\r\n'
-libevent_error 431 headers_too_large 'GET /v1/models HTTP/1.1\r\n'"$H"'X-Big: ' a 40000
+libevent_error 431 headers_too_large 'GET /v1/models HTTP/1.1\r\n'"$H"'X-Big: ' --repeat a 40000
 expect_body_contains OG_VEIL_MAX_HEADERS
 libevent_error 413 request_too_large "$P"'Content-Length: 9999999\r\n\r\n'
 expect_body_contains OG_VEIL_MAX_BODY
@@ -72,7 +53,7 @@ libevent_error 501 not_implemented 'TRACE /v1/models HTTP/1.1\r\n'"$H"'\r\n'
 
 # Pipelined behind a request og-veil answers: evhttp parses it once that
 # answer is sent, and its error is JSON too.
-python3 "$T/raw.py" "$VEIL_PORT" 'GET /v1/models HTTP/1.1\r\n'"$H"'\r\nGARBAGE\r\n\r\n' >"$T/raw"
+raw 'GET /v1/models HTTP/1.1\r\n'"$H"'\r\nGARBAGE\r\n\r\n' >"$T/raw"
 [ "$(grep -ao 'HTTP/1\.1 [0-9][0-9][0-9] ' "$T/raw" | tr -d '\n')" = \
     "HTTP/1.1 200 HTTP/1.1 400 " ] || fail "pipelined: $(head -c 400 "$T/raw")"
 ! grep -qi '<html>' "$T/raw" || fail "pipelined: an HTML page: $(tail -c 300 "$T/raw")"

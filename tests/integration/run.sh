@@ -26,7 +26,10 @@
 # case that must run alone (it measures timing against the whole machine,
 # or holds a global resource) says so with the line
 #	# parallel: no
-# and runs after the others, by itself.
+# and runs after the others, by itself.  A case gets CASE_TIMEOUT (180)
+# seconds; one slow by design (valgrind, hundreds of processes) may ask
+# for more with the line
+#	# timeout: SECONDS
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 O=${O:-build}
@@ -53,7 +56,11 @@ run_case() {
 	export T
 	rc=0
 	t0=$(date +%s.%N)
-	DEVNET_TLS=$2 timeout -k 5 "$CASE_TIMEOUT" sh -eu -c \
+	# "# timeout: N" in a case raises its limit (a case that is slow by
+	# design: valgrind, many processes), never lowers it.
+	limit=$(sed -n 's/^# timeout: \([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
+	[ "${limit:-0}" -gt "$CASE_TIMEOUT" ] || limit=$CASE_TIMEOUT
+	DEVNET_TLS=$2 timeout -k 5 "$limit" sh -eu -c \
 	    '. "$TOP/tests/integration/lib.sh"; . "$1"' sh "$1" \
 	    >"$T/case.log" 2>&1 </dev/null || rc=$?
 	took=$(awk -v a="$t0" -v b="$(date +%s.%N)" \

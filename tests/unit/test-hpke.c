@@ -142,8 +142,8 @@ test_hpke_kat(const struct hpke_kat *k)
 	TEST_ASSERT(test_hpke_eq(ct.data, ct.len, k->ct0));
 	TEST_EQ_INT(s.seq, 1);
 	ct.len = 0;
-	TEST_ASSERT(hpke_seal_seq(&s, 256, (const uint8_t *)"Count-256", 9,
-	    ptx, ptlen, &ct, &errstr) == 0);
+	TEST_ASSERT(hpke_aead_seq(&s, HPKE_SEAL, 256,
+	    (const uint8_t *)"Count-256", 9, ptx, ptlen, &ct, &errstr) == 0);
 	TEST_ASSERT(test_hpke_eq(ct.data, ct.len, k->ct256));
 	TEST_ASSERT(hpke_export(&s, (const uint8_t *)"TestContext", 11, ex,
 	    sizeof(ex), &errstr) == 0);
@@ -161,8 +161,9 @@ test_hpke_kat(const struct hpke_kat *k)
 	TEST_ASSERT(pt.len == ptlen && memcmp(pt.data, ptx, ptlen) == 0);
 	TEST_EQ_INT(r.seq, 1);
 	pt.len = 0;
-	TEST_ASSERT(hpke_open_seq(&r, 256, (const uint8_t *)"Count-256", 9,
-	    ct.data, ct.len, &pt, &errstr) == 0);
+	TEST_ASSERT(hpke_aead_seq(&r, HPKE_OPEN, 256,
+	    (const uint8_t *)"Count-256", 9, ct.data, ct.len, &pt,
+	    &errstr) == 0);
 	TEST_ASSERT(pt.len == ptlen && memcmp(pt.data, ptx, ptlen) == 0);
 	TEST_ASSERT(hpke_export(&r, (const uint8_t *)"TestContext", 11, ex,
 	    sizeof(ex), &errstr) == 0);
@@ -338,16 +339,16 @@ test_open_failures(void)
 	TEST_ASSERT(hpke_setup_base_s(&w, HPKE_KEM_X25519_SHA256,
 	    HPKE_KDF_HKDF_SHA256, HPKE_AEAD_CHACHA20POLY1305, pk2, 32, NULL, 0,
 	    enc, &errstr) == 0);
-	TEST_ASSERT(hpke_open_seq(&w, 0, (const uint8_t *)"aad", 3, ct.data,
-	    ct.len, &pt, &errstr) == -1);
+	TEST_ASSERT(hpke_aead_seq(&w, HPKE_OPEN, 0, (const uint8_t *)"aad", 3,
+	    ct.data, ct.len, &pt, &errstr) == -1);
 	/* Wrong aad. */
-	TEST_ASSERT(hpke_open_seq(&r, 0, (const uint8_t *)"aaD", 3, ct.data,
-	    ct.len, &pt, &errstr) == -1);
-	TEST_ASSERT(hpke_open_seq(&r, 0, NULL, 0, ct.data, ct.len, &pt,
-	    &errstr) == -1);
+	TEST_ASSERT(hpke_aead_seq(&r, HPKE_OPEN, 0, (const uint8_t *)"aaD", 3,
+	    ct.data, ct.len, &pt, &errstr) == -1);
+	TEST_ASSERT(hpke_aead_seq(&r, HPKE_OPEN, 0, NULL, 0, ct.data, ct.len,
+	    &pt, &errstr) == -1);
 	/* Wrong sequence number. */
-	TEST_ASSERT(hpke_open_seq(&r, 1, (const uint8_t *)"aad", 3, ct.data,
-	    ct.len, &pt, &errstr) == -1);
+	TEST_ASSERT(hpke_aead_seq(&r, HPKE_OPEN, 1, (const uint8_t *)"aad", 3,
+	    ct.data, ct.len, &pt, &errstr) == -1);
 	/* Flipped tag bit, flipped ciphertext bit, truncation. */
 	ct.data[ct.len - 1] ^= 1;
 	TEST_ASSERT(hpke_open(&r, (const uint8_t *)"aad", 3, ct.data, ct.len,

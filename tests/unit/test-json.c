@@ -582,11 +582,17 @@ test_arena_tree(void)
 	for (i = 0; i < 5000; i++)
 		buf_printf(&b, "%s{\"k%zu\":\"%.*s\",\"n\":%zu}", i ? "," : "",
 		    i, (int)(i % 7), "abcdefg", i);
-	buf_add_str(&b, "],\"e\":{},\"f\":[]}");
+	/* Escapes make yajl buffer the string: past its scratch block. */
+	buf_add_str(&b, "],\"esc\":\"");
+	for (i = 0; i < 5000; i++)
+		buf_add_str(&b, "a\\n");
+	buf_add_str(&b, "\",\"e\":{},\"f\":[]}");
 	TEST_ASSERT((v = json_parse((const char *)b.data, b.len, NULL,
 	    &errstr)) != NULL);
-	TEST_EQ_INT(v->n, 4);
+	TEST_EQ_INT(v->n, 5);
 	TEST_EQ_INT(json_get(v, "big")->len, sizeof(big) - 1);
+	TEST_EQ_INT(json_get(v, "esc")->len, 10000);
+	TEST_ASSERT(memcmp(json_get_str(v, "esc") + 9998, "a\n", 3) == 0);
 	TEST_ASSERT(memcmp(json_get_str(v, "big"), big, sizeof(big)) == 0);
 	TEST_EQ_INT(json_get(v, "a")->n, 5000);
 	for (i = 0; i < 5000; i += 499) {
@@ -753,6 +759,48 @@ fail:
 	return (-1);
 }
 
+/*
+ * An object's keys live in a few blocks of its own: many keys, one larger
+ * than a block, removed and replaced ones, copies, all read back whole.
+ */
+static int
+test_keys_blocks(void)
+{
+	struct json_value	*o = NULL, *c = NULL;
+	char			 k[300];
+	size_t			 i;
+
+	o = json_new_object();
+	for (i = 0; i < 100; i++) {
+		snprintf(k, sizeof(k), "key-%zu-%.*s", i, (int)(i % 13),
+		    "abcdefghijklm");
+		json_object_set(o, k, json_new_int((long long)i));
+	}
+	memset(k, 'z', sizeof(k) - 1);
+	k[sizeof(k) - 1] = '\0';
+	json_object_set(o, k, json_new_string("long"));
+	json_object_del(o, "key-0-");
+	json_object_set(o, "key-1-a", json_new_string("again"));
+	TEST_EQ_INT(o->n, 100);
+	TEST_EQ_STR(o->members[0].key, "key-1-a");
+	TEST_EQ_STR(json_get_str(o, "key-1-a"), "again");
+	TEST_EQ_INT(json_get(o, k)->len, 4);
+	TEST_EQ_INT(o->members[99].keylen, sizeof(k) - 1);
+	TEST_ASSERT(json_get(o, "key-0-") == NULL);
+	TEST_EQ_STR(json_get(o, "key-98-abcdefg")->s, "98");
+	c = json_dup(o);
+	TEST_ASSERT(json_equal(c, o));
+	json_free(o);
+	o = NULL;
+	TEST_EQ_STR(c->members[50].key, "key-51-abcdefghijkl");
+	json_free(c);
+	return (0);
+fail:
+	json_free(o);
+	json_free(c);
+	return (-1);
+}
+
 static const struct test_case cases[] = {
 	{ "scalars", test_scalars },
 	{ "numbers-raw", test_numbers_raw },
@@ -776,6 +824,7 @@ static const struct test_case cases[] = {
 	{ "arena-partial", test_arena_partial },
 	{ "arena-reuse", test_arena_reuse },
 	{ "arena-dedup", test_arena_dedup },
+	{ "keys-blocks", test_keys_blocks },
 };
 
 TEST_MAIN("test-json", cases)

@@ -130,8 +130,8 @@ vec_hpke_encryption(const struct json_value *e, struct vec_hpke *h)
 			goto out;
 		}
 	}
-	if (hpke_seal_seq(&h->s, (uint64_t)seq, aad, aadlen, pt, ptlen, &out,
-	    &errstr) == -1) {
+	if (hpke_aead_seq(&h->s, HPKE_SEAL, (uint64_t)seq, aad, aadlen, pt,
+	    ptlen, &out, &errstr) == -1) {
 		snprintf(why, sizeof(why), "seal: %s", errstr);
 		bad = why;
 		goto out;
@@ -141,8 +141,8 @@ vec_hpke_encryption(const struct json_value *e, struct vec_hpke *h)
 		goto out;
 	}
 	out.len = 0;
-	if (hpke_open_seq(&h->r, (uint64_t)seq, aad, aadlen, ct, ctlen, &out,
-	    &errstr) == -1) {
+	if (hpke_aead_seq(&h->r, HPKE_OPEN, (uint64_t)seq, aad, aadlen, ct,
+	    ctlen, &out, &errstr) == -1) {
 		snprintf(why, sizeof(why), "open: %s", errstr);
 		bad = why;
 		goto out;
