@@ -266,6 +266,20 @@ int		 receipt_store_get(struct receipt_store *, const char *,
 int		 receipt_store_list(struct receipt_store *, int64_t, size_t,
 		    receipt_store_cb, void *);
 const char	*receipt_store_errmsg(struct receipt_store *);
+/* Checkpoint from a thread, not in the writer's commits (walckpt.c). */
+int		 receipt_store_offload(struct receipt_store *, char *, size_t);
+
+/* walckpt.c: a WAL database's checkpoints run by a thread of their own. */
+struct sqlite3;
+struct walckpt;
+/* Checkpoint path once the log of db (the caller's) passes pages; NULL. */
+struct walckpt	*walckpt_new(struct sqlite3 *, const char *, int, char *,
+		    size_t);
+/* Checkpoints run, and logs the thread restarted. */
+void		 walckpt_counts(struct walckpt *, unsigned long *,
+		    unsigned long *);
+/* Stop and join the thread (one last checkpoint); before closing db. */
+void		 walckpt_free(struct walckpt *);
 
 /* receipt-writer.c: receipts queued off the reply path, written in batches. */
 struct receipt_writer;

@@ -21,6 +21,7 @@
 
 #define RECEIPT_STORE_FILE	"receipts.db"
 #define RECEIPT_STORE_SCHEMA	1
+#define RECEIPT_STORE_CKPT_PAGES 1000	/* sqlite's automatic threshold */
 
 static const char receipt_store_schema[] =
 	"CREATE TABLE IF NOT EXISTS receipts ("
@@ -82,6 +83,8 @@ static const char *const receipt_store_sql[RS__COUNT] = {
 struct receipt_store {
 	sqlite3		*rs_db;
 	sqlite3_stmt	*rs_stmts[RS__COUNT];	/* owned, prepared once */
+	struct walckpt	*rs_ckpt;	/* owned: checkpoints, or NULL */
+	char		*rs_path;	/* owned */
 };
 
 static int
@@ -159,7 +162,7 @@ receipt_store_open(const char *home, int writable, char *errbuf,
 			goto fail;
 		}
 	}
-	free(path);
+	rs->rs_path = path;
 	return (rs);
 fail:
 	free(path);
@@ -181,10 +184,26 @@ receipt_store_close(struct receipt_store *rs)
 
 	if (rs == NULL)
 		return;
+	walckpt_free(rs->rs_ckpt);
 	for (i = 0; i < RS__COUNT; i++)
 		sqlite3_finalize(rs->rs_stmts[i]);
 	sqlite3_close(rs->rs_db);
+	free(rs->rs_path);
 	free(rs);
+}
+
+/*
+ * The daemon's commits never checkpoint (an fdatasync each time the log
+ * passes RECEIPT_STORE_CKPT_PAGES): a thread does it; -1 and errbuf when
+ * it cannot start (sqlite keeps checkpointing in the commits then).
+ */
+int
+receipt_store_offload(struct receipt_store *rs, char *errbuf, size_t errlen)
+{
+	if (rs->rs_ckpt == NULL && (rs->rs_ckpt = walckpt_new(rs->rs_db,
+	    rs->rs_path, RECEIPT_STORE_CKPT_PAGES, errbuf, errlen)) == NULL)
+		return (-1);
+	return (0);
 }
 
 static void

@@ -6,6 +6,8 @@
  * by another process (a CLI reading while it checkpoints, say) never
  * blocks the loop: the batch stays queued and is retried shortly.  The
  * queue and each batch are bounded; retention is applied as batches land.
+ * Commits never checkpoint (that syncs the disk): a thread does
+ * (walckpt.c).
  */
 #include "compat.h"
 
@@ -58,6 +60,9 @@ receipt_writer_new(struct event_base *base, const char *home,
 		free(rw);
 		return (NULL);
 	}
+	/* Checkpoints sync the disk: a thread's, never the loop's. */
+	if (receipt_store_offload(rw->rw_store, errbuf, errlen) == -1)
+		log_warnx("receipts: %s", errbuf);
 	rw->rw_base = base;
 	rw->rw_max_count = max_count;
 	rw->rw_max_age = max_age;

@@ -169,7 +169,7 @@ veil_start() {
 veil_syscalls() {
 	command -v strace >/dev/null 2>&1 ||
 	    { note "strace is not installed: system calls not counted"; return 1; }
-	_trace=$1 _n=$2 _json=$3
+	_trace=$1 _vs_n=$2 _json=$3
 	rm -f "$T/strace.out"
 	strace -f -y -e trace="$_trace" -o "$T/strace.out" -p "$VEIL_PID" \
 	    2>"$T/strace.err" &
@@ -180,13 +180,13 @@ veil_syscalls() {
 		return 1
 	fi
 	set --
-	while [ $# -lt "$_n" ]; do set -- "$@" "$VEIL_URL/v1/chat/completions"; done
+	while [ $# -lt "$_vs_n" ]; do set -- "$@" "$VEIL_URL/v1/chat/completions"; done
 	curl -sS -w '\nHTTP %{http_code}\n' -H 'Content-Type: application/json' \
 	    -H 'Authorization: Bearer og-veil' --data-binary "$_json" "$@" \
-	    >"$T/strace.answers" || fail "curl: $_n requests"
+	    >"$T/strace.answers" || fail "curl: $_vs_n requests"
 	kill -INT "$_spid"; wait "$_spid" || true
-	[ "$(grep -c '^HTTP 200$' "$T/strace.answers")" = "$_n" ] ||
-	    fail "not $_n answers 200: $(grep '^HTTP' "$T/strace.answers" | sort | uniq -c)"
+	[ "$(grep -c '^HTTP 200$' "$T/strace.answers")" = "$_vs_n" ] ||
+	    fail "not $_vs_n answers 200: $(grep '^HTTP' "$T/strace.answers" | sort | uniq -c)"
 }
 
 veil_start_valgrind() {

@@ -801,6 +801,23 @@ fail:
 	return (-1);
 }
 
+/*
+ * The scan for \\u escapes before yajl: a lone surrogate after other
+ * backslashes and at the very end is still found; an escaped backslash
+ * before a 'u' is no escape.
+ */
+static int
+test_u_scan(void)
+{
+	TEST_ASSERT(string_is("\"a\\\\b\\n\\ud800\"", "615c620aeda080"));
+	TEST_ASSERT(string_is("\"\\\\u0041\"", "5c7530303431"));
+	TEST_ASSERT(string_is("\"\\\"\\udc00\"", "22edb080"));
+	TEST_ASSERT(string_is("\"\\u0041\"", "41"));
+	return (0);
+fail:
+	return (-1);
+}
+
 static const struct test_case cases[] = {
 	{ "scalars", test_scalars },
 	{ "numbers-raw", test_numbers_raw },
@@ -825,6 +842,7 @@ static const struct test_case cases[] = {
 	{ "arena-reuse", test_arena_reuse },
 	{ "arena-dedup", test_arena_dedup },
 	{ "keys-blocks", test_keys_blocks },
+	{ "u-escape-scan", test_u_scan },
 };
 
 TEST_MAIN("test-json", cases)
