@@ -154,18 +154,4 @@ static const struct test_case cases[] = {
 	{ "thread_checkpoints", test_wc_thread_checkpoints },
 };
 
-int
-main(int argc, char **argv)
-{
-	char	 cmd[128];
-	int	 rv;
-
-	if (mkdtemp(test_home) == NULL)
-		return (1);
-	rv = test_run("test-walckpt", cases,
-	    sizeof(cases) / sizeof(cases[0]), argc, argv);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", test_home);
-	if (system(cmd) != 0)
-		rv = 1;
-	return (rv);
-}
+TEST_MAIN_IN_DIR("test-walckpt", cases, test_home)

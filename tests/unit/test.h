@@ -105,4 +105,26 @@ main(int argc, char **argv)						\
 	    argc, argv));						\
 }
 
+/*
+ * TEST_MAIN in a fresh directory: dir is a mkdtemp() template (a char
+ * array), made before the cases and removed after them.  A macro, so that
+ * only the files that use it need mkdtemp() and system().
+ */
+#define TEST_MAIN_IN_DIR(prog, cases, dir)				\
+int									\
+main(int argc, char **argv)						\
+{									\
+	char	 cmd_[256];						\
+	int	 rv_;							\
+									\
+	if (mkdtemp(dir) == NULL)					\
+		return (1);						\
+	rv_ = test_run(prog, cases, sizeof(cases) / sizeof(cases[0]),	\
+	    argc, argv);						\
+	snprintf(cmd_, sizeof(cmd_), "rm -rf '%s'", dir);		\
+	if (system(cmd_) != 0)						\
+		rv_ = 1;						\
+	return (rv_);							\
+}
+
 #endif /* TEST_H */
