@@ -667,14 +667,6 @@ anthropic_stream_next(struct render *rd, const struct answer *an,
 	return (0);
 }
 
-static int
-anthropic_stream_answer(struct render *rd, const struct answer *an,
-    struct buf *b, struct answer_error *ae)
-{
-	render_rewind(rd);
-	return (anthropic_stream_next(rd, an, b, ae, SIZE_MAX));
-}
-
 static void
 anthropic_stream_error(struct render *rd, const struct error_def *ed,
     int status, const char *message, struct buf *b)
@@ -694,7 +686,6 @@ const struct dialect dialect_anthropic = {
 	.dl_answer = anthropic_answer,
 	.dl_stream_begin = anthropic_stream_begin,
 	.dl_stream_keepalive = anthropic_stream_keepalive,
-	.dl_stream_answer = anthropic_stream_answer,
 	.dl_stream_next = anthropic_stream_next,
 	.dl_stream_error = anthropic_stream_error
 };

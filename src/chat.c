@@ -246,23 +246,21 @@ chat_stream_next(struct render *rd, const struct answer *an,
 	uint32_t			 model;
 
 	(void)ae;
-	if (an->an_nframes == 0 || rd->rd_frame > an->an_nframes)
+	if (an->an_nframes == 0 || rd->rd_part > 1)
 		return (0);	/* stream_finish() always holds the final */
+	rd->rd_part = 1;
 	buf_init(&head);
-	i = rd->rd_frame;
-	if (i < an->an_nframes) {
-		model = an->an_frames[i].af_model;
-		chat_chunk_head(&head, an, model, 0);
-		/*
-		 * About what the chunks take, so b grows once: the rest of
-		 * the stream, or a piece when that is less.
-		 */
-		n = (an->an_nframes - i) * (head.len + 64) + an->an_text_len +
-		    an->an_frame_calls_len + 1024;
-		buf_reserve(b, limit < SIZE_MAX - 1024 && n > limit + 1024 ?
-		    limit + 1024 : n);
-	} else
-		model = AF_NULL;
+	i = rd->rd_frame;	/* < an_nframes: a piece stops before one */
+	model = an->an_frames[i].af_model;
+	chat_chunk_head(&head, an, model, 0);
+	/*
+	 * About what the chunks take, so b grows once: the rest of the
+	 * stream, or a piece when that is less.
+	 */
+	n = (an->an_nframes - i) * (head.len + 64) + an->an_text_len +
+	    an->an_frame_calls_len + 1024;
+	buf_reserve(b, limit < SIZE_MAX - 1024 && n > limit + 1024 ?
+	    limit + 1024 : n);
 	for (start = i; i < an->an_nframes; i++) {
 		if (i > start && b->len >= limit) {
 			rd->rd_frame = i;
@@ -320,16 +318,8 @@ chat_stream_next(struct render *rd, const struct answer *an,
 	}
 	buf_clear(&head, 0);
 	buf_add_str(b, "data: [DONE]\n\n");
-	rd->rd_frame = an->an_nframes + 1;	/* ended */
+	rd->rd_part = 2;	/* ended */
 	return (0);
-}
-
-static int
-chat_stream_answer(struct render *rd, const struct answer *an,
-    struct buf *b, struct answer_error *ae)
-{
-	render_rewind(rd);
-	return (chat_stream_next(rd, an, b, ae, SIZE_MAX));
 }
 
 /* In-band: the error object as a data: event, and no [DONE]. */
@@ -352,7 +342,6 @@ const struct dialect dialect_chat = {
 	.dl_answer = chat_answer,
 	.dl_stream_begin = chat_stream_begin,
 	.dl_stream_keepalive = chat_stream_keepalive,
-	.dl_stream_answer = chat_stream_answer,
 	.dl_stream_next = chat_stream_next,
 	.dl_stream_error = chat_stream_error
 };

@@ -908,18 +908,19 @@ void		 answer_set_error(struct answer_error *, enum error_code,
  * The delivery path (req.c) drives a renderer in this order:
  *   non-stream: dl_answer (verified), or dl_error;
  *   stream:     [commit: headers, dl_stream_begin] [dl_stream_keepalive]*
- *               then dl_stream_answer (the verified frames and the end:
- *               [DONE], message_stop, response.completed), or, once
+ *               then dl_stream_next, piece by piece (the verified frames
+ *               and the end: [DONE], message_stop, response.completed),
+ *               or, once
  *               committed, dl_stream_error (in-band, ends the stream);
  *               before a commit an error is dl_error with its status.
  * Renderers only append to a buffer; req.c writes it.  A commit before
  * verification (issue 11) sends 200 and dl_stream_begin, which carries no
- * content; dl_stream_answer then omits what begin already sent.
- * dl_stream_next is dl_stream_answer in pieces: each call goes on from the
- * render's cursor (rd_frame, ...) and stops at a frame boundary once b
- * holds limit bytes, so the delivery path renders the replay as the
- * agent's connection drains instead of all at once; the bytes are the
- * same (dl_stream_answer is dl_stream_next with no limit).
+ * content; dl_stream_next then omits what begin already sent.  Each call
+ * of dl_stream_next goes on from the render's cursor (rd_part, rd_frame,
+ * ...) and stops at a frame boundary once b holds limit bytes, so the
+ * delivery path renders the replay as the agent's connection drains
+ * instead of all at once; render_stream_answer() is the whole stream in
+ * one call, the same bytes.
  */
 struct render {
 	const struct dialect	*rd_dialect;	/* not owned */
@@ -935,7 +936,7 @@ struct render {
 	/* verification block of §10 for the answer (set by req.c) */
 	struct json_value	*rd_proof;	/* owned or NULL */
 	/* dl_stream_next's cursor: where the next piece starts */
-	int			 rd_part;	/* 0: not begun, 1: frames */
+	int			 rd_part;	/* 0 new, 1 frames, 2 ended */
 	size_t			 rd_frame;	/* next frame */
 	size_t			 rd_text;	/* its bytes in an_text */
 	size_t			 rd_calls;	/* in an_frame_calls */
@@ -967,14 +968,11 @@ struct dialect {
 	void		(*dl_stream_begin)(struct render *, struct buf *);
 	/* A content-free keep-alive event. */
 	void		(*dl_stream_keepalive)(struct render *, struct buf *);
-	/* The verified stream through its end; -1 with err. */
-	int		(*dl_stream_answer)(struct render *,
-			    const struct answer *, struct buf *,
-			    struct answer_error *);
 	/*
-	 * The next piece of it, of at least limit bytes unless it ends
-	 * the stream: 1 when more follows, 0 at the end, -1 with err
-	 * (on the first call only, before any byte).
+	 * The next piece of the verified stream, of at least limit bytes
+	 * unless it ends the stream: 1 when more follows, 0 at the end
+	 * (and after it), -1 with err (on the first call only, before any
+	 * byte).
 	 */
 	int		(*dl_stream_next)(struct render *,
 			    const struct answer *, struct buf *,
@@ -991,6 +989,9 @@ void		 render_init(struct render *, const struct dialect *,
 		    const struct json_value *, const char *);
 void		 render_clear(struct render *);
 void		 render_rewind(struct render *);
+/* The whole verified stream (dl_stream_next unbounded); -1 with err. */
+int		 render_stream_answer(struct render *, const struct answer *,
+		    struct buf *, struct answer_error *);
 
 /* chat.c: OpenAI Chat Completions (today's answers, byte for byte). */
 /* The OpenAI envelope with the given error type (veil_error for chat). */

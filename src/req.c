@@ -113,12 +113,20 @@ render_init(struct render *rd, const struct dialect *dl,
 	rd->rd_body = agent;
 }
 
-/* dl_stream_next from the start again (dl_stream_answer: the whole). */
+/* dl_stream_next from the start again. */
 void
 render_rewind(struct render *rd)
 {
 	rd->rd_part = 0;
 	rd->rd_frame = rd->rd_text = rd->rd_calls = 0;
+}
+
+int
+render_stream_answer(struct render *rd, const struct answer *an,
+    struct buf *b, struct answer_error *ae)
+{
+	render_rewind(rd);
+	return (rd->rd_dialect->dl_stream_next(rd, an, b, ae, SIZE_MAX));
 }
 
 void
@@ -733,6 +741,40 @@ req_send_chunk(struct req *rq, struct buf *b)
 	req_send_chunk_cb(rq, b, 0);
 }
 
+/* Free the answer a stream is written from, if any. */
+static void
+req_answer_drop(struct req *rq)
+{
+	if (rq->rq_answer == NULL)
+		return;
+	answer_clear(rq->rq_answer);
+	free(rq->rq_answer);
+	rq->rq_answer = NULL;
+}
+
+/* A verified stream's last piece b, the end of the reply; then free. */
+static void
+req_stream_end(struct req *rq, struct buf *b)
+{
+	req_send_chunk(rq, b);
+	req_answer_drop(rq);
+	evhttp_send_reply_end(rq->rq_in);
+	req_free(rq, "stream delivered");
+}
+
+/* The dialect's in-band error event on a committed stream. */
+static void
+req_stream_error(struct req *rq, const struct error_def *ed, int status,
+    const char *detail)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	rq->rq_dialect->dl_stream_error(&rq->rq_render, ed, status, detail,
+	    &b);
+	req_send_chunk(rq, &b);
+}
+
 /*
  * The agent's connection wrote the last piece of a verified stream: the
  * next one (RENDER_PIECE bytes or so), so that a long replay is never
@@ -744,25 +786,22 @@ req_drain_cb(struct evhttp_connection *evcon, void *arg)
 	struct req		*rq = arg;
 	struct answer_error	 ae;
 	struct buf		 b;
+	uint64_t		 c0;
 	int			 r;
 
 	(void)evcon;
 	if (rq->rq_answer == NULL || (rq->rq_flags & RQ_DONE))
 		return;
+	c0 = req_loop_ns();
 	buf_init(&b);
 	r = rq->rq_dialect->dl_stream_next(&rq->rq_render, rq->rq_answer, &b,
 	    &ae, RENDER_PIECE);
-	if (r == 1) {
+	if (r == 1)
 		req_send_chunk_cb(rq, &b, 1);
-		return;
-	}
-	/* 0, or -1 (never after the first piece): the end either way. */
-	req_send_chunk(rq, &b);
-	answer_clear(rq->rq_answer);
-	free(rq->rq_answer);
-	rq->rq_answer = NULL;
-	evhttp_send_reply_end(rq->rq_in);
-	req_free(rq, "stream delivered");
+	else	/* 0, or -1 (never after the first piece): the end */
+		req_stream_end(rq, &b);
+	/* Freed by req_stream_end() only after this callback. */
+	rq->rq_loop_ns += req_loop_ns() - c0;
 }
 
 /*
@@ -870,7 +909,7 @@ req_deliver(struct req *rq, struct answer *an)
 		evhttp_add_header(oh, "Content-Type", "text/event-stream");
 		evhttp_add_header(oh, "Cache-Control", "no-cache");
 		server_conn_stream_prepare(rq->rq_in);
-	evhttp_send_reply_start(rq->rq_in, 200, "OK");
+		evhttp_send_reply_start(rq->rq_in, 200, "OK");
 		rq->rq_flags |= RQ_COMMITTED;
 	}
 	rq->rq_flags |= RQ_DELIVERING | RQ_REPLIED;
@@ -883,9 +922,7 @@ req_deliver(struct req *rq, struct answer *an)
 		req_send_chunk_cb(rq, &b, 1);
 		return;
 	}
-	req_send_chunk(rq, &b);
-	evhttp_send_reply_end(rq->rq_in);
-	req_free(rq, "stream delivered");
+	req_stream_end(rq, &b);
 }
 
 static void
@@ -943,10 +980,7 @@ req_fail_status(struct req *rq, enum error_code code, int status,
 		outcome_first_byte(rq);
 	if (!(rq->rq_flags & (RQ_CLIENT_GONE | RQ_REPLIED))) {
 		if (rq->rq_flags & RQ_COMMITTED) {
-			buf_init(&b);
-			rq->rq_dialect->dl_stream_error(&rq->rq_render, ed,
-			    status, detail, &b);
-			req_send_chunk(rq, &b);
+			req_stream_error(rq, ed, status, detail);
 			evhttp_send_reply_end(rq->rq_in);
 		} else {
 			oh = evhttp_request_get_output_headers(rq->rq_in);
@@ -966,10 +1000,7 @@ req_fail_status(struct req *rq, enum error_code code, int status,
 		 * the last whole piece, so the agent knows its answer is not
 		 * whole rather than seeing a stream that simply ends.
 		 */
-		buf_init(&b);
-		rq->rq_dialect->dl_stream_error(&rq->rq_render, ed, status,
-		    detail, &b);
-		req_send_chunk(rq, &b);
+		req_stream_error(rq, ed, status, detail);
 	}
 	req_free(rq, detail);
 }
@@ -1018,9 +1049,7 @@ req_teardown_cb(evutil_socket_t fd, short what, void *arg)
 		 * shutdown: req_fail_status() wrote the dialect's error
 		 * event; a gone agent): the end now replaces req_drain_cb.
 		 */
-		answer_clear(rq->rq_answer);
-		free(rq->rq_answer);
-		rq->rq_answer = NULL;
+		req_answer_drop(rq);
 		evhttp_send_reply_end(rq->rq_in);	/* or frees it */
 	}
 	if (!(rq->rq_flags & RQ_REPLIED)) {

@@ -805,14 +805,6 @@ responses_stream_next(struct render *rd, const struct answer *an,
 	return (0);
 }
 
-static int
-responses_stream_answer(struct render *rd, const struct answer *an,
-    struct buf *b, struct answer_error *ae)
-{
-	render_rewind(rd);
-	return (responses_stream_next(rd, an, b, ae, SIZE_MAX));
-}
-
 static void
 responses_stream_error(struct render *rd, const struct error_def *ed,
     int status, const char *message, struct buf *b)
@@ -838,7 +830,6 @@ const struct dialect dialect_responses = {
 	.dl_answer = responses_answer,
 	.dl_stream_begin = responses_stream_begin,
 	.dl_stream_keepalive = responses_stream_keepalive,
-	.dl_stream_answer = responses_stream_answer,
 	.dl_stream_next = responses_stream_next,
 	.dl_stream_error = responses_stream_error
 };

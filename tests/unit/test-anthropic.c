@@ -158,7 +158,7 @@ test_render(void)
 
 	/* Stream text: every block stopped, in order. */
 	fixture_answer(&an, "claude-x", 1, 0);
-	TEST_EQ_INT(dialect_anthropic.dl_stream_answer(&rd, &an, &b, &ae), 0);
+	TEST_EQ_INT(render_stream_answer(&rd, &an, &b, &ae), 0);
 	fixture_event_names(&b, names, sizeof(names));
 	TEST_EQ_STR(names, "message_start content_block_start "
 	    "content_block_delta content_block_delta content_block_stop "
@@ -175,7 +175,7 @@ test_render(void)
 	rd.rd_flags |= RENDER_BEGUN;
 	dialect_anthropic.dl_stream_keepalive(&rd, &b);
 	fixture_answer(&an, "claude-x", 1, 1);
-	TEST_EQ_INT(dialect_anthropic.dl_stream_answer(&rd, &an, &b, &ae), 0);
+	TEST_EQ_INT(render_stream_answer(&rd, &an, &b, &ae), 0);
 	fixture_event_names(&b, names, sizeof(names));
 	TEST_EQ_STR(names, "message_start content_block_start "
 	    "content_block_delta content_block_stop content_block_start "

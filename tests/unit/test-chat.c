@@ -38,7 +38,7 @@ test_stream(void)
 	for (usage = 0; usage < 2; usage++) {
 		rd.rd_flags = usage ? RENDER_INCLUDE_USAGE : 0;
 		fixture_answer(&an, "gpt-x", 1, 0);
-		TEST_EQ_INT(dialect_chat.dl_stream_answer(&rd, &an, &b, &ae),
+		TEST_EQ_INT(render_stream_answer(&rd, &an, &b, &ae),
 		    0);
 		buf_add(&b, "", 1);
 		TEST_EQ_STR((char *)b.data, usage ? HEAD "\"choices\":[{"
@@ -142,7 +142,7 @@ test_stream_form(void)
 		an.an_frames[0].af_calls = sizeof(calls) - 1;
 		an.an_frame_calls = strdup(calls);
 		an.an_frame_calls_len = sizeof(calls) - 1;
-		TEST_EQ_INT(dialect_chat.dl_stream_answer(&rd, &an, &b, &ae),
+		TEST_EQ_INT(render_stream_answer(&rd, &an, &b, &ae),
 		    0);
 		buf_add(&b, "", 1);
 		TEST_ASSERT(strstr((char *)b.data, tools ?

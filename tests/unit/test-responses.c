@@ -190,7 +190,7 @@ test_render(void)
 
 	/* Stream text: the official sequence, numbered from 0. */
 	fixture_answer(&an, "gpt-x", 1, 0);
-	TEST_EQ_INT(dialect_responses.dl_stream_answer(&rd, &an, &b, &ae), 0);
+	TEST_EQ_INT(render_stream_answer(&rd, &an, &b, &ae), 0);
 	fixture_event_names(&b, names, sizeof(names));
 	TEST_EQ_STR(names, "response.created response.in_progress "
 	    "response.output_item.added response.content_part.added "
@@ -208,7 +208,7 @@ test_render(void)
 	rd.rd_flags |= RENDER_BEGUN;
 	dialect_responses.dl_stream_keepalive(&rd, &b);
 	fixture_answer(&an, "gpt-x", 1, 1);
-	TEST_EQ_INT(dialect_responses.dl_stream_answer(&rd, &an, &b, &ae), 0);
+	TEST_EQ_INT(render_stream_answer(&rd, &an, &b, &ae), 0);
 	fixture_event_names(&b, names, sizeof(names));
 	TEST_EQ_STR(names, "response.created response.in_progress "
 	    "response.in_progress response.output_item.added "

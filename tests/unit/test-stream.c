@@ -213,7 +213,7 @@ replay(const struct answer *an)
 
 	buf_init(&b);
 	render_init(&rd, &dialect_chat, NULL, "gm");
-	if (dialect_chat.dl_stream_answer(&rd, an, &b, &ae) != 0)
+	if (render_stream_answer(&rd, an, &b, &ae) != 0)
 		buf_add_str(&b, "(refused)");
 	render_clear(&rd);
 	buf_add(&b, "", 1);
@@ -405,7 +405,7 @@ fail:
 /*
  * The replay rendered in pieces (dl_stream_next, as the delivery path
  * writes it while the agent reads) is byte for byte the whole replay
- * (dl_stream_answer) in every dialect, committed or not; each piece ends
+ * (render_stream_answer) in every dialect, committed or not; each piece ends
  * at a frame once it holds the limit, so pieces stay small however many
  * frames a stream has.
  */
@@ -447,7 +447,7 @@ test_pieces(void)
 			render_init(&rd, dls[d], NULL, "gm");
 			rd.rd_flags |= begun ? RENDER_BEGUN : 0;
 			seq = rd.rd_seq;	/* responses numbers events */
-			TEST_EQ_INT(dls[d]->dl_stream_answer(&rd, &an, &whole,
+			TEST_EQ_INT(render_stream_answer(&rd, &an, &whole,
 			    &ae), 0);
 			for (k = 0; k < 3; k++) {
 				render_rewind(&rd);
