@@ -38,7 +38,7 @@ ALL_LDFLAGS =	$(SANITIZE) $(LDFLAGS)
 
 # Leaf modules: bytes in, bytes or an error out.  Unit tests, fuzzers, the
 # vector driver and the devnet link only these.
-CORE_NAMES =	xmalloc bytes escape json pyjson keccak hpke ohttp digest sse \
+CORE_NAMES =	xmalloc bytes escape json pyjson keccak x25519 hpke ohttp digest sse \
 		verify pii receipt abi registry compat/strlcpy compat/strtonum
 CORE_SRCS =	$(wildcard $(CORE_NAMES:%=src/%.c))
 DAEMON_SRCS =	$(filter-out $(CORE_SRCS) src/og-veil.c,$(wildcard src/*.c))

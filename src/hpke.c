@@ -1,6 +1,7 @@
 /*
  * hpke.c: HPKE (RFC 9180) base mode, both roles, from OpenSSL 3.0 EVP:
- * DHKEM(X25519, HKDF-SHA256) over EVP_PKEY X25519, HKDF-SHA256 over
+ * DHKEM(X25519, HKDF-SHA256) over EVP_PKEY X25519 (a secret key's public
+ * half from x25519.c, which is faster), HKDF-SHA256 over
  * HMAC (RFC 2104) on EVP SHA-256, and the AEADs AES-128-GCM, AES-256-GCM and
  * ChaCha20-Poly1305 over EVP_CIPHER.  PROTOCOL.md §4 (and §6, whose
  * response keys use the same HKDF and AEAD).  OpenSSL 3.0 has no HPKE API.
@@ -19,6 +20,7 @@
 
 #include "bytes.h"
 #include "hpke.h"
+#include "x25519.h"
 
 #define HPKE_LABEL		"HPKE-v1"
 #define HPKE_MODE_BASE		0x00
@@ -51,7 +53,7 @@ static int	hpke_labeled_expand(const uint8_t *, size_t, const uint8_t *,
 		    const char **);
 static void	hpke_kem_suite(uint8_t[HPKE_KEM_SUITE_LEN]);
 static void	hpke_suite(const struct hpke_ctx *, uint8_t[HPKE_SUITE_LEN]);
-static EVP_PKEY	*hpke_x25519_import(const uint8_t *, int);
+static EVP_PKEY	*hpke_x25519_import(const uint8_t *, const uint8_t *);
 static EVP_PKEY	*hpke_x25519_key(const uint8_t *, const char **);
 static EVP_PKEY	*hpke_x25519_peer(const uint8_t *);
 static int	hpke_x25519_pub(EVP_PKEY *, uint8_t[HPKE_X25519_LEN],
@@ -308,16 +310,18 @@ hpke_suite_check(uint16_t kem, uint16_t kdf, uint16_t aead,
 }
 
 /*
- * An X25519 key object from 32 raw bytes, private (the public half is
- * computed) or public; the caller frees it.  The import context is made
- * once: EVP_PKEY_new_raw_*_key() fetched the key manager on every call.
+ * An X25519 key object from 32 raw bytes each of the secret key sk and the
+ * public key pk, either NULL (OpenSSL computes a missing public half from
+ * sk; without sk it is a public key); the caller frees it.  The import
+ * context is made once: EVP_PKEY_new_raw_*_key() fetched the key manager
+ * on every call.
  */
 static EVP_PKEY *
-hpke_x25519_import(const uint8_t *raw, int priv)
+hpke_x25519_import(const uint8_t *sk, const uint8_t *pk)
 {
 	static EVP_PKEY_CTX	*ictx;
-	EVP_PKEY		*pk = NULL;
-	OSSL_PARAM		 params[2];
+	EVP_PKEY		*key = NULL;
+	OSSL_PARAM		 params[3], *p = params;
 
 	if (ictx == NULL) {
 		if ((ictx = EVP_PKEY_CTX_new_from_name(NULL, "X25519",
@@ -329,25 +333,37 @@ hpke_x25519_import(const uint8_t *raw, int priv)
 			return (NULL);
 		}
 	}
-	params[0] = OSSL_PARAM_construct_octet_string(priv ?
-	    OSSL_PKEY_PARAM_PRIV_KEY : OSSL_PKEY_PARAM_PUB_KEY,
-	    (void *)(uintptr_t)raw, HPKE_X25519_LEN);
-	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_PKEY_fromdata(ictx, &pk, priv ? EVP_PKEY_KEYPAIR :
+	if (sk != NULL)
+		*p++ = OSSL_PARAM_construct_octet_string(
+		    OSSL_PKEY_PARAM_PRIV_KEY, (void *)(uintptr_t)sk,
+		    HPKE_X25519_LEN);
+	if (pk != NULL)
+		*p++ = OSSL_PARAM_construct_octet_string(
+		    OSSL_PKEY_PARAM_PUB_KEY, (void *)(uintptr_t)pk,
+		    HPKE_X25519_LEN);
+	*p = OSSL_PARAM_construct_end();
+	if (EVP_PKEY_fromdata(ictx, &key, sk != NULL ? EVP_PKEY_KEYPAIR :
 	    EVP_PKEY_PUBLIC_KEY, params) != 1)
 		return (NULL);
-	return (pk);
+	return (key);
 }
 
-/* An X25519 private key object from 32 raw bytes; the caller frees it. */
+/*
+ * An X25519 key pair object from 32 raw secret bytes; the caller frees
+ * it.  Given the public half, OpenSSL does not compute it (its routine
+ * costs twice x25519.c's); without x25519.c (its checks failed), it does.
+ */
 static EVP_PKEY *
 hpke_x25519_key(const uint8_t *sk, const char **errstr)
 {
-	EVP_PKEY	*pk;
+	EVP_PKEY	*key;
+	uint8_t		 pk[HPKE_X25519_LEN];
 
-	if ((pk = hpke_x25519_import(sk, 1)) == NULL)
+	key = hpke_x25519_import(sk, x25519_public_from_secret(sk, pk) == 0 ?
+	    pk : NULL);
+	if (key == NULL)
 		*errstr = "bad X25519 private key";
-	return (pk);
+	return (key);
 }
 
 /*
@@ -370,7 +386,7 @@ hpke_x25519_peer(const uint8_t *pk)
 		if (cache[i].key != NULL &&
 		    memcmp(cache[i].raw, pk, HPKE_X25519_LEN) == 0)
 			return (cache[i].key);
-	if ((key = hpke_x25519_import(pk, 0)) == NULL)
+	if ((key = hpke_x25519_import(NULL, pk)) == NULL)
 		return (NULL);
 	i = next++ % HPKE_PEER_CACHE;
 	EVP_PKEY_free(cache[i].key);
@@ -422,7 +438,7 @@ hpke_x25519_dh(EVP_PKEY *key, const uint8_t *pk, int sender,
 
 	/* A sender's pkR repeats; a recipient's peer (enc) never does. */
 	peer = sender ? hpke_x25519_peer(pk) :
-	    (owned = hpke_x25519_import(pk, 0));
+	    (owned = hpke_x25519_import(NULL, pk));
 	if (peer == NULL) {
 		*errstr = "bad X25519 public key";
 		goto out;

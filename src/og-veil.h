@@ -1,8 +1,9 @@
 /*
  * og-veil.h: the one internal header of the og-veil command and daemon.
  * Every daemon struct, and prototypes in sections per file, as in tmux.h.
- * Leaf modules (bytes, json, pyjson, keccak, hpke, ohttp, digest, sse,
- * verify, abi, registry) have their own headers and never include this one.
+ * Leaf modules (bytes, json, pyjson, keccak, x25519, hpke, ohttp, digest,
+ * sse, verify, abi, registry) have their own headers and never include
+ * this one.
  */
 #ifndef OG_VEIL_H
 #define OG_VEIL_H
