@@ -135,7 +135,7 @@ fe_sub(fe h, const fe f, const fe g)
 }
 
 /* The 128-bit sums r[] carried into five reduced limbs. */
-static void
+static inline void
 fe_carry_wide(fe h, x25519_u128 r0, x25519_u128 r1, x25519_u128 r2,
     x25519_u128 r3, x25519_u128 r4)
 {
@@ -407,10 +407,11 @@ x25519_eq(uint32_t a, uint32_t b)
 static void
 x25519_select(struct ge_precomp *t, int row, int b)
 {
-	struct ge_precomp	 neg;
-	uint64_t		 bneg = (uint64_t)(uint32_t)b >> 31;
-	uint32_t		 babs = (uint32_t)(b - (-(int)bneg & b) * 2);
-	int			 j;
+	uint64_t	 bneg = (uint64_t)(uint32_t)b >> 31;
+	uint32_t	 babs = (uint32_t)(b - (-(int)bneg & b) * 2);
+	uint64_t	 mask, swap;
+	fe		 n;
+	int		 i, j;
 
 	fe_set(t->ypx, 1);
 	fe_set(t->ymx, 1);
@@ -424,14 +425,16 @@ x25519_select(struct ge_precomp *t, int row, int b)
 		fe_cmov(t->xy2d, e->xy2d, eq);
 	}
 	/* -(x, y) = (-x, y): swap y + x and y - x, negate x·y */
-	memcpy(neg.ypx, t->ymx, sizeof(fe));
-	memcpy(neg.ymx, t->ypx, sizeof(fe));
-	fe_set(neg.xy2d, 0);
-	fe_sub(neg.xy2d, neg.xy2d, t->xy2d);
-	fe_cmov(t->ypx, neg.ypx, bneg);
-	fe_cmov(t->ymx, neg.ymx, bneg);
-	fe_cmov(t->xy2d, neg.xy2d, bneg);
-	OPENSSL_cleanse(&neg, sizeof(neg));
+	mask = 0 - bneg;
+	for (i = 0; i < 5; i++) {
+		swap = mask & (t->ypx[i] ^ t->ymx[i]);
+		t->ypx[i] ^= swap;
+		t->ymx[i] ^= swap;
+	}
+	fe_set(n, 0);
+	fe_sub(n, n, t->xy2d);
+	fe_cmov(t->xy2d, n, bneg);
+	OPENSSL_cleanse(n, sizeof(n));
 }
 
 /* pk = X25519(sk, 9) from the table (ready or being checked). */
