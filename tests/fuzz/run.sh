@@ -11,10 +11,14 @@ secs=${1:-30}
 [ $# -gt 0 ] && shift
 out=${FUZZ_OUT:-build-fuzz}
 mkdir -p "$out"
-core="src/xmalloc.c src/bytes.c src/json.c src/pyjson.c src/keccak.c src/hpke.c
-    src/ohttp.c src/digest.c src/sse.c src/verify.c src/abi.c src/registry.c
-    src/pii.c
-    src/compat/strlcpy.c src/compat/strtonum.c"
+# The leaf modules, as the Makefile's CORE_NAMES lists them (a module added
+# there is linked here too).
+core=$(awk '/^CORE_NAMES[ \t]*=/ { f = 1; sub(/^CORE_NAMES[ \t]*=/, "") }
+    f { c = sub(/\\$/, ""); printf "%s ", $0; if (!c) exit }' Makefile |
+    tr -s ' \t' '\n' | sed '/^$/d; s|.*|src/&.c|' | tr '\n' ' ')
+case $core in *src/json.c*) ;; *)
+	echo "run.sh: no CORE_NAMES in the Makefile" >&2; exit 1 ;;
+esac
 pass=0
 failn=0
 if ! command -v clang >/dev/null 2>&1; then
