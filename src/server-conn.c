@@ -52,9 +52,9 @@ struct server_conn {
 	struct bufferevent	*sc_bev;	/* evhttp owns it */
 	int			 sc_fd;
 	enum server_conn_state	 sc_state;
-	time_t			 sc_since;	/* state entered (monotonic) */
-	time_t			 sc_last_rx;	/* last byte read */
-	time_t			 sc_last_tx;	/* last byte sent or queued */
+	int64_t			 sc_since;	/* state entered, ms */
+	int64_t			 sc_last_rx;	/* last byte in, ms */
+	int64_t			 sc_last_tx;	/* last byte out, ms */
 	size_t			 sc_rx;		/* bytes read in SC_HEAD */
 	int			 sc_eoh;	/* end-of-head scan state */
 	size_t			 sc_head_len;	/* bytes to the blank line */
@@ -92,7 +92,7 @@ static int			  server_paused;
 
 /* Rate-limited warnings: the last time and how many were not logged. */
 struct server_warn {
-	time_t		 sw_last;
+	int64_t		 sw_last;	/* ms */
 	unsigned long	 sw_quiet;
 };
 static struct server_warn	  server_warn_accept;
@@ -104,22 +104,29 @@ static struct server_warn	  server_warn_write;
 
 static void	server_conn_close_cb(struct evhttp_connection *, void *);
 
-static time_t
+/*
+ * The monotonic clock in milliseconds: deadlines of a second or two are
+ * that long, not anything from 0 to 1 s more, as whole seconds made them.
+ */
+static int64_t
 server_now(void)
 {
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
+
+#define SERVER_MS(s)	((int64_t)(s) * 1000)
 
 /* 1 when a warning may be logged now; *quiet says how many were not. */
 static int
 server_warn_ok(struct server_warn *sw, unsigned long *quiet)
 {
-	time_t	now = server_now();
+	int64_t	now = server_now();
 
-	if (sw->sw_last != 0 && now - sw->sw_last < SERVER_LOG_EVERY) {
+	if (sw->sw_last != 0 &&
+	    now - sw->sw_last < SERVER_MS(SERVER_LOG_EVERY)) {
 		sw->sw_quiet++;
 		return (0);
 	}
@@ -471,7 +478,7 @@ server_conn_drop(struct server_conn *sc, struct server_warn *sw,
  * connection is answering or young.
  */
 static struct server_conn *
-server_conn_victim(time_t now)
+server_conn_victim(int64_t now)
 {
 	struct server_conn	*sc, *head = NULL;
 
@@ -480,7 +487,7 @@ server_conn_victim(time_t now)
 		    bufferevent_get_output(sc->sc_bev)) == 0)
 			return (sc);
 		if (head == NULL && sc->sc_state == SC_HEAD &&
-		    now - sc->sc_since >= SERVER_EVICT_SECONDS)
+		    now - sc->sc_since >= SERVER_MS(SERVER_EVICT_SECONDS))
 			head = sc;
 	}
 	return (head);
@@ -612,7 +619,7 @@ static void
 server_conn_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server_conn	*sc, *next;
-	time_t			 now = server_now();
+	int64_t			 now = server_now();
 	char			 why[96];
 
 	(void)fd;
@@ -621,18 +628,20 @@ server_conn_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	for (sc = TAILQ_FIRST(&server_conn_all); sc != NULL; sc = next) {
 		next = TAILQ_NEXT(sc, sc_entry);
 		if (evbuffer_get_length(bufferevent_get_output(sc->sc_bev)) >
-		    0 && now - sc->sc_last_tx >= SERVER_WRITE_SECONDS)
+		    0 && now - sc->sc_last_tx >=
+		    SERVER_MS(SERVER_WRITE_SECONDS))
 			server_conn_drop(sc, &server_warn_write,
 			    "the agent read nothing of its answer for "
 			    SERVER_STR(SERVER_WRITE_SECONDS) " s");
 		else if (sc->sc_state != SC_HEAD)
 			continue;
 		else if (sc->sc_eoh != SC_EOH_DONE &&
-		    now - sc->sc_since >= SERVER_HEADER_SECONDS)
+		    now - sc->sc_since >= SERVER_MS(SERVER_HEADER_SECONDS))
 			server_conn_drop(sc, &server_warn_header,
 			    "no complete header block within "
 			    SERVER_STR(SERVER_HEADER_SECONDS) " s");
-		else if (now - sc->sc_last_rx >= server_body_timeout) {
+		else if (now - sc->sc_last_rx >=
+		    SERVER_MS(server_body_timeout)) {
 			snprintf(why, sizeof(why), "the agent sent nothing "
 			    "of its body for %d s (body_timeout)",
 			    server_body_timeout);

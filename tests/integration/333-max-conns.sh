@@ -98,22 +98,30 @@ cat "$T/s0" "$T/s1" "$T/s2" | grep -qv '^200$' &&
 api_get /health
 expect_status 200
 
-# Three connections busy with slow streams: the fourth is refused.
+# Three connections busy with slow streams: the fourth is refused.  The
+# streams are long (about 20 frames, 6 s) and the fourth connects only once
+# all three have their reply headers (the first-byte commit, 2 s in), so
+# that it comes after them: a poll racing their connects would itself be
+# one of the three, and a stream the fourth then met at the cap refused.
 fault slow-stream "" 300
-SLOW='{"model":"gpt-4.1-mini","stream":true,"messages":[{"role":"user","content":"a b c d e f g h i j"}]}'
+words=$(python3 -c 'print(" ".join("busy%02d-%s" % (i, "x" * 30) for i in range(60)))')
+SLOW='{"model":"gpt-4.1-mini","stream":true,"messages":[{"role":"user","content":"'"$words"'"}]}'
 pids=
 for i in 1 2 3; do
-	curl -sS -o "$T/slow$i" -w '%{http_code}\n' \
+	curl -sS -D "$T/sh$i" -o "$T/slow$i" -w '%{http_code}\n' \
 	    -H 'Content-Type: application/json' -H 'Authorization: Bearer og-veil' \
 	    --data-binary "$SLOW" "$VEIL_URL/v1/chat/completions" >"$T/st$i" &
 	pids="$pids $!"
 done
-# (poll: the three streams connect in their own time)
-full() {
-	api_get /v1/models
-	[ "$STATUS" = 503 ]
+committed() {
+	for i in 1 2 3; do
+		grep -q '^HTTP/1.1 200' "$T/sh$i" 2>/dev/null || return 1
+	done
 }
-wait_for 10 full || fail "a fourth connection was not refused: $STATUS"
+wait_for 10 committed ||
+    fail "the slow streams were not committed: $(cat "$T/sh1" "$T/sh2" "$T/sh3" "$T/st1" "$T/st2" "$T/st3" 2>&1)"
+api_get /v1/models
+[ "$STATUS" = 503 ] || fail "a fourth connection was not refused: $STATUS"
 expect_json error.code too_many_connections
 expect_body_contains 'too many open connections'
 expect_header Retry-After 1
