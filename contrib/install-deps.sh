@@ -3,7 +3,8 @@
 #   build  compiler, autoconf, pkg-config and the -dev packages
 #   check  build + what the test suites drive (curl, node + the openai npm
 #          package, the agents Claude Code and Codex from npm, chromium,
-#          valgrind, mandoc, clang, python3)
+#          valgrind, mandoc, clang, python3, and systemd-nspawn and
+#          debootstrap for the booted-systemd case, tests/systemd)
 #   bench  build + wrk, procps, valgrind and strace (stage 7 counts)
 # As root, missing Debian packages are installed with apt-get; otherwise the
 # exact apt-get line is printed and the script fails.
@@ -16,6 +17,7 @@ case $mode in
 build) ;;
 check) pkgs="$pkgs curl valgrind mandoc clang python3 chromium procps openssl"
 	pkgs="$pkgs prometheus"	# promtool checks GET /metrics (651)
+	pkgs="$pkgs systemd-container debootstrap"	# 610-systemd
 	command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 	command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm" ;;
 bench) pkgs="$pkgs wrk procps curl python3 valgrind strace" ;;
