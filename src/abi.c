@@ -627,13 +627,23 @@ abi_u256_to_dec(const uint8_t w[32], char *out, size_t outlen)
 	uint8_t		 n[32];
 	char		 digits[80];
 	size_t		 pos = sizeof(digits) - 1;
+	uint64_t	 x;
 	unsigned int	 rem;
 	int		 i, nonzero;
 
 	if (outlen == 0)
 		return;
-	memcpy(n, w, sizeof(n));
 	digits[pos] = '\0';
+	/* A timestamp or an amount: 64 bits, a digit per division by 10. */
+	if (abi_u256_to_u64(w, &x) == 0) {
+		do {
+			digits[--pos] = (char)('0' + x % 10);
+			x /= 10;
+		} while (x != 0);
+		strlcpy(out, digits + pos, outlen);
+		return;
+	}
+	memcpy(n, w, sizeof(n));
 	do {
 		/* Divide n by 10 in place, byte by byte from the top. */
 		rem = 0;
