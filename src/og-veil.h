@@ -679,14 +679,16 @@ size_t		 server_conn_count(void);
 #define SERVER_LOG_EVERY	10	/* seconds between repeated warnings */
 #define SERVER_PAUSE_MS		250	/* accept paused after EMFILE */
 struct evconnlistener;
+struct server_conn;
 void		 server_conn_start(struct event_base *, struct evhttp *,
 		    struct evconnlistener *, size_t, size_t, int);
 void		 server_conn_unlisten(void);
 void		 server_conn_stop(void);
 /* A request on the agent connection: busy until answered; 0. */
 int		 server_conn_track(struct veil *, struct evhttp_request *);
-/* Route the connection's close to rq (NULL: forget it). */
+/* Route the connection's close to rq, until server_conn_unset_req(rq). */
 void		 server_conn_set_req(struct evhttp_request *, struct req *);
+void		 server_conn_unset_req(struct req *);
 /* HTTP/1.0: a stream is sent close-delimited (call before reply_start). */
 void		 server_conn_stream_prepare(struct evhttp_request *);
 /* RFC 9112 Host rules; 0 and the host to check, or -1 and why (400). */
@@ -1102,6 +1104,7 @@ struct req {
 #define RQ_FIRST_BYTE		 0x100		/* counted in the metrics */
 	struct veil		*rq_veil;	/* back-pointer, not owned */
 	struct evhttp_request	*rq_in;		/* evhttp owns it */
+	struct server_conn	*rq_conn;	/* server-conn.c's, or NULL */
 	const struct dialect	*rq_dialect;	/* not owned: a static */
 	struct render		 rq_render;	/* owned */
 	struct json_value	*rq_agent;	/* owned or NULL: as sent */

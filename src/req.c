@@ -1017,7 +1017,7 @@ req_free(struct req *rq, const char *reason)
 	rq->rq_free_reason = reason;
 	log_debug("req %016" PRIx64 ": done in state %s", rq->rq_id,
 	    req_state_names[rq->rq_state]);
-	server_conn_set_req(rq->rq_in, NULL);
+	server_conn_unset_req(rq);
 	if (rq->rq_timeout != NULL)
 		evtimer_del(rq->rq_timeout);
 	if (rq->rq_watch != NULL)
