@@ -1,10 +1,13 @@
 /*
  * hpke.c: HPKE (RFC 9180) base mode, both roles, from OpenSSL 3.0 EVP:
- * DHKEM(X25519, HKDF-SHA256) over EVP_PKEY X25519 (a secret key's public
- * half from x25519.c, which is faster), HKDF-SHA256 over
- * HMAC (RFC 2104) on EVP SHA-256, and the AEADs AES-128-GCM, AES-256-GCM and
- * ChaCha20-Poly1305 over EVP_CIPHER.  PROTOCOL.md §4 (and §6, whose
- * response keys use the same HKDF and AEAD).  OpenSSL 3.0 has no HPKE API.
+ * DHKEM(X25519, HKDF-SHA256) over EVP_PKEY X25519, HKDF-SHA256 over HMAC
+ * (RFC 2104) on EVP SHA-256, and the AEADs AES-128-GCM, AES-256-GCM and
+ * ChaCha20-Poly1305 over EVP_CIPHER.  A sender's X25519 (the ephemeral
+ * public key and the DH with pkR, whose table is made once per pkR) is
+ * x25519.c's, which is faster, whenever x25519.c serves pkR; a recipient's,
+ * and a sender's to a key it does not serve, is OpenSSL's.  PROTOCOL.md §4
+ * (and §6, whose response keys use the same HKDF and AEAD).  OpenSSL 3.0
+ * has no HPKE API.
  */
 #include "compat.h"
 
@@ -367,32 +370,65 @@ hpke_x25519_key(const uint8_t *sk, const char **errstr)
 }
 
 /*
- * The key object of a recipient's public key pkR, kept in a small table:
- * a sender seals to the same few TEE keys over and over.  Public keys
- * only; the table owns its objects for the life of the process.
+ * A recipient's public key pkR, kept in a small table with what is made
+ * from it on first use: a sender seals to the same few TEE keys over and
+ * over.  Public keys only; the table owns its objects for the life of the
+ * process.
  */
-static EVP_PKEY *
-hpke_x25519_peer(const uint8_t *pk)
+struct hpke_peer {
+	uint8_t			 hp_raw[HPKE_X25519_LEN];
+	int			 hp_used;
+	int			 hp_tried;	/* x25519_peer_new() asked */
+	EVP_PKEY		*hp_key;	/* OpenSSL's key, or NULL */
+	struct x25519_peer	*hp_table;	/* x25519.c's, or NULL */
+};
+
+static struct hpke_peer *
+hpke_peer_find(const uint8_t *pk)
 {
-	static struct {
-		uint8_t		 raw[HPKE_X25519_LEN];
-		EVP_PKEY	*key;
-	}			 cache[HPKE_PEER_CACHE];
+	static struct hpke_peer	 cache[HPKE_PEER_CACHE];
 	static unsigned int	 next;
-	EVP_PKEY		*key;
+	struct hpke_peer	*hp;
 	unsigned int		 i;
 
 	for (i = 0; i < HPKE_PEER_CACHE; i++)
-		if (cache[i].key != NULL &&
-		    memcmp(cache[i].raw, pk, HPKE_X25519_LEN) == 0)
-			return (cache[i].key);
-	if ((key = hpke_x25519_import(NULL, pk)) == NULL)
-		return (NULL);
-	i = next++ % HPKE_PEER_CACHE;
-	EVP_PKEY_free(cache[i].key);
-	memcpy(cache[i].raw, pk, HPKE_X25519_LEN);
-	cache[i].key = key;
-	return (key);
+		if (cache[i].hp_used &&
+		    memcmp(cache[i].hp_raw, pk, HPKE_X25519_LEN) == 0)
+			return (&cache[i]);
+	hp = &cache[next++ % HPKE_PEER_CACHE];
+	EVP_PKEY_free(hp->hp_key);
+	x25519_peer_free(hp->hp_table);
+	memset(hp, 0, sizeof(*hp));
+	memcpy(hp->hp_raw, pk, HPKE_X25519_LEN);
+	hp->hp_used = 1;
+	return (hp);
+}
+
+/* pkR's OpenSSL key object (not to be freed), or NULL. */
+static EVP_PKEY *
+hpke_x25519_peer(const uint8_t *pk)
+{
+	struct hpke_peer	*hp = hpke_peer_find(pk);
+
+	if (hp->hp_key == NULL)
+		hp->hp_key = hpke_x25519_import(NULL, pk);
+	return (hp->hp_key);
+}
+
+/*
+ * pkR's table for x25519_peer_dh() (not to be freed), made once: about a
+ * millisecond.  NULL when x25519.c leaves the key to OpenSSL.
+ */
+static const struct x25519_peer *
+hpke_x25519_peer_table(const uint8_t *pk)
+{
+	struct hpke_peer	*hp = hpke_peer_find(pk);
+
+	if (!hp->hp_tried) {
+		hp->hp_tried = 1;
+		hp->hp_table = x25519_peer_new(pk);
+	}
+	return (hp->hp_table);
 }
 
 /* The public key of an X25519 key object. */
@@ -425,15 +461,29 @@ hpke_x25519_public(const uint8_t *sk, uint8_t pk[HPKE_X25519_LEN],
 	return (rc);
 }
 
-/* DH(sk, pk); RFC 9180 §7.1.4: an all-zero output is an error. */
+/* RFC 9180 §7.1.4: an all-zero DH output is an error (1, and why). */
+static int
+hpke_dh_zero(const uint8_t dh[HPKE_X25519_LEN], const char **errstr)
+{
+	uint8_t	 acc = 0;
+	size_t	 i;
+
+	for (i = 0; i < HPKE_X25519_LEN; i++)
+		acc |= dh[i];
+	if (acc != 0)
+		return (0);
+	*errstr = "X25519 shared secret is zero";
+	return (1);
+}
+
+/* DH(sk, pk), by OpenSSL; an all-zero output is an error. */
 static int
 hpke_x25519_dh(EVP_PKEY *key, const uint8_t *pk, int sender,
     uint8_t out[HPKE_X25519_LEN], const char **errstr)
 {
 	EVP_PKEY	*peer = NULL, *owned = NULL;
 	EVP_PKEY_CTX	*pctx = NULL;
-	size_t		 len = HPKE_X25519_LEN, i;
-	uint8_t		 acc = 0;
+	size_t		 len = HPKE_X25519_LEN;
 	int		 rc = -1;
 
 	/* A sender's pkR repeats; a recipient's peer (enc) never does. */
@@ -456,12 +506,8 @@ hpke_x25519_dh(EVP_PKEY *key, const uint8_t *pk, int sender,
 		*errstr = "X25519 key agreement failed";
 		goto out;
 	}
-	for (i = 0; i < HPKE_X25519_LEN; i++)
-		acc |= out[i];
-	if (acc == 0) {
-		*errstr = "X25519 shared secret is zero";
+	if (hpke_dh_zero(out, errstr))
 		goto out;
-	}
 	rc = 0;
 out:
 	EVP_PKEY_CTX_free(pctx);
@@ -521,31 +567,72 @@ hpke_generate_keypair(uint8_t sk[32], uint8_t pk[32], const char **errstr)
 }
 
 /*
- * ExtractAndExpand(DH(key, pk), kem_context = enc || pkR) into the KEM's
+ * ExtractAndExpand(dh, kem_context = enc || pkR) into the KEM's
  * shared_secret, RFC 9180 §4.1.
  */
 static int
-hpke_kem_shared(EVP_PKEY *key, const uint8_t *pk, int sender,
-    const uint8_t *enc, const uint8_t *pkr, uint8_t shared[HPKE_SECRET_LEN],
-    const char **errstr)
+hpke_kem_extract(const uint8_t dh[HPKE_X25519_LEN], const uint8_t *enc,
+    const uint8_t *pkr, uint8_t shared[HPKE_SECRET_LEN], const char **errstr)
 {
-	uint8_t	 suite[HPKE_KEM_SUITE_LEN], dh[HPKE_X25519_LEN];
-	uint8_t	 prk[HPKE_SECRET_LEN], kctx[2 * HPKE_X25519_LEN];
+	uint8_t	 suite[HPKE_KEM_SUITE_LEN], prk[HPKE_SECRET_LEN];
+	uint8_t	 kctx[2 * HPKE_X25519_LEN];
 	int	 rc = -1;
 
 	hpke_kem_suite(suite);
 	memcpy(kctx, enc, HPKE_X25519_LEN);
 	memcpy(kctx + HPKE_X25519_LEN, pkr, HPKE_X25519_LEN);
-	if (hpke_x25519_dh(key, pk, sender, dh, errstr) == -1 ||
-	    hpke_labeled_extract(suite, sizeof(suite), NULL, 0, "eae_prk",
-	    dh, sizeof(dh), prk, errstr) == -1 ||
+	if (hpke_labeled_extract(suite, sizeof(suite), NULL, 0, "eae_prk",
+	    dh, HPKE_X25519_LEN, prk, errstr) == -1 ||
 	    hpke_labeled_expand(suite, sizeof(suite), prk, "shared_secret",
 	    kctx, sizeof(kctx), shared, HPKE_SECRET_LEN, errstr) == -1)
 		goto out;
 	rc = 0;
 out:
-	OPENSSL_cleanse(dh, sizeof(dh));
 	OPENSSL_cleanse(prk, sizeof(prk));
+	return (rc);
+}
+
+/* The KEM's shared_secret from DH(key, pk) by OpenSSL (enc, pkR as above). */
+static int
+hpke_kem_shared(EVP_PKEY *key, const uint8_t *pk, int sender,
+    const uint8_t *enc, const uint8_t *pkr, uint8_t shared[HPKE_SECRET_LEN],
+    const char **errstr)
+{
+	uint8_t	 dh[HPKE_X25519_LEN];
+	int	 rc = -1;
+
+	if (hpke_x25519_dh(key, pk, sender, dh, errstr) == -1 ||
+	    hpke_kem_extract(dh, enc, pkr, shared, errstr) == -1)
+		goto out;
+	rc = 0;
+out:
+	OPENSSL_cleanse(dh, sizeof(dh));
+	return (rc);
+}
+
+/*
+ * The sender's DH half by x25519.c alone, when it serves pkR: enc =
+ * X25519(skE, 9) and DH(skE, pkR) from the tables, no OpenSSL key object.
+ * 0 done, 1 not served (OpenSSL's turn; ctx untouched), -1 failed.
+ */
+static int
+hpke_setup_dh_own(struct hpke_ctx *ctx, const uint8_t *sk,
+    const uint8_t *pkr, uint8_t enc[HPKE_X25519_LEN], const char **errstr)
+{
+	const struct x25519_peer *xp;
+	uint8_t			 dh[HPKE_X25519_LEN];
+	int			 rc = -1;
+
+	if ((xp = hpke_x25519_peer_table(pkr)) == NULL ||
+	    x25519_public_from_secret(sk, enc) == -1)
+		return (1);
+	x25519_peer_dh(xp, sk, dh);
+	if (hpke_dh_zero(dh, errstr) ||
+	    hpke_kem_extract(dh, enc, pkr, ctx->shared_secret, errstr) == -1)
+		goto out;
+	rc = 0;
+out:
+	OPENSSL_cleanse(dh, sizeof(dh));
 	return (rc);
 }
 
@@ -601,6 +688,16 @@ hpke_setup_dh(struct hpke_ctx *ctx, uint16_t kem, uint16_t kdf,
 	EVP_PKEY	*key;
 	int		 rc = -1;
 
+	/* x25519.c's when it serves pkR, else OpenSSL's */
+	if (sender && (rc = hpke_setup_dh_own(ctx, sk, peer, pk, errstr)) !=
+	    1) {
+		if (rc == 0 && hpke_key_schedule(ctx, kem, kdf, aead, info,
+		    infolen, errstr) == 0)
+			return (0);
+		hpke_ctx_clear(ctx);
+		return (-1);
+	}
+	rc = -1;
 	if ((key = hpke_x25519_key(sk, errstr)) == NULL)
 		return (-1);
 	if (hpke_x25519_pub(key, pk, errstr) == -1 ||

@@ -1,28 +1,33 @@
 /*
- * x25519.c: X25519(k, 9), the public key of an X25519 secret key (RFC
- * 7748 §5, §6.1), as a fixed-base multiplication k·B on edwards25519
- * (RFC 7748 §4.1: the curves are birationally equivalent, u = (1 + y) /
- * (1 - y), and B maps to u = 9), then that one conversion.
+ * x25519.c: X25519 (RFC 7748 §5) as fixed-base multiplications on
+ * edwards25519 (RFC 7748 §4.1: the curves are birationally equivalent,
+ * u = (1 + y) / (1 - y)): the public key of a secret key, X25519(k, 9) =
+ * u(k·B), and the key agreement with a peer key used over and over,
+ * X25519(k, u) = u(k·P) for the point P of u.  An HPKE sender does both
+ * per request, with a new k and the same P (the TEE's key).
  *
  * The method is the well-known one of Bernstein et al., "High-speed
  * high-security signatures" (2011) §4: k in signed radix 16, 64 digits in
- * [-8, 8]; a table of j·256^i·B (j = 1..8, i = 0..31) as affine
+ * [-8, 8]; a table of j·256^i·P (j = 1..8, i = 0..31) as affine
  * (y + x, y - x, 2d·x·y); 64 mixed additions and 4 doublings in extended
- * coordinates (Hisil et al. 2008, a = -1).  Field elements are five 51-bit
- * limbs with 128-bit products.
+ * coordinates (Hisil et al. 2008, a = -1; complete on this curve).  Field
+ * elements are five 51-bit limbs with 128-bit products.
  *
  * Constant time: no branch and no memory index depends on the secret; a
- * table entry is chosen by reading all eight of its row with masks.  The
- * table is computed once, on first use, from B and checked: B must lie on
- * the curve and RFC 7748 §6.1's two key pairs must come out, or every call
- * answers -1 and the caller uses OpenSSL (which computes the same value
- * more slowly).  Only the ephemeral key's public half is made here; the
- * key agreement with the peer's key stays OpenSSL's (hpke.c).
+ * table entry is chosen by reading all eight of its row with masks.  B's
+ * table is computed once, on first use, and checked: B must lie on the
+ * curve and RFC 7748 §6.1's two key pairs must come out, or every call
+ * answers -1 and the caller uses OpenSSL (which computes the same values
+ * more slowly).  A peer's table is made from its u (public) when a caller
+ * asks, in about a millisecond, and only for a point of B's group: u of
+ * the twist, of small order or with a small-order part is refused, and
+ * the caller leaves that key to OpenSSL, which computes X25519 for any u.
  */
 #include "compat.h"
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -55,9 +60,28 @@ struct ge_precomp {	/* affine, for mixed addition */
 #define X25519_ROWS	32	/* 256^i, i = 0..31 */
 #define X25519_COLS	8	/* j = 1..8 */
 
-static struct ge_precomp x25519_table[X25519_ROWS][X25519_COLS];
+/* j·256^i·P, for B or a peer's key */
+struct x25519_table {
+	struct ge_precomp	 t[X25519_ROWS][X25519_COLS];
+};
+
+struct x25519_peer {
+	struct x25519_table	 xp_table;
+};
+
+static struct x25519_table x25519_base;
+static fe		 x25519_d;	/* -121665/121666 */
+static fe		 x25519_d2;	/* 2d */
 static int		 x25519_ready;	/* the table passed its checks */
 static pthread_once_t	 x25519_once = PTHREAD_ONCE_INIT;
+
+/* L, the order of B: 2^252 + 27742317777372353535851937790883648493 */
+static const uint8_t x25519_order[32] = {
+	0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58,
+	0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10
+};
 
 /* edwards25519's base point B: x, little-endian (RFC 7748 §4.1, RFC 8032) */
 static const uint8_t x25519_bx[32] = {
@@ -403,9 +427,10 @@ x25519_eq(uint32_t a, uint32_t b)
 	return (((uint64_t)(a ^ b) - 1) >> 63);
 }
 
-/* t = b·256^row·B, b in [-8, 8], reading the whole row. */
+/* t = b·256^row·P, b in [-8, 8], reading the whole row of P's table. */
 static void
-x25519_select(struct ge_precomp *t, int row, int b)
+x25519_select(struct ge_precomp *t, const struct x25519_table *tab, int row,
+    int b)
 {
 	uint64_t	 bneg = (uint64_t)(uint32_t)b >> 31;
 	uint32_t	 babs = (uint32_t)(b - (-(int)bneg & b) * 2);
@@ -417,7 +442,7 @@ x25519_select(struct ge_precomp *t, int row, int b)
 	fe_set(t->ymx, 1);
 	fe_set(t->xy2d, 0);
 	for (j = 0; j < X25519_COLS; j++) {
-		const struct ge_precomp *e = &x25519_table[row][j];
+		const struct ge_precomp *e = &tab->t[row][j];
 		uint64_t eq = x25519_eq(babs, (uint32_t)j + 1);
 
 		fe_cmov(t->ypx, e->ypx, eq);
@@ -437,23 +462,20 @@ x25519_select(struct ge_precomp *t, int row, int b)
 	OPENSSL_cleanse(n, sizeof(n));
 }
 
-/* pk = X25519(sk, 9) from the table (ready or being checked). */
+/*
+ * h = a·P from P's table, a any 32-byte little-endian number below 2^255
+ * (a clamped secret key, or L).
+ */
 static void
-x25519_base_mult(const uint8_t sk[X25519_KEY_LEN], uint8_t pk[X25519_KEY_LEN])
+x25519_mult_point(struct ge_p3 *h, const struct x25519_table *tab,
+    const uint8_t a[32])
 {
-	struct ge_p3		 h;
 	struct ge_p2		 s;
 	struct ge_p1p1		 r;
 	struct ge_precomp	 t;
-	uint8_t			 a[32];
 	signed char		 e[64];
 	int			 carry, i;
-	fe			 n, d;
 
-	memcpy(a, sk, sizeof(a));
-	a[0] &= 248;			/* RFC 7748 §5 decodeScalar25519 */
-	a[31] &= 127;
-	a[31] |= 64;
 	for (i = 0; i < 32; i++) {
 		e[2 * i] = (signed char)(a[i] & 15);
 		e[2 * i + 1] = (signed char)(a[i] >> 4);
@@ -468,39 +490,57 @@ x25519_base_mult(const uint8_t sk[X25519_KEY_LEN], uint8_t pk[X25519_KEY_LEN])
 	e[63] = (signed char)(e[63] + carry);
 
 	/* h = sum of odd digits' points, times 16, plus the even ones' */
-	ge_p3_0(&h);
+	ge_p3_0(h);
 	for (i = 1; i < 64; i += 2) {
-		x25519_select(&t, i / 2, e[i]);
-		ge_madd(&r, &h, &t);
-		ge_p1p1_to_p3(&h, &r);
+		x25519_select(&t, tab, i / 2, e[i]);
+		ge_madd(&r, h, &t);
+		ge_p1p1_to_p3(h, &r);
 	}
-	ge_p3_dbl(&r, &h);
+	ge_p3_dbl(&r, h);
 	ge_p1p1_to_p2(&s, &r);
 	ge_p2_dbl(&r, &s);
 	ge_p1p1_to_p2(&s, &r);
 	ge_p2_dbl(&r, &s);
 	ge_p1p1_to_p2(&s, &r);
 	ge_p2_dbl(&r, &s);
-	ge_p1p1_to_p3(&h, &r);
+	ge_p1p1_to_p3(h, &r);
 	for (i = 0; i < 64; i += 2) {
-		x25519_select(&t, i / 2, e[i]);
-		ge_madd(&r, &h, &t);
-		ge_p1p1_to_p3(&h, &r);
+		x25519_select(&t, tab, i / 2, e[i]);
+		ge_madd(&r, h, &t);
+		ge_p1p1_to_p3(h, &r);
 	}
+	OPENSSL_cleanse(e, sizeof(e));
+	OPENSSL_cleanse(&s, sizeof(s));
+	OPENSSL_cleanse(&r, sizeof(r));
+	OPENSSL_cleanse(&t, sizeof(t));
+}
 
-	/* u = (1 + y) / (1 - y) = (Z + Y) / (Z - Y) */
+/*
+ * out = X25519(sk, u(P)) from P's table: the Montgomery u of k·P, k the
+ * clamped sk.  u = (1 + y) / (1 - y) = (Z + Y) / (Z - Y); the identity
+ * gives 0 (1/0 is 0 here), as X25519 does.
+ */
+static void
+x25519_mult(const struct x25519_table *tab, const uint8_t sk[X25519_KEY_LEN],
+    uint8_t out[X25519_KEY_LEN])
+{
+	struct ge_p3		 h;
+	uint8_t			 a[32];
+	fe			 n, d;
+
+	memcpy(a, sk, sizeof(a));
+	a[0] &= 248;			/* RFC 7748 §5 decodeScalar25519 */
+	a[31] &= 127;
+	a[31] |= 64;
+	x25519_mult_point(&h, tab, a);
 	fe_add(n, h.Z, h.Y);
 	fe_sub(d, h.Z, h.Y);
 	fe_invert(d, d);
 	fe_mul(n, n, d);
-	fe_tobytes(pk, n);
+	fe_tobytes(out, n);
 
 	OPENSSL_cleanse(a, sizeof(a));
-	OPENSSL_cleanse(e, sizeof(e));
 	OPENSSL_cleanse(&h, sizeof(h));
-	OPENSSL_cleanse(&s, sizeof(s));
-	OPENSSL_cleanse(&r, sizeof(r));
-	OPENSSL_cleanse(&t, sizeof(t));
 	OPENSSL_cleanse(n, sizeof(n));
 	OPENSSL_cleanse(d, sizeof(d));
 }
@@ -516,65 +556,109 @@ fe_equal(const fe f, const fe g)
 	return (memcmp(a, b, sizeof(a)) == 0);
 }
 
-/*
- * The table j·256^i·B, then the checks: B on the curve (-x^2 + y^2 =
- * 1 + d·x^2·y^2) and RFC 7748's key pairs.
- */
+/* 1 if f is 0 mod p. */
+static int
+fe_iszero(const fe f)
+{
+	uint8_t	 a[32], acc = 0;
+	int	 i;
+
+	fe_tobytes(a, f);
+	for (i = 0; i < 32; i++)
+		acc |= a[i];
+	return (acc == 0);
+}
+
+/* h = f^e, e 32 little-endian bytes; e is public (a fixed exponent). */
 static void
-x25519_init(void)
+fe_pow(fe h, const fe f, const uint8_t e[32])
+{
+	fe	 r;
+	int	 i;
+
+	fe_set(r, 1);
+	for (i = 255; i >= 0; i--) {
+		fe_sq(r, r);
+		if (e[i / 8] >> (i % 8) & 1)
+			fe_mul(r, r, f);
+	}
+	memcpy(h, r, sizeof(fe));
+}
+
+/* 1 if (x, y) is on edwards25519: -x^2 + y^2 = 1 + d·x^2·y^2. */
+static int
+x25519_on_curve(const fe x, const fe y)
+{
+	fe	 x2, y2, lhs, rhs, one;
+
+	fe_set(one, 1);
+	fe_sq(x2, x);
+	fe_sq(y2, y);
+	fe_sub(lhs, y2, x2);
+	fe_mul(rhs, x2, y2);
+	fe_mul(rhs, rhs, x25519_d);
+	fe_add(rhs, rhs, one);
+	return (fe_equal(lhs, rhs));
+}
+
+/* The table j·256^i·P of P = (x, y) (on the curve). */
+static void
+x25519_table_build(struct x25519_table *tab, const fe x, const fe y)
 {
 	struct ge_p3	 p, q;
 	struct ge_p1p1	 r;
-	fe		 d, d2, x, y, t, lhs, rhs, one;
-	uint8_t		 pk[32];
 	int		 i, j, k;
-
-	/* d = -121665 / 121666 (RFC 7748 §4.1) */
-	fe_set(t, 121666);
-	fe_invert(t, t);
-	fe_set(d, 121665);
-	fe_mul(d, d, t);
-	fe_set(t, 0);
-	fe_sub(d, t, d);
-	fe_add(d2, d, d);
-	fe_carry(d2);
-	/* B = (x, 4/5) */
-	fe_set(t, 5);
-	fe_invert(t, t);
-	fe_set(y, 4);
-	fe_mul(y, y, t);
-	fe_frombytes(x, x25519_bx);
-
-	fe_set(one, 1);
-	fe_sq(t, x);
-	fe_sq(lhs, y);
-	fe_sub(lhs, lhs, t);		/* y^2 - x^2 */
-	fe_sq(rhs, y);
-	fe_mul(rhs, rhs, t);
-	fe_mul(rhs, rhs, d);
-	fe_add(rhs, rhs, one);		/* 1 + d·x^2·y^2 */
-	if (!fe_equal(lhs, rhs))
-		return;
 
 	memcpy(p.X, x, sizeof(fe));
 	memcpy(p.Y, y, sizeof(fe));
 	fe_set(p.Z, 1);
 	fe_mul(p.T, x, y);
 	for (i = 0; i < X25519_ROWS; i++) {
-		ge_p3_to_precomp(&x25519_table[i][0], &p, d2);
+		ge_p3_to_precomp(&tab->t[i][0], &p, x25519_d2);
 		q = p;
 		for (j = 1; j < X25519_COLS; j++) {
-			ge_madd(&r, &q, &x25519_table[i][0]);
+			ge_madd(&r, &q, &tab->t[i][0]);
 			ge_p1p1_to_p3(&q, &r);
-			ge_p3_to_precomp(&x25519_table[i][j], &q, d2);
+			ge_p3_to_precomp(&tab->t[i][j], &q, x25519_d2);
 		}
 		for (k = 0; k < 8; k++) {	/* p = 256·p */
 			ge_p3_dbl(&r, &p);
 			ge_p1p1_to_p3(&p, &r);
 		}
 	}
+}
+
+/*
+ * d, then the table of B, then the checks: B on the curve and RFC 7748's
+ * key pairs.
+ */
+static void
+x25519_init(void)
+{
+	fe		 x, y, t;
+	uint8_t		 pk[32];
+	int		 i;
+
+	/* d = -121665 / 121666 (RFC 7748 §4.1) */
+	fe_set(t, 121666);
+	fe_invert(t, t);
+	fe_set(x25519_d, 121665);
+	fe_mul(x25519_d, x25519_d, t);
+	fe_set(t, 0);
+	fe_sub(x25519_d, t, x25519_d);
+	fe_add(x25519_d2, x25519_d, x25519_d);
+	fe_carry(x25519_d2);
+	/* B = (x, 4/5) */
+	fe_set(t, 5);
+	fe_invert(t, t);
+	fe_set(y, 4);
+	fe_mul(y, y, t);
+	fe_frombytes(x, x25519_bx);
+	if (!x25519_on_curve(x, y))
+		return;
+	x25519_table_build(&x25519_base, x, y);
 	for (i = 0; i < 2; i++) {
-		x25519_base_mult(x25519_kat[i][0], pk);
+		x25519_mult(&x25519_base, x25519_kat[i][0], pk);
 		if (memcmp(pk, x25519_kat[i][1], sizeof(pk)) != 0)
 			return;
 	}
@@ -587,6 +671,97 @@ x25519_public_from_secret(const uint8_t sk[X25519_KEY_LEN],
 {
 	if (pthread_once(&x25519_once, x25519_init) != 0 || !x25519_ready)
 		return (-1);
-	x25519_base_mult(sk, pk);
+	x25519_mult(&x25519_base, sk, pk);
 	return (0);
+}
+
+/*
+ * A point P of edwards25519 with Montgomery coordinate u (RFC 7748 §4.1:
+ * y = (u - 1) / (u + 1), x^2 = (y^2 - 1) / (d·y^2 + 1); either root, since
+ * k·P and k·(-P) have the same u): 0, or -1 when u is no such point's
+ * (u = -1, or a point of the twist).  u is public.
+ */
+static int
+x25519_decode_u(fe x, fe y, const uint8_t u[X25519_KEY_LEN])
+{
+	/* (p + 3) / 8 = 2^252 - 2 and (p - 1) / 4 = 2^253 - 5 */
+	uint8_t	 e38[32], e14[32];
+	fe	 U, one, num, den, x2, b, c, m1;
+
+	memset(e38, 0xff, sizeof(e38));
+	e38[0] = 0xfe;
+	e38[31] = 0x0f;
+	memset(e14, 0xff, sizeof(e14));
+	e14[0] = 0xfb;
+	e14[31] = 0x1f;
+
+	fe_frombytes(U, u);
+	fe_set(one, 1);
+	fe_add(den, U, one);
+	fe_carry(den);
+	if (fe_iszero(den))
+		return (-1);
+	fe_sub(num, U, one);
+	fe_invert(den, den);
+	fe_mul(y, num, den);
+	fe_sq(b, y);
+	fe_sub(num, b, one);
+	fe_mul(den, b, x25519_d);
+	fe_add(den, den, one);
+	fe_carry(den);
+	if (fe_iszero(den))
+		return (-1);
+	fe_invert(den, den);
+	fe_mul(x2, num, den);
+	/* x = x2^((p + 3) / 8), times sqrt(-1) if that squares to -x2 */
+	fe_pow(b, x2, e38);
+	fe_sq(c, b);
+	if (!fe_equal(c, x2)) {
+		fe_set(m1, 2);
+		fe_pow(m1, m1, e14);		/* sqrt(-1) = 2^((p - 1) / 4) */
+		fe_mul(b, b, m1);
+		fe_sq(c, b);
+		if (!fe_equal(c, x2))
+			return (-1);
+	}
+	memcpy(x, b, sizeof(fe));
+	return (x25519_on_curve(x, y) ? 0 : -1);
+}
+
+struct x25519_peer *
+x25519_peer_new(const uint8_t u[X25519_KEY_LEN])
+{
+	struct x25519_peer	*xp;
+	struct ge_p3		 h;
+	fe			 x, y;
+
+	if (pthread_once(&x25519_once, x25519_init) != 0 || !x25519_ready ||
+	    x25519_decode_u(x, y, u) == -1 ||
+	    (xp = malloc(sizeof(*xp))) == NULL)
+		return (NULL);
+	x25519_table_build(&xp->xp_table, x, y);
+	/*
+	 * L·P = 0 (X = 0, Y = Z) only in B's group: a point of small order,
+	 * or one with a small-order part, is left to OpenSSL.  (P is never
+	 * 0: y = 1 has no u.)
+	 */
+	x25519_mult_point(&h, &xp->xp_table, x25519_order);
+	if (!fe_iszero(h.X) || !fe_equal(h.Y, h.Z)) {
+		free(xp);
+		return (NULL);
+	}
+	return (xp);
+}
+
+void
+x25519_peer_dh(const struct x25519_peer *xp,
+    const uint8_t sk[X25519_KEY_LEN], uint8_t out[X25519_KEY_LEN])
+{
+	x25519_mult(&xp->xp_table, sk, out);
+}
+
+void
+x25519_peer_free(struct x25519_peer *xp)
+{
+	free(xp);
 }

@@ -1,9 +1,11 @@
 /*
- * x25519.h: the X25519 public key of a secret key (RFC 7748 §6.1,
- * X25519(k, 9)) by a constant-time fixed-base multiplication on the
- * birationally equivalent Edwards curve.  HPKE makes one per request (its
- * ephemeral key); OpenSSL 3.0 computes it with a slower 32-bit routine.
- * The key agreement itself stays OpenSSL's.  A leaf.
+ * x25519.h: X25519 (RFC 7748 §5) by constant-time fixed-base
+ * multiplications on the birationally equivalent Edwards curve: the public
+ * key of a secret key, X25519(k, 9), from a table of B made once, and the
+ * key agreement X25519(k, u) with a peer key used over and over (an HPKE
+ * sender's recipient, the TEE), from a table of that key made once.  HPKE
+ * does both per request; OpenSSL 3.0 computes the first with a slower
+ * 32-bit routine and the second with a ladder.  A leaf.
  */
 #ifndef X25519_H
 #define X25519_H
@@ -12,11 +14,26 @@
 
 #define X25519_KEY_LEN	32
 
+struct x25519_peer;
+
 /*
  * pk = X25519(sk, 9).  -1 (pk untouched) if this code failed its own
  * known-answer check when first used: the caller then asks OpenSSL.
  */
 int	x25519_public_from_secret(const uint8_t[X25519_KEY_LEN],
 	    uint8_t[X25519_KEY_LEN]);
+
+/*
+ * The table of the public key u (about 30 KiB, some milliseconds to make;
+ * the caller frees it with x25519_peer_free()), or NULL when this code
+ * does not serve u: its own check failed, or u is not a point of the prime
+ * order group (the twist, small order, a small-order part).  Such keys
+ * are left to OpenSSL, which computes X25519 for any u.
+ */
+struct x25519_peer *x25519_peer_new(const uint8_t[X25519_KEY_LEN]);
+/* out = X25519(sk, u) for the peer's u.  out may be all zero. */
+void	x25519_peer_dh(const struct x25519_peer *,
+	    const uint8_t[X25519_KEY_LEN], uint8_t[X25519_KEY_LEN]);
+void	x25519_peer_free(struct x25519_peer *);
 
 #endif /* X25519_H */
