@@ -624,9 +624,8 @@ hpke_setup_dh_own(struct hpke_ctx *ctx, const uint8_t *sk,
 	int			 rc = -1;
 
 	if ((xp = hpke_x25519_peer_table(pkr)) == NULL ||
-	    x25519_public_from_secret(sk, enc) == -1)
+	    x25519_public_and_dh(xp, sk, enc, dh) == -1)
 		return (1);
-	x25519_peer_dh(xp, sk, dh);
 	if (hpke_dh_zero(dh, errstr) ||
 	    hpke_kem_extract(dh, enc, pkr, ctx->shared_secret, errstr) == -1)
 		goto out;

@@ -760,6 +760,54 @@ x25519_peer_dh(const struct x25519_peer *xp,
 	x25519_mult(&xp->xp_table, sk, out);
 }
 
+/*
+ * Both at once: pk = X25519(sk, 9) and dh = X25519(sk, u(P)), with one
+ * inversion for the two (Montgomery's trick: 1/a = b/(ab), 1/b = a/(ab)).
+ * Neither denominator is 0: k·B and k·P are never the identity for a
+ * clamped k (L is 5 mod 8, so no multiple of L below 2^255 is a multiple
+ * of 8 at or above 2^254), so ab is not either.
+ */
+int
+x25519_public_and_dh(const struct x25519_peer *xp,
+    const uint8_t sk[X25519_KEY_LEN], uint8_t pk[X25519_KEY_LEN],
+    uint8_t dh[X25519_KEY_LEN])
+{
+	struct ge_p3	 hb, hp;
+	uint8_t		 a[32];
+	fe		 nb, db, np, dp, t;
+
+	if (pthread_once(&x25519_once, x25519_init) != 0 || !x25519_ready)
+		return (-1);
+	memcpy(a, sk, sizeof(a));
+	a[0] &= 248;			/* RFC 7748 §5 decodeScalar25519 */
+	a[31] &= 127;
+	a[31] |= 64;
+	x25519_mult_point(&hb, &x25519_base, a);
+	x25519_mult_point(&hp, &xp->xp_table, a);
+	fe_add(nb, hb.Z, hb.Y);
+	fe_sub(db, hb.Z, hb.Y);
+	fe_add(np, hp.Z, hp.Y);
+	fe_sub(dp, hp.Z, hp.Y);
+	fe_mul(t, db, dp);
+	fe_invert(t, t);		/* 1/(db·dp) */
+	fe_mul(nb, nb, dp);
+	fe_mul(nb, nb, t);		/* nb/db */
+	fe_mul(np, np, db);
+	fe_mul(np, np, t);		/* np/dp */
+	fe_tobytes(pk, nb);
+	fe_tobytes(dh, np);
+
+	OPENSSL_cleanse(a, sizeof(a));
+	OPENSSL_cleanse(&hb, sizeof(hb));
+	OPENSSL_cleanse(&hp, sizeof(hp));
+	OPENSSL_cleanse(nb, sizeof(nb));
+	OPENSSL_cleanse(db, sizeof(db));
+	OPENSSL_cleanse(np, sizeof(np));
+	OPENSSL_cleanse(dp, sizeof(dp));
+	OPENSSL_cleanse(t, sizeof(t));
+	return (0);
+}
+
 void
 x25519_peer_free(struct x25519_peer *xp)
 {

@@ -6,7 +6,8 @@
  * RFC 7748 §6.1's shared secret and OpenSSL's derive (200 peers of 10
  * random scalars each, the edge scalars, u with its top bit set or not
  * reduced), and the keys it must leave to OpenSSL (small order, a
- * small-order part, the twist, u = -1); and, under valgrind (make check's
+ * small-order part, the twist, u = -1); both at once (one inversion)
+ * against both; and, under valgrind (make check's
  * valgrind stage), that no branch and no memory address depends on the
  * secret, for both.
  */
@@ -482,12 +483,46 @@ fail:
 	return (-1);
 }
 
+/* Both at once (one inversion) equals the two calls, and OpenSSL. */
+static int
+test_public_and_dh(void)
+{
+	struct x25519_peer	*xp = NULL;
+	uint8_t			 u[32], sk[32], pk[32], dh[32], pk1[32];
+	uint8_t			 dh1[32];
+	int			 i, j, n = RUNNING_ON_VALGRIND ? 2 : 20;
+
+	for (i = 0; i < n; i++) {
+		TEST_EQ_INT(test_random_public(u), 0);
+		TEST_ASSERT((xp = x25519_peer_new(u)) != NULL);
+		for (j = 0; j < 50; j++) {
+			TEST_ASSERT(RAND_bytes(sk, sizeof(sk)) == 1);
+			if (j == 0)
+				memset(sk, 0, sizeof(sk));
+			if (j == 1)
+				memset(sk, 0xff, sizeof(sk));
+			TEST_EQ_INT(x25519_public_and_dh(xp, sk, pk, dh), 0);
+			TEST_EQ_INT(test_openssl_public(sk, pk1), 0);
+			TEST_EQ_MEM(pk, pk1, 32);
+			TEST_EQ_INT(test_openssl_dh(sk, u, dh1), 0);
+			TEST_EQ_MEM(dh, dh1, 32);
+		}
+		x25519_peer_free(xp);
+		xp = NULL;
+	}
+	return (0);
+fail:
+	x25519_peer_free(xp);
+	return (-1);
+}
+
 /* As test_constant_time, for the key agreement from a peer's table. */
 static int
 test_peer_constant_time(void)
 {
 	struct x25519_peer	*xp = NULL;
 	uint8_t			 u[32], sk[32], out[32], want[32];
+	uint8_t			 pk[32], wpk[32];
 	int			 i;
 
 	TEST_EQ_INT(test_random_public(u), 0);
@@ -495,11 +530,17 @@ test_peer_constant_time(void)
 	for (i = 0; i < 8; i++) {
 		TEST_ASSERT(RAND_bytes(sk, sizeof(sk)) == 1);
 		TEST_EQ_INT(test_openssl_dh(sk, u, want), 0);
+		TEST_EQ_INT(test_openssl_public(sk, wpk), 0);
 		(void)VALGRIND_MAKE_MEM_UNDEFINED(sk, sizeof(sk));
 		x25519_peer_dh(xp, sk, out);
 		(void)VALGRIND_MAKE_MEM_DEFINED(out, sizeof(out));
+		TEST_EQ_MEM(out, want, 32);
+		TEST_EQ_INT(x25519_public_and_dh(xp, sk, pk, out), 0);
+		(void)VALGRIND_MAKE_MEM_DEFINED(pk, sizeof(pk));
+		(void)VALGRIND_MAKE_MEM_DEFINED(out, sizeof(out));
 		(void)VALGRIND_MAKE_MEM_DEFINED(sk, sizeof(sk));
 		TEST_EQ_MEM(out, want, 32);
+		TEST_EQ_MEM(pk, wpk, 32);
 	}
 	x25519_peer_free(xp);
 	return (0);
@@ -519,6 +560,7 @@ static const struct test_case x25519_tests[] = {
 	{ "peer-edge-scalars", test_peer_edge_scalars },
 	{ "peer-u-forms", test_peer_u_forms },
 	{ "peer-refused", test_peer_refused },
+	{ "public-and-dh", test_public_and_dh },
 	{ "peer-constant-time", test_peer_constant_time },
 };
 
