@@ -7,7 +7,9 @@
 #   2. non-streaming load with wrk at 1, 16 and 64 connections against
 #      og-veil in front of og-veil-devnet --bench: requests/s, p50/p99,
 #      og-veil CPU µs per request (user+sys from /proc) and cpu_ratio, its
-#      ratio to the independent floor
+#      ratio to the independent floor; also og-veil's CPU over the devnet's
+#      in the same run, which the machine's speed of the moment moves less
+#      (the devnet does the same work in every run)
 #   3. streams' cost per frame: og-veil's CPU for BENCH_FRAMES (2000)-frame
 #      streams less that of short ones, per extra frame and per KiB
 #      delivered, against the floor of one AEAD open per chunk
@@ -462,6 +464,7 @@ res = {
     "cpu_us_per_request_by_conns": {str(l["conns"]): l.get("cpu_us_per_request") for l in levels},
     "cpu_ratio": round(cpu / floor["floor_us_per_request"], 2) if cpu else None,
     "cpu_ratio_by_conns": {str(l["conns"]): round(l["cpu_us_per_request"] / floor["floor_us_per_request"], 2) for l in levels if l.get("cpu_us_per_request")},
+    "cpu_vs_devnet_by_conns": {str(l["conns"]): round(l["cpu_us_per_request"] / l["devnet_cpu_us_per_request"], 2) for l in levels if l.get("cpu_us_per_request") and l.get("devnet_cpu_us_per_request")},
     "stream_frames": {
         "short": {"frames": s_frames, "bytes": s_bytes, "streams": s_n, "verified": s_v, "cpu_us_per_stream": s_us},
         "long": {"frames": l_frames, "bytes": l_bytes, "streams": l_n, "verified": l_v, "cpu_us_per_stream": l_us},
@@ -503,6 +506,7 @@ print("  floor µs/request (RSA-2048)        %8.1f  (RSA-4096: %.1f)" % (res["fl
 print("  og-veil CPU µs/request (64 conns)  %8s  (devnet: %s)" % (cpu, l64.get("devnet_cpu_us_per_request")))
 print("  og-veil crypto µs/request          %8.1f  (its own HPKE, Keccak, verify)" % res["og_veil_crypto_us_per_request"])
 print("  cpu_ratio vs the floor (<= 1.3)    %8s  (1/16/64 conns: %s)" % (res["cpu_ratio"], " / ".join(str(res["cpu_ratio_by_conns"].get(k)) for k in ("1", "16", "64"))))
+print("  og-veil CPU / the devnet's (64)    %8s  (1/16/64 conns: %s; the same devnet each run, so the machine's speed moves this less)" % (res["cpu_vs_devnet_by_conns"].get("64"), " / ".join(str(res["cpu_vs_devnet_by_conns"].get(k)) for k in ("1", "16", "64"))))
 sf = res["stream_frames"]
 print("  stream CPU µs per frame            %8.2f  (floor %.2f: one AEAD open of %.0f B)" % (sf["cpu_us_per_frame"], sf["floor_us_per_frame"], sf["bytes_per_frame"]))
 print("  stream CPU µs per KiB              %8.2f  (floor %.2f)" % (sf["cpu_us_per_kib"], sf["floor_us_per_kib"]))
