@@ -11,6 +11,7 @@
  */
 #include "compat.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +32,21 @@
  * (make bench); a busy server fills batches, a quiet one has time.
  */
 #define RECEIPT_FLUSH_MS	20
+#define RECEIPT_WARN_SECONDS	10	/* between two "dropped" warnings */
+
+/*
+ * Why the timer is armed, soonest first.  A new receipt re-arms a timer
+ * armed for a later reason (the next prune, a second away): it must not
+ * wait behind it, or a queue filled faster than RECEIPT_QUEUE_MAX a
+ * second drops receipts while the database is idle.  It leaves a retry
+ * after a busy database as it is.
+ */
+enum receipt_writer_due {
+	RW_IDLE = 0,
+	RW_FLUSH,		/* receipts queued */
+	RW_RETRY,		/* the database was busy */
+	RW_PRUNE		/* only a prune is due */
+};
 
 struct receipt_writer {
 	struct event_base	*rw_base;	/* not owned */
@@ -41,7 +57,9 @@ struct receipt_writer {
 	size_t			 rw_n;
 	uint64_t		 rw_max_count;
 	int64_t			 rw_max_age;
-	int			 rw_pending;	/* the timer is armed */
+	enum receipt_writer_due	 rw_pending;	/* the timer is armed for */
+	uint64_t		 rw_dropped;	/* since the last warning */
+	time_t			 rw_warned_at;	/* of that warning */
 	int64_t			 rw_pruned_at;	/* time of the last prune */
 	int			 rw_prune_due;	/* receipts since that prune */
 };
@@ -71,15 +89,35 @@ receipt_writer_new(struct event_base *base, const char *home,
 	return (rw);
 }
 
+/* Arms the timer for why, unless it is armed for a sooner reason. */
 static void
-receipt_writer_arm(struct receipt_writer *rw, int ms)
+receipt_writer_arm(struct receipt_writer *rw, enum receipt_writer_due why,
+    int ms)
 {
 	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	if (rw->rw_pending)
+	if (rw->rw_pending != RW_IDLE && rw->rw_pending <= why)
 		return;
-	rw->rw_pending = 1;
-	evtimer_add(rw->rw_ev, &tv);
+	rw->rw_pending = why;
+	evtimer_add(rw->rw_ev, &tv);	/* moves a pending timer */
+}
+
+/* One warning per RECEIPT_WARN_SECONDS, with the count, not one a drop. */
+static void
+receipt_writer_dropped(struct receipt_writer *rw)
+{
+	time_t	 now = time(NULL);
+
+	rw->rw_dropped++;
+	metrics_count(METRICS_RECEIPTS, 1, "result", "dropped", NULL);
+	if (rw->rw_warned_at != 0 &&
+	    now - rw->rw_warned_at < RECEIPT_WARN_SECONDS)
+		return;
+	log_warnx("receipts: the queue is full (%d waiting; is the "
+	    "database busy?): %" PRIu64 " oldest dropped", RECEIPT_QUEUE_MAX,
+	    rw->rw_dropped);
+	rw->rw_dropped = 0;
+	rw->rw_warned_at = now;
 }
 
 void
@@ -92,15 +130,13 @@ receipt_writer_add(struct receipt_writer *rw, struct receipt *r)
 		receipt_clear(&rw->rw_q[rw->rw_head]);
 		rw->rw_head = (rw->rw_head + 1) % RECEIPT_QUEUE_MAX;
 		rw->rw_n--;
-		metrics_count(METRICS_RECEIPTS, 1, "result", "dropped", NULL);
-		log_warnx("receipts: the queue is full (the database is "
-		    "busy?): the oldest receipt was dropped");
+		receipt_writer_dropped(rw);
 	}
 	slot = &rw->rw_q[(rw->rw_head + rw->rw_n) % RECEIPT_QUEUE_MAX];
 	*slot = *r;
 	receipt_init(r);
 	rw->rw_n++;
-	receipt_writer_arm(rw, RECEIPT_FLUSH_MS);
+	receipt_writer_arm(rw, RW_FLUSH, RECEIPT_FLUSH_MS);
 }
 
 /* Write up to a batch; 0 when done or dropped, -1 when busy (retry). */
@@ -155,17 +191,17 @@ receipt_writer_flush_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	rw->rw_pending = 0;
+	rw->rw_pending = RW_IDLE;
 	if (receipt_writer_flush(rw) == -1) {
 		log_debug("receipts: database busy (%s): retrying",
 		    receipt_store_errmsg(rw->rw_store));
-		receipt_writer_arm(rw, RECEIPT_RETRY_MS);
+		receipt_writer_arm(rw, RW_RETRY, RECEIPT_RETRY_MS);
 		return;
 	}
 	if (rw->rw_n > 0)
-		receipt_writer_arm(rw, 0);
+		receipt_writer_arm(rw, RW_FLUSH, 0);
 	else if (rw->rw_prune_due)
-		receipt_writer_arm(rw, 1000);
+		receipt_writer_arm(rw, RW_PRUNE, 1000);
 }
 
 size_t
