@@ -163,6 +163,15 @@ if r["bad"] or r["errors"]: print("        %d not verified, %d socket errors" % 
 done
 k_end=$(relay_stat relay_connections); reqs_all=$(relay_stat relay_requests)
 echo "  (veil_cpu: og-veil's share of one core; 100% = og-veil is the bottleneck)"
+# Every verified answer's receipt, written: one dropped is evidence lost
+# (the writer's queue holds 4096), and would also flatter the CPU figures.
+sleep 0.3
+receipts=$(curl -sf "$url/metrics" | awk '
+	/^og_veil_receipts_total\{result="written"\}/ { w = $2 }
+	/^og_veil_receipts_total\{result="dropped"\}/ { d = $2 }
+	END { printf "%d %d", w, d }')
+echo "  receipts written $receipts dropped" | sed 's/ \([0-9]*\) dropped$/, dropped \1/'
+export BENCH_RECEIPTS="$receipts"
 stop_net
 
 # One streamed answer through curl: frames and bytes the agent receives.
@@ -495,6 +504,8 @@ res = {
     },
     "upstream_connections_per_1000_requests": round(ups * 1000 / max(reqs, 1), 2),
     "upstream_connections_per_1000_requests_cold": round(k_end * 1000 / max(reqs_all, 1), 2),
+    "receipts_written": int(os.environ.get("BENCH_RECEIPTS", "0 0").split()[0]),
+    "receipts_dropped": int(os.environ.get("BENCH_RECEIPTS", "0 0").split()[1]),
     "machine": {"cores": os.cpu_count(), "cpu_model": cpu_model,
                 "load_average_start": load0, "load_average_end": load1},
     "commit": commit,
@@ -521,6 +532,7 @@ hg = res["held_growth"]
 print("  RSS per stream at %d frames       %8.1f KB  (%d streams, %d verified)" % (hg["frames"], hg["rss_bytes_per_stream"] / 1024, hg["streams"], hg["verified"]))
 print("  load average at start / end        %5.2f / %.2f  (%d cores)" % (load0, load1, os.cpu_count()))
 print("  upstream conns per 1000 requests   %8.2f  (from cold start: %.2f)" % (res["upstream_connections_per_1000_requests"], res["upstream_connections_per_1000_requests_cold"]))
+print("  receipts written / dropped         %d / %d  (stage 2; dropped must be 0)" % (res["receipts_written"], res["receipts_dropped"]))
 PY
 python3 - "$tmp/first-byte.json" <<'PY'
 import json, sys
