@@ -24,7 +24,7 @@ int	x25519_public_from_secret(const uint8_t[X25519_KEY_LEN],
 	    uint8_t[X25519_KEY_LEN]);
 
 /*
- * The table of the public key u (about 30 KiB, some milliseconds to make;
+ * The table of the public key u (32 KiB, some milliseconds to make;
  * the caller frees it with x25519_peer_free()), or NULL when this code
  * does not serve u: its own check failed, or u is not a point of the prime
  * order group (the twist, small order, a small-order part).  Such keys
@@ -42,5 +42,10 @@ int	x25519_public_and_dh(const struct x25519_peer *,
 	    const uint8_t[X25519_KEY_LEN], uint8_t[X25519_KEY_LEN],
 	    uint8_t[X25519_KEY_LEN]);
 void	x25519_peer_free(struct x25519_peer *);
+/*
+ * Tests: 0 selects table entries without AVX2, 1 with it when the
+ * processor has it (the default); the previous setting.
+ */
+int	x25519_set_avx2(int);
 
 #endif /* X25519_H */

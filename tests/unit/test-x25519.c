@@ -549,6 +549,34 @@ fail:
 	return (-1);
 }
 
+/*
+ * The same cases with table entries selected without AVX2 (SSE2 on
+ * x86-64), the form a processor without AVX2 runs.
+ */
+static int
+test_without_avx2(int (*fn)(void))
+{
+	int	 was, rv;
+
+	was = x25519_set_avx2(0);
+	rv = fn();
+	(void)x25519_set_avx2(was);
+	return (rv);
+}
+
+static int test_random_scalars_no_avx2(void)
+{ return (test_without_avx2(test_random_scalars)); }
+static int test_peer_random_no_avx2(void)
+{ return (test_without_avx2(test_peer_random)); }
+static int test_peer_edge_scalars_no_avx2(void)
+{ return (test_without_avx2(test_peer_edge_scalars)); }
+static int test_public_and_dh_no_avx2(void)
+{ return (test_without_avx2(test_public_and_dh)); }
+static int test_constant_time_no_avx2(void)
+{ return (test_without_avx2(test_constant_time)); }
+static int test_peer_constant_time_no_avx2(void)
+{ return (test_without_avx2(test_peer_constant_time)); }
+
 static const struct test_case x25519_tests[] = {
 	{ "rfc7748", test_rfc7748 },
 	{ "edge-scalars", test_edge_scalars },
@@ -562,6 +590,12 @@ static const struct test_case x25519_tests[] = {
 	{ "peer-refused", test_peer_refused },
 	{ "public-and-dh", test_public_and_dh },
 	{ "peer-constant-time", test_peer_constant_time },
+	{ "random-scalars-no-avx2", test_random_scalars_no_avx2 },
+	{ "peer-random-no-avx2", test_peer_random_no_avx2 },
+	{ "peer-edge-scalars-no-avx2", test_peer_edge_scalars_no_avx2 },
+	{ "public-and-dh-no-avx2", test_public_and_dh_no_avx2 },
+	{ "constant-time-no-avx2", test_constant_time_no_avx2 },
+	{ "peer-constant-time-no-avx2", test_peer_constant_time_no_avx2 },
 };
 
 TEST_MAIN("test-x25519", x25519_tests)
