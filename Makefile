@@ -90,8 +90,11 @@ $(DEVNET_TEST_LIB): $(DEVNET_TEST_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+# og-veil alone links MALLOC_LIBS (jemalloc, from ./configure), never in a
+# sanitizer build; `make MALLOC_LIBS=` links the C library's malloc.
 $(O)/og-veil: $(O)/src/og-veil.o $(DAEMON_LIB) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DAEMON_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DAEMON_LIBS) -lm \
+	    $(if $(SANITIZE),,$(MALLOC_LIBS))
 
 $(O)/og-veil-devnet: $(DEVNET_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DAEMON_LIBS) -lm

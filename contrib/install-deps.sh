@@ -13,6 +13,7 @@ mode=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs="gcc make autoconf pkg-config libevent-dev libssl-dev libyajl-dev libsqlite3-dev"
+pkgs="$pkgs libjemalloc-dev"	# og-veil's malloc (configure.ac)
 case $mode in
 build) ;;
 check) pkgs="$pkgs curl valgrind mandoc clang python3 chromium procps openssl"

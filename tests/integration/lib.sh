@@ -192,7 +192,9 @@ veil_syscalls() {
 veil_start_valgrind() {
 	_vg=
 	if [ "${NO_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; then
-		_vg="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$T/valgrind.log"
+		# og-veil may link jemalloc (configure): memcheck replaces
+		# its malloc as it does the C library's.
+		_vg="valgrind -q --soname-synonyms=somalloc=*jemalloc* --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$T/valgrind.log"
 	fi
 	VEIL_PORT=$(free_port)
 	VEIL_URL=http://127.0.0.1:$VEIL_PORT

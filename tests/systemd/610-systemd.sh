@@ -15,7 +15,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 O=${O:-build}
 case $O in /*) ;; *) O=$TOP/$O ;; esac
 CACHE=${OG_VEIL_ROOTFS_CACHE:-/var/cache/og-veil-systemd-test}
-PKGS=systemd,systemd-sysv,dbus,libevent-2.1-7,libevent-openssl-2.1-7,libyajl2,libsqlite3-0,libssl3,curl,ca-certificates
+PKGS=systemd,systemd-sysv,dbus,libevent-2.1-7,libevent-openssl-2.1-7,libyajl2,libsqlite3-0,libssl3,libjemalloc2,curl,ca-certificates
 start=$(date +%s)
 
 skip() {
@@ -36,7 +36,8 @@ mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\/*\)$/\1/p' \
     /etc/apt/sources.list 2>/dev/null | head -n 1)
 [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
 
-base=$CACHE/bookworm
+# One cached rootfs per package list: a list that grew builds a new one.
+base=$CACHE/bookworm-$(printf %s "$PKGS" | cksum | cut -d" " -f1)
 if [ ! -x "$base/lib/systemd/systemd" ]; then
 	command -v debootstrap >/dev/null ||
 	    skip "no debootstrap (apt-get install debootstrap)"
