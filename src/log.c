@@ -60,6 +60,18 @@ static int	 log_verbose;
 static int	 log_colour;
 static int	 log_journal;		/* stderr is journald's stream */
 
+/*
+ * Batching (log_batch()): under the server's loop, info and debug lines
+ * wait in log_pending for log_flush_ev, which the loop runs after the
+ * callbacks of the current pass: one write for all the lines of a pass,
+ * not one per request.  A warning or a fatal line writes what waits, then
+ * itself, at once; so does LOG_BATCH_MAX bytes waiting.
+ */
+#define LOG_BATCH_MAX	(16 * 1024)
+static struct event	*log_flush_ev;	/* owned; NULL: a write per line */
+static struct buf	 log_pending;
+
+static void	 log_flush(void);
 static void	 log_vlog(enum log_level, const char *, const char *, va_list)
 		    __attribute__((__format__(__printf__, 3, 0)));
 static void	 log_event_cb(int, const char *);
@@ -149,6 +161,52 @@ log_init(int foreground, int verbose, const char *path)
 	event_enable_debug_logging(EVENT_DBG_NONE);
 }
 
+/* Write the lines waiting for log_flush_ev, if any. */
+static void
+log_flush(void)
+{
+	FILE	*fp = log_fp != NULL ? log_fp : stderr;
+
+	if (log_pending.len == 0)
+		return;
+	flockfile(fp);
+	fwrite(log_pending.data, 1, log_pending.len, fp);
+	fflush(fp);
+	funlockfile(fp);
+	log_pending.len = 0;
+}
+
+static void
+log_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_flush();
+}
+
+/*
+ * Batch info and debug lines per pass of base's loop (see above); with
+ * NULL, write what waits and go back to a write per line.  The server
+ * calls it with its base, and with NULL before freeing that base.
+ */
+void
+log_batch(struct event_base *base)
+{
+	log_flush();
+	if (log_flush_ev != NULL) {
+		event_free(log_flush_ev);
+		log_flush_ev = NULL;
+		buf_clear(&log_pending, 0);
+	}
+	if (base != NULL) {
+		if ((log_flush_ev = event_new(base, -1, 0, log_flush_cb,
+		    NULL)) == NULL)
+			return;	/* a write per line, as before */
+		buf_init(&log_pending);
+	}
+}
+
 /* Reopen the log file (SIGHUP after rotation); 0, or -1 keeping the old. */
 int
 log_reopen(void)
@@ -157,6 +215,7 @@ log_reopen(void)
 
 	if (log_path == NULL)
 		return (0);
+	log_flush();	/* what waits belongs to the old file */
 	if ((fp = log_open_file(log_path)) == NULL)
 		return (-1);
 	if (log_fp != NULL && log_fp != stderr)
@@ -171,6 +230,7 @@ log_reopen(void)
 void
 log_close(void)
 {
+	log_flush();
 	if (log_fp != NULL && log_fp != stderr)
 		fclose(log_fp);
 	log_fp = NULL;
@@ -234,6 +294,17 @@ log_vlog(enum log_level level, const char *suffix, const char *fmt,
 	}
 
 	buf_add(&line, "\n", 1);
+	if (log_flush_ev != NULL && level <= LOG_LEVEL_INFO &&
+	    fp == log_fp) {
+		buf_add(&log_pending, line.data, line.len);
+		if (log_pending.len >= LOG_BATCH_MAX)
+			log_flush();
+		else
+			event_active(log_flush_ev, 0, 1);
+		buf_clear(&line, 0);
+		return;
+	}
+	log_flush();	/* the lines before this one, first */
 	flockfile(fp);
 	fwrite(line.data, 1, line.len, fp);
 	fflush(fp);

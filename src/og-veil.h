@@ -142,6 +142,9 @@ struct store;
 void		 log_init(int, int, const char *);
 int		 log_reopen(void);
 void		 log_close(void);
+struct event_base;
+/* log_batch(base): info lines written once per pass of base's loop. */
+void		 log_batch(struct event_base *);
 void		 log_warn(const char *, ...)
 		    __attribute__((__format__(__printf__, 1, 2)));
 void		 log_warnx(const char *, ...)

@@ -427,6 +427,7 @@ server_run(const struct veil_config *cfg)
 
 	if ((vl.vl_base = server_base_new()) == NULL)
 		fatalx("event_base_new");
+	log_batch(vl.vl_base);
 	vl.vl_dns = evdns_base_new(vl.vl_base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS);
 	if (vl.vl_dns == NULL) {
@@ -564,6 +565,7 @@ out:
 		store_close(vl.vl_store);
 	session_clear(&vl.vl_session);
 	model_cleanup();
+	log_batch(NULL);
 	if (vl.vl_base != NULL)
 		event_base_free(vl.vl_base);
 	if (pidpath != NULL) {
