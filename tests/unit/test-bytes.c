@@ -1,6 +1,7 @@
 /*
  * test-bytes.c: base64 (bytes.h): every one of the 256 byte values is a
- * digit with its alphabet value or refused, padding is checked, and
+ * digit with its alphabet value or refused, at every place of a whole
+ * group and of a last, short one; padding is checked, and
  * encoding then decoding gives the bytes back at every length to 100.
  */
 #include "compat.h"
@@ -51,6 +52,51 @@ test_bytes_base64_digits(void)
 	return (0);
 fail:
 	fprintf(stderr, "  byte %d\n", c);
+	free(out);
+	return (-1);
+}
+
+/*
+ * Each byte at each place of "AAAAAAA" (a whole group, then three digits
+ * of a last one): a digit lands its six bits at that place, anything else
+ * is refused, whichever of the two paths reads it.
+ */
+static int
+test_bytes_base64_every_place(void)
+{
+	const char	*q;
+	char		 s[8];
+	uint8_t		*out = NULL;
+	uint64_t	 want;
+	size_t		 n, i;
+	int		 c = 0, pos, rc;
+
+	for (pos = 0; pos < 7; pos++) {
+		for (c = 0; c < 256; c++) {
+			memset(s, 'A', 7);
+			s[pos] = (char)c;
+			rc = base64_decode_new(s, 7, &out, &n);
+			q = c == 0 ? NULL : strchr(test_bytes_alphabet, c);
+			if (q == NULL) {
+				TEST_EQ_INT(rc, -1);
+				continue;
+			}
+			TEST_EQ_INT(rc, 0);
+			TEST_EQ_INT(n, 5);
+			/* 42 bits, the first 40 of them the 5 bytes. */
+			want = (uint64_t)(q - test_bytes_alphabet) <<
+			    (6 * (6 - pos));
+			want >>= 2;
+			for (i = 0; i < 5; i++)
+				TEST_EQ_INT(out[i], (want >> (8 * (4 - i))) &
+				    0xff);
+			free(out);
+			out = NULL;
+		}
+	}
+	return (0);
+fail:
+	fprintf(stderr, "  byte %d at %d\n", c, pos);
 	free(out);
 	return (-1);
 }
@@ -118,6 +164,7 @@ fail:
 
 static const struct test_case cases[] = {
 	{ "base64_digits", test_bytes_base64_digits },
+	{ "base64_every_place", test_bytes_base64_every_place },
 	{ "base64_padding", test_bytes_base64_padding },
 	{ "base64_roundtrip", test_bytes_base64_roundtrip },
 };
