@@ -15,6 +15,16 @@
 
 static int	 og_veil_default(struct cmd_args *);
 
+/*
+ * jemalloc's settings, where og-veil links it (configure.ac); read by no
+ * one otherwise.  One arena: the server's work is one loop thread (the WAL
+ * checkpointer allocates little).  Freed pages go back to the system
+ * after 1 s unused, not 10: a burst of streams replayed and finished does
+ * not stay in the resident size for the next 10 s.  MALLOC_CONF, in the
+ * environment, still overrides them.
+ */
+const char	*malloc_conf = "narenas:1,dirty_decay_ms:1000";
+
 /* The one-line usage (matches og-veil(1)'s SYNOPSIS); exits 2. */
 void
 usage(void)
