@@ -331,42 +331,14 @@ base64_encode_new(const uint8_t *p, size_t len)
 	return (out);
 }
 
-/* The value of each base64 digit; 0xff: not a digit. */
+/* The value of each base64 digit; B64_X: not a digit. */
 #define B64_X	0xff
-static const uint8_t base64_values[256] = {
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,	/* 0x00 */
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,	/* 0x10 */
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,	/* 0x20 */
-	B64_X, B64_X, B64_X, 62, B64_X, B64_X, B64_X, 63,
-	52, 53, 54, 55, 56, 57, 58, 59,				/* 0x30 */
-	60, 61, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, 0, 1, 2, 3, 4, 5, 6,				/* 0x40 */
-	7, 8, 9, 10, 11, 12, 13, 14,
-	15, 16, 17, 18, 19, 20, 21, 22,				/* 0x50 */
-	23, 24, 25, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, 26, 27, 28, 29, 30, 31, 32,			/* 0x60 */
-	33, 34, 35, 36, 37, 38, 39, 40,
-	41, 42, 43, 44, 45, 46, 47, 48,				/* 0x70 */
-	49, 50, 51, B64_X, B64_X, B64_X, B64_X, B64_X,
-	[0x80] = B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X,
-	B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X, B64_X
-};
+#define BASE64_VALUE(c) (uint8_t)( \
+	(c) >= 'A' && (c) <= 'Z' ? (c) - 'A' : \
+	(c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 : \
+	(c) >= '0' && (c) <= '9' ? (c) - '0' + 52 : \
+	(c) == '+' ? 62 : (c) == '/' ? 63 : B64_X)
+static const uint8_t base64_values[256] = { BYTES_TABLE_256(BASE64_VALUE) };
 
 /*
  * Decode standard base64; *out is new and the caller frees it.  Four

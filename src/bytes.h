@@ -72,6 +72,25 @@ int		 base64_decode_new(const char *, size_t, uint8_t **, size_t *);
  * for keys: the bytes come from a pool); -1 without randomness.
  */
 #define BYTES_RANDOM_LEN	24
+
+/*
+ * The initializer of a 256-entry table by byte: F(0), F(1), ... F(255),
+ * F a constant expression of its byte (base64's digit values, pyjson's
+ * plain bytes).
+ */
+#define BYTES_TABLE_16(F, c) \
+	F(c), F(c + 1), F(c + 2), F(c + 3), F(c + 4), F(c + 5), F(c + 6), \
+	F(c + 7), F(c + 8), F(c + 9), F(c + 10), F(c + 11), F(c + 12), \
+	F(c + 13), F(c + 14), F(c + 15)
+#define BYTES_TABLE_256(F) \
+	BYTES_TABLE_16(F, 0x00), BYTES_TABLE_16(F, 0x10), \
+	BYTES_TABLE_16(F, 0x20), BYTES_TABLE_16(F, 0x30), \
+	BYTES_TABLE_16(F, 0x40), BYTES_TABLE_16(F, 0x50), \
+	BYTES_TABLE_16(F, 0x60), BYTES_TABLE_16(F, 0x70), \
+	BYTES_TABLE_16(F, 0x80), BYTES_TABLE_16(F, 0x90), \
+	BYTES_TABLE_16(F, 0xa0), BYTES_TABLE_16(F, 0xb0), \
+	BYTES_TABLE_16(F, 0xc0), BYTES_TABLE_16(F, 0xd0), \
+	BYTES_TABLE_16(F, 0xe0), BYTES_TABLE_16(F, 0xf0)
 int		 bytes_random_hex(char[BYTES_RANDOM_LEN + 1]);
 
 /* 1 when the two len-byte regions are equal, in time independent of data. */

@@ -71,6 +71,7 @@ static int	 log_journal;		/* stderr is journald's stream */
 static struct event	*log_flush_ev;	/* owned; NULL: a write per line */
 static struct buf	 log_pending;
 
+static void	 log_write(FILE *, const uint8_t *, size_t);
 static void	 log_flush(void);
 static void	 log_vlog(enum log_level, const char *, const char *, va_list)
 		    __attribute__((__format__(__printf__, 3, 0)));
@@ -161,18 +162,24 @@ log_init(int foreground, int verbose, const char *path)
 	event_enable_debug_logging(EVENT_DBG_NONE);
 }
 
+/* Whole lines to fp in one write (stderr is unbuffered). */
+static void
+log_write(FILE *fp, const uint8_t *p, size_t len)
+{
+	flockfile(fp);
+	fwrite(p, 1, len, fp);
+	fflush(fp);
+	funlockfile(fp);
+}
+
 /* Write the lines waiting for log_flush_ev, if any. */
 static void
 log_flush(void)
 {
-	FILE	*fp = log_fp != NULL ? log_fp : stderr;
-
 	if (log_pending.len == 0)
 		return;
-	flockfile(fp);
-	fwrite(log_pending.data, 1, log_pending.len, fp);
-	fflush(fp);
-	funlockfile(fp);
+	log_write(log_fp != NULL ? log_fp : stderr, log_pending.data,
+	    log_pending.len);
 	log_pending.len = 0;
 }
 
@@ -305,10 +312,7 @@ log_vlog(enum log_level level, const char *suffix, const char *fmt,
 		return;
 	}
 	log_flush();	/* the lines before this one, first */
-	flockfile(fp);
-	fwrite(line.data, 1, line.len, fp);
-	fflush(fp);
-	funlockfile(fp);
+	log_write(fp, line.data, line.len);
 	buf_clear(&line, 0);
 }
 

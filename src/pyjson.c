@@ -30,23 +30,9 @@ struct pyjson_digits {
 static const char pyjson_hex[] = "0123456789abcdef";
 
 /* 1: a byte written as it is under every flag (printable ASCII but '"'). */
-#define PYJSON_PLAIN_ROW(c) \
+#define PYJSON_PLAIN(c) \
 	((c) >= 0x20 && (c) < 0x7f && (c) != '"' && (c) != '\\')
-#define PYJSON_PLAIN_16(c) \
-	PYJSON_PLAIN_ROW(c), PYJSON_PLAIN_ROW(c + 1), \
-	PYJSON_PLAIN_ROW(c + 2), PYJSON_PLAIN_ROW(c + 3), \
-	PYJSON_PLAIN_ROW(c + 4), PYJSON_PLAIN_ROW(c + 5), \
-	PYJSON_PLAIN_ROW(c + 6), PYJSON_PLAIN_ROW(c + 7), \
-	PYJSON_PLAIN_ROW(c + 8), PYJSON_PLAIN_ROW(c + 9), \
-	PYJSON_PLAIN_ROW(c + 10), PYJSON_PLAIN_ROW(c + 11), \
-	PYJSON_PLAIN_ROW(c + 12), PYJSON_PLAIN_ROW(c + 13), \
-	PYJSON_PLAIN_ROW(c + 14), PYJSON_PLAIN_ROW(c + 15)
-static const uint8_t pyjson_plain[256] = {
-	PYJSON_PLAIN_16(0x00), PYJSON_PLAIN_16(0x10), PYJSON_PLAIN_16(0x20),
-	PYJSON_PLAIN_16(0x30), PYJSON_PLAIN_16(0x40), PYJSON_PLAIN_16(0x50),
-	PYJSON_PLAIN_16(0x60), PYJSON_PLAIN_16(0x70)
-	/* 0x80-0xff: 0 */
-};
+static const uint8_t pyjson_plain[256] = { BYTES_TABLE_256(PYJSON_PLAIN) };
 
 /*
  * Split "%.*e" output ("d.ddde+XX", sign already removed) into digits

@@ -58,6 +58,15 @@ test_log_start(const char *name)
 	log_init(0, 0, test_path);
 }
 
+/* Stop batching, free base, close the file: each case's end. */
+static void
+test_log_stop(struct event_base *base)
+{
+	log_batch(NULL);
+	event_base_free(base);
+	log_close();
+}
+
 static int
 test_log_waits_for_the_pass(void)
 {
@@ -78,12 +87,11 @@ test_log_waits_for_the_pass(void)
 	b = strstr(s, "info  line two\n");
 	c = strstr(s, "info  line three\n");
 	TEST_ASSERT(a != NULL && b != NULL && c != NULL && a < b && b < c);
-	log_batch(NULL);
-	event_base_free(base);
-	log_close();
+	test_log_stop(base);
 	free(s);
 	return (0);
 fail:
+	test_log_stop(base);
 	free(s);
 	return (-1);
 }
@@ -105,12 +113,11 @@ test_log_warning_writes_at_once(void)
 	a = strstr(s, "info  before the warning\n");
 	b = strstr(s, "warn  the warning\n");
 	TEST_ASSERT(a != NULL && b != NULL && a < b);
-	log_batch(NULL);
-	event_base_free(base);
-	log_close();
+	test_log_stop(base);
 	free(s);
 	return (0);
 fail:
+	test_log_stop(base);
 	free(s);
 	return (-1);
 }
@@ -134,11 +141,10 @@ test_log_bounded(void)
 	TEST_ASSERT(test_log_size() < 100 * 230);
 	log_batch(NULL);
 	TEST_ASSERT(test_log_size() >= 100 * 230);
-	event_base_free(base);
-	log_close();
+	test_log_stop(base);
 	return (0);
 fail:
-	log_batch(NULL);
+	test_log_stop(base);
 	return (-1);
 }
 
@@ -170,11 +176,11 @@ test_log_stop_writes_what_waits(void)
 	log_close();
 	s = test_log_read();
 	TEST_ASSERT(s != NULL && strstr(s, "waiting at the close\n") != NULL);
-	log_batch(NULL);
-	event_base_free(base);
+	test_log_stop(base);
 	free(s);
 	return (0);
 fail:
+	test_log_stop(base);
 	free(s);
 	return (-1);
 }
