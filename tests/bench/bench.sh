@@ -49,6 +49,15 @@ pids=
 # itself: hold as many streams as that allows.  The devnet holds 3 per
 # stream (relay in, relay to gateway, gateway in), so stage 4 spreads it
 # over enough --workers processes that og-veil's limit is the only cap.
+# A hard limit below what the streams need is raised first where that is
+# allowed (root, CAP_SYS_RESOURCE, up to fs.nr_open); elsewhere it caps
+# the streams, and stage 4 says so.
+fdneed=$((2 * STREAMS + 200))
+case $(ulimit -Hn) in
+unlimited) ;;
+*) [ "$(ulimit -Hn)" -ge "$fdneed" ] ||
+	ulimit -n "$fdneed" 2>/dev/null || true;;
+esac
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 fdmax=$(( ($(ulimit -n) - 100) / 2 ))
 STREAMS_ASKED=$STREAMS
