@@ -72,11 +72,15 @@ int		 base64_decode_new(const char *, size_t, uint8_t **, size_t *);
  * for keys: the bytes come from a pool); -1 without randomness.
  */
 #define BYTES_RANDOM_LEN	24
+int		 bytes_random_hex(char[BYTES_RANDOM_LEN + 1]);
+
+/* 1 when the two len-byte regions are equal, in time independent of data. */
+int		 bytes_equal_ct(const void *, const void *, size_t);
 
 /*
  * The initializer of a 256-entry table by byte: F(0), F(1), ... F(255),
- * F a constant expression of its byte (base64's digit values, pyjson's
- * plain bytes).
+ * F a constant expression of its byte (base64's digit values, the plain
+ * bytes of pyjson's and sse's strings).
  */
 #define BYTES_TABLE_16(F, c) \
 	F(c), F(c + 1), F(c + 2), F(c + 3), F(c + 4), F(c + 5), F(c + 6), \
@@ -91,9 +95,5 @@ int		 base64_decode_new(const char *, size_t, uint8_t **, size_t *);
 	BYTES_TABLE_16(F, 0xa0), BYTES_TABLE_16(F, 0xb0), \
 	BYTES_TABLE_16(F, 0xc0), BYTES_TABLE_16(F, 0xd0), \
 	BYTES_TABLE_16(F, 0xe0), BYTES_TABLE_16(F, 0xf0)
-int		 bytes_random_hex(char[BYTES_RANDOM_LEN + 1]);
-
-/* 1 when the two len-byte regions are equal, in time independent of data. */
-int		 bytes_equal_ct(const void *, const void *, size_t);
 
 #endif /* BYTES_H */

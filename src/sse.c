@@ -321,14 +321,9 @@ struct sse_scan {
 static int	sse_scan_value(struct sse_scan *, enum sse_level, int);
 
 /* 1 for a byte a string holds as it is: ASCII, no control, '"' or '\\'. */
-static const uint8_t sse_plain[256] = {
-#define SSE_P8	1, 1, 1, 1, 1, 1, 1, 1
-	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1,		/* 0x22 '"' */
-	SSE_P8, SSE_P8, SSE_P8,
-	SSE_P8, SSE_P8, SSE_P8, 1, 1, 1, 1, 0, 1, 1, 1,	/* 0x5c '\\' */
-	SSE_P8, SSE_P8, SSE_P8, SSE_P8
-#undef SSE_P8
-};
+#define SSE_PLAIN(c) \
+	((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
+static const uint8_t sse_plain[256] = { BYTES_TABLE_256(SSE_PLAIN) };
 
 static void
 sse_scan_ws(struct sse_scan *sc)
