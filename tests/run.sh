@@ -43,8 +43,14 @@ tally() {
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 	printf '%-28s %5s passed, %s failed\n' "$1" "$p" "$f"
-	[ "$f" = 0 ] || sed 's/^/    | /' "$2" | grep -E 'FAIL|error|Error|assert' | head -n 40
+	[ "$f" = 0 ] && return
+	# What failed, here and again in the summary before the last line
+	# (where a CI log's tail shows it).
+	{ echo "  $1 ($f failed, log ${2#"$top"/}):"
+	sed 's/^/    | /' "$2" | grep -E "$fail_lines" | head -n 40
+	} | tee -a "$logdir/failures.txt" | sed 1d
 }
+fail_lines='FAIL|CRASH|ERROR|SUMMARY|Base64| #[0-9] |error|Error|assert'
 
 # one NAME CMD...: a suite of one case, passed when CMD exits 0.
 one() {
@@ -102,6 +108,10 @@ if [ -f tests/extra.sh ]; then
 fi
 
 stage ""
+if [ -s "$logdir/failures.txt" ]; then
+	echo "== failures"
+	cat "$logdir/failures.txt"
+fi
 echo "== stage times"
 printf '%s' "$stage_times"
 printf '  %-44s %5d s\n' total $(($(date +%s) - run_t0))

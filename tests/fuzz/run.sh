@@ -50,17 +50,32 @@ fuzz_one() {
 	scratch=$out/corpus-$t
 	rm -rf "$scratch"; mkdir -p "$scratch"
 	cp tests/fuzz/corpus/"$t"/* "$scratch"/ 2>/dev/null || true
+	rm -f "$out/$t"-crash-* "$out/$t"-leak-* "$out/$t"-oom-* \
+	    "$out/$t"-timeout-* "$out/$t"-slow-unit-*
 	if "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 \
-	    -print_final_stats=1 "$scratch" >"$out/$t.log" 2>&1; then
+	    -print_final_stats=1 -artifact_prefix="$out/$t-" "$scratch" \
+	    >"$out/$t.log" 2>&1; then
 		execs=$(grep -E '^stat::number_of_executed_units' "$out/$t.log" |
 		    awk '{print $2}')
 		echo "fuzz-$t: ${execs:-?} executions in ${secs}s, no crash" \
 		    >"$out/$t.result"
 		echo ok >"$out/$t.rc"
 	else
+		# The report, its first frames and the input itself (base64,
+		# up to 8 KiB): a CI log that keeps only this still reproduces
+		# it (`base64 -d >FILE`, then `fuzz-TARGET FILE`).
 		{ echo "fuzz-$t: CRASH (see $out/$t.log)"
-		grep -E 'ERROR|SUMMARY|Test unit written' "$out/$t.log" |
-		    head -n 5; } >"$out/$t.result"
+		grep -E 'ERROR|SUMMARY|Test unit written|^ *#[0-9] ' \
+		    "$out/$t.log" | head -n 12
+		for a in "$out/$t"-crash-* "$out/$t"-leak-* "$out/$t"-oom-* \
+		    "$out/$t"-timeout-*; do
+			[ -f "$a" ] || continue
+			n=$(wc -c <"$a")
+			echo "    input: $n bytes"
+			[ "$n" -le 8192 ] && base64 -w 76 "$a" |
+			    sed 's/^/    Base64: /'
+			break
+		done; } >"$out/$t.result"
 		echo fail >"$out/$t.rc"
 	fi
 }
