@@ -2,8 +2,10 @@
 # run.sh [SECONDS] [TARGET...]: build every tests/fuzz/fuzz-<parser>.c with
 # clang's libFuzzer (plus ASan and UBSan) and run each for SECONDS (default
 # 30) over a scratch copy of corpus/<parser>/, FUZZ_JOBS (default 2)
-# targets at a time.  Prints one line per target
-# with the executions reached and ends "N passed, M failed".
+# targets at a time.  FUZZ_SEED, when set, is every target's libFuzzer
+# seed (else each picks its own); the seed run is printed either way.
+# Prints one line per target with the executions reached and ends
+# "N passed, M failed".
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -29,6 +31,11 @@ fi
 targets=${*:-$(ls tests/fuzz/fuzz-*.c 2>/dev/null | sed 's|.*/fuzz-||; s|\.c$||')}
 jobs=${FUZZ_JOBS:-2}
 
+# fuzz_seed TARGET: the seed libFuzzer says it ran TARGET with.
+fuzz_seed() {
+	sed -n 's/^INFO: Seed: \([0-9]*\).*/\1/p' "$out/$1.log" | head -n 1
+}
+
 # fuzz_one TARGET: build and run one target; its result line goes to
 # $out/TARGET.result, "ok" or "fail" to $out/TARGET.rc.
 fuzz_one() {
@@ -53,18 +60,19 @@ fuzz_one() {
 	rm -f "$out/$t"-crash-* "$out/$t"-leak-* "$out/$t"-oom-* \
 	    "$out/$t"-timeout-* "$out/$t"-slow-unit-*
 	if "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 \
-	    -print_final_stats=1 -artifact_prefix="$out/$t-" "$scratch" \
-	    >"$out/$t.log" 2>&1; then
+	    -print_final_stats=1 -artifact_prefix="$out/$t-" \
+	    ${FUZZ_SEED:+-seed="$FUZZ_SEED"} "$scratch" >"$out/$t.log" 2>&1
+	then
 		execs=$(grep -E '^stat::number_of_executed_units' "$out/$t.log" |
 		    awk '{print $2}')
-		echo "fuzz-$t: ${execs:-?} executions in ${secs}s, no crash" \
-		    >"$out/$t.result"
+		echo "fuzz-$t: ${execs:-?} executions in ${secs}s" \
+		    "(seed $(fuzz_seed "$t")), no crash" >"$out/$t.result"
 		echo ok >"$out/$t.rc"
 	else
 		# The report, its first frames and the input itself (base64,
 		# up to 8 KiB): a CI log that keeps only this still reproduces
 		# it (`base64 -d >FILE`, then `fuzz-TARGET FILE`).
-		{ echo "fuzz-$t: CRASH (see $out/$t.log)"
+		{ echo "fuzz-$t: CRASH (seed $(fuzz_seed "$t"), see $out/$t.log)"
 		grep -E 'ERROR|SUMMARY|Test unit written|^ *#[0-9] ' \
 		    "$out/$t.log" | head -n 12
 		for a in "$out/$t"-crash-* "$out/$t"-leak-* "$out/$t"-oom-* \
