@@ -31,6 +31,9 @@ fi
 targets=${*:-$(ls tests/fuzz/fuzz-*.c 2>/dev/null | sed 's|.*/fuzz-||; s|\.c$||')}
 jobs=${FUZZ_JOBS:-2}
 
+# The artifacts a failed run leaves ($out/TARGET-KIND-HASH).
+artifact_kinds="crash leak oom timeout"
+
 # fuzz_seed TARGET: the seed libFuzzer says it ran TARGET with.
 fuzz_seed() {
 	sed -n 's/^INFO: Seed: \([0-9]*\).*/\1/p' "$out/$1.log" | head -n 1
@@ -57,8 +60,7 @@ fuzz_one() {
 	scratch=$out/corpus-$t
 	rm -rf "$scratch"; mkdir -p "$scratch"
 	cp tests/fuzz/corpus/"$t"/* "$scratch"/ 2>/dev/null || true
-	rm -f "$out/$t"-crash-* "$out/$t"-leak-* "$out/$t"-oom-* \
-	    "$out/$t"-timeout-* "$out/$t"-slow-unit-*
+	for k in $artifact_kinds slow-unit; do rm -f "$out/$t-$k"-*; done
 	if "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 \
 	    -print_final_stats=1 -artifact_prefix="$out/$t-" \
 	    ${FUZZ_SEED:+-seed="$FUZZ_SEED"} "$scratch" >"$out/$t.log" 2>&1
@@ -75,9 +77,9 @@ fuzz_one() {
 		{ echo "fuzz-$t: CRASH (seed $(fuzz_seed "$t"), see $out/$t.log)"
 		grep -E 'ERROR|SUMMARY|Test unit written|^ *#[0-9] ' \
 		    "$out/$t.log" | head -n 12
-		for a in "$out/$t"-crash-* "$out/$t"-leak-* "$out/$t"-oom-* \
-		    "$out/$t"-timeout-*; do
-			[ -f "$a" ] || continue
+		for k in $artifact_kinds; do
+			a=$(ls "$out/$t-$k"-* 2>/dev/null | head -n 1)
+			[ -n "$a" ] || continue
 			n=$(wc -c <"$a")
 			echo "    input: $n bytes"
 			[ "$n" -le 8192 ] && base64 -w 76 "$a" |
